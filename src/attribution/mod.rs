@@ -1,0 +1,12 @@
+//! The attribution models: pure functions over the journey index, no I/O.
+//!
+//! The rules (PRODUCT.md): a touch counts for a conversion when it is linked to it, happened
+//! at or before it, and is within the cookie window (`lag ≤ W days`, inclusive). Touches are
+//! ordered by time, then by input order. First-touch credits the earliest counted touch,
+//! last-touch the latest, linear gives each counted touch an equal share.
+
+mod engine;
+mod settings;
+
+pub use engine::{CreditRow, CreditTable, SourceCredit, compute_credit, sql_credit_rows};
+pub use settings::{AttributionSettings, CookieWindow, Model};

@@ -1,0 +1,108 @@
+//! The settings a model run takes, and the models themselves.
+
+use serde::{Deserialize, Serialize};
+
+/// Seconds in a day; cookie windows are whole days.
+pub const SECS_PER_DAY: i64 = 86_400;
+
+/// The longest finite window the slider offers.
+pub const MAX_WINDOW_DAYS: u32 = 365;
+
+/// An attribution model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Model {
+    /// The earliest counted touch takes the whole credit.
+    First,
+    /// The latest counted touch takes the whole credit.
+    Last,
+    /// Every counted touch gets an equal share.
+    Linear,
+}
+
+impl Model {
+    /// All models, in the order they are shown.
+    pub const ALL: [Model; 3] = [Model::First, Model::Last, Model::Linear];
+
+    /// The name used in CSV and JSON (`first`, `last`, `linear`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Model::First => "first",
+            Model::Last => "last",
+            Model::Linear => "linear",
+        }
+    }
+
+    /// The name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Model::First => "First touch",
+            Model::Last => "Last touch",
+            Model::Linear => "Linear",
+        }
+    }
+
+    /// Position in [`Model::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// How long after a touch a conversion can still be credited to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CookieWindow {
+    /// A touch counts when `conversion_time − touch_time ≤ days` (inclusive).
+    Days(u32),
+    /// Any earlier touch counts.
+    Unlimited,
+}
+
+impl CookieWindow {
+    /// The window in seconds, `None` when unlimited.
+    pub fn secs(self) -> Option<i64> {
+        match self {
+            CookieWindow::Days(days) => Some(i64::from(days) * SECS_PER_DAY),
+            CookieWindow::Unlimited => None,
+        }
+    }
+
+    /// Reads `30`, `30d` or `unlimited`.
+    pub fn parse(text: &str) -> Option<CookieWindow> {
+        let text = text.trim().to_ascii_lowercase();
+        if matches!(text.as_str(), "unlimited" | "none" | "inf" | "infinite") {
+            return Some(CookieWindow::Unlimited);
+        }
+        let digits = text.strip_suffix('d').unwrap_or(&text);
+        digits.parse::<u32>().ok().map(CookieWindow::Days)
+    }
+
+    /// `30 days`, `1 day` or `unlimited`.
+    pub fn label(self) -> String {
+        match self {
+            CookieWindow::Days(1) => "1 day".to_owned(),
+            CookieWindow::Days(days) => format!("{days} days"),
+            CookieWindow::Unlimited => "unlimited".to_owned(),
+        }
+    }
+}
+
+/// Everything a model run depends on besides the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttributionSettings {
+    /// The cookie window.
+    pub window: CookieWindow,
+    /// Touches at or before an earlier conversion of the same identity are not reused.
+    pub reset_after_conversion: bool,
+    /// Drop non-partner touches before the model runs.
+    pub partners_only: bool,
+}
+
+impl Default for AttributionSettings {
+    /// The defaults of a partner programme: 30-day window, no reset, all sources.
+    fn default() -> Self {
+        AttributionSettings {
+            window: CookieWindow::Days(30),
+            reset_after_conversion: false,
+            partners_only: false,
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! The command line: parse → call the library → print. No arguments opens the window.
+
+mod compare_output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::attribution::{AttributionSettings, CookieWindow, compute_credit};
+use crate::import::{ColumnMap, FileKind, ImportOutcome, ImportRequest, ProgrammeTimeZone};
+use crate::journeys::JourneyIndex;
+use crate::links::LinkRules;
+use crate::programme::{REF_PARAMS_KEY, TIME_ZONE_KEY, import_batch};
+use crate::sample::{SampleSpec, write_sample};
+use crate::store::Store;
+
+/// Who deserves credit for each sale of a partner programme: first-touch, last-touch and
+/// linear credit side by side. Without a command, opens the window.
+#[derive(Debug, Parser)]
+#[command(name = "partner-attribution", version, about, long_about = None)]
+pub struct Cli {
+    /// Open the window on this database instead of the last one used.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// A headless job; none opens the window.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The headless jobs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import CSV (also .csv.gz) or Parquet exports into a programme database.
+    Import(ImportArgs),
+    /// Compare first-touch, last-touch and linear credit per source.
+    Compare(CompareArgs),
+    /// Generate the deterministic sample programme as CSV files.
+    Sample(SampleArgs),
+}
+
+/// Arguments of `import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The programme database (created when missing).
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+    /// What the files hold; detected from the header when omitted.
+    #[arg(long, value_parser = parse_kind)]
+    pub kind: Option<FileKind>,
+    /// Map our column names to the file's: `user=customer_id,time=time,...`.
+    #[arg(long, value_name = "K=V,...", value_parser = ColumnMap::parse)]
+    pub columns: Option<ColumnMap>,
+    /// Programme time zone for timestamps without an offset (stored with the programme):
+    /// UTC, an IANA name like Europe/Berlin, or +02:00.
+    #[arg(long, value_name = "ZONE", value_parser = ProgrammeTimeZone::parse)]
+    pub time_zone: Option<ProgrammeTimeZone>,
+    /// Referral parameters of tracking links, e.g. `ref,via` (stored with the programme).
+    #[arg(long, value_name = "NAMES")]
+    pub ref_params: Option<String>,
+    /// The files to import, each in its own transaction.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// Arguments of `compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The programme database.
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+    /// Cookie window in days (inclusive), or `unlimited`.
+    #[arg(long, value_name = "N|unlimited", default_value = "30", value_parser = parse_window)]
+    pub window_days: CookieWindow,
+    /// Touches at or before an earlier conversion of the same identity are not reused.
+    #[arg(long)]
+    pub reset_after_conversion: bool,
+    /// Drop non-partner touches before the models run.
+    #[arg(long)]
+    pub partners_only: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+/// Arguments of `sample`.
+#[derive(Debug, clap::Args)]
+pub struct SampleArgs {
+    /// Directory to write the CSV files into (created when missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Random seed; the same seed gives byte-identical files.
+    #[arg(long, default_value_t = SampleSpec::default().seed)]
+    pub seed: u64,
+    /// Number of clicks (touches) to generate.
+    #[arg(long, default_value_t = SampleSpec::default().clicks)]
+    pub clicks: usize,
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// An aligned table for people.
+    Table,
+    /// CSV with a header row.
+    Csv,
+    /// A JSON array.
+    Json,
+}
+
+fn parse_kind(text: &str) -> Result<FileKind, String> {
+    text.parse()
+}
+
+fn parse_window(text: &str) -> Result<CookieWindow, String> {
+    CookieWindow::parse(text)
+        .ok_or_else(|| format!("expected a number of days like 30, or 'unlimited', found '{text}'"))
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        None => crate::ui::run(cli.db),
+        Some(Command::Import(args)) => import(args),
+        Some(Command::Compare(args)) => compare(args),
+        Some(Command::Sample(args)) => sample(args),
+    }
+}
+
+fn open(db: &std::path::Path) -> Result<Store> {
+    Store::open(db).with_context(|| format!("opening {}", db.display()))
+}
+
+fn import(args: ImportArgs) -> Result<ExitCode> {
+    let store = open(&args.db)?;
+    if let Some(zone) = args.time_zone {
+        store.set_programme_setting(TIME_ZONE_KEY, &zone.name())?;
+    }
+    if let Some(params) = &args.ref_params {
+        let rules = LinkRules::parse(params);
+        store.set_programme_setting(REF_PARAMS_KEY, &rules.ref_params.join(","))?;
+    }
+    let requests: Vec<ImportRequest> = args
+        .files
+        .iter()
+        .map(|path| ImportRequest {
+            path: path.clone(),
+            kind: args.kind,
+            columns: args.columns.clone().unwrap_or_default(),
+        })
+        .collect();
+    let results = import_batch(&store, &requests, |_, _| {})?;
+    let mut failed = false;
+    for result in &results {
+        match result {
+            Ok(outcome) => print_outcome(&store, outcome)?,
+            Err(error) => {
+                failed = true;
+                eprintln!("error: {error}");
+            }
+        }
+    }
+    let counts = store.counts()?;
+    println!(
+        "database {}: {} partners, {} touches, {} conversions, {} leads, {} rejected rows",
+        args.db.display(),
+        crate::format::thousands(counts.partners as i64),
+        crate::format::thousands(counts.touches as i64),
+        crate::format::thousands(counts.conversions as i64),
+        crate::format::thousands(counts.leads as i64),
+        crate::format::thousands(counts.rejects as i64),
+    );
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_outcome(store: &Store, outcome: &ImportOutcome) -> Result<()> {
+    println!("{}", outcome.summary());
+    if let ImportOutcome::Imported(record) = outcome
+        && record.rows_rejected > 0
+    {
+        let rejects = store.rejects(usize::MAX)?;
+        let shown: Vec<_> = rejects
+            .iter()
+            .filter(|r| r.import_id == record.import_id)
+            .take(10)
+            .collect();
+        for reject in &shown {
+            println!(
+                "  line {}, column {}: {}",
+                reject.line.map_or("?".to_owned(), |l| l.to_string()),
+                reject.column.as_deref().unwrap_or("-"),
+                reject.reason
+            );
+        }
+        if record.rows_rejected as usize > shown.len() {
+            println!(
+                "  ... and {} more rejected rows (see the Data view)",
+                record.rows_rejected as usize - shown.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn compare(args: CompareArgs) -> Result<ExitCode> {
+    if !args.db.exists() {
+        anyhow::bail!(
+            "no database at {}: import files first with `partner-attribution import --db {} FILE...`",
+            args.db.display(),
+            args.db.display()
+        );
+    }
+    let store = open(&args.db)?;
+    let started = Instant::now();
+    let index = JourneyIndex::build(&store).context("building the journey index")?;
+    let settings = AttributionSettings {
+        window: args.window_days,
+        reset_after_conversion: args.reset_after_conversion,
+        partners_only: args.partners_only,
+    };
+    let table = compute_credit(&index, &settings);
+    let rows = table.rows(&index);
+    let text = match args.format {
+        OutputFormat::Csv => compare_output::csv(&rows),
+        OutputFormat::Json => serde_json::to_string_pretty(&rows)? + "\n",
+        OutputFormat::Table => {
+            compare_output::table(&index, &table, &settings, started.elapsed())
+        }
+    };
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sample(args: SampleArgs) -> Result<ExitCode> {
+    let spec = SampleSpec {
+        seed: args.seed,
+        clicks: args.clicks,
+    };
+    let summary = write_sample(&args.out, &spec)
+        .with_context(|| format!("writing the sample programme to {}", args.out.display()))?;
+    println!(
+        "wrote {} partners, {} clicks, {} conversions, {} leads to {}",
+        summary.partners,
+        summary.clicks,
+        summary.conversions,
+        summary.leads,
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

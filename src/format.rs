@@ -1,0 +1,81 @@
+//! Numbers for people: thousands separators, two decimals, currency.
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(value: i64) -> String {
+    let digits = value.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if value < 0 {
+        out.push('-');
+    }
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// `1234.5` → `1,234.50` (rounded half away from zero to the cent).
+pub fn decimal2(value: f64) -> String {
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    let cents = (value * 100.0).round() as i64;
+    let whole = thousands(cents.abs() / 100);
+    let sign = if cents < 0 { "-" } else { "" };
+    format!("{sign}{whole}.{:02}", cents.abs() % 100)
+}
+
+/// `1234.5` → `$1,234.50`.
+pub fn money(value: f64) -> String {
+    let text = decimal2(value);
+    match text.strip_prefix('-') {
+        Some(rest) => format!("-${rest}"),
+        None => format!("${text}"),
+    }
+}
+
+/// Conversions: whole numbers plainly, fractional (linear) credit with two decimals.
+pub fn conversions(value: f64) -> String {
+    if (value - value.round()).abs() < 1e-9 {
+        thousands(value.round() as i64)
+    } else {
+        decimal2(value)
+    }
+}
+
+/// Bytes as `12.3 MB`.
+pub fn bytes(size: i64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = size as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{size} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_like_a_spreadsheet() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(-1234567), "-1,234,567");
+        assert_eq!(decimal2(1234.5), "1,234.50");
+        assert_eq!(decimal2(-0.004), "0.00");
+        assert_eq!(money(-1234.567), "-$1,234.57");
+        assert_eq!(conversions(569.0), "569");
+        assert_eq!(conversions(532.2775925), "532.28");
+        assert_eq!(bytes(2_500_000), "2.5 MB");
+    }
+}

@@ -1,0 +1,261 @@
+//! The kinds of file we import, their columns, and how a file's header is mapped onto them.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// What a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum FileKind {
+    /// Partners with their commission and coupons.
+    Partners,
+    /// Clicks and visits (touches).
+    Clicks,
+    /// Sales and leads.
+    Conversions,
+    /// Leads that partners say they sent.
+    Leads,
+    /// An analyst's event log: one touch per row, some rows also conversions.
+    Events,
+}
+
+impl FileKind {
+    /// Every kind, in the order they are best imported.
+    pub const ALL: [FileKind; 5] = [
+        FileKind::Partners,
+        FileKind::Clicks,
+        FileKind::Conversions,
+        FileKind::Leads,
+        FileKind::Events,
+    ];
+
+    /// The name used on the command line and in the import history.
+    pub fn key(self) -> &'static str {
+        match self {
+            FileKind::Partners => "partners",
+            FileKind::Clicks => "clicks",
+            FileKind::Conversions => "conversions",
+            FileKind::Leads => "leads",
+            FileKind::Events => "events",
+        }
+    }
+
+    /// The columns a file of this kind must have (one of several, for clicks' source).
+    pub fn required_columns(self) -> &'static [&'static str] {
+        match self {
+            FileKind::Partners => &["partner_id", "name", "commission"],
+            FileKind::Clicks => &["clicked_at"],
+            FileKind::Conversions => &["conversion_id", "converted_at", "revenue"],
+            FileKind::Leads => &["partner_id", "reported_at", "reference"],
+            FileKind::Events => &["user", "time", "source", "conversion", "value"],
+        }
+    }
+
+    /// The optional columns we read when present.
+    pub fn optional_columns(self) -> &'static [&'static str] {
+        match self {
+            FileKind::Partners => &["coupon_codes"],
+            FileKind::Clicks => &[
+                "click_id",
+                "url",
+                "partner_id",
+                "channel",
+                "cookie_id",
+                "user_id",
+                "device_id",
+                "browser",
+                "redirect_hops",
+                "landing_status",
+                "utm_source",
+                "utm_medium",
+                "utm_campaign",
+                "utm_content",
+                "utm_term",
+            ],
+            FileKind::Conversions => &[
+                "cookie_id",
+                "user_id",
+                "click_id",
+                "currency",
+                "coupon_code",
+                "status",
+            ],
+            FileKind::Leads => &["amount"],
+            FileKind::Events => &[],
+        }
+    }
+
+    /// Header names commonly used for a column, tried in order when no mapping is given.
+    pub fn common_names(self, column: &str) -> &'static [&'static str] {
+        match (self, column) {
+            (FileKind::Events, "user") => &[
+                "customer_id",
+                "user_id",
+                "cookie_id",
+                "visitor_id",
+                "client_id",
+                "user",
+                "customer",
+            ],
+            (FileKind::Events, "time") => &[
+                "time",
+                "timestamp",
+                "event_time",
+                "datetime",
+                "occurred_at",
+                "ts",
+                "date",
+            ],
+            (FileKind::Events, "source") => {
+                &["channel", "source", "utm_source", "partner_id", "partner"]
+            }
+            (FileKind::Events, "conversion") => &[
+                "conversion",
+                "converted",
+                "is_conversion",
+                "conversion_flag",
+            ],
+            (FileKind::Events, "value") => &["conversion_value", "value", "revenue", "amount"],
+            _ => &[],
+        }
+    }
+
+    /// A one-line description of what a file of this kind needs, for error messages.
+    pub fn expectation(self) -> String {
+        match self {
+            FileKind::Clicks => {
+                "clicked_at and at least one of partner_id, url, channel".to_owned()
+            }
+            FileKind::Events => {
+                "a user, time, source, conversion flag and conversion value column \
+                 (map them with --columns user=...,time=...,source=...,conversion=...,value=...)"
+                    .to_owned()
+            }
+            kind => kind.required_columns().join(", "),
+        }
+    }
+}
+
+impl fmt::Display for FileKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+impl FromStr for FileKind {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        FileKind::ALL
+            .into_iter()
+            .find(|kind| kind.key() == text.trim().to_ascii_lowercase())
+            .ok_or_else(|| {
+                format!(
+                    "unknown kind '{text}': expected one of partners, clicks, conversions, \
+                     leads, events"
+                )
+            })
+    }
+}
+
+/// A user's mapping of our column names to the file's (`--columns user=customer_id,...`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnMap(pub BTreeMap<String, String>);
+
+impl ColumnMap {
+    /// Reads `key=value,key=value`.
+    pub fn parse(text: &str) -> Result<ColumnMap, String> {
+        let mut map = BTreeMap::new();
+        for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (ours, theirs) = pair.split_once('=').ok_or_else(|| {
+                format!("column mapping '{pair}' should look like ours=theirs, e.g. time=event_time")
+            })?;
+            map.insert(
+                ours.trim().to_ascii_lowercase(),
+                normalize_header(theirs),
+            );
+        }
+        Ok(ColumnMap(map))
+    }
+}
+
+/// Header names are compared trimmed, lower-cased, without a byte-order mark or quotes.
+pub fn normalize_header(name: &str) -> String {
+    name.trim_start_matches('\u{feff}')
+        .trim()
+        .trim_matches('"')
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Our column name → the file's column name, for the columns the file has.
+pub type ResolvedColumns = BTreeMap<&'static str, String>;
+
+/// Maps a file's header onto `kind`'s columns; `Err(column)` names the first one missing.
+pub fn resolve_columns(
+    kind: FileKind,
+    header: &[String],
+    mapping: &ColumnMap,
+) -> Result<ResolvedColumns, String> {
+    let mut resolved = ResolvedColumns::new();
+    let all = kind.required_columns().iter().chain(kind.optional_columns());
+    for &column in all {
+        if let Some(found) = find_column(kind, column, header, mapping) {
+            resolved.insert(column, found);
+        }
+    }
+    if let Some(missing) = kind
+        .required_columns()
+        .iter()
+        .find(|c| !resolved.contains_key(**c))
+    {
+        return Err((*missing).to_owned());
+    }
+    if kind == FileKind::Clicks
+        && !["partner_id", "url", "channel"]
+            .iter()
+            .any(|c| resolved.contains_key(c))
+    {
+        return Err("partner_id, url or channel".to_owned());
+    }
+    Ok(resolved)
+}
+
+fn find_column(
+    kind: FileKind,
+    column: &'static str,
+    header: &[String],
+    mapping: &ColumnMap,
+) -> Option<String> {
+    if let Some(theirs) = mapping.0.get(column) {
+        return header.iter().find(|h| normalize_header(h) == *theirs).cloned();
+    }
+    let candidates: Vec<&str> = match kind.common_names(column) {
+        [] => vec![column],
+        names => names.to_vec(),
+    };
+    candidates.into_iter().find_map(|candidate| {
+        header
+            .iter()
+            .find(|h| normalize_header(h) == candidate)
+            .cloned()
+    })
+}
+
+/// Guesses a file's kind from its header, or `None` when nothing fits.
+pub fn detect_kind(header: &[String], mapping: &ColumnMap) -> Option<FileKind> {
+    let has = |name: &str| header.iter().any(|h| normalize_header(h) == name);
+    if has("conversion_id") && has("converted_at") {
+        Some(FileKind::Conversions)
+    } else if has("clicked_at") {
+        Some(FileKind::Clicks)
+    } else if has("reported_at") && has("reference") {
+        Some(FileKind::Leads)
+    } else if has("partner_id") && has("commission") {
+        Some(FileKind::Partners)
+    } else {
+        resolve_columns(FileKind::Events, header, mapping)
+            .ok()
+            .map(|_| FileKind::Events)
+    }
+}

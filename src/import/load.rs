@@ -1,0 +1,411 @@
+//! One import, start to finish: stage, map, parse, check, then store in one transaction.
+
+use duckdb::{Connection, Transaction, params};
+
+use super::kinds::{self, FileKind, ResolvedColumns};
+use super::rules::{KindRules, rules_for};
+use super::stage::{self, FileFormat, sql_literal};
+use super::timezone::ProgrammeTimeZone;
+use super::{FileFacts, ImportError, ImportOutcome, ImportRequest, ImportSettings};
+use crate::store::{ImportRecord, QueryContext, Store, StoreError};
+
+/// Runs the import; the caller drops the temp tables afterwards.
+pub(super) fn run(
+    store: &Store,
+    request: &ImportRequest,
+    settings: &ImportSettings,
+    facts: &FileFacts,
+) -> Result<ImportOutcome, ImportError> {
+    let file = request.path.clone();
+    let store_error = |source: StoreError| ImportError::Store {
+        source,
+        file: file.clone(),
+    };
+    if let Some(previous) = previous_import(store, &facts.sha256).map_err(store_error)? {
+        return Ok(ImportOutcome::AlreadyImported(previous));
+    }
+    let format = stage::sniff_format(&request.path)?;
+    let conn = store.conn();
+    let header = stage::stage(conn, &request.path, format)?;
+    let kind = decide_kind(request, &header)?;
+    let columns = resolve(request, kind, &header, format)?;
+    let rules = rules_for(kind, &columns, &settings.links.sql_pattern());
+    prepare_rows(conn, kind, &rules, &columns, settings.time_zone, facts).map_err(store_error)?;
+    let record = store_rows(conn, kind, &request.path, facts, header.len()).map_err(store_error)?;
+    Ok(ImportOutcome::Imported(record))
+}
+
+fn previous_import(store: &Store, sha256: &str) -> Result<Option<ImportRecord>, StoreError> {
+    Ok(store
+        .import_history()?
+        .into_iter()
+        .find(|r| r.sha256 == sha256))
+}
+
+fn decide_kind(request: &ImportRequest, header: &[String]) -> Result<FileKind, ImportError> {
+    if let Some(kind) = request.kind {
+        return Ok(kind);
+    }
+    kinds::detect_kind(header, &request.columns).ok_or_else(|| ImportError::UnknownKind {
+        found: header.join(", "),
+        file: request.path.clone(),
+    })
+}
+
+fn resolve(
+    request: &ImportRequest,
+    kind: FileKind,
+    header: &[String],
+    format: FileFormat,
+) -> Result<ResolvedColumns, ImportError> {
+    kinds::resolve_columns(kind, header, &request.columns).map_err(|column| {
+        let unsplit = header.len() == 1 && header[0].contains([';', '|', '\t', ',', ' ']);
+        let hint = if unsplit && format == FileFormat::Csv {
+            " (the whole header was read as one column: is the delimiter consistent?)"
+        } else {
+            ""
+        };
+        ImportError::MissingColumn {
+            kind,
+            column,
+            expected: kind.expectation(),
+            found: if header.is_empty() {
+                "no columns".to_owned()
+            } else {
+                header.join(", ")
+            },
+            hint: hint.to_owned(),
+            file: request.path.clone(),
+        }
+    })
+}
+
+/// Builds `pa_parsed` and `pa_checked` (with reject columns) from `pa_staged`.
+fn prepare_rows(
+    conn: &Connection,
+    kind: FileKind,
+    rules: &KindRules,
+    columns: &ResolvedColumns,
+    time_zone: ProgrammeTimeZone,
+    facts: &FileFacts,
+) -> Result<(), StoreError> {
+    let mut parsed = vec!["pa_line".to_owned()];
+    parsed.extend(rules.parsed.iter().cloned());
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE pa_parsed AS SELECT {} FROM pa_staged",
+        parsed.join(",\n")
+    ))
+    .doing("parsing the file's rows")?;
+    let timed = timed_rows_sql(conn, rules.time_column, time_zone)?;
+    let display = |ours: &str| columns.get(ours).cloned().unwrap_or_else(|| ours.to_owned());
+    let column_cases: Vec<String> = rules
+        .checks
+        .iter()
+        .map(|c| format!("WHEN {} THEN {}", c.failed_when, sql_literal(&display(c.column))))
+        .collect();
+    let reason_cases: Vec<String> = rules
+        .checks
+        .iter()
+        .map(|c| format!("WHEN {} THEN {}", c.failed_when, c.reason))
+        .collect();
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE pa_checked AS
+         SELECT *, CASE {} END AS reject_column, CASE {} END AS reject_reason
+         FROM ({timed}) ORDER BY pa_line",
+        column_cases.join(" "),
+        reason_cases.join(" ")
+    ))
+    .doing("checking the file's rows")?;
+    reject_duplicates(conn, kind, columns, facts)
+}
+
+/// The rows of `pa_parsed` with the kind's timestamp resolved to UTC.
+fn timed_rows_sql(
+    conn: &Connection,
+    time_column: &str,
+    time_zone: ProgrammeTimeZone,
+) -> Result<String, StoreError> {
+    if time_column.is_empty() {
+        return Ok("SELECT * FROM pa_parsed".to_owned());
+    }
+    let (offset, join) = match time_zone {
+        ProgrammeTimeZone::Fixed(secs) => (secs.to_string(), String::new()),
+        ProgrammeTimeZone::Named(tz) if tz == chrono_tz::Tz::UTC => ("0".to_owned(), String::new()),
+        zone => {
+            load_offset_runs(conn, time_column, zone)?;
+            (
+                "coalesce(z.offset_secs, 0)".to_owned(),
+                format!("ASOF LEFT JOIN pa_tz z ON p.{time_column}_local >= z.local_start"),
+            )
+        }
+    };
+    Ok(format!(
+        "SELECT p.*, coalesce(p.{time_column}_utc_given, p.{time_column}_local - to_seconds({offset}))
+             AS {time_column}
+         FROM pa_parsed p {join}"
+    ))
+}
+
+/// Writes the programme zone's offsets over the span of the file's naive timestamps.
+fn load_offset_runs(
+    conn: &Connection,
+    time_column: &str,
+    zone: ProgrammeTimeZone,
+) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE pa_tz (local_start TIMESTAMP, offset_secs BIGINT)",
+    )
+    .doing("preparing time-zone offsets")?;
+    let span: (Option<i64>, Option<i64>) = conn
+        .query_row(
+            &format!(
+                "SELECT epoch(min({time_column}_local))::BIGINT, epoch(max({time_column}_local))::BIGINT
+                 FROM pa_parsed"
+            ),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .doing("reading the span of local timestamps")?;
+    let (Some(from), Some(to)) = span else {
+        return Ok(());
+    };
+    let as_local = |secs: i64| chrono::DateTime::from_timestamp(secs, 0).map(|t| t.naive_utc());
+    let (Some(from), Some(to)) = (as_local(from), as_local(to)) else {
+        return Ok(());
+    };
+    let mut stmt = conn
+        .prepare("INSERT INTO pa_tz VALUES (make_timestamp(?), ?)")
+        .doing("writing time-zone offsets")?;
+    for (start, offset) in zone.offset_runs(from, to) {
+        let micros = start.and_utc().timestamp_micros();
+        stmt.execute(params![micros, i64::from(offset)])
+            .doing("writing time-zone offsets")?;
+    }
+    Ok(())
+}
+
+/// Marks rows whose id is already on an earlier line or already in the database.
+fn reject_duplicates(
+    conn: &Connection,
+    kind: FileKind,
+    columns: &ResolvedColumns,
+    facts: &FileFacts,
+) -> Result<(), StoreError> {
+    let display = |ours: &str| sql_literal(&columns.get(ours).cloned().unwrap_or(ours.to_owned()));
+    match kind {
+        FileKind::Conversions => {
+            in_file(conn, "raw_conversion_id", "conversion_id", &display("conversion_id"))?;
+            in_database(conn, "raw_conversion_id", "conversion_id", &display("conversion_id"), "conversions", "conversion_id")
+        }
+        FileKind::Clicks => {
+            in_file(conn, "raw_click_id", "click_id", &display("click_id"))?;
+            in_database(conn, "raw_click_id", "click_id", &display("click_id"), "touches", "click_id")
+        }
+        FileKind::Partners => in_file(conn, "raw_partner_id", "partner_id", &display("partner_id")),
+        FileKind::Events => {
+            conn.execute_batch(&format!(
+                "ALTER TABLE pa_checked ADD COLUMN event_conversion_id VARCHAR;
+                 UPDATE pa_checked SET event_conversion_id = {} || ':' || pa_line WHERE is_conversion;",
+                sql_literal(&event_id_prefix(&facts.name))
+            ))
+            .doing("naming event conversions")?;
+            in_database(conn, "event_conversion_id", "conversion_id", &display("conversion"), "conversions", "conversion_id")
+        }
+        FileKind::Leads => Ok(()),
+    }
+}
+
+/// Event-log conversions are named `<file stem>:<line>`.
+fn event_id_prefix(file_name: &str) -> String {
+    file_name
+        .split('.')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("events")
+        .to_owned()
+}
+
+fn in_file(conn: &Connection, key: &str, label: &str, column: &str) -> Result<(), StoreError> {
+    conn.execute_batch(&format!(
+        "UPDATE pa_checked SET reject_column = {column},
+             reject_reason = format('duplicate {label} ''{{}}'': already on line {{}} of this file',
+                                    pa_checked.{key}, d.first_line)
+         FROM (SELECT {key} AS k, min(pa_line) AS first_line FROM pa_checked
+               WHERE reject_reason IS NULL AND {key} IS NOT NULL GROUP BY {key} HAVING count(*) > 1) d
+         WHERE pa_checked.{key} = d.k AND pa_checked.pa_line > d.first_line
+           AND pa_checked.reject_reason IS NULL"
+    ))
+    .doing("finding duplicate ids in the file")
+}
+
+fn in_database(
+    conn: &Connection,
+    key: &str,
+    label: &str,
+    column: &str,
+    table: &str,
+    table_key: &str,
+) -> Result<(), StoreError> {
+    conn.execute_batch(&format!(
+        "UPDATE pa_checked SET reject_column = {column},
+             reject_reason = format('duplicate {label} ''{{}}'': already imported from {{}} line {{}}',
+                                    pa_checked.{key}, e.file_name, e.line)
+         FROM (SELECT t.{table_key} AS k, min(i.file_name) AS file_name, min(t.line) AS line
+               FROM {table} t JOIN imports i ON i.import_id = t.import_id
+               WHERE t.{table_key} IN (SELECT {key} FROM pa_checked)
+               GROUP BY t.{table_key}) e
+         WHERE pa_checked.{key} = e.k AND pa_checked.reject_reason IS NULL"
+    ))
+    .doing("finding ids already imported")
+}
+
+/// Stores accepted rows, rejects and the import record in one transaction.
+fn store_rows(
+    conn: &Connection,
+    kind: FileKind,
+    path: &std::path::Path,
+    facts: &FileFacts,
+    header_columns: usize,
+) -> Result<ImportRecord, StoreError> {
+    let tx = Transaction::new_unchecked(conn).doing("starting the import transaction")?;
+    let import_id: i64 = conn
+        .query_row("SELECT coalesce(max(import_id), 0) + 1 FROM imports", [], |r| r.get(0))
+        .doing("numbering the import")?;
+    let (accepted, rejected): (i64, i64) = conn
+        .query_row(
+            "SELECT count(*) FILTER (WHERE reject_reason IS NULL),
+                    count(*) FILTER (WHERE reject_reason IS NOT NULL)
+                        + (SELECT count(*) FROM pa_structural)
+             FROM pa_checked",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .doing("counting rows")?;
+    insert_accepted(conn, kind, import_id, facts)?;
+    insert_rejects(conn, import_id, &facts.name, header_columns)?;
+    let imported_at = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string();
+    let record = ImportRecord {
+        import_id,
+        file_name: facts.name.clone(),
+        file_path: path.to_string_lossy().into_owned(),
+        size_bytes: facts.size_bytes,
+        sha256: facts.sha256.clone(),
+        kind: kind.key().to_owned(),
+        rows_accepted: accepted,
+        rows_rejected: rejected,
+        imported_at,
+    };
+    conn.execute(
+        "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP))",
+        params![
+            record.import_id,
+            record.file_name,
+            record.file_path,
+            record.size_bytes,
+            record.sha256,
+            record.kind,
+            record.rows_accepted,
+            record.rows_rejected,
+            record.imported_at
+        ],
+    )
+    .doing("recording the import")?;
+    tx.commit().doing("committing the import")?;
+    Ok(record)
+}
+
+fn insert_rejects(
+    conn: &Connection,
+    import_id: i64,
+    file_name: &str,
+    header_columns: usize,
+) -> Result<(), StoreError> {
+    let name = sql_literal(file_name);
+    conn.execute_batch(&format!(
+        "INSERT INTO rejects
+             SELECT {import_id}, {name}, pa_line, reject_column, reject_reason
+             FROM pa_checked WHERE reject_reason IS NOT NULL;
+         INSERT INTO rejects
+             SELECT {import_id}, {name}, line, column_name,
+                 CASE
+                     WHEN error_type ILIKE '%TOO MANY%'
+                         THEN 'expected {header_columns} fields as in the header, found more'
+                     WHEN error_type ILIKE '%MISSING%'
+                         THEN 'expected {header_columns} fields as in the header, found fewer'
+                     WHEN error_type ILIKE '%UNICODE%'
+                         THEN 'expected UTF-8 text, found bytes that are not'
+                     WHEN error_type ILIKE '%QUOTE%'
+                         THEN 'a quoted field is not closed or is followed by text'
+                     ELSE error_message END
+             FROM pa_structural;"
+    ))
+    .doing("storing rejected rows")
+}
+
+fn insert_accepted(
+    conn: &Connection,
+    kind: FileKind,
+    import_id: i64,
+    facts: &FileFacts,
+) -> Result<(), StoreError> {
+    let next = |table: &str, seq: &str| -> Result<i64, StoreError> {
+        conn.query_row(
+            &format!("SELECT coalesce(max({seq}), 0) FROM {table}"),
+            [],
+            |r| r.get(0),
+        )
+        .doing("numbering rows")
+    };
+    let sql = match kind {
+        FileKind::Partners => format!(
+            "DELETE FROM partners WHERE partner_id IN
+                 (SELECT raw_partner_id FROM pa_checked WHERE reject_reason IS NULL);
+             INSERT INTO partners
+                 SELECT raw_partner_id, coalesce(raw_name, raw_partner_id), raw_commission,
+                        commission_kind, commission_value, raw_coupon_codes, {import_id}
+                 FROM pa_checked WHERE reject_reason IS NULL ORDER BY pa_line;"
+        ),
+        FileKind::Clicks => format!(
+            "INSERT INTO touches
+                 SELECT {base} + pa_line, {import_id}, pa_line, clicked_at,
+                        coalesce(partner_id, raw_channel), partner_id, raw_channel, raw_click_id,
+                        raw_url, raw_cookie_id, raw_user_id, raw_device_id, raw_browser,
+                        redirect_hops, landing_status, utm_source, utm_medium, utm_campaign,
+                        utm_content, utm_term
+                 FROM pa_checked WHERE reject_reason IS NULL ORDER BY pa_line;",
+            base = next("touches", "touch_seq")?
+        ),
+        FileKind::Conversions => format!(
+            "INSERT INTO conversions
+                 SELECT {base} + pa_line, raw_conversion_id, {import_id}, pa_line, converted_at,
+                        revenue, upper(raw_currency), raw_cookie_id, raw_user_id, raw_click_id,
+                        raw_coupon_code, status
+                 FROM pa_checked WHERE reject_reason IS NULL ORDER BY pa_line;",
+            base = next("conversions", "conversion_seq")?
+        ),
+        FileKind::Leads => format!(
+            "INSERT INTO leads
+                 SELECT {import_id}, pa_line, raw_partner_id, reported_at, raw_reference, amount
+                 FROM pa_checked WHERE reject_reason IS NULL ORDER BY pa_line;"
+        ),
+        FileKind::Events => events_sql(import_id, next("touches", "touch_seq")?, next("conversions", "conversion_seq")?),
+    };
+    let _ = facts;
+    conn.execute_batch(&sql).doing("storing accepted rows")
+}
+
+fn events_sql(import_id: i64, touch_base: i64, conversion_base: i64) -> String {
+    format!(
+        "INSERT INTO touches
+             SELECT {touch_base} + pa_line, {import_id}, pa_line, time, raw_source,
+                    CASE WHEN raw_source IN (SELECT partner_id FROM partners) THEN raw_source END,
+                    CASE WHEN raw_source NOT IN (SELECT partner_id FROM partners) THEN raw_source END,
+                    NULL, NULL, raw_user, NULL, NULL, NULL, NULL, NULL,
+                    NULL, NULL, NULL, NULL, NULL
+             FROM pa_checked WHERE reject_reason IS NULL ORDER BY pa_line;
+         INSERT INTO conversions
+             SELECT {conversion_base} + pa_line, event_conversion_id, {import_id}, pa_line, time,
+                    value, NULL, raw_user, NULL, NULL, NULL, 'approved'
+             FROM pa_checked WHERE reject_reason IS NULL AND is_conversion ORDER BY pa_line;"
+    )
+}

@@ -1,0 +1,211 @@
+//! Files → validated DuckDB tables.
+//!
+//! DuckDB's own `read_csv`/`read_parquet` parse the file into text columns; we map the header
+//! onto the kind's columns, parse and check every row in SQL, and store accepted rows,
+//! rejected rows (with line, column and reason) and the import record in one transaction.
+//! A file that cannot be imported at all changes nothing.
+
+mod kinds;
+mod load;
+mod rules;
+mod stage;
+mod timezone;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+pub use kinds::{ColumnMap, FileKind};
+pub use timezone::ProgrammeTimeZone;
+
+use crate::links::LinkRules;
+use crate::store::{ImportRecord, Store, StoreError};
+
+/// Why a file could not be imported. Every message names what was expected; the file last.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file could not be opened or parsed at all.
+    #[error("cannot read the file: {detail} ({})", file.display())]
+    Unreadable {
+        /// What went wrong.
+        detail: String,
+        /// The file.
+        file: PathBuf,
+    },
+    /// The file has no bytes.
+    #[error(
+        "the file is empty: expected a CSV header row (or a Parquet file) and data rows ({})",
+        file.display()
+    )]
+    Empty {
+        /// The file.
+        file: PathBuf,
+    },
+    /// Binary content that is neither Parquet nor gzip.
+    #[error(
+        "not a CSV or Parquet file: it holds binary data; expected text with a header row, \
+         a .csv.gz, or Parquet ({})",
+        file.display()
+    )]
+    NotTabular {
+        /// The file.
+        file: PathBuf,
+    },
+    /// The header lacks a column the kind needs.
+    #[error(
+        "missing required column `{column}` for a {kind} file: expected {expected}; \
+         the header has {found}{hint} ({})",
+        file.display()
+    )]
+    MissingColumn {
+        /// What the file was read as.
+        kind: FileKind,
+        /// The column missing.
+        column: String,
+        /// All that the kind needs.
+        expected: String,
+        /// The columns the header has.
+        found: String,
+        /// A hint about the delimiter, when the header looks unsplit.
+        hint: String,
+        /// The file.
+        file: PathBuf,
+    },
+    /// No kind fits the header and none was given.
+    #[error(
+        "cannot tell what kind of export this is from its columns ({found}): expected \
+         partners (partner_id, name, commission), clicks (clicked_at, ...), conversions \
+         (conversion_id, converted_at, revenue), leads (partner_id, reported_at, reference) \
+         or an event log; pass --kind to say which ({})",
+        file.display()
+    )]
+    UnknownKind {
+        /// The columns the header has.
+        found: String,
+        /// The file.
+        file: PathBuf,
+    },
+    /// A database failure while importing; nothing was stored.
+    #[error("{source} ({})", file.display())]
+    Store {
+        /// The failure.
+        source: StoreError,
+        /// The file.
+        file: PathBuf,
+    },
+}
+
+/// What the user asked to import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportRequest {
+    /// The file.
+    pub path: PathBuf,
+    /// Its kind, or `None` to detect it from the header.
+    pub kind: Option<FileKind>,
+    /// The user's column mapping.
+    pub columns: ColumnMap,
+}
+
+impl ImportRequest {
+    /// A request that detects the kind and maps columns by their usual names.
+    pub fn detect(path: impl Into<PathBuf>) -> ImportRequest {
+        ImportRequest {
+            path: path.into(),
+            kind: None,
+            columns: ColumnMap::default(),
+        }
+    }
+}
+
+/// What one import did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportOutcome {
+    /// The file was stored.
+    Imported(ImportRecord),
+    /// The same bytes were imported before as the same kind; nothing changed.
+    AlreadyImported(ImportRecord),
+}
+
+impl ImportOutcome {
+    /// The record of the import (the earlier one when already imported).
+    pub fn record(&self) -> &ImportRecord {
+        match self {
+            ImportOutcome::Imported(r) | ImportOutcome::AlreadyImported(r) => r,
+        }
+    }
+
+    /// One line for a person: what was stored or why nothing was.
+    pub fn summary(&self) -> String {
+        match self {
+            ImportOutcome::Imported(r) => format!(
+                "{}: imported {} {} rows, rejected {}",
+                r.file_name,
+                crate::format::thousands(r.rows_accepted),
+                r.kind,
+                crate::format::thousands(r.rows_rejected)
+            ),
+            ImportOutcome::AlreadyImported(r) => format!(
+                "{}: already imported on {} as import #{} (same sha256); nothing changed",
+                r.file_name, r.imported_at, r.import_id
+            ),
+        }
+    }
+}
+
+/// Settings of the programme that shape how files are read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImportSettings {
+    /// The zone naive timestamps are read in.
+    pub time_zone: ProgrammeTimeZone,
+    /// Which link parameters name the partner.
+    pub links: LinkRules,
+}
+
+/// Imports one file in one transaction.
+pub fn import_file(
+    store: &Store,
+    request: &ImportRequest,
+    settings: &ImportSettings,
+) -> Result<ImportOutcome, ImportError> {
+    let file_facts = FileFacts::read(&request.path)?;
+    let result = load::run(store, request, settings, &file_facts);
+    stage::clean_up(store.conn());
+    result
+}
+
+/// Name, size and checksum of a file, read before anything is stored.
+pub(crate) struct FileFacts {
+    pub name: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+}
+
+impl FileFacts {
+    fn read(path: &Path) -> Result<FileFacts, ImportError> {
+        use sha2::{Digest, Sha256};
+        let unreadable = |e: std::io::Error| ImportError::Unreadable {
+            detail: e.to_string(),
+            file: path.to_path_buf(),
+        };
+        let mut file = std::fs::File::open(path).map_err(unreadable)?;
+        let mut hasher = Sha256::new();
+        let mut buffer = vec![0u8; 1 << 20];
+        let mut size = 0i64;
+        loop {
+            let n = file.read(&mut buffer).map_err(unreadable)?;
+            if n == 0 {
+                break;
+            }
+            size += n as i64;
+            hasher.update(&buffer[..n]);
+        }
+        let digest = hasher.finalize();
+        Ok(FileFacts {
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            size_bytes: size,
+            sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+        })
+    }
+}

@@ -1,0 +1,322 @@
+//! Per-kind parsing and validation, as SQL over the staged text.
+//!
+//! Each kind lists its parsed columns and its checks; a row's first failing check becomes its
+//! reject reason (naming the column and what was expected). Parsing happens in `pa_parsed`,
+//! time-zone resolution and the checks in `pa_checked`.
+
+use super::kinds::{FileKind, ResolvedColumns};
+use super::stage::sql_ident;
+
+/// Timestamps that carry their own offset (`Z`, `+02:00`, `-0500`, ` UTC`).
+const OFFSET_PATTERN: &str = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|UTC|[+-]\d{2}(:?\d{2})?)$";
+
+const TIMESTAMP_EXAMPLE: &str = "2026-07-01T12:00:00Z";
+
+/// One validation rule: when `failed_when` holds, the row is rejected for `column`.
+pub struct Check {
+    /// Our name of the column at fault.
+    pub column: &'static str,
+    /// SQL condition over `pa_checked`'s inputs.
+    pub failed_when: String,
+    /// SQL expression giving the reason text.
+    pub reason: String,
+}
+
+/// How one kind is parsed and checked.
+pub struct KindRules {
+    /// `expr AS name` items for `pa_parsed` (besides `pa_line`).
+    pub parsed: Vec<String>,
+    /// The one timestamp column of the kind.
+    pub time_column: &'static str,
+    /// Checks in order of precedence.
+    pub checks: Vec<Check>,
+}
+
+/// The raw trimmed text of one of our columns, NULL when empty or absent.
+fn raw(columns: &ResolvedColumns, ours: &str) -> String {
+    match columns.get(ours) {
+        Some(theirs) => format!("nullif(trim({}), '')", sql_ident(theirs)),
+        None => "NULL::VARCHAR".to_owned(),
+    }
+}
+
+fn raw_items(columns: &ResolvedColumns, names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .map(|n| format!("{} AS raw_{n}", raw(columns, n)))
+        .collect()
+}
+
+/// A value quoted for a reason text, cut to a readable length.
+fn shown(raw_column: &str) -> String {
+    format!("'''' || left({raw_column}, 60) || ''''")
+}
+
+fn required_text(column: &'static str, what: &str) -> Check {
+    Check {
+        column,
+        failed_when: format!("raw_{column} IS NULL"),
+        reason: format!("'expected {what}, found an empty value'"),
+    }
+}
+
+fn timestamp_items(columns: &ResolvedColumns, column: &'static str) -> Vec<String> {
+    let raw_name = format!("raw_{column}");
+    vec![
+        format!("{} AS {raw_name}", raw(columns, column)),
+        format!(
+            "CASE WHEN regexp_matches({raw_name}, '{OFFSET_PATTERN}')
+                  THEN make_timestamp(epoch_us(TRY_CAST(regexp_replace({raw_name}, '\\s*UTC$', 'Z') AS TIMESTAMPTZ)))
+             END AS {column}_utc_given"
+        ),
+        format!(
+            "CASE WHEN NOT regexp_matches({raw_name}, '{OFFSET_PATTERN}')
+                  THEN TRY_CAST({raw_name} AS TIMESTAMP) END AS {column}_local"
+        ),
+    ]
+}
+
+fn timestamp_check(column: &'static str) -> Check {
+    let raw_name = format!("raw_{column}");
+    Check {
+        column,
+        failed_when: format!("{column} IS NULL"),
+        reason: format!(
+            "CASE WHEN {raw_name} IS NULL
+                  THEN 'expected a timestamp like {TIMESTAMP_EXAMPLE}, found an empty value'
+                  ELSE 'expected a timestamp like {TIMESTAMP_EXAMPLE}, found ' || {} END",
+            shown(&raw_name)
+        ),
+    }
+}
+
+fn number_check(column: &'static str, example: &str, required: bool) -> Check {
+    let raw_name = format!("raw_{column}");
+    let empty_fails = if required {
+        format!("{raw_name} IS NULL OR ")
+    } else {
+        String::new()
+    };
+    Check {
+        column,
+        failed_when: format!(
+            "{empty_fails}({raw_name} IS NOT NULL AND ({column} IS NULL OR NOT isfinite({column})))"
+        ),
+        reason: format!(
+            "CASE WHEN {raw_name} IS NULL THEN 'expected a number like {example}, found an empty value'
+                  ELSE 'expected a number like {example}, found ' || {} END",
+            shown(&raw_name)
+        ),
+    }
+}
+
+/// The rules of `kind` for a file whose columns resolved to `columns`.
+pub fn rules_for(kind: FileKind, columns: &ResolvedColumns, ref_pattern: &str) -> KindRules {
+    match kind {
+        FileKind::Partners => partners(columns),
+        FileKind::Clicks => clicks(columns, ref_pattern),
+        FileKind::Conversions => conversions(columns),
+        FileKind::Leads => leads(columns),
+        FileKind::Events => events(columns),
+    }
+}
+
+fn partners(columns: &ResolvedColumns) -> KindRules {
+    let mut parsed = raw_items(columns, &["partner_id", "name", "commission", "coupon_codes"]);
+    let percent = r"^([0-9]+(\.[0-9]+)?)\s*%$";
+    let flat = r"^[$€£]?\s*([0-9]+(\.[0-9]+)?)$";
+    parsed.push(format!(
+        "CASE WHEN regexp_matches(raw_commission, '{percent}') THEN 'percent'
+              WHEN regexp_matches(raw_commission, '{flat}') THEN 'flat' END AS commission_kind"
+    ));
+    parsed.push(format!(
+        "TRY_CAST(coalesce(nullif(regexp_extract(raw_commission, '{percent}', 1), ''),
+                           nullif(regexp_extract(raw_commission, '{flat}', 1), '')) AS DOUBLE)
+             AS commission_value"
+    ));
+    let checks = vec![
+        required_text("partner_id", "a partner id"),
+        Check {
+            column: "commission",
+            failed_when: "commission_kind IS NULL".to_owned(),
+            reason: format!(
+                "CASE WHEN raw_commission IS NULL
+                      THEN 'expected a percentage like 12% or a flat amount like 25.00, found an empty value'
+                      ELSE 'expected a percentage like 12% or a flat amount like 25.00, found ' || {} END",
+                shown("raw_commission")
+            ),
+        },
+    ];
+    KindRules {
+        parsed,
+        time_column: "",
+        checks,
+    }
+}
+
+fn utm_item(columns: &ResolvedColumns, name: &str) -> String {
+    format!(
+        "coalesce({}, nullif(url_decode(regexp_extract(raw_url, '[?&]{name}=([^&#]*)', 1)), ''))
+             AS {name}",
+        raw(columns, name)
+    )
+}
+
+fn clicks(columns: &ResolvedColumns, ref_pattern: &str) -> KindRules {
+    let mut parsed = raw_items(
+        columns,
+        &[
+            "click_id",
+            "url",
+            "partner_id",
+            "channel",
+            "cookie_id",
+            "user_id",
+            "device_id",
+            "browser",
+            "redirect_hops",
+            "landing_status",
+        ],
+    );
+    parsed.extend(timestamp_items(columns, "clicked_at"));
+    parsed.push(format!(
+        "coalesce(raw_partner_id, nullif(url_decode(regexp_extract(raw_url, '{ref_pattern}', 1)), ''))
+             AS partner_id"
+    ));
+    parsed.push("TRY_CAST(raw_redirect_hops AS INTEGER) AS redirect_hops".to_owned());
+    parsed.push("lower(raw_landing_status) AS landing_status".to_owned());
+    for utm in [
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_content",
+        "utm_term",
+    ] {
+        parsed.push(utm_item(columns, utm));
+    }
+    let checks = vec![
+        timestamp_check("clicked_at"),
+        Check {
+            column: "partner_id",
+            failed_when: "partner_id IS NULL AND raw_channel IS NULL".to_owned(),
+            reason: format!(
+                "CASE WHEN raw_url IS NULL
+                      THEN 'expected a partner_id, a url with a referral parameter, or a channel; all are empty'
+                      ELSE 'expected a partner_id, a channel, or a url with a referral parameter; the url ' || {} || ' has none' END",
+                shown("raw_url")
+            ),
+        },
+        Check {
+            column: "redirect_hops",
+            failed_when: "raw_redirect_hops IS NOT NULL AND (redirect_hops IS NULL OR redirect_hops < 0)"
+                .to_owned(),
+            reason: format!(
+                "'expected a whole number of redirect hops like 1, found ' || {}",
+                shown("raw_redirect_hops")
+            ),
+        },
+    ];
+    KindRules {
+        parsed,
+        time_column: "clicked_at",
+        checks,
+    }
+}
+
+/// Status words of common platforms, mapped onto ours.
+const STATUS_SQL: &str = "CASE
+    WHEN raw_status IS NULL THEN 'approved'
+    WHEN lower(raw_status) IN ('approved', 'approve', 'complete', 'completed', 'confirmed', 'paid', 'sale')
+        THEN 'approved'
+    WHEN lower(raw_status) IN ('pending', 'open', 'hold', 'on hold', 'processing') THEN 'pending'
+    WHEN lower(raw_status) IN ('refunded', 'refund', 'reversed', 'returned', 'chargeback') THEN 'refunded'
+    WHEN lower(raw_status) IN ('cancelled', 'canceled', 'cancel', 'declined', 'rejected', 'void')
+        THEN 'cancelled'
+    END AS status";
+
+fn conversions(columns: &ResolvedColumns) -> KindRules {
+    let mut parsed = raw_items(
+        columns,
+        &[
+            "conversion_id",
+            "revenue",
+            "currency",
+            "cookie_id",
+            "user_id",
+            "click_id",
+            "coupon_code",
+            "status",
+        ],
+    );
+    parsed.extend(timestamp_items(columns, "converted_at"));
+    parsed.push("TRY_CAST(raw_revenue AS DOUBLE) AS revenue".to_owned());
+    parsed.push(STATUS_SQL.to_owned());
+    let checks = vec![
+        required_text("conversion_id", "a conversion id"),
+        timestamp_check("converted_at"),
+        number_check("revenue", "49.90", true),
+        Check {
+            column: "status",
+            failed_when: "status IS NULL".to_owned(),
+            reason: format!(
+                "'expected approved, pending, refunded or cancelled, found ' || {}",
+                shown("raw_status")
+            ),
+        },
+    ];
+    KindRules {
+        parsed,
+        time_column: "converted_at",
+        checks,
+    }
+}
+
+fn leads(columns: &ResolvedColumns) -> KindRules {
+    let mut parsed = raw_items(columns, &["partner_id", "reference", "amount"]);
+    parsed.extend(timestamp_items(columns, "reported_at"));
+    parsed.push("TRY_CAST(raw_amount AS DOUBLE) AS amount".to_owned());
+    let checks = vec![
+        required_text("partner_id", "a partner id"),
+        timestamp_check("reported_at"),
+        required_text("reference", "an order, conversion or customer reference"),
+        number_check("amount", "49.90", false),
+    ];
+    KindRules {
+        parsed,
+        time_column: "reported_at",
+        checks,
+    }
+}
+
+fn events(columns: &ResolvedColumns) -> KindRules {
+    let mut parsed = raw_items(columns, &["user", "source", "conversion", "value"]);
+    parsed.extend(timestamp_items(columns, "time"));
+    parsed.push(
+        "CASE WHEN lower(raw_conversion) IN ('1', 'true', 'yes', 'y', 't') THEN true
+              WHEN raw_conversion IS NULL OR lower(raw_conversion) IN ('0', 'false', 'no', 'n', 'f')
+                  THEN false END AS is_conversion"
+            .to_owned(),
+    );
+    parsed.push("TRY_CAST(raw_value AS DOUBLE) AS value".to_owned());
+    let mut value_check = number_check("value", "49.90", true);
+    value_check.failed_when = format!("is_conversion AND ({})", value_check.failed_when);
+    let checks = vec![
+        required_text("user", "a user or customer id"),
+        timestamp_check("time"),
+        required_text("source", "a source or channel"),
+        Check {
+            column: "conversion",
+            failed_when: "is_conversion IS NULL".to_owned(),
+            reason: format!(
+                "'expected a conversion flag 1/0, true/false or yes/no, found ' || {}",
+                shown("raw_conversion")
+            ),
+        },
+        value_check,
+    ];
+    KindRules {
+        parsed,
+        time_column: "time",
+        checks,
+    }
+}

@@ -1,0 +1,196 @@
+//! The in-memory journey index: per conversion, its candidate touches as flat arrays.
+//!
+//! Built once per database change from the store; the attribution models then run over it
+//! for any settings without touching the database. A conversion's touches are stored
+//! contiguously, ordered by time and then by input order, so "first" and "last" are positions.
+
+use crate::store::{CandidateRow, ConversionRow, SourceRow, Store, StoreError};
+
+/// How a partner is paid for a credited conversion.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Commission {
+    /// Not payable (a channel, or a partner with no commission on file).
+    None,
+    /// A percentage of revenue: `Percent(12.0)` is 12%.
+    Percent(f64),
+    /// A flat amount per conversion.
+    Flat(f64),
+}
+
+impl Commission {
+    /// Reads the stored kind and value; anything unknown pays nothing.
+    pub fn from_stored(kind: Option<&str>, value: Option<f64>) -> Commission {
+        match (kind, value) {
+            (Some("percent"), Some(v)) => Commission::Percent(v),
+            (Some("flat"), Some(v)) => Commission::Flat(v),
+            _ => Commission::None,
+        }
+    }
+
+    /// The commission for a whole conversion of `revenue`.
+    pub fn for_revenue(self, revenue: f64) -> f64 {
+        match self {
+            Commission::None => 0.0,
+            Commission::Percent(p) => revenue * p / 100.0,
+            Commission::Flat(amount) => amount,
+        }
+    }
+}
+
+/// A source of touches: a partner or a non-partner channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    /// Partner id or channel name.
+    pub id: String,
+    /// Display name of a registered partner.
+    pub name: Option<String>,
+    /// Payable partner (true) or channel (false).
+    pub is_partner: bool,
+    /// How the partner is paid.
+    pub commission: Commission,
+}
+
+/// What the models need to know about one conversion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversionFacts {
+    /// The conversion's id.
+    pub conversion_id: String,
+    /// Seconds since the Unix epoch, UTC.
+    pub converted_at_secs: i64,
+    /// Revenue.
+    pub revenue: f64,
+    /// Refunded and cancelled conversions earn no payout.
+    pub payable: bool,
+}
+
+/// One candidate touch of a conversion, as given to [`JourneyIndex::from_journeys`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CandidateTouch {
+    /// Seconds from the touch to the conversion (0 = same instant; never negative).
+    pub lag_secs: i64,
+    /// Index into [`JourneyIndex::sources`].
+    pub source_id: u32,
+    /// The touch is at or before an earlier conversion of the same identity.
+    pub before_previous_conversion: bool,
+}
+
+/// Per conversion, its candidate touches in order, as flat arrays.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JourneyIndex {
+    /// Every source, by id.
+    pub sources: Vec<Source>,
+    /// Every conversion, in import order.
+    pub conversions: Vec<ConversionFacts>,
+    /// `touch_offsets[c]..touch_offsets[c + 1]` are conversion `c`'s touches.
+    touch_offsets: Vec<u32>,
+    lag_secs: Vec<i64>,
+    source_ids: Vec<u32>,
+    before_previous_conversion: Vec<bool>,
+}
+
+impl JourneyIndex {
+    /// Builds the index from the database in one streamed pass.
+    pub fn build(store: &Store) -> Result<JourneyIndex, StoreError> {
+        let sources = store.source_rows()?.into_iter().map(source_from).collect();
+        let conversions: Vec<ConversionFacts> = store
+            .conversion_rows()?
+            .into_iter()
+            .map(conversion_from)
+            .collect();
+        let mut index = JourneyIndex {
+            sources,
+            touch_offsets: Vec::with_capacity(conversions.len() + 1),
+            conversions,
+            ..JourneyIndex::default()
+        };
+        index.touch_offsets.push(0);
+        store.for_each_candidate(|row| index.push_candidate(row))?;
+        index.close_journeys_up_to(index.conversions.len());
+        Ok(index)
+    }
+
+    /// Builds an index from hand-made journeys (tests, scenarios): `journeys[c]` are
+    /// conversion `c`'s candidate touches, already in time order.
+    pub fn from_journeys(
+        sources: Vec<Source>,
+        conversions: Vec<ConversionFacts>,
+        journeys: &[Vec<CandidateTouch>],
+    ) -> JourneyIndex {
+        assert_eq!(conversions.len(), journeys.len(), "one journey per conversion");
+        let mut index = JourneyIndex {
+            sources,
+            conversions,
+            touch_offsets: vec![0],
+            ..JourneyIndex::default()
+        };
+        for journey in journeys {
+            for touch in journey {
+                index.lag_secs.push(touch.lag_secs);
+                index.source_ids.push(touch.source_id);
+                index
+                    .before_previous_conversion
+                    .push(touch.before_previous_conversion);
+            }
+            index.touch_offsets.push(index.lag_secs.len() as u32);
+        }
+        index
+    }
+
+    fn push_candidate(&mut self, row: CandidateRow) {
+        self.close_journeys_up_to(row.conversion_idx as usize);
+        self.lag_secs.push(row.lag_secs);
+        self.source_ids.push(row.source_id);
+        self.before_previous_conversion
+            .push(row.before_previous_conversion);
+    }
+
+    /// Ends every journey before conversion `conversion_idx` (rows arrive grouped by it).
+    fn close_journeys_up_to(&mut self, conversion_idx: usize) {
+        while self.touch_offsets.len() <= conversion_idx {
+            self.touch_offsets.push(self.lag_secs.len() as u32);
+        }
+    }
+
+    /// Number of candidate touches over all conversions.
+    pub fn candidate_touches(&self) -> usize {
+        self.lag_secs.len()
+    }
+
+    /// The positions of conversion `conversion`'s touches, in time order.
+    pub fn touch_range(&self, conversion: usize) -> std::ops::Range<usize> {
+        self.touch_offsets[conversion] as usize..self.touch_offsets[conversion + 1] as usize
+    }
+
+    /// Seconds from the touch at `position` to its conversion.
+    pub fn lag_secs(&self, position: usize) -> i64 {
+        self.lag_secs[position]
+    }
+
+    /// The source of the touch at `position`.
+    pub fn source_id(&self, position: usize) -> u32 {
+        self.source_ids[position]
+    }
+
+    /// Whether the touch at `position` is at or before an earlier conversion of its identity.
+    pub fn before_previous_conversion(&self, position: usize) -> bool {
+        self.before_previous_conversion[position]
+    }
+}
+
+fn source_from(row: SourceRow) -> Source {
+    Source {
+        commission: Commission::from_stored(row.commission_kind.as_deref(), row.commission_value),
+        id: row.source,
+        name: row.name,
+        is_partner: row.is_partner,
+    }
+}
+
+fn conversion_from(row: ConversionRow) -> ConversionFacts {
+    ConversionFacts {
+        payable: !matches!(row.status.as_str(), "refunded" | "cancelled"),
+        conversion_id: row.conversion_id,
+        converted_at_secs: row.converted_at_secs,
+        revenue: row.revenue,
+    }
+}

@@ -1,0 +1,91 @@
+//! Jobs on a whole programme that the window and the command line share: importing a batch
+//! of files with the programme's settings, and setting up the bundled sample programme.
+
+use std::path::{Path, PathBuf};
+
+use crate::import::{
+    ImportError, ImportOutcome, ImportRequest, ImportSettings, ProgrammeTimeZone, import_file,
+};
+use crate::links::LinkRules;
+use crate::sample::{SampleError, SampleSpec, write_sample};
+use crate::store::{Store, StoreError};
+
+/// Programme setting key: the time zone naive timestamps are read in.
+pub const TIME_ZONE_KEY: &str = "time_zone";
+/// Programme setting key: the referral parameters of tracking links.
+pub const REF_PARAMS_KEY: &str = "ref_params";
+
+/// Why the sample programme could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// Writing the sample files failed.
+    #[error(transparent)]
+    Sample(#[from] SampleError),
+    /// Importing them failed.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The import settings stored with the programme (defaults when never set).
+pub fn import_settings(store: &Store) -> Result<ImportSettings, StoreError> {
+    let time_zone = store
+        .programme_setting(TIME_ZONE_KEY)?
+        .and_then(|tz| ProgrammeTimeZone::parse(&tz).ok())
+        .unwrap_or_default();
+    let links = store
+        .programme_setting(REF_PARAMS_KEY)?
+        .map(|p| LinkRules::parse(&p))
+        .unwrap_or_default();
+    Ok(ImportSettings { time_zone, links })
+}
+
+/// Imports files one by one (each in its own transaction): partners first, so that clicks and
+/// events can recognise partner sources, then the rest in the order given.
+pub fn import_batch(
+    store: &Store,
+    requests: &[ImportRequest],
+    mut on_done: impl FnMut(usize, &Result<ImportOutcome, ImportError>),
+) -> Result<Vec<Result<ImportOutcome, ImportError>>, StoreError> {
+    let settings = import_settings(store)?;
+    let mut order: Vec<usize> = (0..requests.len()).collect();
+    order.sort_by_key(|&i| !looks_like_partners(&requests[i]));
+    let mut results: Vec<Option<Result<ImportOutcome, ImportError>>> =
+        requests.iter().map(|_| None).collect();
+    for (done, i) in order.into_iter().enumerate() {
+        let result = import_file(store, &requests[i], &settings);
+        on_done(done + 1, &result);
+        results[i] = Some(result);
+    }
+    Ok(results.into_iter().flatten().collect())
+}
+
+fn looks_like_partners(request: &ImportRequest) -> bool {
+    request.kind == Some(crate::import::FileKind::Partners)
+        || request
+            .path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().to_ascii_lowercase().contains("partner"))
+}
+
+/// The files of a generated sample programme, in import order.
+pub fn sample_files(dir: &Path) -> Vec<PathBuf> {
+    ["partners.csv", "clicks.csv", "conversions.csv", "leads.csv"]
+        .iter()
+        .map(|name| dir.join(name))
+        .filter(|path| path.exists())
+        .collect()
+}
+
+/// Creates `database` holding the default sample programme, generated into `files_dir`.
+pub fn create_sample_database(database: &Path, files_dir: &Path) -> Result<(), SetupError> {
+    write_sample(files_dir, &SampleSpec::default())?;
+    let store = Store::open(database)?;
+    let settings = import_settings(&store)?;
+    for file in sample_files(files_dir) {
+        import_file(&store, &ImportRequest::detect(file), &settings)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,258 @@
+//! The programme database: the only place that holds SQL (with `import`).
+//!
+//! One DuckDB file per programme. The schema is created on open; reads that the layers above
+//! need (row counts, import history, rejects, the rows the journey index is built from, the
+//! SQL version of the models) are methods here.
+
+mod credit_sql;
+mod journey_rows;
+mod schema;
+
+use std::path::{Path, PathBuf};
+
+use duckdb::{Connection, params};
+
+pub use credit_sql::{SqlCreditParams, SqlCreditRow};
+pub use journey_rows::{CandidateRow, ConversionRow, SourceRow};
+
+/// A failure of the database itself (not of the user's input).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database file could not be opened or created.
+    #[error("cannot open the database: {source} ({})", path.display())]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// What DuckDB said.
+        source: duckdb::Error,
+    },
+    /// A query failed.
+    #[error("database error while {doing}: {source}")]
+    Query {
+        /// What we were doing, in words.
+        doing: &'static str,
+        /// What DuckDB said.
+        source: duckdb::Error,
+    },
+}
+
+/// Shorthand for attaching what we were doing to a DuckDB error.
+pub(crate) trait QueryContext<T> {
+    /// Wraps the error with a description of the work.
+    fn doing(self, doing: &'static str) -> Result<T, StoreError>;
+}
+
+impl<T> QueryContext<T> for Result<T, duckdb::Error> {
+    fn doing(self, doing: &'static str) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Query { doing, source })
+    }
+}
+
+/// An open programme database.
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+/// Rows per table, for the Data view and `import`'s summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableCounts {
+    /// Partners registered.
+    pub partners: u64,
+    /// Touches (clicks and visits, event-log rows).
+    pub touches: u64,
+    /// Conversions, each id once.
+    pub conversions: u64,
+    /// Partner-reported leads.
+    pub leads: u64,
+    /// Rejected input rows, over all imports.
+    pub rejects: u64,
+    /// Files imported.
+    pub imports: u64,
+}
+
+/// One imported file, as recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportRecord {
+    /// Sequential id of the import.
+    pub import_id: i64,
+    /// The file's name (without folders).
+    pub file_name: String,
+    /// The full path it was read from.
+    pub file_path: String,
+    /// Its size in bytes.
+    pub size_bytes: i64,
+    /// Hex sha256 of its bytes; re-imports are detected by it.
+    pub sha256: String,
+    /// The kind it was imported as (`clicks`, `conversions`, ...).
+    pub kind: String,
+    /// Rows stored.
+    pub rows_accepted: i64,
+    /// Rows refused, each with a reason in the rejects table.
+    pub rows_rejected: i64,
+    /// When it was imported, UTC, `YYYY-MM-DD HH:MM:SS`.
+    pub imported_at: String,
+}
+
+/// One rejected input row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectRecord {
+    /// The import it belongs to.
+    pub import_id: i64,
+    /// The file's name.
+    pub file_name: String,
+    /// 1-based line in the file (the header is line 1), when known.
+    pub line: Option<i64>,
+    /// The column at fault, when one is.
+    pub column: Option<String>,
+    /// What was wrong and what was expected.
+    pub reason: String,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file at `path`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::init(conn, Some(path.to_path_buf()))
+    }
+
+    /// Opens a throw-away in-memory database (tests, scratch work).
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        let conn = Connection::open_in_memory().map_err(|source| StoreError::Open {
+            path: PathBuf::from(":memory:"),
+            source,
+        })?;
+        Self::init(conn, None)
+    }
+
+    fn init(conn: Connection, path: Option<PathBuf>) -> Result<Store, StoreError> {
+        conn.execute_batch(schema::CREATE_TABLES)
+            .doing("creating the schema")?;
+        let versions: i64 = conn
+            .query_row("SELECT count(*) FROM schema_version", [], |r| r.get(0))
+            .doing("reading the schema version")?;
+        if versions == 0 {
+            conn.execute(
+                "INSERT INTO schema_version VALUES (?)",
+                params![schema::SCHEMA_VERSION],
+            )
+            .doing("recording the schema version")?;
+        }
+        Ok(Store { conn, path })
+    }
+
+    /// The database file, or `None` for an in-memory database.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The connection, for the importer.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Rows per table.
+    pub fn counts(&self) -> Result<TableCounts, StoreError> {
+        let count = |table: &str| -> Result<u64, StoreError> {
+            let n: i64 = self
+                .conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .doing("counting rows")?;
+            Ok(n as u64)
+        };
+        Ok(TableCounts {
+            partners: count("partners")?,
+            touches: count("touches")?,
+            conversions: count("conversions")?,
+            leads: count("leads")?,
+            rejects: count("rejects")?,
+            imports: count("imports")?,
+        })
+    }
+
+    /// Every import, newest first.
+    pub fn import_history(&self) -> Result<Vec<ImportRecord>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT import_id, file_name, file_path, size_bytes, sha256, kind, rows_accepted,
+                        rows_rejected, strftime(imported_at, '%Y-%m-%d %H:%M:%S')
+                 FROM imports ORDER BY import_id DESC",
+            )
+            .doing("reading the import history")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(ImportRecord {
+                    import_id: r.get(0)?,
+                    file_name: r.get(1)?,
+                    file_path: r.get(2)?,
+                    size_bytes: r.get(3)?,
+                    sha256: r.get(4)?,
+                    kind: r.get(5)?,
+                    rows_accepted: r.get(6)?,
+                    rows_rejected: r.get(7)?,
+                    imported_at: r.get(8)?,
+                })
+            })
+            .doing("reading the import history")?;
+        rows.collect::<Result<_, _>>()
+            .doing("reading the import history")
+    }
+
+    /// The first `limit` rejected rows, newest import first, in file order.
+    pub fn rejects(&self, limit: usize) -> Result<Vec<RejectRecord>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT import_id, file_name, line, column_name, reason FROM rejects
+                 ORDER BY import_id DESC, line NULLS FIRST LIMIT ?",
+            )
+            .doing("reading rejects")?;
+        let rows = stmt
+            .query_map(params![limit as i64], |r| {
+                Ok(RejectRecord {
+                    import_id: r.get(0)?,
+                    file_name: r.get(1)?,
+                    line: r.get(2)?,
+                    column: r.get(3)?,
+                    reason: r.get(4)?,
+                })
+            })
+            .doing("reading rejects")?;
+        rows.collect::<Result<_, _>>().doing("reading rejects")
+    }
+
+    /// A programme setting stored in the database (e.g. `time_zone`).
+    pub fn programme_setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT value FROM programme_settings WHERE key = ?")
+            .doing("reading a programme setting")?;
+        let mut rows = stmt
+            .query_map(params![key], |r| r.get::<_, String>(0))
+            .doing("reading a programme setting")?;
+        rows.next()
+            .transpose()
+            .doing("reading a programme setting")
+    }
+
+    /// Stores a programme setting, replacing any earlier value.
+    pub fn set_programme_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM programme_settings WHERE key = ?", params![key])
+            .doing("writing a programme setting")?;
+        self.conn
+            .execute(
+                "INSERT INTO programme_settings VALUES (?, ?)",
+                params![key, value],
+            )
+            .doing("writing a programme setting")?;
+        Ok(())
+    }
+}

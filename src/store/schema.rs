@@ -1,0 +1,84 @@
+//! The database schema and its migrations.
+
+/// The schema version this build writes; older files are migrated on open.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Tables of a programme database. Timestamps are stored as UTC `TIMESTAMP`s.
+///
+/// No primary keys: DuckDB's ART indexes slow bulk loads of millions of rows, and the
+/// importer enforces uniqueness itself (it has to report duplicates as rejects anyway).
+pub const CREATE_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS programme_settings (key VARCHAR NOT NULL, value VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS imports (
+    import_id BIGINT NOT NULL,
+    file_name VARCHAR NOT NULL,
+    file_path VARCHAR NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    rows_accepted BIGINT NOT NULL,
+    rows_rejected BIGINT NOT NULL,
+    imported_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rejects (
+    import_id BIGINT NOT NULL,
+    file_name VARCHAR NOT NULL,
+    line BIGINT,
+    column_name VARCHAR,
+    reason VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS partners (
+    partner_id VARCHAR NOT NULL,
+    name VARCHAR,
+    commission VARCHAR,
+    commission_kind VARCHAR,
+    commission_value DOUBLE,
+    coupon_codes VARCHAR,
+    import_id BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS touches (
+    touch_seq BIGINT NOT NULL,
+    import_id BIGINT NOT NULL,
+    line BIGINT NOT NULL,
+    touched_at TIMESTAMP NOT NULL,
+    source VARCHAR NOT NULL,
+    partner_id VARCHAR,
+    channel VARCHAR,
+    click_id VARCHAR,
+    url VARCHAR,
+    cookie_id VARCHAR,
+    user_id VARCHAR,
+    device_id VARCHAR,
+    browser VARCHAR,
+    redirect_hops INTEGER,
+    landing_status VARCHAR,
+    utm_source VARCHAR,
+    utm_medium VARCHAR,
+    utm_campaign VARCHAR,
+    utm_content VARCHAR,
+    utm_term VARCHAR
+);
+CREATE TABLE IF NOT EXISTS conversions (
+    conversion_seq BIGINT NOT NULL,
+    conversion_id VARCHAR NOT NULL,
+    import_id BIGINT NOT NULL,
+    line BIGINT NOT NULL,
+    converted_at TIMESTAMP NOT NULL,
+    revenue DOUBLE NOT NULL,
+    currency VARCHAR,
+    cookie_id VARCHAR,
+    user_id VARCHAR,
+    click_id VARCHAR,
+    coupon_code VARCHAR,
+    status VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS leads (
+    import_id BIGINT NOT NULL,
+    line BIGINT NOT NULL,
+    partner_id VARCHAR NOT NULL,
+    reported_at TIMESTAMP NOT NULL,
+    reference VARCHAR NOT NULL,
+    amount DOUBLE
+);
+";

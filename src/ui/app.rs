@@ -1,0 +1,334 @@
+//! The application state and its frame: panels, tabs, the worker's replies, drag and drop.
+
+use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+
+use super::compare_tab::{CreditCache, compare_ui};
+use super::data_tab::{DataTabState, data_ui};
+use super::settings::{Tab, UiSettings};
+use super::worker::{Job, Reply, Snapshot, WorkerBridge};
+use crate::import::ImportRequest;
+
+/// Replies are drained for at most this long per frame.
+const DRAIN_BUDGET: Duration = Duration::from_millis(10);
+
+/// Where the window keeps things; tests point these at temporary folders.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppPaths {
+    /// The settings file, `None` to not persist settings.
+    pub settings_file: Option<PathBuf>,
+    /// The sample programme's database.
+    pub sample_database: PathBuf,
+    /// Where the sample programme's files are generated.
+    pub sample_files: PathBuf,
+}
+
+impl AppPaths {
+    /// The platform's locations (data and config directories).
+    pub fn platform() -> AppPaths {
+        AppPaths {
+            settings_file: Some(crate::paths::settings_file()),
+            sample_database: crate::paths::sample_database(),
+            sample_files: crate::paths::sample_files_dir(),
+        }
+    }
+}
+
+/// One line of the status log (import outcomes, errors).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusMessage {
+    /// The text.
+    pub text: String,
+    /// Whether it reports a failure.
+    pub is_error: bool,
+}
+
+/// The Partner Attribution window.
+pub struct PartnerApp {
+    worker: WorkerBridge,
+    paths: AppPaths,
+    /// Settings that persist between runs.
+    pub settings: UiSettings,
+    saved_settings: UiSettings,
+    snapshot: Option<Box<Snapshot>>,
+    credit: CreditCache,
+    messages: Vec<StatusMessage>,
+    data_tab: DataTabState,
+    picked_files: Option<Receiver<Vec<PathBuf>>>,
+    picked_database: Option<Receiver<PathBuf>>,
+}
+
+impl PartnerApp {
+    /// Opens `database` (or the last database, or the sample programme) with settings read
+    /// from `paths.settings_file`.
+    pub fn new(database: Option<PathBuf>, paths: AppPaths) -> PartnerApp {
+        let mut settings = paths
+            .settings_file
+            .as_deref()
+            .map(UiSettings::load)
+            .unwrap_or_default();
+        if database.is_some() {
+            settings.database = database;
+        }
+        let mut app = PartnerApp {
+            worker: WorkerBridge::spawn(),
+            paths,
+            saved_settings: settings.clone(),
+            settings,
+            snapshot: None,
+            credit: CreditCache::default(),
+            messages: Vec::new(),
+            data_tab: DataTabState::default(),
+            picked_files: None,
+            picked_database: None,
+        };
+        app.open_current_database();
+        app
+    }
+
+    fn open_current_database(&mut self) {
+        let job = match &self.settings.database {
+            Some(database) => Job::Open {
+                database: database.clone(),
+                sample_files: None,
+            },
+            None => Job::Open {
+                database: self.paths.sample_database.clone(),
+                sample_files: Some(self.paths.sample_files.clone()),
+            },
+        };
+        self.worker.send(job);
+    }
+
+    /// Opens another database (or the sample programme with `None`).
+    pub fn open_database(&mut self, database: Option<PathBuf>) {
+        self.settings.database = database;
+        self.open_current_database();
+    }
+
+    /// Imports files with the Data view's kind and column mapping (what a drop or the file
+    /// dialog does).
+    pub fn import_paths(&mut self, paths: Vec<PathBuf>) {
+        if paths.is_empty() {
+            return;
+        }
+        let requests = paths
+            .into_iter()
+            .map(|path| ImportRequest {
+                path,
+                kind: self.data_tab.kind,
+                columns: self.data_tab.column_map(),
+            })
+            .collect();
+        self.worker.send(Job::Import(requests));
+    }
+
+    /// Whether the worker has a job queued or running.
+    pub fn is_busy(&self) -> bool {
+        self.worker.is_busy()
+    }
+
+    /// The status log, oldest first.
+    pub fn messages(&self) -> &[StatusMessage] {
+        &self.messages
+    }
+
+    /// The database state on screen, once loaded.
+    pub fn snapshot(&self) -> Option<&Snapshot> {
+        self.snapshot.as_deref()
+    }
+
+    /// Draws one frame.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        self.worker.set_repaint_context(ui.ctx());
+        self.handle_replies();
+        self.poll_dialogs();
+        self.handle_dropped_files(ui.ctx());
+        egui::Panel::top("top_bar").show_inside(ui, |ui| self.top_bar_ui(ui));
+        egui::Panel::bottom("status_bar").show_inside(ui, |ui| self.status_bar_ui(ui));
+        egui::CentralPanel::default().show_inside(ui, |ui| self.central_ui(ui));
+        drop_overlay_ui(ui.ctx());
+        self.persist_settings();
+    }
+
+    fn handle_replies(&mut self) {
+        for reply in self.worker.drain(DRAIN_BUDGET) {
+            match reply {
+                Reply::Loaded(snapshot) => {
+                    self.credit.invalidate();
+                    self.snapshot = Some(snapshot);
+                }
+                Reply::FileDone {
+                    message, failed, ..
+                } => self.push_message(message, failed),
+                Reply::Failed(message) => self.push_message(message, true),
+            }
+        }
+    }
+
+    fn push_message(&mut self, text: String, is_error: bool) {
+        self.messages.push(StatusMessage { text, is_error });
+        if self.messages.len() > 50 {
+            self.messages.remove(0);
+        }
+    }
+
+    fn poll_dialogs(&mut self) {
+        if let Some(paths) = self.picked_files.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            self.picked_files = None;
+            self.import_paths(paths);
+        }
+        if let Some(path) = self.picked_database.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            self.picked_database = None;
+            self.open_database(Some(path));
+        }
+    }
+
+    fn handle_dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .filter_map(|f| f.path.clone())
+                .collect()
+        });
+        self.import_paths(dropped);
+    }
+
+    fn top_bar_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.heading("Partner Attribution");
+            ui.separator();
+            ui.selectable_value(&mut self.settings.tab, Tab::Compare, "Compare");
+            ui.selectable_value(&mut self.settings.tab, Tab::Data, "Data");
+            ui.separator();
+            if ui
+                .button("Import files…")
+                .on_hover_text("CSV, .csv.gz or Parquet exports; you can also drop files here")
+                .clicked()
+            {
+                self.picked_files = Some(super::dialogs::pick_import_files(ui.ctx()));
+            }
+            if ui.button("Open database…").clicked() {
+                self.picked_database = Some(super::dialogs::pick_database(ui.ctx()));
+            }
+            if ui
+                .button("Sample programme")
+                .on_hover_text("Reopen the bundled sample programme")
+                .clicked()
+            {
+                self.open_database(None);
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let name = self.database_label();
+                ui.label(egui::RichText::new(name).weak());
+            });
+        });
+    }
+
+    fn database_label(&self) -> String {
+        match (&self.snapshot, &self.settings.database) {
+            (_, None) => "Sample programme".to_owned(),
+            (_, Some(path)) => path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.display().to_string()),
+        }
+    }
+
+    fn status_bar_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            if let Some(progress) = self.worker.progress() {
+                let bar = egui::ProgressBar::new(progress.fraction.unwrap_or(0.0))
+                    .desired_width(220.0)
+                    .text(progress.activity.clone())
+                    .animate(progress.fraction.is_none());
+                ui.add(bar);
+            } else if self.worker.is_busy() {
+                ui.spinner();
+            }
+            if let Some(message) = self.messages.last() {
+                let color = if message.is_error {
+                    ui.visuals().error_fg_color
+                } else {
+                    ui.visuals().text_color()
+                };
+                ui.add(egui::Label::new(egui::RichText::new(&message.text).color(color)).wrap());
+            } else if let Some(snapshot) = &self.snapshot {
+                ui.label(format!(
+                    "{} conversions · {} touches · index built in {} ms",
+                    crate::format::thousands(snapshot.counts.conversions as i64),
+                    crate::format::thousands(snapshot.counts.touches as i64),
+                    snapshot.index_build.as_millis()
+                ));
+            }
+        });
+    }
+
+    fn central_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(snapshot) = self.snapshot.as_deref() else {
+            ui.centered_and_justified(|ui| {
+                ui.spinner();
+            });
+            return;
+        };
+        match self.settings.tab {
+            Tab::Compare => compare_ui(ui, &mut self.settings, &snapshot.index, &mut self.credit),
+            Tab::Data => {
+                let picked = data_ui(ui, &mut self.data_tab, snapshot, &self.messages);
+                if picked {
+                    self.picked_files = Some(super::dialogs::pick_import_files(ui.ctx()));
+                }
+            }
+        }
+    }
+
+    fn persist_settings(&mut self) {
+        if self.settings == self.saved_settings {
+            return;
+        }
+        if let Some(path) = &self.paths.settings_file
+            && let Err(error) = self.settings.save(path)
+        {
+            let text = format!("could not save settings: {error} ({})", path.display());
+            self.push_message(text, true);
+        }
+        self.saved_settings = self.settings.clone();
+    }
+
+    /// Time the last recompute of the models took, for the status line and tests.
+    pub fn last_recompute(&self) -> Option<Duration> {
+        self.credit.last_duration()
+    }
+}
+
+fn drop_overlay_ui(ctx: &egui::Context) {
+    let hovering = ctx.input(|i| !i.raw.hovered_files.is_empty());
+    if !hovering {
+        return;
+    }
+    let screen = ctx.content_rect();
+    let painter = ctx.layer_painter(egui::LayerId::new(
+        egui::Order::Foreground,
+        egui::Id::new("drop_overlay"),
+    ));
+    painter.rect_filled(screen, 0.0, egui::Color32::from_black_alpha(170));
+    painter.text(
+        screen.center(),
+        egui::Align2::CENTER_CENTER,
+        "Drop CSV or Parquet exports to import them",
+        egui::FontId::proportional(24.0),
+        egui::Color32::WHITE,
+    );
+}
+
+impl eframe::App for PartnerApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let started = Instant::now();
+        PartnerApp::ui(self, ui);
+        let _ = started;
+    }
+}

@@ -1,0 +1,333 @@
+//! The Compare view: window slider and toggles, credit per source under the three models as a
+//! sortable table with totals, and a grouped bar chart of the chosen measure.
+
+use std::time::{Duration, Instant};
+
+use eframe::egui::{self, Align, Layout, RichText};
+use egui_plot::{Bar, BarChart, GridMark, Legend, Plot};
+
+use super::settings::{Measure, SortColumn, UiSettings};
+use crate::attribution::{
+    AttributionSettings, CookieWindow, CreditTable, Model, SourceCredit, compute_credit,
+};
+use crate::format::{conversions, money, thousands};
+use crate::journeys::JourneyIndex;
+
+/// Sources drawn in the chart (the table lists all).
+const CHART_SOURCES: usize = 12;
+
+/// Model colours, shared by table headers and chart.
+pub fn model_color(model: Model) -> egui::Color32 {
+    match model {
+        Model::First => egui::Color32::from_rgb(66, 133, 244),
+        Model::Last => egui::Color32::from_rgb(234, 134, 35),
+        Model::Linear => egui::Color32::from_rgb(52, 168, 83),
+    }
+}
+
+/// The credit table for the settings last computed, recomputed only when they change.
+#[derive(Default)]
+pub struct CreditCache {
+    computed: Option<(AttributionSettings, CreditTable)>,
+    last_duration: Option<Duration>,
+}
+
+impl CreditCache {
+    /// Forgets the table (the index changed).
+    pub fn invalidate(&mut self) {
+        self.computed = None;
+    }
+
+    /// How long the last recompute took.
+    pub fn last_duration(&self) -> Option<Duration> {
+        self.last_duration
+    }
+
+    fn get(
+        &mut self,
+        index: &JourneyIndex,
+        settings: &AttributionSettings,
+    ) -> (&CreditTable, Option<Duration>) {
+        let stale = self.computed.as_ref().is_none_or(|(s, _)| s != settings);
+        if stale {
+            let started = Instant::now();
+            let table = compute_credit(index, settings);
+            self.last_duration = Some(started.elapsed());
+            self.computed = Some((*settings, table));
+        }
+        (&self.computed.as_ref().expect("just computed").1, self.last_duration)
+    }
+}
+
+/// Draws the Compare view.
+pub fn compare_ui(
+    ui: &mut egui::Ui,
+    settings: &mut UiSettings,
+    index: &JourneyIndex,
+    cache: &mut CreditCache,
+) {
+    settings_bar_ui(ui, settings);
+    let (credit, took) = cache.get(index, &settings.attribution);
+    summary_ui(ui, credit, took);
+    if index.conversions.is_empty() {
+        ui.label("No conversions yet: import conversions (or an event log) in the Data view.");
+        return;
+    }
+    let order = sorted_sources(index, credit, settings);
+    let table_height = (ui.available_height() * 0.5).max(160.0);
+    egui::ScrollArea::vertical()
+        .id_salt("credit_table")
+        .max_height(table_height)
+        .show(ui, |ui| credit_table_ui(ui, settings, index, credit, &order));
+    ui.separator();
+    chart_ui(ui, settings, index, credit, &order);
+}
+
+fn settings_bar_ui(ui: &mut egui::Ui, settings: &mut UiSettings) {
+    ui.horizontal_wrapped(|ui| {
+        let attribution = &mut settings.attribution;
+        let mut unlimited = attribution.window == CookieWindow::Unlimited;
+        let mut days = match attribution.window {
+            CookieWindow::Days(d) => d,
+            CookieWindow::Unlimited => settings.last_window_days,
+        };
+        ui.label("Cookie window");
+        let slider = ui.add_enabled(
+            !unlimited,
+            egui::Slider::new(&mut days, 1..=365)
+                .suffix(" days")
+                .text("Cookie window (days)"),
+        );
+        let toggled = ui
+            .checkbox(&mut unlimited, "Unlimited")
+            .on_hover_text("Any earlier touch counts, however old")
+            .changed();
+        if slider.changed() || toggled {
+            settings.last_window_days = days;
+            attribution.window = if unlimited {
+                CookieWindow::Unlimited
+            } else {
+                CookieWindow::Days(days)
+            };
+        }
+        ui.separator();
+        ui.checkbox(
+            &mut attribution.reset_after_conversion,
+            "Reset after conversion",
+        )
+        .on_hover_text("Touches at or before an earlier conversion of the same customer are not reused");
+        ui.checkbox(&mut attribution.partners_only, "Partners only")
+            .on_hover_text("Drop organic, direct and other non-partner touches before the models run");
+        ui.separator();
+        ui.label("Chart");
+        for measure in Measure::ALL {
+            ui.selectable_value(&mut settings.measure, measure, measure.label());
+        }
+    });
+}
+
+fn summary_ui(ui: &mut egui::Ui, credit: &CreditTable, took: Option<Duration>) {
+    let attributed = credit.total.conversions - credit.unattributed.conversions;
+    ui.horizontal_wrapped(|ui| {
+        ui.label(format!(
+            "{} conversions · {} revenue · {} attributed · {} unattributed ({})",
+            thousands(credit.total.conversions as i64),
+            money(credit.total.revenue),
+            thousands(attributed as i64),
+            thousands(credit.unattributed.conversions as i64),
+            money(credit.unattributed.revenue),
+        ));
+        if let Some(took) = took {
+            ui.label(
+                RichText::new(format!("recomputed in {:.2} ms", took.as_secs_f64() * 1e3)).weak(),
+            );
+        }
+    });
+}
+
+fn measure_of(credit: SourceCredit, measure: Measure) -> f64 {
+    match measure {
+        Measure::Conversions => credit.conversions,
+        Measure::Revenue => credit.revenue,
+        Measure::Payout => credit.payout,
+    }
+}
+
+fn format_measure(value: f64, measure: Measure) -> String {
+    match measure {
+        Measure::Conversions => conversions(value),
+        Measure::Revenue | Measure::Payout => money(value),
+    }
+}
+
+fn sorted_sources(index: &JourneyIndex, credit: &CreditTable, settings: &UiSettings) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..index.sources.len()).collect();
+    let by_name = |a: &usize, b: &usize| index.sources[*a].id.cmp(&index.sources[*b].id);
+    match settings.sort {
+        SortColumn::Source => order.sort_by(by_name),
+        SortColumn::Credit(model, measure) => order.sort_by(|a, b| {
+            let value = |s: usize| measure_of(credit.credit(model, s), measure);
+            value(*a).total_cmp(&value(*b)).then_with(|| by_name(b, a))
+        }),
+    }
+    if settings.sort_descending {
+        order.reverse();
+    }
+    order
+}
+
+fn sort_button(ui: &mut egui::Ui, settings: &mut UiSettings, column: SortColumn, label: &str) {
+    let active = settings.sort == column;
+    let arrow = match (active, settings.sort_descending) {
+        (false, _) => "",
+        (true, true) => " ▼",
+        (true, false) => " ▲",
+    };
+    let text = RichText::new(format!("{label}{arrow}")).strong();
+    if ui.add(egui::Button::new(text).frame(false)).clicked() {
+        if active {
+            settings.sort_descending = !settings.sort_descending;
+        } else {
+            settings.sort = column;
+            settings.sort_descending = column != SortColumn::Source;
+        }
+    }
+}
+
+fn right_aligned(ui: &mut egui::Ui, text: String) {
+    ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+        ui.label(RichText::new(text).monospace());
+    });
+}
+
+fn credit_table_ui(
+    ui: &mut egui::Ui,
+    settings: &mut UiSettings,
+    index: &JourneyIndex,
+    credit: &CreditTable,
+    order: &[usize],
+) {
+    egui::Grid::new("credit_grid")
+        .striped(true)
+        .num_columns(10)
+        .min_col_width(70.0)
+        .spacing([14.0, 4.0])
+        .show(ui, |ui| {
+            ui.label("");
+            for model in Model::ALL {
+                ui.label(RichText::new(model.label()).strong().color(model_color(model)));
+                ui.label("");
+                ui.label("");
+            }
+            ui.end_row();
+            sort_button(ui, settings, SortColumn::Source, "Source");
+            for model in Model::ALL {
+                for measure in Measure::ALL {
+                    ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                        sort_button(ui, settings, SortColumn::Credit(model, measure), measure.label());
+                    });
+                }
+            }
+            ui.end_row();
+            for &source in order {
+                source_label_ui(ui, index, source);
+                for model in Model::ALL {
+                    let cell = credit.credit(model, source);
+                    for measure in Measure::ALL {
+                        right_aligned(ui, format_measure(measure_of(cell, measure), measure));
+                    }
+                }
+                ui.end_row();
+            }
+            ui.label(RichText::new("Total credited").strong());
+            for model in Model::ALL {
+                let total = credit.model_total(model);
+                for measure in Measure::ALL {
+                    right_aligned(ui, format_measure(measure_of(total, measure), measure));
+                }
+            }
+            ui.end_row();
+        });
+}
+
+fn source_label_ui(ui: &mut egui::Ui, index: &JourneyIndex, source: usize) {
+    let info = &index.sources[source];
+    let text = if info.is_partner {
+        RichText::new(&info.id)
+    } else {
+        RichText::new(&info.id).italics()
+    };
+    let hover = match (&info.name, info.is_partner) {
+        (Some(name), _) => format!("Partner: {name}"),
+        (None, true) => "Partner (not in the partners file: no commission)".to_owned(),
+        (None, false) => "Non-partner channel (earns no payout)".to_owned(),
+    };
+    ui.label(text).on_hover_text(hover);
+}
+
+fn chart_ui(
+    ui: &mut egui::Ui,
+    settings: &UiSettings,
+    index: &JourneyIndex,
+    credit: &CreditTable,
+    order: &[usize],
+) {
+    let measure = settings.measure;
+    let shown: Vec<usize> = order.iter().copied().take(CHART_SOURCES).collect();
+    ui.label(
+        RichText::new(format!(
+            "{} per source and model (top {} in table order)",
+            measure.label(),
+            shown.len()
+        ))
+        .strong(),
+    );
+    let names: Vec<String> = shown.iter().map(|&s| index.sources[s].id.clone()).collect();
+    let axis_names = names.clone();
+    Plot::new("credit_chart")
+        .legend(Legend::default())
+        .x_axis_label("Source")
+        .y_axis_label(measure.label())
+        .allow_scroll(false)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .include_y(0.0)
+        .x_grid_spacer(move |input| {
+            let (low, high) = input.bounds;
+            (low.ceil() as i64..=high.floor() as i64)
+                .map(|i| GridMark {
+                    value: i as f64,
+                    step_size: 1.0,
+                })
+                .collect()
+        })
+        .x_axis_formatter(move |mark, _range| {
+            let i = mark.value.round() as i64;
+            if (mark.value - i as f64).abs() < 1e-6 && i >= 0 {
+                axis_names.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_axis_formatter(move |mark, _range| format_measure(mark.value, measure))
+        .show(ui, |plot| {
+            for (m, model) in Model::ALL.into_iter().enumerate() {
+                let bars: Vec<Bar> = shown
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &source)| {
+                        let value = measure_of(credit.credit(model, source), measure);
+                        Bar::new(i as f64 + (m as f64 - 1.0) * 0.27, value)
+                            .width(0.25)
+                            .name(format!("{} · {}", names[i], model.label()))
+                    })
+                    .collect();
+                let chart = BarChart::new(model.label(), bars)
+                    .color(model_color(model))
+                    .element_formatter(Box::new(move |bar, _| {
+                        format!("{}\n{}", bar.name, format_measure(bar.value, measure))
+                    }));
+                plot.add(chart);
+            }
+        });
+}

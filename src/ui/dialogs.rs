@@ -1,0 +1,40 @@
+//! Native file dialogs, run on their own thread so the window never waits on them.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, channel};
+
+use eframe::egui;
+
+/// Asks for export files to import; the answer arrives on the returned channel.
+pub fn pick_import_files(ctx: &egui::Context) -> Receiver<Vec<PathBuf>> {
+    let (tx, rx) = channel();
+    let ctx = ctx.clone();
+    std::thread::spawn(move || {
+        let picked = rfd::FileDialog::new()
+            .set_title("Import exports")
+            .add_filter("Exports (CSV, Parquet)", &["csv", "gz", "tsv", "txt", "parquet"])
+            .add_filter("All files", &["*"])
+            .pick_files();
+        let _ = tx.send(picked.unwrap_or_default());
+        ctx.request_repaint();
+    });
+    rx
+}
+
+/// Asks for a database file to open or create.
+pub fn pick_database(ctx: &egui::Context) -> Receiver<PathBuf> {
+    let (tx, rx) = channel();
+    let ctx = ctx.clone();
+    std::thread::spawn(move || {
+        let picked = rfd::FileDialog::new()
+            .set_title("Open or create a programme database")
+            .add_filter("DuckDB database", &["duckdb", "db"])
+            .set_file_name("programme.duckdb")
+            .save_file();
+        if let Some(path) = picked {
+            let _ = tx.send(path);
+        }
+        ctx.request_repaint();
+    });
+    rx
+}

@@ -1,0 +1,103 @@
+//! The window's settings, kept between runs in a JSON file in the config directory.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::attribution::{AttributionSettings, Model};
+
+/// Which measure the chart and the default sort use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Measure {
+    /// Credited conversions.
+    Conversions,
+    /// Credited revenue.
+    Revenue,
+    /// Commission earned.
+    Payout,
+}
+
+impl Measure {
+    /// All measures, in display order.
+    pub const ALL: [Measure; 3] = [Measure::Conversions, Measure::Revenue, Measure::Payout];
+
+    /// The name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Measure::Conversions => "Conversions",
+            Measure::Revenue => "Revenue",
+            Measure::Payout => "Payout",
+        }
+    }
+}
+
+/// The column the Compare table is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SortColumn {
+    /// By source name.
+    Source,
+    /// By a measure under a model.
+    Credit(Model, Measure),
+}
+
+/// The views of the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Tab {
+    /// Credit per source under the three models.
+    Compare,
+    /// Imports, row counts and rejects.
+    Data,
+}
+
+/// Everything that persists between runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UiSettings {
+    /// The database last opened; `None` means the sample programme.
+    pub database: Option<PathBuf>,
+    /// The model settings.
+    pub attribution: AttributionSettings,
+    /// Finite window remembered while "unlimited" is ticked.
+    pub last_window_days: u32,
+    /// Measure of the chart.
+    pub measure: Measure,
+    /// Sort of the table.
+    pub sort: SortColumn,
+    /// Descending sort.
+    pub sort_descending: bool,
+    /// The view shown.
+    pub tab: Tab,
+}
+
+impl Default for UiSettings {
+    fn default() -> Self {
+        UiSettings {
+            database: None,
+            attribution: AttributionSettings::default(),
+            last_window_days: 30,
+            measure: Measure::Revenue,
+            sort: SortColumn::Credit(Model::Last, Measure::Revenue),
+            sort_descending: true,
+            tab: Tab::Compare,
+        }
+    }
+}
+
+impl UiSettings {
+    /// Reads the settings file; a missing or unreadable file gives the defaults.
+    pub fn load(path: &Path) -> UiSettings {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default()
+    }
+
+    /// Writes the settings file, creating its folder.
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(path, text)
+    }
+}

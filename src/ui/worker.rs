@@ -1,0 +1,280 @@
+//! The worker bridge: one named thread owns the DuckDB connection; the window sends it jobs
+//! and drains its replies each frame, never waiting on it.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+
+use crate::import::{ImportOutcome, ImportRequest};
+use crate::journeys::JourneyIndex;
+use crate::programme::{create_sample_database, import_batch};
+use crate::store::{ImportRecord, RejectRecord, Store, TableCounts};
+
+/// How many rejected rows the Data view lists.
+const REJECTS_SHOWN: usize = 1_000;
+
+/// Work for the store thread.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Job {
+    /// Open (creating if needed) a database; with `sample_files`, first fill it with the
+    /// sample programme generated there when the database does not exist yet.
+    Open {
+        /// The database file.
+        database: PathBuf,
+        /// Where to generate the sample programme's files, for the sample database.
+        sample_files: Option<PathBuf>,
+    },
+    /// Import files into the open database.
+    Import(Vec<ImportRequest>),
+}
+
+/// Everything the window shows about a database, read in one go after each change.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// The database file.
+    pub database: PathBuf,
+    /// Rows per table.
+    pub counts: TableCounts,
+    /// Imports, newest first.
+    pub history: Vec<ImportRecord>,
+    /// The first rejected rows.
+    pub rejects: Vec<RejectRecord>,
+    /// The journey index the models run over.
+    pub index: Arc<JourneyIndex>,
+    /// How long building the index took.
+    pub index_build: Duration,
+}
+
+/// What the store thread reports back.
+#[derive(Debug)]
+pub enum Reply {
+    /// A database was opened or changed; here is its new state.
+    Loaded(Box<Snapshot>),
+    /// One file of an import batch finished (`done` of `total`), with its outcome line.
+    FileDone {
+        /// Files finished so far.
+        done: usize,
+        /// Files in the batch.
+        total: usize,
+        /// What happened to the file, for the status line.
+        message: String,
+        /// Whether it failed.
+        failed: bool,
+    },
+    /// A job failed; the previous state stays on screen.
+    Failed(String),
+}
+
+/// Progress of the job in flight, shared with the window for its progress bar.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Progress {
+    /// What is being done, in words.
+    pub activity: String,
+    /// Fraction done, 0–1, when known.
+    pub fraction: Option<f32>,
+}
+
+/// The window's end of the worker.
+pub struct WorkerBridge {
+    jobs: Sender<Job>,
+    replies: Receiver<Reply>,
+    progress: Arc<Mutex<Option<Progress>>>,
+    repaint: Arc<Mutex<Option<egui::Context>>>,
+    in_flight: usize,
+}
+
+impl WorkerBridge {
+    /// Starts the store thread.
+    pub fn spawn() -> WorkerBridge {
+        let (jobs, job_rx) = channel::<Job>();
+        let (reply_tx, replies) = channel::<Reply>();
+        let progress = Arc::new(Mutex::new(None));
+        let repaint = Arc::new(Mutex::new(None::<egui::Context>));
+        let worker = StoreWorker {
+            store: None,
+            replies: reply_tx,
+            progress: progress.clone(),
+            repaint: repaint.clone(),
+        };
+        std::thread::Builder::new()
+            .name("store".to_owned())
+            .spawn(move || worker.serve(job_rx))
+            .expect("spawning the store thread");
+        WorkerBridge {
+            jobs,
+            replies,
+            progress,
+            repaint,
+            in_flight: 0,
+        }
+    }
+
+    /// Lets the worker wake the window when a reply arrives.
+    pub fn set_repaint_context(&self, ctx: &egui::Context) {
+        let mut slot = self.repaint.lock().expect("repaint lock");
+        if slot.is_none() {
+            *slot = Some(ctx.clone());
+        }
+    }
+
+    /// Queues a job.
+    pub fn send(&mut self, job: Job) {
+        if self.jobs.send(job).is_ok() {
+            self.in_flight += 1;
+        }
+    }
+
+    /// Replies that arrived, read for at most `budget`.
+    pub fn drain(&mut self, budget: Duration) -> Vec<Reply> {
+        let started = Instant::now();
+        let mut out = Vec::new();
+        while started.elapsed() < budget {
+            match self.replies.try_recv() {
+                Ok(reply) => {
+                    if !matches!(reply, Reply::FileDone { .. }) {
+                        self.in_flight = self.in_flight.saturating_sub(1);
+                    }
+                    out.push(reply);
+                }
+                Err(_) => break,
+            }
+        }
+        out
+    }
+
+    /// Whether a job is queued or running.
+    pub fn is_busy(&self) -> bool {
+        self.in_flight > 0
+    }
+
+    /// The running job's progress, if any.
+    pub fn progress(&self) -> Option<Progress> {
+        self.progress.lock().ok().and_then(|p| p.clone())
+    }
+}
+
+struct StoreWorker {
+    store: Option<Store>,
+    replies: Sender<Reply>,
+    progress: Arc<Mutex<Option<Progress>>>,
+    repaint: Arc<Mutex<Option<egui::Context>>>,
+}
+
+impl StoreWorker {
+    fn serve(mut self, jobs: Receiver<Job>) {
+        while let Ok(job) = jobs.recv() {
+            let reply = match self.run(job) {
+                Ok(snapshot) => Reply::Loaded(Box::new(snapshot)),
+                Err(error) => Reply::Failed(format!("{error:#}")),
+            };
+            self.set_progress(None);
+            self.reply(reply);
+        }
+    }
+
+    fn reply(&self, reply: Reply) {
+        let _ = self.replies.send(reply);
+        if let Some(ctx) = self.repaint.lock().ok().and_then(|c| c.clone()) {
+            ctx.request_repaint();
+        }
+    }
+
+    fn set_progress(&self, progress: Option<Progress>) {
+        if let Ok(mut slot) = self.progress.lock() {
+            *slot = progress;
+        }
+        if let Some(ctx) = self.repaint.lock().ok().and_then(|c| c.clone()) {
+            ctx.request_repaint();
+        }
+    }
+
+    fn run(&mut self, job: Job) -> anyhow::Result<Snapshot> {
+        use anyhow::Context as _;
+        match job {
+            Job::Open {
+                database,
+                sample_files,
+            } => {
+                if let Some(files) = sample_files.filter(|_| !database.exists()) {
+                    self.set_progress(Some(Progress {
+                        activity: "Setting up the sample programme…".to_owned(),
+                        fraction: None,
+                    }));
+                    self.store = None;
+                    create_sample_database(&database, &files)
+                        .context("setting up the sample programme")?;
+                }
+                self.store = None;
+                let store = Store::open(&database)?;
+                self.store = Some(store);
+            }
+            Job::Import(requests) => self.import(&requests)?,
+        }
+        self.snapshot()
+    }
+
+    fn import(&mut self, requests: &[ImportRequest]) -> anyhow::Result<()> {
+        let store = self
+            .store
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("no database is open"))?;
+        let total = requests.len();
+        self.set_progress(Some(Progress {
+            activity: format!("Importing {total} file(s)…"),
+            fraction: Some(0.0),
+        }));
+        let replies = self.replies.clone();
+        let progress = self.progress.clone();
+        let repaint = self.repaint.lock().ok().and_then(|c| c.clone());
+        import_batch(store, requests, |done, result| {
+            let (message, failed) = match result {
+                Ok(outcome) => (describe(outcome), false),
+                Err(error) => (error.to_string(), true),
+            };
+            let _ = replies.send(Reply::FileDone {
+                done,
+                total,
+                message,
+                failed,
+            });
+            if let Ok(mut slot) = progress.lock() {
+                *slot = Some(Progress {
+                    activity: format!("Imported {done} of {total} file(s)…"),
+                    fraction: Some(done as f32 / total.max(1) as f32),
+                });
+            }
+            if let Some(ctx) = &repaint {
+                ctx.request_repaint();
+            }
+        })?;
+        Ok(())
+    }
+
+    fn snapshot(&self) -> anyhow::Result<Snapshot> {
+        let store = self
+            .store
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("no database is open"))?;
+        self.set_progress(Some(Progress {
+            activity: "Building the journey index…".to_owned(),
+            fraction: None,
+        }));
+        let started = Instant::now();
+        let index = JourneyIndex::build(store)?;
+        Ok(Snapshot {
+            database: store.path().map(PathBuf::from).unwrap_or_default(),
+            counts: store.counts()?,
+            history: store.import_history()?,
+            rejects: store.rejects(REJECTS_SHOWN)?,
+            index: Arc::new(index),
+            index_build: started.elapsed(),
+        })
+    }
+}
+
+fn describe(outcome: &ImportOutcome) -> String {
+    outcome.summary()
+}
