@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::attribution::{AttributionSettings, CookieWindow, compute_credit};
+use crate::attribution::{AttributionSettings, CookieWindow, compute_credit, sweep_windows};
 use crate::import::{ColumnMap, FileKind, ImportOutcome, ImportRequest, ProgrammeTimeZone};
 use crate::journeys::JourneyIndex;
 use crate::links::LinkRules;
@@ -37,8 +37,53 @@ pub enum Command {
     Import(ImportArgs),
     /// Compare first-touch, last-touch and linear credit per source.
     Compare(CompareArgs),
+    /// Credit per source and model for every cookie window from 1 day up, and unlimited.
+    Sweep(SweepArgs),
     /// Generate the deterministic sample programme as CSV files.
     Sample(SampleArgs),
+    /// Measure import, index build, recompute (ours against SQL) and the window sweep.
+    Bench(BenchArgs),
+}
+
+/// Arguments of `bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Clicks to generate.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub clicks: usize,
+    /// Conversions wanted; the generator makes about one per ten clicks, so this only
+    /// raises the click count when it asks for more.
+    #[arg(long)]
+    pub conversions: Option<usize>,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output format (table or json).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Scratch folder for the generated files and databases (a temporary folder by default).
+    #[arg(long, value_name = "DIR")]
+    pub work_dir: Option<PathBuf>,
+}
+
+/// Arguments of `sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// The programme database.
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+    /// The longest finite window listed, in days (1–365).
+    #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub max_days: u32,
+    /// Touches at or before an earlier conversion of the same identity are not reused.
+    #[arg(long)]
+    pub reset_after_conversion: bool,
+    /// Drop non-partner touches before the models run.
+    #[arg(long)]
+    pub partners_only: bool,
+    /// Output format (csv or json).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Csv)]
+    pub format: OutputFormat,
 }
 
 /// Arguments of `import`.
@@ -137,7 +182,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         None => crate::ui::run(cli.db),
         Some(Command::Import(args)) => import(args),
         Some(Command::Compare(args)) => compare(args),
+        Some(Command::Sweep(args)) => sweep(args),
         Some(Command::Sample(args)) => sample(args),
+        Some(Command::Bench(args)) => bench(args),
     }
 }
 
@@ -220,15 +267,41 @@ fn print_outcome(store: &Store, outcome: &ImportOutcome) -> Result<()> {
     Ok(())
 }
 
-fn compare(args: CompareArgs) -> Result<ExitCode> {
-    if !args.db.exists() {
+/// Opens an existing database, with a hint when there is none.
+fn open_existing(db: &std::path::Path) -> Result<Store> {
+    if !db.exists() {
         anyhow::bail!(
             "no database at {}: import files first with `partner-attribution import --db {} FILE...`",
-            args.db.display(),
-            args.db.display()
+            db.display(),
+            db.display()
         );
     }
-    let store = open(&args.db)?;
+    open(db)
+}
+
+fn sweep(args: SweepArgs) -> Result<ExitCode> {
+    let store = open_existing(&args.db)?;
+    let index = JourneyIndex::build(&store).context("building the journey index")?;
+    let settings = AttributionSettings {
+        window: CookieWindow::Unlimited,
+        reset_after_conversion: args.reset_after_conversion,
+        partners_only: args.partners_only,
+    };
+    let sweep = sweep_windows(&index, &settings);
+    let windows: Vec<CookieWindow> = (1..=args.max_days)
+        .map(CookieWindow::Days)
+        .chain([CookieWindow::Unlimited])
+        .collect();
+    let text = match args.format {
+        OutputFormat::Json => compare_output::sweep_json(&index, &sweep, &windows)?,
+        _ => compare_output::sweep_csv(&index, &sweep, &windows),
+    };
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn compare(args: CompareArgs) -> Result<ExitCode> {
+    let store = open_existing(&args.db)?;
     let started = Instant::now();
     let index = JourneyIndex::build(&store).context("building the journey index")?;
     let settings = AttributionSettings {
@@ -247,6 +320,34 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
     };
     print!("{text}");
     Ok(ExitCode::SUCCESS)
+}
+
+fn bench(args: BenchArgs) -> Result<ExitCode> {
+    let clicks = args.clicks.max(args.conversions.unwrap_or(0) * 10);
+    let work_dir = args
+        .work_dir
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("partner-attribution-bench-{}", std::process::id())));
+    std::fs::create_dir_all(&work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
+    let spec = crate::bench::BenchSpec {
+        clicks,
+        seed: args.seed,
+        recompute_runs: 21,
+    };
+    let result = crate::bench::run_bench(&spec, &work_dir, |line| eprintln!("{line}"));
+    if args.work_dir.is_none() {
+        let _ = std::fs::remove_dir_all(&work_dir);
+    }
+    let report = result.context("running the benchmark")?;
+    match args.format {
+        OutputFormat::Json => println!("{}", serde_json::to_string(&report)?),
+        _ => print!("{}", report.table()),
+    }
+    Ok(if report.agree {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn sample(args: SampleArgs) -> Result<ExitCode> {

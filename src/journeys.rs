@@ -151,6 +151,14 @@ impl JourneyIndex {
         }
     }
 
+    /// Bytes the per-touch and per-conversion arrays take (not the source and id strings).
+    pub fn heap_bytes(&self) -> usize {
+        self.touch_offsets.capacity() * 4
+            + self.lag_secs.capacity() * 8
+            + self.source_ids.capacity() * 4
+            + self.before_previous_conversion.capacity()
+    }
+
     /// Number of candidate touches over all conversions.
     pub fn candidate_touches(&self) -> usize {
         self.lag_secs.len()

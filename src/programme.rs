@@ -47,6 +47,18 @@ pub fn import_settings(store: &Store) -> Result<ImportSettings, StoreError> {
 pub fn import_batch(
     store: &Store,
     requests: &[ImportRequest],
+    on_done: impl FnMut(usize, &Result<ImportOutcome, ImportError>),
+) -> Result<Vec<Result<ImportOutcome, ImportError>>, StoreError> {
+    import_batch_until(store, requests, || false, |_, _| {}, on_done)
+}
+
+/// Like [`import_batch`], but stops before the next file once `cancelled()` says so, and
+/// announces each file (`on_start(position, file name)`) before it starts.
+pub fn import_batch_until(
+    store: &Store,
+    requests: &[ImportRequest],
+    cancelled: impl Fn() -> bool,
+    mut on_start: impl FnMut(usize, &str),
     mut on_done: impl FnMut(usize, &Result<ImportOutcome, ImportError>),
 ) -> Result<Vec<Result<ImportOutcome, ImportError>>, StoreError> {
     let settings = import_settings(store)?;
@@ -55,6 +67,15 @@ pub fn import_batch(
     let mut results: Vec<Option<Result<ImportOutcome, ImportError>>> =
         requests.iter().map(|_| None).collect();
     for (done, i) in order.into_iter().enumerate() {
+        if cancelled() {
+            break;
+        }
+        let name = requests[i]
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        on_start(done + 1, &name);
         let result = import_file(store, &requests[i], &settings);
         on_done(done + 1, &result);
         results[i] = Some(result);

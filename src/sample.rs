@@ -4,10 +4,16 @@
 //! (partner-reported leads) and `truth.csv` (which partner really sent each conversion and, when
 //! first-party-cookie tracking would lose it, the designed leakage cause).
 //!
-//! The programme runs from 2026-07-01 to 2026-10-31 (UTC). Every user is one *journey*: a few
-//! touches on one or two devices, usually ending in nothing, sometimes in one or two conversions.
+//! The programme launches on 2026-07-01 (UTC), so July has fewer conversions while the first
+//! journeys mature, and the export ends with the last requested click, in the evening of
+//! 2026-10-31, cutting the journeys still in flight. Every user is one *journey*: a few touches
+//! on one or two devices, usually ending in nothing, sometimes in one or two conversions.
 //! Journeys start in time order and their rows pass through a time-ordered queue, so every file
-//! comes out in chronological order while memory holds only the journeys still in flight.
+//! comes out sorted by time while memory holds only the journeys in flight.
+//!
+//! Every non-empty `cookie_id` of a conversion appears in `clicks.csv`; about 1 % of the
+//! conversions are phone orders with no touch and no cookie. A kept `click_id` is always the
+//! latest partner click of the converting cookie or user.
 //!
 //! `truth.csv` names a `loss_cause` when tracking by first-party cookie alone, with a 30-day
 //! window and a 7-day Safari cap, credits no partner although a partner sent the sale:
@@ -139,8 +145,17 @@ const FIRST_DAY: i64 = days_from_civil(2026, 7, 1);
 const COOKIE_WINDOW: u32 = 30 * DAY;
 const SAFARI_CAP: u32 = 7 * DAY;
 /// Share of journeys that convert, tuned so conversions ≈ clicks / 10.
-const CONVERTING_PCT: u32 = 21;
+const CONVERTING_PCT: u32 = 23;
 const SHOP: &str = "https://shop.example.com";
+/// The last second of the period.
+const LAST: u32 = PERIOD - 1;
+/// Room of a journey that may run past the end of the period (its late rows are cut).
+const OPEN_ROOM: u32 = 400 * DAY;
+/// Seconds of journey starts per `clicks` planned touches: the period less [`LAG`].
+const PACE: u32 = PERIOD - LAG;
+/// A little more than the mean delay (measured: 43 hours) of a touch after its journey's
+/// start, so the last click falls in the evening of the period's last day.
+const LAG: u32 = 46 * HOUR;
 
 const PARTNERS_HEADER: &str = "partner_id,name,commission,coupon_codes";
 const CLICKS_HEADER: &str = "click_id,clicked_at,url,partner_id,channel,cookie_id,user_id,\
@@ -248,15 +263,15 @@ fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// A keyed bijection on 48-bit numbers: distinct serials give distinct ids.
-fn mix48(serial: u64, key: u64) -> u64 {
-    const MASK: u64 = (1 << 48) - 1;
+/// A keyed bijection on 40-bit numbers: distinct serials (below 2^40) give distinct ids.
+fn mix40(serial: u64, key: u64) -> u64 {
+    const MASK: u64 = (1 << 40) - 1;
     let mut x = (serial ^ key) & MASK;
-    x ^= x >> 23;
-    x = x.wrapping_mul(0x9E37_79B9_7F4B) & MASK;
-    x ^= x >> 25;
-    x = x.wrapping_mul(0xC2B2_AE3D_27D5) & MASK;
-    x ^ (x >> 24)
+    x ^= x >> 19;
+    x = x.wrapping_mul(0x9E_3779_B97F) & MASK;
+    x ^= x >> 21;
+    x = x.wrapping_mul(0xC2_B2AE_3D27) & MASK;
+    x ^ (x >> 20)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -290,7 +305,13 @@ const fn partner(
 }
 
 const PARTNERS: [PartnerDef; 20] = [
-    partner("techreview", "TechReview Weekly", "12%", &["TECH10", "TECHVIP"], 14),
+    partner(
+        "techreview",
+        "TechReview Weekly",
+        "12%",
+        &["TECH10", "TECHVIP"],
+        14,
+    ),
     partner("dealhunter", "Deal Hunter", "7.5%", &["HUNT15"], 12),
     partner("smithjones", "Smith, Jones & Co", "25.00", &[], 6),
     partner("budgetmom", "Budget Mom Blog", "10%", &["MOMSAVE"], 8),
@@ -298,7 +319,13 @@ const PARTNERS: [PartnerDef; 20] = [
     partner("coupondash", "CouponDash", "5%", &["DASH5", "DASH10"], 9),
     partner("campusdeals", "Campus Deals", "6%", &["CAMPUS"], 4),
     partner("trailjournal", "Trail Journal", "11%", &[], 4),
-    partner("weekendpod", "The Weekend Podcast", "30.00", &["WEEKEND20"], 5),
+    partner(
+        "weekendpod",
+        "The Weekend Podcast",
+        "30.00",
+        &["WEEKEND20"],
+        5,
+    ),
     partner("fitfam", "FitFam Collective", "8%", &["FIT8"], 4),
     partner("homecook", "Home Cook Diaries", "10%", &[], 3),
     partner("cashbackhub", "CashBack Hub", "4%", &[], 8),
@@ -611,6 +638,15 @@ impl Plan {
     fn span(&self) -> u32 {
         self.steps.iter().map(|&(at, _)| at).max().unwrap_or(0)
     }
+
+    /// Sorts the rows by offset (stable: ties keep planning order) and moves the first to 0.
+    fn rebase(&mut self) {
+        self.steps.sort_by_key(|&(at, _)| at);
+        let first = self.steps.first().map_or(0, |&(at, _)| at);
+        for (at, _) in &mut self.steps {
+            *at -= first;
+        }
+    }
 }
 
 /// A user with one device, or two (laptop and phone) sharing the logged-in user id.
@@ -660,15 +696,12 @@ impl Planner {
         }
     }
 
-    /// Plans the next journey: it fits in `room` seconds and has at most `budget` touches.
-    fn journey(&mut self, plan: &mut Plan, room: u32, budget: u64) {
+    /// Plans the next journey within `room` seconds; its first row is at offset 0.
+    fn journey(&mut self, plan: &mut Plan, room: u32) {
         plan.clear();
         let kind = self.kind(room);
         self.build(plan, kind, room);
-        if plan.touches > budget {
-            plan.clear();
-            self.browse(plan, room, budget);
-        }
+        plan.rebase();
     }
 
     fn kind(&mut self, room: u32) -> Kind {
@@ -836,9 +869,7 @@ impl Planner {
         let browser = self.rng.pick(&NON_SAFARI_BROWSERS);
         let person = self.single(40, browser);
         let leak = self.leak(Cause::CookieExpired, 15, 40);
-        let end = self
-            .rng
-            .between(COOKIE_WINDOW + DAY, (90 * DAY).min(room));
+        let end = self.rng.between(COOKIE_WINDOW + DAY, (90 * DAY).min(room));
         let capture = self.leaked_click(plan, person, 0, leak);
         let visits = u64::from(self.rng.between(1, 3));
         self.visits(plan, person, visits, end, COOKIE_WINDOW - HOUR);
@@ -965,7 +996,7 @@ impl Planner {
         plan.convert(at, sale);
     }
 
-    /// The first visit of a journey, on the converting device, at most `end` before `end`.
+    /// A visit on the converting device at an offset in `0..=end`.
     fn first_visit(&mut self, plan: &mut Plan, person: Person, end: u32) {
         let at = end - self.rng.below(end + 1);
         let touch = self.channel_touch(person.main, person.user);
@@ -1094,7 +1125,7 @@ impl Planner {
             partner,
             column: self.rng.percent(50),
             via: self.rng.permille(20),
-            utm: self.rng.percent(60),
+            utm: self.rng.percent(45),
         };
         Touch {
             device,
@@ -1137,11 +1168,11 @@ impl Planner {
         self.rng.between(1, 999) as u16
     }
 
-    /// A partner click outside a designed journey: 2.3 % broken, 1.6 % cookie blocked.
+    /// A partner click outside a designed journey: 2.8 % broken, 1.9 % cookie blocked.
     fn free_landing(&mut self) -> Landing {
         match self.rng.below(1_000) {
-            0..=22 => self.broken_landing(),
-            23..=38 => COOKIE_BLOCKED,
+            0..=27 => self.broken_landing(),
+            28..=46 => COOKIE_BLOCKED,
             _ => REDIRECT_OK,
         }
     }
@@ -1213,22 +1244,25 @@ struct Leak {
 // ---------------------------------------------------------------------------------------------
 
 /// Plans journeys in order of their start and writes rows as soon as no later journey can
-/// precede them: every file comes out sorted by time.
+/// precede them, so every file comes out sorted by time. Starts advance [`PACE`] / clicks per
+/// planned touch; the export ends with the `spec.clicks`-th click, cutting the journeys still
+/// in flight. Should the starts reach the period's last second first, the remaining journeys
+/// are squeezed into it.
 fn stream_journeys(spec: &SampleSpec, sink: &mut Sink) -> Result<(), SampleError> {
     let total = spec.clicks as u64;
     let mut planner = Planner::new(spec.seed);
     let mut plan = Plan::default();
     let mut queue = BinaryHeap::new();
     let mut seq = 0u64;
-    let mut used = 0u64;
-    while used < total {
-        let start = (u64::from(PERIOD) * used / total) as u32;
-        let room = PERIOD - 1 - start;
-        planner.journey(&mut plan, room, total - used);
-        used += plan.touches;
-        sink.emit_before(&mut queue, start)?;
+    let mut planned = 0u64;
+    while !sink.is_full() {
+        let paced = u128::from(PACE) * u128::from(planned) / u128::from(total);
+        let start = paced.min(u128::from(LAST)) as u32;
+        let room = if start < LAST { OPEN_ROOM } else { 0 };
+        planner.journey(&mut plan, room);
+        planned += plan.touches;
+        sink.emit_until(&mut queue, start)?;
         let origin = start + planner.lead_in(room.saturating_sub(plan.span()));
-        plan.steps.sort_by_key(|&(at, _)| at);
         for (offset, item) in plan.steps.drain(..) {
             seq += 1;
             queue.push(Timed {
@@ -1238,7 +1272,6 @@ fn stream_journeys(spec: &SampleSpec, sink: &mut Sink) -> Result<(), SampleError
             });
         }
     }
-    sink.emit_before(&mut queue, u32::MAX)?;
     sink.flush_leads(u32::MAX)
 }
 
@@ -1277,10 +1310,12 @@ impl CsvFile {
     }
 
     fn put(&mut self, bytes: &[u8]) -> Result<(), SampleError> {
-        self.out.write_all(bytes).map_err(|source| SampleError::Write {
-            path: self.path.clone(),
-            source,
-        })
+        self.out
+            .write_all(bytes)
+            .map_err(|source| SampleError::Write {
+                path: self.path.clone(),
+                source,
+            })
     }
 
     /// Flushes the file; returns its path and row count.
@@ -1346,6 +1381,8 @@ struct Sink {
     line: Vec<u8>,
     ids: Ids,
     clicks_issued: u64,
+    /// Rows `clicks.csv` gets; the export ends with the last of them.
+    click_limit: usize,
     orders: u64,
     /// Click number of each captured click not yet used by its conversion.
     captured: HashMap<u64, u64>,
@@ -1372,6 +1409,7 @@ impl Sink {
             line: Vec::with_capacity(256),
             ids,
             clicks_issued: 0,
+            click_limit: spec.clicks,
             orders: 0,
             captured: HashMap::new(),
             pending_leads: BinaryHeap::new(),
@@ -1380,13 +1418,19 @@ impl Sink {
         })
     }
 
-    /// Writes every queued row earlier than `watermark`.
-    fn emit_before(
+    /// Whether `clicks.csv` has all its rows.
+    fn is_full(&self) -> bool {
+        self.clicks.rows >= self.click_limit
+    }
+
+    /// Writes queued rows up to `watermark` (later journeys queue rows at or after it, and
+    /// after these in order), until `clicks.csv` is full.
+    fn emit_until(
         &mut self,
         queue: &mut BinaryHeap<Timed<Step>>,
         watermark: u32,
     ) -> Result<(), SampleError> {
-        while queue.peek().is_some_and(|next| next.at < watermark) {
+        while !self.is_full() && queue.peek().is_some_and(|next| next.at <= watermark) {
             let Some(next) = queue.pop() else { break };
             match next.item {
                 Step::Touch(touch) => self.write_click(next.at, &touch)?,
@@ -1414,12 +1458,12 @@ impl Sink {
         push_source(line, touch.source);
         line.push(b',');
         if touch.landing.cookie {
-            push_hex48(line, "c", mix48(touch.device.serial, self.ids.cookie_key));
+            push_hex40(line, "c", mix40(touch.device.serial, self.ids.cookie_key));
         }
         line.push(b',');
         push_user(line, touch.user, self.ids.user_width);
         line.push(b',');
-        push_hex48(line, "d", mix48(touch.device.serial, self.ids.device_key));
+        push_hex40(line, "d", mix40(touch.device.serial, self.ids.device_key));
         line.push(b',');
         line.extend_from_slice(touch.device.browser.name().as_bytes());
         push_landing(line, touch.landing);
@@ -1438,7 +1482,7 @@ impl Sink {
         push_money(line, sale.revenue);
         line.extend_from_slice(if sale.eur { b",EUR," } else { b",USD," });
         if sale.cookie != 0 {
-            push_hex48(line, "c", mix48(sale.cookie, self.ids.cookie_key));
+            push_hex40(line, "c", mix40(sale.cookie, self.ids.cookie_key));
         }
         line.push(b',');
         push_user(line, sale.user, self.ids.user_width);
@@ -1532,8 +1576,14 @@ impl Sink {
 
     /// Writes the reported leads earlier than `watermark` (all later conversions report later).
     fn flush_leads(&mut self, watermark: u32) -> Result<(), SampleError> {
-        while self.pending_leads.peek().is_some_and(|next| next.at < watermark) {
-            let Some(next) = self.pending_leads.pop() else { break };
+        while self
+            .pending_leads
+            .peek()
+            .is_some_and(|next| next.at < watermark)
+        {
+            let Some(next) = self.pending_leads.pop() else {
+                break;
+            };
             let line = &mut self.line;
             line.clear();
             line.extend_from_slice(PARTNERS[usize::from(next.item.partner)].id.as_bytes());
@@ -1584,7 +1634,8 @@ fn digits(mut n: u64) -> usize {
 
 /// A text field, quoted (RFC 4180) when it holds a comma, quote, line break or edge space.
 fn push_field(line: &mut Vec<u8>, text: &str) {
-    let quote = text.contains([',', '"', '\n', '\r']) || text.starts_with(' ') || text.ends_with(' ');
+    let quote =
+        text.contains([',', '"', '\n', '\r']) || text.starts_with(' ') || text.ends_with(' ');
     if !quote {
         line.extend_from_slice(text.as_bytes());
         return;
@@ -1618,11 +1669,11 @@ fn push_padded(line: &mut Vec<u8>, prefix: &str, n: u64, width: usize) {
     line.extend_from_slice(&buf[start..]);
 }
 
-/// `prefix` and twelve lower-case hex digits.
-fn push_hex48(line: &mut Vec<u8>, prefix: &str, value: u64) {
+/// `prefix` and ten lower-case hex digits (40 bits).
+fn push_hex40(line: &mut Vec<u8>, prefix: &str, value: u64) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     line.extend_from_slice(prefix.as_bytes());
-    for shift in (0..12).rev() {
+    for shift in (0..10).rev() {
         line.push(HEX[((value >> (shift * 4)) & 0xF) as usize]);
     }
 }
@@ -1717,7 +1768,10 @@ fn push_channel_query(line: &mut Vec<u8>, at: u32, channel: Channel, page: u16) 
         Channel::Organic | Channel::Direct => return,
         Channel::PaidSearch => ("google", "cpc"),
         Channel::Email => ("newsletter", "email"),
-        Channel::Social => (SOCIAL_SITES[usize::from(page) % SOCIAL_SITES.len()], "social"),
+        Channel::Social => (
+            SOCIAL_SITES[usize::from(page) % SOCIAL_SITES.len()],
+            "social",
+        ),
     };
     line.extend_from_slice(b"?utm_source=");
     line.extend_from_slice(source.as_bytes());
@@ -1726,5 +1780,674 @@ fn push_channel_query(line: &mut Vec<u8>, at: u32, channel: Channel, page: u16) 
     if channel != Channel::Social {
         line.extend_from_slice(b"&utm_campaign=");
         line.extend_from_slice(campaign(at).as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::{HashMap, HashSet};
+    use std::sync::atomic::{AtomicU32, Ordering as AtomicOrdering};
+
+    /// A fresh directory under the system temp dir, removed when dropped.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(name: &str) -> Self {
+            static NEXT: AtomicU32 = AtomicU32::new(0);
+            let n = NEXT.fetch_add(1, AtomicOrdering::Relaxed);
+            let dir = format!("pa-sample-{name}-{}-{n}", std::process::id());
+            let path = std::env::temp_dir().join(dir);
+            let _ = fs::remove_dir_all(&path);
+            Self(path)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// One parsed CSV file.
+    struct Table {
+        header: Vec<String>,
+        rows: Vec<Vec<String>>,
+    }
+
+    impl Table {
+        fn read(dir: &Path, name: &str) -> Self {
+            let text = fs::read_to_string(dir.join(name)).expect("sample file");
+            assert!(
+                text.ends_with('\n') && !text.contains('\r'),
+                "{name}: \\n line ends"
+            );
+            let mut lines = text.lines().map(parse_line);
+            let header = lines.next().expect("header");
+            let rows: Vec<_> = lines.collect();
+            for row in &rows {
+                assert_eq!(row.len(), header.len(), "{name}: {row:?}");
+            }
+            Self { header, rows }
+        }
+
+        fn col(&self, name: &str) -> usize {
+            self.header.iter().position(|h| h == name).expect(name)
+        }
+
+        fn values(&self, name: &str) -> Vec<&str> {
+            let col = self.col(name);
+            self.rows.iter().map(|row| row[col].as_str()).collect()
+        }
+
+        /// Share of rows where `name` satisfies `test`.
+        fn share(&self, name: &str, test: impl Fn(&str) -> bool) -> f64 {
+            let hits = self.values(name).into_iter().filter(|v| test(v)).count();
+            hits as f64 / self.rows.len() as f64
+        }
+    }
+
+    /// Splits one RFC 4180 line (no embedded line breaks in the sample).
+    fn parse_line(line: &str) -> Vec<String> {
+        let mut fields = vec![String::new()];
+        let mut quoted = false;
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            let field = fields.last_mut().expect("field");
+            match (c, quoted) {
+                ('"', true) if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                ('"', _) => quoted = !quoted,
+                (',', false) => fields.push(String::new()),
+                _ => field.push(c),
+            }
+        }
+        fields
+    }
+
+    struct Sample {
+        _dir: TempDir,
+        summary: SampleSummary,
+        partners: Table,
+        clicks: Table,
+        conversions: Table,
+        leads: Table,
+        truth: Table,
+    }
+
+    fn generate(name: &str, spec: &SampleSpec) -> Sample {
+        let dir = TempDir::new(name);
+        let summary = write_sample(&dir.0, spec).expect("sample written");
+        Sample {
+            partners: Table::read(&dir.0, "partners.csv"),
+            clicks: Table::read(&dir.0, "clicks.csv"),
+            conversions: Table::read(&dir.0, "conversions.csv"),
+            leads: Table::read(&dir.0, "leads.csv"),
+            truth: Table::read(&dir.0, "truth.csv"),
+            summary,
+            _dir: dir,
+        }
+    }
+
+    fn default_sample(name: &str) -> Sample {
+        generate(name, &SampleSpec::default())
+    }
+
+    /// Seconds since 1970 of `2026-07-03T14:05:09Z`.
+    fn parse_ts(text: &str) -> i64 {
+        let num = |range: std::ops::Range<usize>| text[range].parse::<i64>().expect(text);
+        let days = days_from_civil(num(0..4), num(5..7) as u32, num(8..10) as u32);
+        assert_eq!(text.len(), 20, "{text}");
+        assert!(text.ends_with('Z') && &text[10..11] == "T", "{text}");
+        days * 86_400 + num(11..13) * 3_600 + num(14..16) * 60 + num(17..19)
+    }
+
+    /// A click row's partner: the `partner_id` column, else the `ref`/`via` URL parameter.
+    fn click_partner(clicks: &Table, row: &[String]) -> Option<String> {
+        let column = &row[clicks.col("partner_id")];
+        if !column.is_empty() {
+            return Some(column.clone());
+        }
+        let url = &row[clicks.col("url")];
+        let query = url.split_once('?')?.1;
+        query
+            .split('&')
+            .find_map(|pair| match pair.split_once('=') {
+                Some(("ref" | "via", id)) => Some(id.to_string()),
+                _ => None,
+            })
+    }
+
+    /// One partner click as the tests see it.
+    struct PartnerClick {
+        at: i64,
+        partner: String,
+        click_id: String,
+        cookie: String,
+        user: String,
+        browser: String,
+        broken: bool,
+    }
+
+    fn partner_clicks(sample: &Sample) -> Vec<PartnerClick> {
+        let c = &sample.clicks;
+        let col = |name| c.col(name);
+        c.rows
+            .iter()
+            .filter_map(|row| {
+                let partner = click_partner(c, row)?;
+                Some(PartnerClick {
+                    at: parse_ts(&row[col("clicked_at")]),
+                    partner,
+                    click_id: row[col("click_id")].clone(),
+                    cookie: row[col("cookie_id")].clone(),
+                    user: row[col("user_id")].clone(),
+                    browser: row[col("browser")].clone(),
+                    broken: row[col("redirect_hops")] != "1" || row[col("landing_status")] != "ok",
+                })
+            })
+            .collect()
+    }
+
+    /// One conversion joined with its truth row.
+    struct Sale {
+        id: String,
+        at: i64,
+        cookie: String,
+        user: String,
+        click_id: String,
+        coupon: String,
+        partner: String,
+        cause: String,
+    }
+
+    fn sales(sample: &Sample) -> Vec<Sale> {
+        let (c, t) = (&sample.conversions, &sample.truth);
+        assert_eq!(c.rows.len(), t.rows.len());
+        c.rows
+            .iter()
+            .zip(&t.rows)
+            .map(|(row, truth)| {
+                assert_eq!(row[0], truth[0], "truth rows follow conversions");
+                Sale {
+                    id: row[0].clone(),
+                    at: parse_ts(&row[c.col("converted_at")]),
+                    cookie: row[c.col("cookie_id")].clone(),
+                    user: row[c.col("user_id")].clone(),
+                    click_id: row[c.col("click_id")].clone(),
+                    coupon: row[c.col("coupon_code")].clone(),
+                    partner: truth[t.col("true_partner_id")].clone(),
+                    cause: truth[t.col("loss_cause")].clone(),
+                }
+            })
+            .collect()
+    }
+
+    const DAY_SECS: i64 = 86_400;
+
+    /// The partner first-party-cookie tracking credits: the latest partner click on the same
+    /// cookie at or before the sale, at most 30 days old (7 for Safari).
+    fn cookie_credit<'a>(clicks: &'a [PartnerClick], sale: &Sale) -> Option<&'a str> {
+        let counts = |click: &&PartnerClick| {
+            let window = if click.browser == "Safari" { 7 } else { 30 };
+            let same_cookie = !sale.cookie.is_empty() && click.cookie == sale.cookie;
+            same_cookie && click.at <= sale.at && sale.at - click.at <= window * DAY_SECS
+        };
+        let latest = clicks.iter().rev().find(counts);
+        latest.map(|click| click.partner.as_str())
+    }
+
+    fn by_cookie_or_user(clicks: &[PartnerClick]) -> HashMap<&str, Vec<&PartnerClick>> {
+        let mut index: HashMap<&str, Vec<&PartnerClick>> = HashMap::new();
+        for click in clicks {
+            for key in [&click.cookie, &click.user] {
+                if !key.is_empty() {
+                    index.entry(key.as_str()).or_default().push(click);
+                }
+            }
+        }
+        index
+    }
+
+    #[test]
+    fn same_seed_gives_identical_files() {
+        let spec = SampleSpec::default();
+        let (a, b) = (TempDir::new("same-a"), TempDir::new("same-b"));
+        let first = write_sample(&a.0, &spec).expect("first");
+        let second = write_sample(&b.0, &spec).expect("second");
+        assert_eq!(first.files.len(), 5);
+        for (left, right) in first.files.iter().zip(&second.files) {
+            assert_eq!(left.file_name(), right.file_name());
+            let (left, right) = (fs::read(left).unwrap(), fs::read(right).unwrap());
+            assert!(left == right, "same seed, same bytes");
+        }
+        let other = TempDir::new("same-c");
+        let spec = SampleSpec { seed: 7, ..spec };
+        write_sample(&other.0, &spec).expect("other seed");
+        let read = |dir: &TempDir| fs::read(dir.0.join("clicks.csv")).unwrap();
+        assert_ne!(read(&a), read(&other), "another seed, other data");
+    }
+
+    #[test]
+    fn headers_are_exact() {
+        let sample = default_sample("headers");
+        let header = |table: &Table| table.header.join(",");
+        assert_eq!(header(&sample.partners), PARTNERS_HEADER);
+        assert_eq!(header(&sample.clicks), CLICKS_HEADER);
+        assert_eq!(header(&sample.conversions), CONVERSIONS_HEADER);
+        assert_eq!(header(&sample.leads), LEADS_HEADER);
+        assert_eq!(header(&sample.truth), TRUTH_HEADER);
+        assert_eq!(
+            CLICKS_HEADER,
+            "click_id,clicked_at,url,partner_id,channel,cookie_id,user_id,device_id,browser,\
+             redirect_hops,landing_status"
+        );
+    }
+
+    #[test]
+    fn click_rows_match_the_spec() {
+        for clicks in [0, 1, 7, 2_345] {
+            let sample = generate("count", &SampleSpec { seed: 3, clicks });
+            assert_eq!(sample.clicks.rows.len(), clicks);
+            assert_eq!(sample.summary.clicks, clicks);
+            assert_eq!(sample.summary.conversions, sample.conversions.rows.len());
+            assert_eq!(sample.summary.leads, sample.leads.rows.len());
+            assert_eq!(sample.summary.partners, 20);
+        }
+        let sample = default_sample("count-default");
+        assert_eq!(sample.clicks.rows.len(), 20_000);
+        let ratio = sample.conversions.rows.len() as f64 / 20_000.0;
+        assert!(
+            (0.08..=0.12).contains(&ratio),
+            "conversions ≈ clicks / 10: {ratio}"
+        );
+    }
+
+    #[test]
+    fn partners_file_quotes_names() {
+        let dir = TempDir::new("partners");
+        write_sample(&dir.0, &SampleSpec { seed: 1, clicks: 0 }).unwrap();
+        let text = fs::read_to_string(dir.0.join("partners.csv")).unwrap();
+        assert!(text.contains("smithjones,\"Smith, Jones & Co\",25.00,\n"));
+        assert!(text.contains("techreview,TechReview Weekly,12%,TECH10;TECHVIP\n"));
+        assert!(text.contains("\"Mia's \"\"Best Buys\"\"\""));
+        let partners = Table::read(&dir.0, "partners.csv");
+        assert_eq!(partners.rows.len(), 20);
+        assert!(partners.values("name").contains(&"Smith, Jones & Co"));
+        for commission in partners.values("commission") {
+            let number = commission.strip_suffix('%').unwrap_or(commission);
+            assert!(number.parse::<f64>().is_ok(), "{commission}");
+        }
+    }
+
+    #[test]
+    fn ids_are_unique_and_devices_keep_their_cookie() {
+        let sample = default_sample("ids");
+        let click_ids: Vec<_> = sample.clicks.values("click_id");
+        let partner_ids: Vec<_> = click_ids.iter().filter(|id| !id.is_empty()).collect();
+        let unique: HashSet<_> = partner_ids.iter().collect();
+        assert_eq!(unique.len(), partner_ids.len());
+        assert!(
+            partner_ids
+                .iter()
+                .all(|id| id.len() == 8 && id.starts_with("ck"))
+        );
+        let orders: HashSet<_> = sample
+            .conversions
+            .values("conversion_id")
+            .into_iter()
+            .collect();
+        assert_eq!(orders.len(), sample.conversions.rows.len());
+        let mut device_of = HashMap::new();
+        let (cookie, device) = (
+            sample.clicks.col("cookie_id"),
+            sample.clicks.col("device_id"),
+        );
+        for row in &sample.clicks.rows {
+            if !row[cookie].is_empty() {
+                let known = device_of.entry(&row[cookie]).or_insert(&row[device]);
+                assert_eq!(*known, &row[device], "one device per cookie");
+            }
+        }
+    }
+
+    #[test]
+    fn rows_are_chronological_and_within_the_period() {
+        let sample = default_sample("chrono");
+        let (start, end) = (
+            parse_ts("2026-07-01T00:00:00Z"),
+            parse_ts("2026-10-31T23:59:59Z"),
+        );
+        for (table, column) in [
+            (&sample.clicks, "clicked_at"),
+            (&sample.conversions, "converted_at"),
+            (&sample.leads, "reported_at"),
+        ] {
+            let times: Vec<_> = table.values(column).into_iter().map(parse_ts).collect();
+            assert!(times.windows(2).all(|w| w[0] <= w[1]), "{column} sorted");
+            assert!(
+                times.iter().all(|&t| t >= start),
+                "{column} after the start"
+            );
+            if column != "reported_at" {
+                assert!(times.iter().all(|&t| t <= end), "{column} before the end");
+            }
+        }
+        let first_day = sample
+            .clicks
+            .share("clicked_at", |t| t.starts_with("2026-07-01"));
+        let last_day = sample
+            .clicks
+            .share("clicked_at", |t| t.starts_with("2026-10-31"));
+        assert!(
+            first_day > 0.002 && last_day < 0.02,
+            "{first_day} {last_day}"
+        );
+    }
+
+    #[test]
+    fn conversion_cookies_come_from_clicks() {
+        let sample = default_sample("cookies");
+        let cookies: HashSet<_> = sample.clicks.values("cookie_id").into_iter().collect();
+        let sales = sales(&sample);
+        let mut without_cookie = 0;
+        for sale in &sales {
+            if sale.cookie.is_empty() {
+                without_cookie += 1;
+                assert!(
+                    sale.partner.is_empty() && sale.click_id.is_empty(),
+                    "no-touch sale"
+                );
+            } else {
+                assert!(cookies.contains(sale.cookie.as_str()), "{}", sale.id);
+            }
+        }
+        assert!(
+            (1..=sales.len() / 50).contains(&without_cookie),
+            "{without_cookie}"
+        );
+    }
+
+    #[test]
+    fn every_loss_cause_is_present() {
+        let sample = default_sample("causes");
+        let causes: HashSet<_> = sample.truth.values("loss_cause").into_iter().collect();
+        for cause in [
+            "cookie_expired",
+            "browser_cap",
+            "device_switch",
+            "broken_redirect",
+            "cookie_missing",
+            "direct_after_click",
+            "coupon_only",
+            "",
+        ] {
+            assert!(causes.contains(cause), "{cause:?} present");
+        }
+        let partners: HashSet<_> = PARTNERS.iter().map(|p| p.id).collect();
+        for sale in sales(&sample) {
+            assert!(sale.partner.is_empty() || partners.contains(sale.partner.as_str()));
+            assert!(
+                sale.cause.is_empty() || !sale.partner.is_empty(),
+                "{}",
+                sale.id
+            );
+        }
+    }
+
+    #[test]
+    fn status_mix_is_roughly_as_designed() {
+        let sample = default_sample("status");
+        let share = |status: &str| sample.conversions.share("status", |s| s == status);
+        assert!((0.80..=0.90).contains(&share("approved")));
+        assert!((0.04..=0.10).contains(&share("pending")));
+        assert!((0.03..=0.09).contains(&share("refunded")));
+        assert!((0.005..=0.04).contains(&share("cancelled")));
+        let statuses = ["approved", "pending", "refunded", "cancelled"];
+        assert!(
+            sample
+                .conversions
+                .values("status")
+                .iter()
+                .all(|s| statuses.contains(s))
+        );
+    }
+
+    #[test]
+    fn shares_are_roughly_as_designed() {
+        let sample = default_sample("shares");
+        let conversions = &sample.conversions;
+        assert!(conversions.share("currency", |c| c == "USD") >= 0.95);
+        assert!((0.22..=0.38).contains(&conversions.share("click_id", |c| !c.is_empty())));
+        assert!((0.06..=0.15).contains(&conversions.share("coupon_code", |c| !c.is_empty())));
+        for revenue in conversions.values("revenue") {
+            let (units, cents) = revenue.split_once('.').expect("two decimals");
+            assert_eq!(cents.len(), 2, "{revenue}");
+            let units: u32 = units.parse().unwrap();
+            assert!((19..=400).contains(&units), "{revenue}");
+        }
+        let clicks = &sample.clicks;
+        let chrome = clicks.share("browser", |b| b == "Chrome");
+        let safari = clicks.share("browser", |b| b == "Safari");
+        assert!((0.48..=0.62).contains(&chrome) && (0.24..=0.36).contains(&safari));
+        let partner_clicks = partner_clicks(&sample);
+        let share = |test: &dyn Fn(&PartnerClick) -> bool| {
+            partner_clicks.iter().filter(|c| test(c)).count() as f64 / partner_clicks.len() as f64
+        };
+        assert!((0.02..=0.045).contains(&share(&|c| c.broken)));
+        assert!((0.01..=0.035).contains(&share(&|c| !c.broken && c.cookie.is_empty())));
+        assert!(
+            share(&|c| c.broken && !c.cookie.is_empty()) == 0.0,
+            "broken: no cookie"
+        );
+        let column = clicks.share("partner_id", |p| !p.is_empty());
+        let partner = partner_clicks.len() as f64 / clicks.rows.len() as f64;
+        assert!(
+            (0.4..=0.6).contains(&(column / partner)),
+            "half name the partner"
+        );
+        let via = clicks.share("url", |u| u.contains("?via="));
+        assert!((0.003..=0.03).contains(&(via / partner)));
+        assert!(
+            clicks.share("channel", |c| c.is_empty()) == partner,
+            "channel xor partner"
+        );
+        let users = clicks.share("user_id", |u| !u.is_empty());
+        assert!((0.25..=0.55).contains(&users), "logged in: {users}");
+    }
+
+    #[test]
+    fn some_users_have_two_devices() {
+        let sample = default_sample("devices");
+        let (user, device) = (sample.clicks.col("user_id"), sample.clicks.col("device_id"));
+        let mut devices: HashMap<&str, HashSet<&str>> = HashMap::new();
+        for row in sample
+            .clicks
+            .rows
+            .iter()
+            .filter(|row| !row[user].is_empty())
+        {
+            devices.entry(&row[user]).or_default().insert(&row[device]);
+        }
+        let two = devices.values().filter(|d| d.len() == 2).count();
+        assert!(devices.values().all(|d| d.len() <= 2));
+        let share = two as f64 / devices.len() as f64;
+        assert!((0.02..=0.12).contains(&share), "{share}");
+    }
+
+    #[test]
+    fn truth_agrees_with_cookie_tracking() {
+        let sample = default_sample("truth");
+        let clicks = partner_clicks(&sample);
+        for sale in sales(&sample) {
+            let credited = cookie_credit(&clicks, &sale);
+            if sale.cause.is_empty() && !sale.partner.is_empty() {
+                assert_eq!(
+                    credited,
+                    Some(sale.partner.as_str()),
+                    "{} credited",
+                    sale.id
+                );
+            } else {
+                assert_eq!(credited, None, "{} lost: {}", sale.id, sale.cause);
+            }
+        }
+    }
+
+    #[test]
+    fn each_cause_leaves_its_evidence() {
+        let sample = default_sample("evidence");
+        let clicks = partner_clicks(&sample);
+        let linked = by_cookie_or_user(&clicks);
+        let reported: HashSet<(String, String)> = sample
+            .leads
+            .rows
+            .iter()
+            .map(|row| (row[0].clone(), row[2].trim().to_uppercase()))
+            .collect();
+        for sale in sales(&sample).iter().filter(|s| !s.cause.is_empty()) {
+            let own = |click: &&&PartnerClick| click.partner == sale.partner && click.at <= sale.at;
+            let by = |key: &str| -> Vec<&PartnerClick> {
+                let found = linked
+                    .get(key)
+                    .map(|v| v.iter().filter(own).copied().collect());
+                if key.is_empty() {
+                    Vec::new()
+                } else {
+                    found.unwrap_or_default()
+                }
+            };
+            let (by_cookie, by_user) = (by(&sale.cookie), by(&sale.user));
+            let age = |click: &PartnerClick| (sale.at - click.at) as f64 / DAY_SECS as f64;
+            let ok = match sale.cause.as_str() {
+                "cookie_expired" => by_cookie.iter().any(|c| (31.0..=90.0).contains(&age(c))),
+                "browser_cap" => by_cookie
+                    .iter()
+                    .any(|c| c.browser == "Safari" && age(c) > 7.0 && age(c) < 30.0),
+                "device_switch" => {
+                    by_cookie.is_empty()
+                        && by_user
+                            .iter()
+                            .any(|c| c.cookie != sale.cookie && age(c) <= 7.0)
+                }
+                "broken_redirect" => by_user.iter().any(|c| c.broken && c.cookie.is_empty()),
+                "cookie_missing" => {
+                    let kept = clicks
+                        .iter()
+                        .any(|c| c.click_id == sale.click_id && !c.broken);
+                    let logged = by_user.iter().any(|c| !c.broken && c.cookie.is_empty());
+                    logged || (kept && !sale.click_id.is_empty())
+                }
+                "direct_after_click" => {
+                    let key = (sale.partner.clone(), sale.id.clone());
+                    sale.user.is_empty() && sale.coupon.is_empty() && reported.contains(&key)
+                }
+                "coupon_only" => {
+                    let owner = PARTNERS.iter().find(|p| p.coupons.contains(&&*sale.coupon));
+                    by_cookie.is_empty()
+                        && by_user.is_empty()
+                        && owner.is_some_and(|p| p.id == sale.partner)
+                }
+                other => panic!("unknown cause {other}"),
+            };
+            assert!(ok, "{} {} lacks its evidence", sale.id, sale.cause);
+        }
+    }
+
+    #[test]
+    fn kept_click_ids_are_the_latest_partner_click() {
+        let sample = default_sample("click-ids");
+        let clicks = partner_clicks(&sample);
+        let by_id: HashMap<_, _> = clicks.iter().map(|c| (c.click_id.as_str(), c)).collect();
+        let linked = by_cookie_or_user(&clicks);
+        for sale in sales(&sample).iter().filter(|s| !s.click_id.is_empty()) {
+            let kept = by_id[sale.click_id.as_str()];
+            assert!(
+                kept.at <= sale.at && kept.partner == sale.partner,
+                "{}",
+                sale.id
+            );
+            for key in [&sale.cookie, &sale.user]
+                .into_iter()
+                .filter(|k| !k.is_empty())
+            {
+                let later = linked.get(key.as_str()).into_iter().flatten();
+                let mut later = later.filter(|c| c.at > kept.at && c.at <= sale.at);
+                assert!(later.next().is_none(), "{}: a later partner click", sale.id);
+            }
+        }
+    }
+
+    #[test]
+    fn leads_mix_exact_styled_unknown_and_rival_references() {
+        let sample = default_sample("leads");
+        let truth: HashMap<_, _> = sales(&sample)
+            .into_iter()
+            .map(|s| (s.id, s.partner))
+            .collect();
+        let (mut exact, mut styled, mut unknown, mut rival) = (0, 0, 0, 0);
+        for row in &sample.leads.rows {
+            let (partner, reference) = (&row[0], &row[2]);
+            match truth.get(&reference.trim().to_uppercase()) {
+                None => unknown += 1,
+                Some(owner) if owner != partner => rival += 1,
+                Some(_) if truth.contains_key(reference) => exact += 1,
+                Some(_) => styled += 1,
+            }
+        }
+        assert!(exact > 100 && styled > 20 && unknown > 5 && rival > 5);
+        assert!(
+            sample.leads.values("amount").contains(&""),
+            "some leave the amount out"
+        );
+    }
+
+    #[test]
+    fn calendar_round_trips() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        for days in -800_000..800_000 {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(civil_from_days(days_from_civil(2024, 2, 29)), (2024, 2, 29));
+        let stamp = |at| {
+            let mut line = Vec::new();
+            push_timestamp(&mut line, at);
+            String::from_utf8(line).unwrap()
+        };
+        assert_eq!(stamp(0), "2026-07-01T00:00:00Z");
+        assert_eq!(
+            stamp(2 * DAY + 14 * HOUR + 5 * MINUTE + 9),
+            "2026-07-03T14:05:09Z"
+        );
+        assert_eq!(stamp(LAST), "2026-10-31T23:59:59Z");
+    }
+
+    #[test]
+    fn failures_name_the_path() {
+        let dir = TempDir::new("fail");
+        fs::create_dir_all(&dir.0).unwrap();
+        let blocker = dir.0.join("not-a-dir");
+        fs::write(&blocker, b"x").unwrap();
+        let error = write_sample(&blocker.join("out"), &SampleSpec::default()).unwrap_err();
+        assert!(matches!(error, SampleError::CreateDir { .. }));
+        assert!(error.to_string().contains("not-a-dir"), "{error}");
+        assert!(std::error::Error::source(&error).is_some());
+    }
+
+    #[test]
+    fn field_quoting_follows_rfc_4180() {
+        let quoted = |text: &str| {
+            let mut line = Vec::new();
+            push_field(&mut line, text);
+            String::from_utf8(line).unwrap()
+        };
+        assert_eq!(quoted("plain"), "plain");
+        assert_eq!(quoted("a,b"), "\"a,b\"");
+        assert_eq!(quoted("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(quoted(" ORD-1 "), "\" ORD-1 \"");
     }
 }

@@ -18,6 +18,12 @@ pub struct SourceCredit {
 }
 
 impl SourceCredit {
+    fn absorb(&mut self, other: &SourceCredit) {
+        self.conversions += other.conversions;
+        self.revenue += other.revenue;
+        self.payout += other.payout;
+    }
+
     fn add(&mut self, share: f64, revenue: f64, full_payout: f64) {
         self.conversions += share;
         self.revenue += share * revenue;
@@ -62,9 +68,7 @@ impl CreditTable {
         self.by_model[model.index()]
             .iter()
             .fold(SourceCredit::default(), |mut sum, c| {
-                sum.conversions += c.conversions;
-                sum.revenue += c.revenue;
-                sum.payout += c.payout;
+                sum.absorb(c);
                 sum
             })
     }
@@ -91,8 +95,46 @@ impl CreditTable {
     }
 }
 
+/// Candidate touches above which the work is split across the machine's cores.
+const PARALLEL_TOUCHES: usize = 200_000;
+
 /// Runs first-touch, last-touch and linear over every conversion for one setting.
 pub fn compute_credit(index: &JourneyIndex, settings: &AttributionSettings) -> CreditTable {
+    let conversions = index.conversions.len();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || index.candidate_touches() < PARALLEL_TOUCHES {
+        return credit_of_range(index, settings, 0..conversions);
+    }
+    let chunk = conversions.div_ceil(threads);
+    let parts: Vec<CreditTable> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let range = (t * chunk).min(conversions)..((t + 1) * chunk).min(conversions);
+                scope.spawn(move || credit_of_range(index, settings, range))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("credit thread")).collect()
+    });
+    parts.into_iter().reduce(merge).expect("at least one part")
+}
+
+fn merge(mut into: CreditTable, from: CreditTable) -> CreditTable {
+    for (a, b) in into.by_model.iter_mut().zip(&from.by_model) {
+        for (x, y) in a.iter_mut().zip(b) {
+            x.absorb(y);
+        }
+    }
+    into.unattributed.absorb(&from.unattributed);
+    into.total.absorb(&from.total);
+    into
+}
+
+/// The credit of the conversions in `range`.
+fn credit_of_range(
+    index: &JourneyIndex,
+    settings: &AttributionSettings,
+    range: std::ops::Range<usize>,
+) -> CreditTable {
     let sources = index.sources.len();
     let mut table = CreditTable {
         by_model: std::array::from_fn(|_| vec![SourceCredit::default(); sources]),
@@ -100,38 +142,45 @@ pub fn compute_credit(index: &JourneyIndex, settings: &AttributionSettings) -> C
         total: SourceCredit::default(),
     };
     let window_secs = settings.window.secs().unwrap_or(i64::MAX);
+    let droppable: Vec<bool> = index
+        .sources
+        .iter()
+        .map(|s| settings.partners_only && !s.is_partner)
+        .collect();
     let counts = |position: usize| {
         index.lag_secs(position) <= window_secs
             && !(settings.reset_after_conversion && index.before_previous_conversion(position))
-            && !(settings.partners_only
-                && !index.sources[index.source_id(position) as usize].is_partner)
+            && !droppable[index.source_id(position) as usize]
     };
-    for (conversion, facts) in index.conversions.iter().enumerate() {
+    for conversion in range {
+        let facts = &index.conversions[conversion];
         table.total.add(1.0, facts.revenue, 0.0);
-        let range = index.touch_range(conversion);
-        let counted = range.clone().filter(|&p| counts(p)).count();
+        let touches = index.touch_range(conversion);
+        let (mut first, mut last, mut counted) = (usize::MAX, 0, 0usize);
+        for position in touches.clone() {
+            if counts(position) {
+                first = first.min(position);
+                last = position;
+                counted += 1;
+            }
+        }
         if counted == 0 {
             table.unattributed.add(1.0, facts.revenue, 0.0);
             continue;
         }
-        let payout_of = |position: usize| {
-            let source = &index.sources[index.source_id(position) as usize];
-            if facts.payable {
-                source.commission.for_revenue(facts.revenue)
+        let mut credit = |model: Model, position: usize, share: f64| {
+            let source = index.source_id(position) as usize;
+            let full_payout = if facts.payable {
+                index.sources[source].commission.for_revenue(facts.revenue)
             } else {
                 0.0
-            }
+            };
+            table.by_model[model.index()][source].add(share, facts.revenue, full_payout);
         };
-        let mut credit = |model: Model, position: usize, share: f64| {
-            let source_id = index.source_id(position) as usize;
-            table.by_model[model.index()][source_id].add(share, facts.revenue, payout_of(position));
-        };
-        let first = range.clone().find(|&p| counts(p)).expect("counted > 0");
-        let last = range.clone().rev().find(|&p| counts(p)).expect("counted > 0");
         credit(Model::First, first, 1.0);
         credit(Model::Last, last, 1.0);
         let share = 1.0 / counted as f64;
-        for position in range.filter(|&p| counts(p)) {
+        for position in touches.filter(|&p| counts(p)) {
             credit(Model::Linear, position, share);
         }
     }
@@ -159,4 +208,68 @@ pub fn sql_credit_rows(
             payout: row.payout,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attribution::CookieWindow;
+    use crate::journeys::{CandidateTouch, Commission, ConversionFacts, Source};
+
+    /// Guards the parallel split: it must give the single-threaded result.
+    #[test]
+    fn the_parallel_split_equals_one_thread() {
+        let sources: Vec<Source> = (0..7)
+            .map(|i| Source {
+                id: format!("s{i}"),
+                name: None,
+                is_partner: i % 2 == 0,
+                commission: Commission::Percent(5.0 + i as f64),
+            })
+            .collect();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |modulo: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % modulo
+        };
+        let journeys: Vec<Vec<CandidateTouch>> = (0..60_000)
+            .map(|_| {
+                let mut lags: Vec<i64> = (0..next(9)).map(|_| next(80 * 86_400) as i64).collect();
+                lags.sort_unstable_by(|a, b| b.cmp(a));
+                lags.into_iter()
+                    .map(|lag_secs| CandidateTouch {
+                        lag_secs,
+                        source_id: next(7) as u32,
+                        before_previous_conversion: next(10) == 0,
+                    })
+                    .collect()
+            })
+            .collect();
+        let conversions = (0..journeys.len())
+            .map(|i| ConversionFacts {
+                conversion_id: i.to_string(),
+                converted_at_secs: 0,
+                revenue: 10.0 + (i % 97) as f64,
+                payable: i % 11 != 0,
+            })
+            .collect();
+        let index = JourneyIndex::from_journeys(sources, conversions, &journeys);
+        assert!(index.candidate_touches() >= PARALLEL_TOUCHES);
+        let settings = AttributionSettings {
+            window: CookieWindow::Days(30),
+            reset_after_conversion: true,
+            partners_only: false,
+        };
+        let parallel = compute_credit(&index, &settings);
+        let serial = credit_of_range(&index, &settings, 0..index.conversions.len());
+        for model in Model::ALL {
+            for (p, s) in parallel.by_model[model.index()].iter().zip(&serial.by_model[model.index()]) {
+                assert!((p.conversions - s.conversions).abs() < 1e-6, "{p:?} vs {s:?}");
+                assert!((p.revenue - s.revenue).abs() < 1e-6 && (p.payout - s.payout).abs() < 1e-6);
+            }
+        }
+        assert_eq!(parallel.unattributed.conversions, serial.unattributed.conversions);
+    }
 }

@@ -7,6 +7,8 @@
 
 mod engine;
 mod settings;
+mod sweep;
 
 pub use engine::{CreditRow, CreditTable, SourceCredit, compute_credit, sql_credit_rows};
-pub use settings::{AttributionSettings, CookieWindow, Model};
+pub use settings::{AttributionSettings, CookieWindow, MAX_WINDOW_DAYS, Model};
+pub use sweep::{WindowSweep, sweep_windows};

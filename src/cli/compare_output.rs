@@ -3,7 +3,9 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::attribution::{AttributionSettings, CreditRow, CreditTable, Model, SourceCredit};
+use crate::attribution::{
+    AttributionSettings, CookieWindow, CreditRow, CreditTable, Model, SourceCredit, WindowSweep,
+};
 use crate::format::{conversions, money, thousands};
 use crate::journeys::JourneyIndex;
 
@@ -37,6 +39,60 @@ pub fn csv(rows: &[CreditRow]) -> String {
         );
     }
     out
+}
+
+fn window_key(window: CookieWindow) -> String {
+    match window {
+        CookieWindow::Days(days) => days.to_string(),
+        CookieWindow::Unlimited => "unlimited".to_owned(),
+    }
+}
+
+/// `window_days,source,model,conversions,revenue,payout`, one row per window, source, model.
+pub fn sweep_csv(index: &JourneyIndex, sweep: &WindowSweep, windows: &[CookieWindow]) -> String {
+    let mut out = String::from("window_days,source,model,conversions,revenue,payout\n");
+    for &window in windows {
+        for row in sweep.table_at(window).rows(index) {
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{}",
+                window_key(window),
+                csv_field(&row.source),
+                row.model,
+                row.conversions,
+                row.revenue,
+                row.payout
+            );
+        }
+    }
+    out
+}
+
+/// The same rows as [`sweep_csv`], as a JSON array of objects.
+pub fn sweep_json(
+    index: &JourneyIndex,
+    sweep: &WindowSweep,
+    windows: &[CookieWindow],
+) -> serde_json::Result<String> {
+    #[derive(serde::Serialize)]
+    struct SweepRow {
+        window_days: serde_json::Value,
+        #[serde(flatten)]
+        credit: CreditRow,
+    }
+    let rows: Vec<SweepRow> = windows
+        .iter()
+        .flat_map(|&window| {
+            sweep.table_at(window).rows(index).into_iter().map(move |credit| SweepRow {
+                window_days: match window {
+                    CookieWindow::Days(days) => days.into(),
+                    CookieWindow::Unlimited => "unlimited".into(),
+                },
+                credit,
+            })
+        })
+        .collect();
+    Ok(serde_json::to_string_pretty(&rows)? + "\n")
 }
 
 const SOURCE_WIDTH: usize = 22;

@@ -27,6 +27,7 @@ pub(super) fn run(
     let format = stage::sniff_format(&request.path)?;
     let conn = store.conn();
     let header = stage::stage(conn, &request.path, format)?;
+    stage::check_rows_match_header(conn, &request.path, header.len())?;
     let kind = decide_kind(request, &header)?;
     let columns = resolve(request, kind, &header, format)?;
     let rules = rules_for(kind, &columns, &settings.links.sql_pattern());
@@ -92,7 +93,7 @@ fn prepare_rows(
     let mut parsed = vec!["pa_line".to_owned()];
     parsed.extend(rules.parsed.iter().cloned());
     conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP TABLE pa_parsed AS SELECT {} FROM pa_staged",
+        "CREATE OR REPLACE TEMP VIEW pa_parsed AS SELECT {} FROM pa_staged",
         parsed.join(",\n")
     ))
     .doing("parsing the file's rows")?;
@@ -111,7 +112,7 @@ fn prepare_rows(
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TEMP TABLE pa_checked AS
          SELECT *, CASE {} END AS reject_column, CASE {} END AS reject_reason
-         FROM ({timed}) ORDER BY pa_line",
+         FROM ({timed})",
         column_cases.join(" "),
         reason_cases.join(" ")
     ))
@@ -363,7 +364,7 @@ fn insert_accepted(
              INSERT INTO partners
                  SELECT raw_partner_id, coalesce(raw_name, raw_partner_id), raw_commission,
                         commission_kind, commission_value, raw_coupon_codes, {import_id}
-                 FROM pa_checked WHERE reject_reason IS NULL ORDER BY pa_line;"
+                 FROM pa_checked WHERE reject_reason IS NULL;"
         ),
         FileKind::Clicks => format!(
             "INSERT INTO touches
@@ -372,7 +373,7 @@ fn insert_accepted(
                         raw_url, raw_cookie_id, raw_user_id, raw_device_id, raw_browser,
                         redirect_hops, landing_status, utm_source, utm_medium, utm_campaign,
                         utm_content, utm_term
-                 FROM pa_checked WHERE reject_reason IS NULL ORDER BY pa_line;",
+                 FROM pa_checked WHERE reject_reason IS NULL;",
             base = next("touches", "touch_seq")?
         ),
         FileKind::Conversions => format!(
@@ -380,13 +381,13 @@ fn insert_accepted(
                  SELECT {base} + pa_line, raw_conversion_id, {import_id}, pa_line, converted_at,
                         revenue, upper(raw_currency), raw_cookie_id, raw_user_id, raw_click_id,
                         raw_coupon_code, status
-                 FROM pa_checked WHERE reject_reason IS NULL ORDER BY pa_line;",
+                 FROM pa_checked WHERE reject_reason IS NULL;",
             base = next("conversions", "conversion_seq")?
         ),
         FileKind::Leads => format!(
             "INSERT INTO leads
                  SELECT {import_id}, pa_line, raw_partner_id, reported_at, raw_reference, amount
-                 FROM pa_checked WHERE reject_reason IS NULL ORDER BY pa_line;"
+                 FROM pa_checked WHERE reject_reason IS NULL;"
         ),
         FileKind::Events => events_sql(import_id, next("touches", "touch_seq")?, next("conversions", "conversion_seq")?),
     };
@@ -402,10 +403,10 @@ fn events_sql(import_id: i64, touch_base: i64, conversion_base: i64) -> String {
                     CASE WHEN raw_source NOT IN (SELECT partner_id FROM partners) THEN raw_source END,
                     NULL, NULL, raw_user, NULL, NULL, NULL, NULL, NULL,
                     NULL, NULL, NULL, NULL, NULL
-             FROM pa_checked WHERE reject_reason IS NULL ORDER BY pa_line;
+             FROM pa_checked WHERE reject_reason IS NULL;
          INSERT INTO conversions
              SELECT {conversion_base} + pa_line, event_conversion_id, {import_id}, pa_line, time,
                     value, NULL, raw_user, NULL, NULL, NULL, 'approved'
-             FROM pa_checked WHERE reject_reason IS NULL AND is_conversion ORDER BY pa_line;"
+             FROM pa_checked WHERE reject_reason IS NULL AND is_conversion;"
     )
 }

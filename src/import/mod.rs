@@ -84,6 +84,20 @@ pub enum ImportError {
         /// The file.
         file: PathBuf,
     },
+    /// Not one row splits into the header's columns: a delimiter or quoting mismatch.
+    #[error(
+        "no row has the header's {columns} fields (the header was split on {delimiter}): \
+         expected every row to use the same delimiter as the header ({})",
+        file.display()
+    )]
+    RowsDoNotMatchHeader {
+        /// Columns in the header.
+        columns: usize,
+        /// The delimiter DuckDB detected, quoted for people.
+        delimiter: String,
+        /// The file.
+        file: PathBuf,
+    },
     /// A database failure while importing; nothing was stored.
     #[error("{source} ({})", file.display())]
     Store {

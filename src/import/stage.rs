@@ -57,7 +57,7 @@ pub fn sql_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Loads the file into `pa_staged` (text columns + `pa_line`) and the structural rejects
+/// Exposes the file as the `pa_staged` view (text columns + `pa_line`) and the structural rejects
 /// (rows DuckDB could not split into the header's columns) into `pa_structural`.
 /// Returns the header.
 pub fn stage(conn: &Connection, path: &Path, format: FileFormat) -> Result<Vec<String>, ImportError> {
@@ -83,18 +83,26 @@ fn stage_csv(conn: &Connection, path_sql: &str) -> duckdb::Result<()> {
          CREATE OR REPLACE TEMP TABLE pa_structural AS
              SELECT line, min(column_name) AS column_name, min(error_type) AS error_type,
                     min(error_message) AS error_message
-             FROM pa_csv_errors GROUP BY line;
-         CREATE OR REPLACE TEMP TABLE pa_skips AS
-             SELECT line - 1 - row_number() OVER (ORDER BY line) AS good_before,
-                    row_number() OVER (ORDER BY line) AS skipped
-             FROM pa_structural;
-         CREATE OR REPLACE TEMP TABLE pa_skips_by AS
-             SELECT good_before, max(skipped) AS skipped FROM pa_skips GROUP BY good_before;
-         CREATE OR REPLACE TEMP TABLE pa_staged AS
-             SELECT r.* EXCLUDE (pa_rn), r.pa_rn + 1 + coalesce(s.skipped, 0) AS pa_line
-             FROM (SELECT rowid + 1 AS pa_rn, * FROM pa_raw) r
-             ASOF LEFT JOIN pa_skips_by s ON r.pa_rn > s.good_before;
-         DROP TABLE pa_raw;"
+             FROM pa_csv_errors GROUP BY line;"
+    ))?;
+    let structural: i64 = conn.query_row("SELECT count(*) FROM pa_structural", [], |r| r.get(0))?;
+    // A data row's line is its position plus the header plus the rejected lines before it.
+    let staged = if structural == 0 {
+        "SELECT *, rowid + 2 AS pa_line FROM pa_raw".to_owned()
+    } else {
+        "SELECT r.* EXCLUDE (pa_rn), r.pa_rn + 1 + coalesce(s.skipped, 0) AS pa_line
+         FROM (SELECT rowid + 1 AS pa_rn, * FROM pa_raw) r
+         ASOF LEFT JOIN pa_skips_by s ON r.pa_rn > s.good_before"
+            .to_owned()
+    };
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE pa_skips_by AS
+             SELECT good_before, max(skipped) AS skipped FROM (
+                 SELECT line - 1 - row_number() OVER (ORDER BY line) AS good_before,
+                        row_number() OVER (ORDER BY line) AS skipped
+                 FROM pa_structural)
+             GROUP BY good_before;
+         CREATE OR REPLACE TEMP VIEW pa_staged AS {staged};"
     ))
 }
 
@@ -113,7 +121,7 @@ fn stage_parquet(conn: &Connection, path_sql: &str) -> duckdb::Result<()> {
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TEMP TABLE pa_structural
              (line BIGINT, column_name VARCHAR, error_type VARCHAR, error_message VARCHAR);
-         CREATE OR REPLACE TEMP TABLE pa_staged AS
+         CREATE OR REPLACE TEMP VIEW pa_staged AS
              SELECT {}, file_row_number + 1 AS pa_line
              FROM read_parquet({path_sql}, file_row_number = true);",
         select.join(", ")
@@ -128,13 +136,35 @@ fn staged_header(conn: &Connection) -> duckdb::Result<Vec<String>> {
     names.collect()
 }
 
+/// Refuses a file in which every data row was rejected for not splitting like the header.
+pub fn check_rows_match_header(conn: &Connection, path: &Path, columns: usize) -> Result<(), ImportError> {
+    let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap_or(0);
+    if count("SELECT count(*) FROM pa_structural") == 0 || count("SELECT count(*) FROM pa_staged") > 0 {
+        return Ok(());
+    }
+    let delimiter: String = conn
+        .query_row("SELECT any_value(delimiter) FROM pa_csv_scans", [], |r| r.get::<_, Option<String>>(0))
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| ",".to_owned());
+    let shown = match delimiter.as_str() {
+        "\t" => "tabs".to_owned(),
+        d => format!("'{d}'"),
+    };
+    Err(ImportError::RowsDoNotMatchHeader {
+        columns,
+        delimiter: shown,
+        file: path.to_path_buf(),
+    })
+}
+
 /// Drops the temp tables of an import.
 pub fn clean_up(conn: &Connection) {
     let _ = conn.execute_batch(
-        "DROP TABLE IF EXISTS pa_raw; DROP TABLE IF EXISTS pa_staged;
-         DROP TABLE IF EXISTS pa_structural; DROP TABLE IF EXISTS pa_skips;
-         DROP TABLE IF EXISTS pa_skips_by; DROP TABLE IF EXISTS pa_parsed;
-         DROP TABLE IF EXISTS pa_checked; DROP TABLE IF EXISTS pa_tz;
+        "DROP TABLE IF EXISTS pa_checked; DROP VIEW IF EXISTS pa_parsed;
+         DROP VIEW IF EXISTS pa_staged; DROP TABLE IF EXISTS pa_raw;
+         DROP TABLE IF EXISTS pa_structural; DROP TABLE IF EXISTS pa_skips_by;
+         DROP TABLE IF EXISTS pa_tz;
          DROP TABLE IF EXISTS pa_csv_errors; DROP TABLE IF EXISTS pa_csv_scans;",
     );
 }

@@ -3,8 +3,6 @@
 //! This is the reference the in-memory engine is checked against: the same rules written a
 //! second, independent way, over the stored tables.
 
-use duckdb::params;
-
 use super::journey_rows::{conversions_cte, sources_cte};
 use super::{QueryContext, Store, StoreError};
 
@@ -39,9 +37,9 @@ counted AS (
     SELECT c.conversion_seq, c.revenue, c.status, t.source, t.touched_at, t.touch_seq
     FROM conv c
     JOIN touches t ON t.cookie_id = c.cookie_id AND t.touched_at <= c.converted_at
-    WHERE (?1 IS NULL OR epoch_us(c.converted_at) - epoch_us(t.touched_at) <= ?1 * 1000000)
-      AND (NOT ?2 OR c.prev_converted_at IS NULL OR t.touched_at > c.prev_converted_at)
-      AND (NOT ?3 OR t.source IN (SELECT source FROM partner_sources))),
+    WHERE epoch_us(c.converted_at) - epoch_us(t.touched_at) <= {window_us}
+      AND (NOT {reset} OR c.prev_converted_at IS NULL OR t.touched_at > c.prev_converted_at)
+      AND (NOT {partners_only} OR t.source IN (SELECT source FROM partner_sources))),
 ranked AS (
     SELECT *,
         row_number() OVER (PARTITION BY conversion_seq ORDER BY touched_at, touch_seq) AS rank_first,
@@ -75,20 +73,18 @@ impl Store {
     /// Credit per source and model computed entirely in SQL; one row per source and model,
     /// ordered by source then `first`, `last`, `linear`.
     pub fn sql_credit(&self, settings: SqlCreditParams) -> Result<Vec<SqlCreditRow>, StoreError> {
-        let sql = format!(
-            "WITH {}, {}, {CREDIT_SQL}",
-            sources_cte(),
-            conversions_cte()
-        );
+        // Plain numbers and booleans, formatted in: nothing here comes from the user's text.
+        let window_us = settings
+            .window_secs
+            .map_or(i64::MAX, |secs| secs.saturating_mul(1_000_000));
+        let credit_sql = CREDIT_SQL
+            .replace("{window_us}", &window_us.to_string())
+            .replace("{reset}", &settings.reset_after_conversion.to_string())
+            .replace("{partners_only}", &settings.partners_only.to_string());
+        let sql = format!("WITH {}, {}, {credit_sql}", sources_cte(), conversions_cte());
         let mut stmt = self.conn.prepare(&sql).doing("computing credit in SQL")?;
         let rows = stmt
-            .query_map(
-                params![
-                    settings.window_secs,
-                    settings.reset_after_conversion,
-                    settings.partners_only
-                ],
-                |r| {
+            .query_map([], |r| {
                     Ok(SqlCreditRow {
                         source: r.get(0)?,
                         model: r.get(1)?,
@@ -96,8 +92,7 @@ impl Store {
                         revenue: r.get(3)?,
                         payout: r.get(4)?,
                     })
-                },
-            )
+            })
             .doing("computing credit in SQL")?;
         rows.collect::<Result<_, _>>()
             .doing("computing credit in SQL")

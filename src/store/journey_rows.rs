@@ -4,7 +4,8 @@
 //! happened at or before it. Everything a model needs beyond that (window, reset, scope) is
 //! decided later, in memory, from the lag and the flags returned here.
 
-use duckdb::Row;
+use duckdb::arrow::array::AsArray;
+use duckdb::arrow::datatypes::Int64Type;
 
 use super::{QueryContext, Store, StoreError};
 
@@ -103,7 +104,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT conversion_id, epoch(converted_at)::BIGINT, revenue, status, currency
+                "SELECT conversion_id, epoch_us(converted_at) // 1000000, revenue, status, currency
                  FROM conversions ORDER BY conversion_seq",
             )
             .doing("listing conversions")?;
@@ -129,7 +130,7 @@ impl Store {
         let sql = format!(
             "WITH {SOURCES_CTE}, {CONVERSIONS_CTE}
              SELECT c.conversion_idx,
-                    (epoch_us(c.converted_at) - epoch_us(t.touched_at) + 999999) // 1000000,
+                    ((epoch_us(c.converted_at) - epoch_us(t.touched_at) + 999999) // 1000000)::BIGINT,
                     s.source_id,
                     coalesce(t.touched_at <= c.prev_converted_at, false)
              FROM conv c
@@ -138,21 +139,24 @@ impl Store {
              ORDER BY c.conversion_idx, t.touched_at, t.touch_seq"
         );
         let mut stmt = self.conn.prepare(&sql).doing("reading journeys")?;
-        let mut rows = stmt.query([]).doing("reading journeys")?;
-        while let Some(row) = rows.next().doing("reading journeys")? {
-            visit(candidate_from(row).doing("reading journeys")?);
+        // Arrow batches: millions of rows without a per-row call into DuckDB.
+        for batch in stmt.stream_arrow([]).doing("reading journeys")? {
+            let batch = batch.doing("reading journeys")?;
+            let conversion = batch.column(0).as_primitive::<Int64Type>();
+            let lag = batch.column(1).as_primitive::<Int64Type>();
+            let source = batch.column(2).as_primitive::<Int64Type>();
+            let before = batch.column(3).as_boolean();
+            for i in 0..batch.num_rows() {
+                visit(CandidateRow {
+                    conversion_idx: conversion.value(i) as u32,
+                    lag_secs: lag.value(i),
+                    source_id: source.value(i) as u32,
+                    before_previous_conversion: before.value(i),
+                });
+            }
         }
         Ok(())
     }
-}
-
-fn candidate_from(row: &Row<'_>) -> duckdb::Result<CandidateRow> {
-    Ok(CandidateRow {
-        conversion_idx: row.get::<_, i64>(0)? as u32,
-        lag_secs: row.get(1)?,
-        source_id: row.get::<_, i64>(2)? as u32,
-        before_previous_conversion: row.get(3)?,
-    })
 }
 
 pub(super) fn sources_cte() -> &'static str {

@@ -15,6 +15,7 @@ use duckdb::{Connection, params};
 pub use credit_sql::{SqlCreditParams, SqlCreditRow};
 pub use journey_rows::{CandidateRow, ConversionRow, SourceRow};
 
+
 /// A failure of the database itself (not of the user's input).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -45,6 +46,39 @@ pub(crate) trait QueryContext<T> {
 impl<T> QueryContext<T> for Result<T, duckdb::Error> {
     fn doing(self, doing: &'static str) -> Result<T, StoreError> {
         self.map_err(|source| StoreError::Query { doing, source })
+    }
+}
+
+/// Watches and interrupts the query running on a store's connection, from another thread.
+#[derive(Clone)]
+pub struct QueryProbe {
+    progress: duckdb::ProgressHandle,
+    interrupt: std::sync::Arc<duckdb::InterruptHandle>,
+}
+
+impl std::fmt::Debug for QueryProbe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueryProbe").finish_non_exhaustive()
+    }
+}
+
+impl QueryProbe {
+    /// Fraction done (0–1) of the running query, when DuckDB can estimate it.
+    pub fn fraction(&self) -> Option<f64> {
+        self.progress
+            .query_progress()
+            .percentage()
+            .map(|p| (p / 100.0).clamp(0.0, 1.0))
+    }
+
+    /// Rows the running query has processed so far.
+    pub fn rows_processed(&self) -> u64 {
+        self.progress.query_progress().rows_processed()
+    }
+
+    /// Interrupts the running query; an import then fails and its transaction rolls back.
+    pub fn cancel(&self) {
+        self.interrupt.interrupt();
     }
 }
 
@@ -144,7 +178,17 @@ impl Store {
             )
             .doing("recording the schema version")?;
         }
+        // Progress tracking lets the window show how far a long import is.
+        let _ = conn.set_query_progress_tracking(true);
         Ok(Store { conn, path })
+    }
+
+    /// A probe for the queries this store runs.
+    pub fn query_probe(&self) -> QueryProbe {
+        QueryProbe {
+            progress: self.conn.progress_handle(),
+            interrupt: self.conn.interrupt_handle(),
+        }
     }
 
     /// The database file, or `None` for an in-memory database.
@@ -226,6 +270,21 @@ impl Store {
             })
             .doing("reading rejects")?;
         rows.collect::<Result<_, _>>().doing("reading rejects")
+    }
+
+    /// Times DuckDB's own `CREATE TABLE AS SELECT * FROM read_csv(file)` (the benchmark's
+    /// yardstick for our import), then drops the table.
+    pub fn time_plain_read_csv(&self, file: &Path) -> Result<std::time::Duration, StoreError> {
+        let literal = format!("'{}'", file.to_string_lossy().replace('\'', "''"));
+        let started = std::time::Instant::now();
+        self.conn
+            .execute_batch(&format!("CREATE TABLE plain_read AS SELECT * FROM read_csv({literal})"))
+            .doing("reading a CSV file with DuckDB alone")?;
+        let took = started.elapsed();
+        self.conn
+            .execute_batch("DROP TABLE plain_read")
+            .doing("dropping the timing table")?;
+        Ok(took)
     }
 
     /// A programme setting stored in the database (e.g. `time_zone`).

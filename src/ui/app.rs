@@ -2,12 +2,14 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc::Receiver;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eframe::egui;
 
-use super::compare_tab::{CreditCache, compare_ui};
+use super::compare_tab::compare_ui;
+use super::credit_engine::CreditEngine;
 use super::data_tab::{DataTabState, data_ui};
+use super::sensitivity_tab::sensitivity_ui;
 use super::settings::{Tab, UiSettings};
 use super::worker::{Job, Reply, Snapshot, WorkerBridge};
 use crate::import::ImportRequest;
@@ -54,7 +56,7 @@ pub struct PartnerApp {
     pub settings: UiSettings,
     saved_settings: UiSettings,
     snapshot: Option<Box<Snapshot>>,
-    credit: CreditCache,
+    credit: CreditEngine,
     messages: Vec<StatusMessage>,
     data_tab: DataTabState,
     picked_files: Option<Receiver<Vec<PathBuf>>>,
@@ -79,7 +81,7 @@ impl PartnerApp {
             saved_settings: settings.clone(),
             settings,
             snapshot: None,
-            credit: CreditCache::default(),
+            credit: CreditEngine::default(),
             messages: Vec::new(),
             data_tab: DataTabState::default(),
             picked_files: None,
@@ -126,9 +128,9 @@ impl PartnerApp {
         self.worker.send(Job::Import(requests));
     }
 
-    /// Whether the worker has a job queued or running.
+    /// Whether the worker has a job queued or running, or a sweep is being computed.
     pub fn is_busy(&self) -> bool {
-        self.worker.is_busy()
+        self.worker.is_busy() || self.credit.is_busy()
     }
 
     /// The status log, oldest first.
@@ -157,10 +159,7 @@ impl PartnerApp {
     fn handle_replies(&mut self) {
         for reply in self.worker.drain(DRAIN_BUDGET) {
             match reply {
-                Reply::Loaded(snapshot) => {
-                    self.credit.invalidate();
-                    self.snapshot = Some(snapshot);
-                }
+                Reply::Loaded(snapshot) => self.snapshot = Some(snapshot),
                 Reply::FileDone {
                     message, failed, ..
                 } => self.push_message(message, failed),
@@ -203,6 +202,7 @@ impl PartnerApp {
             ui.heading("Partner Attribution");
             ui.separator();
             ui.selectable_value(&mut self.settings.tab, Tab::Compare, "Compare");
+            ui.selectable_value(&mut self.settings.tab, Tab::Sensitivity, "Sensitivity");
             ui.selectable_value(&mut self.settings.tab, Tab::Data, "Data");
             ui.separator();
             if ui
@@ -242,11 +242,20 @@ impl PartnerApp {
     fn status_bar_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             if let Some(progress) = self.worker.progress() {
-                let bar = egui::ProgressBar::new(progress.fraction.unwrap_or(0.0))
-                    .desired_width(220.0)
-                    .text(progress.activity.clone())
-                    .animate(progress.fraction.is_none());
+                let fraction = progress.live_fraction();
+                let text = match fraction {
+                    Some(f) => format!("{} · {:.0}%", progress.activity, f * 100.0),
+                    None => progress.activity.clone(),
+                };
+                let bar = egui::ProgressBar::new(fraction.unwrap_or(0.0))
+                    .desired_width(360.0)
+                    .text(text)
+                    .animate(fraction.is_none());
                 ui.add(bar);
+                if progress.probe.is_some() && ui.button("Cancel").clicked() {
+                    self.worker.cancel();
+                }
+                ui.ctx().request_repaint_after(Duration::from_millis(100));
             } else if self.worker.is_busy() {
                 ui.spinner();
             }
@@ -277,6 +286,16 @@ impl PartnerApp {
         };
         match self.settings.tab {
             Tab::Compare => compare_ui(ui, &mut self.settings, &snapshot.index, &mut self.credit),
+            Tab::Sensitivity => {
+                // The sweep for the current toggles (the Compare view's settings apply here too).
+                let _ = self.credit.table(&snapshot.index, &self.settings.attribution);
+                match self.credit.sweep().cloned() {
+                    Some(sweep) => sensitivity_ui(ui, &mut self.settings, &snapshot.index, &sweep),
+                    None => {
+                        ui.spinner();
+                    }
+                }
+            }
             Tab::Data => {
                 let picked = data_ui(ui, &mut self.data_tab, snapshot, &self.messages);
                 if picked {
@@ -299,9 +318,9 @@ impl PartnerApp {
         self.saved_settings = self.settings.clone();
     }
 
-    /// Time the last recompute of the models took, for the status line and tests.
-    pub fn last_recompute(&self) -> Option<Duration> {
-        self.credit.last_duration()
+    /// What the last window change cost (reading the sweep), for the status line and tests.
+    pub fn last_window_lookup(&self) -> Option<Duration> {
+        self.credit.last_lookup()
     }
 }
 
@@ -327,8 +346,6 @@ fn drop_overlay_ui(ctx: &egui::Context) {
 
 impl eframe::App for PartnerApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        let started = Instant::now();
         PartnerApp::ui(self, ui);
-        let _ = started;
     }
 }

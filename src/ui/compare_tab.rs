@@ -1,15 +1,14 @@
 //! The Compare view: window slider and toggles, credit per source under the three models as a
 //! sortable table with totals, and a grouped bar chart of the chosen measure.
 
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use eframe::egui::{self, Align, Layout, RichText};
 use egui_plot::{Bar, BarChart, GridMark, Legend, Plot};
 
+use super::credit_engine::CreditEngine;
 use super::settings::{Measure, SortColumn, UiSettings};
-use crate::attribution::{
-    AttributionSettings, CookieWindow, CreditTable, Model, SourceCredit, compute_credit,
-};
+use crate::attribution::{CookieWindow, CreditTable, Model, SourceCredit};
 use crate::format::{conversions, money, thousands};
 use crate::journeys::JourneyIndex;
 
@@ -25,50 +24,20 @@ pub fn model_color(model: Model) -> egui::Color32 {
     }
 }
 
-/// The credit table for the settings last computed, recomputed only when they change.
-#[derive(Default)]
-pub struct CreditCache {
-    computed: Option<(AttributionSettings, CreditTable)>,
-    last_duration: Option<Duration>,
-}
-
-impl CreditCache {
-    /// Forgets the table (the index changed).
-    pub fn invalidate(&mut self) {
-        self.computed = None;
-    }
-
-    /// How long the last recompute took.
-    pub fn last_duration(&self) -> Option<Duration> {
-        self.last_duration
-    }
-
-    fn get(
-        &mut self,
-        index: &JourneyIndex,
-        settings: &AttributionSettings,
-    ) -> (&CreditTable, Option<Duration>) {
-        let stale = self.computed.as_ref().is_none_or(|(s, _)| s != settings);
-        if stale {
-            let started = Instant::now();
-            let table = compute_credit(index, settings);
-            self.last_duration = Some(started.elapsed());
-            self.computed = Some((*settings, table));
-        }
-        (&self.computed.as_ref().expect("just computed").1, self.last_duration)
-    }
-}
-
 /// Draws the Compare view.
 pub fn compare_ui(
     ui: &mut egui::Ui,
     settings: &mut UiSettings,
-    index: &JourneyIndex,
-    cache: &mut CreditCache,
+    index: &Arc<JourneyIndex>,
+    engine: &mut CreditEngine,
 ) {
     settings_bar_ui(ui, settings);
-    let (credit, took) = cache.get(index, &settings.attribution);
-    summary_ui(ui, credit, took);
+    let Some((table, stale)) = engine.table(index, &settings.attribution) else {
+        ui.spinner();
+        return;
+    };
+    let credit = &table;
+    summary_ui(ui, credit, engine, stale);
     if index.conversions.is_empty() {
         ui.label("No conversions yet: import conversions (or an event log) in the Data view.");
         return;
@@ -83,7 +52,8 @@ pub fn compare_ui(
     chart_ui(ui, settings, index, credit, &order);
 }
 
-fn settings_bar_ui(ui: &mut egui::Ui, settings: &mut UiSettings) {
+/// The window slider, the toggles and the measure: shared by Compare and Sensitivity.
+pub fn settings_bar_ui(ui: &mut egui::Ui, settings: &mut UiSettings) {
     ui.horizontal_wrapped(|ui| {
         let attribution = &mut settings.attribution;
         let mut unlimited = attribution.window == CookieWindow::Unlimited;
@@ -119,14 +89,14 @@ fn settings_bar_ui(ui: &mut egui::Ui, settings: &mut UiSettings) {
         ui.checkbox(&mut attribution.partners_only, "Partners only")
             .on_hover_text("Drop organic, direct and other non-partner touches before the models run");
         ui.separator();
-        ui.label("Chart");
+        ui.label("Measure");
         for measure in Measure::ALL {
             ui.selectable_value(&mut settings.measure, measure, measure.label());
         }
     });
 }
 
-fn summary_ui(ui: &mut egui::Ui, credit: &CreditTable, took: Option<Duration>) {
+fn summary_ui(ui: &mut egui::Ui, credit: &CreditTable, engine: &CreditEngine, stale: bool) {
     let attributed = credit.total.conversions - credit.unattributed.conversions;
     ui.horizontal_wrapped(|ui| {
         ui.label(format!(
@@ -137,9 +107,17 @@ fn summary_ui(ui: &mut egui::Ui, credit: &CreditTable, took: Option<Duration>) {
             thousands(credit.unattributed.conversions as i64),
             money(credit.unattributed.revenue),
         ));
-        if let Some(took) = took {
+        if stale {
+            ui.spinner();
+            ui.label(RichText::new("updating…").weak());
+        } else if let (Some(lookup), Some(sweep)) = (engine.last_lookup(), engine.last_sweep()) {
             ui.label(
-                RichText::new(format!("recomputed in {:.2} ms", took.as_secs_f64() * 1e3)).weak(),
+                RichText::new(format!(
+                    "window change {:.0} µs · all 366 windows computed in {:.1} ms",
+                    lookup.as_secs_f64() * 1e6,
+                    sweep.as_secs_f64() * 1e3
+                ))
+                .weak(),
             );
         }
     });
@@ -153,7 +131,8 @@ fn measure_of(credit: SourceCredit, measure: Measure) -> f64 {
     }
 }
 
-fn format_measure(value: f64, measure: Measure) -> String {
+/// A measure's value as shown: conversions plainly, money with a currency sign.
+pub fn format_measure(value: f64, measure: Measure) -> String {
     match measure {
         Measure::Conversions => conversions(value),
         Measure::Revenue | Measure::Payout => money(value),

@@ -49,7 +49,7 @@ fn import_controls_ui(ui: &mut egui::Ui, state: &mut DataTabState) -> bool {
     let mut picked = false;
     ui.horizontal_wrapped(|ui| {
         picked = ui.button("Import files…").clicked();
-        ui.label("as");
+        let as_label = ui.label("as");
         let selected = state.kind.map_or("detected kind", |k| k.key());
         egui::ComboBox::from_id_salt("import_kind")
             .selected_text(selected)
@@ -58,7 +58,9 @@ fn import_controls_ui(ui: &mut egui::Ui, state: &mut DataTabState) -> bool {
                 for kind in FileKind::ALL {
                     ui.selectable_value(&mut state.kind, Some(kind), kind.key());
                 }
-            });
+            })
+            .response
+            .labelled_by(as_label.id);
         let label = ui.label("Column mapping");
         ui.add(
             egui::TextEdit::singleline(&mut state.columns)

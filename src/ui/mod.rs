@@ -2,8 +2,10 @@
 
 mod app;
 mod compare_tab;
+mod credit_engine;
 mod data_tab;
 mod dialogs;
+mod sensitivity_tab;
 mod settings;
 mod worker;
 
@@ -13,7 +15,7 @@ use std::process::ExitCode;
 use eframe::egui;
 
 pub use app::{AppPaths, PartnerApp, StatusMessage};
-pub use settings::{Measure, SortColumn, Tab, UiSettings};
+pub use settings::{Measure, SensitivityModels, SortColumn, Tab, UiSettings};
 
 /// Opens the window on `database` (or the last one, or the sample programme).
 pub fn run(database: Option<PathBuf>) -> anyhow::Result<ExitCode> {

@@ -40,11 +40,22 @@ pub enum SortColumn {
     Credit(Model, Measure),
 }
 
+/// Which models the Sensitivity view draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SensitivityModels {
+    /// One model, one line per source.
+    One(Model),
+    /// All three, as line styles.
+    All,
+}
+
 /// The views of the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Tab {
     /// Credit per source under the three models.
     Compare,
+    /// Credit against window length.
+    Sensitivity,
     /// Imports, row counts and rejects.
     Data,
 }
@@ -67,6 +78,10 @@ pub struct UiSettings {
     pub sort_descending: bool,
     /// The view shown.
     pub tab: Tab,
+    /// Models drawn in the Sensitivity view.
+    pub sensitivity_models: SensitivityModels,
+    /// Sources drawn in the Sensitivity view (empty: the top partners).
+    pub sensitivity_sources: Vec<String>,
 }
 
 impl Default for UiSettings {
@@ -79,6 +94,8 @@ impl Default for UiSettings {
             sort: SortColumn::Credit(Model::Last, Measure::Revenue),
             sort_descending: true,
             tab: Tab::Compare,
+            sensitivity_models: SensitivityModels::One(Model::Last),
+            sensitivity_sources: Vec::new(),
         }
     }
 }

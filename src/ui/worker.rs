@@ -3,15 +3,16 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use eframe::egui;
 
-use crate::import::{ImportOutcome, ImportRequest};
+use crate::import::ImportRequest;
 use crate::journeys::JourneyIndex;
-use crate::programme::{create_sample_database, import_batch};
-use crate::store::{ImportRecord, RejectRecord, Store, TableCounts};
+use crate::programme::{create_sample_database, import_batch_until};
+use crate::store::{ImportRecord, QueryProbe, RejectRecord, Store, TableCounts};
 
 /// How many rejected rows the Data view lists.
 const REJECTS_SHOWN: usize = 1_000;
@@ -69,16 +70,37 @@ pub enum Reply {
 }
 
 /// Progress of the job in flight, shared with the window for its progress bar.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Progress {
     /// What is being done, in words.
     pub activity: String,
     /// Fraction done, 0–1, when known.
     pub fraction: Option<f32>,
+    /// The running query, for a live fraction and for cancelling (imports only).
+    pub probe: Option<QueryProbe>,
+}
+
+impl Progress {
+    fn activity(activity: impl Into<String>) -> Option<Progress> {
+        Some(Progress {
+            activity: activity.into(),
+            ..Progress::default()
+        })
+    }
+
+    /// The fraction to draw: DuckDB's estimate for the running query, else the job's own.
+    pub fn live_fraction(&self) -> Option<f32> {
+        self.probe
+            .as_ref()
+            .and_then(QueryProbe::fraction)
+            .map(|f| f as f32)
+            .or(self.fraction)
+    }
 }
 
 /// The window's end of the worker.
 pub struct WorkerBridge {
+    cancel: Arc<AtomicBool>,
     jobs: Sender<Job>,
     replies: Receiver<Reply>,
     progress: Arc<Mutex<Option<Progress>>>,
@@ -93,7 +115,9 @@ impl WorkerBridge {
         let (reply_tx, replies) = channel::<Reply>();
         let progress = Arc::new(Mutex::new(None));
         let repaint = Arc::new(Mutex::new(None::<egui::Context>));
+        let cancel = Arc::new(AtomicBool::new(false));
         let worker = StoreWorker {
+            cancel: cancel.clone(),
             store: None,
             replies: reply_tx,
             progress: progress.clone(),
@@ -104,6 +128,7 @@ impl WorkerBridge {
             .spawn(move || worker.serve(job_rx))
             .expect("spawning the store thread");
         WorkerBridge {
+            cancel,
             jobs,
             replies,
             progress,
@@ -150,6 +175,14 @@ impl WorkerBridge {
         self.in_flight > 0
     }
 
+    /// Cancels the running import: the file in progress rolls back, later files are skipped.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::SeqCst);
+        if let Some(probe) = self.progress().and_then(|p| p.probe) {
+            probe.cancel();
+        }
+    }
+
     /// The running job's progress, if any.
     pub fn progress(&self) -> Option<Progress> {
         self.progress.lock().ok().and_then(|p| p.clone())
@@ -157,6 +190,7 @@ impl WorkerBridge {
 }
 
 struct StoreWorker {
+    cancel: Arc<AtomicBool>,
     store: Option<Store>,
     replies: Sender<Reply>,
     progress: Arc<Mutex<Option<Progress>>>,
@@ -199,10 +233,7 @@ impl StoreWorker {
                 sample_files,
             } => {
                 if let Some(files) = sample_files.filter(|_| !database.exists()) {
-                    self.set_progress(Some(Progress {
-                        activity: "Setting up the sample programme…".to_owned(),
-                        fraction: None,
-                    }));
+                    self.set_progress(Progress::activity("Setting up the sample programme…"));
                     self.store = None;
                     create_sample_database(&database, &files)
                         .context("setting up the sample programme")?;
@@ -222,34 +253,50 @@ impl StoreWorker {
             .as_ref()
             .ok_or_else(|| anyhow::anyhow!("no database is open"))?;
         let total = requests.len();
-        self.set_progress(Some(Progress {
-            activity: format!("Importing {total} file(s)…"),
-            fraction: Some(0.0),
-        }));
+        let probe = store.query_probe();
+        self.cancel.store(false, Ordering::SeqCst);
+        let cancel = self.cancel.clone();
         let replies = self.replies.clone();
         let progress = self.progress.clone();
         let repaint = self.repaint.lock().ok().and_then(|c| c.clone());
-        import_batch(store, requests, |done, result| {
-            let (message, failed) = match result {
-                Ok(outcome) => (describe(outcome), false),
-                Err(error) => (error.to_string(), true),
-            };
-            let _ = replies.send(Reply::FileDone {
-                done,
-                total,
-                message,
-                failed,
-            });
-            if let Ok(mut slot) = progress.lock() {
-                *slot = Some(Progress {
-                    activity: format!("Imported {done} of {total} file(s)…"),
-                    fraction: Some(done as f32 / total.max(1) as f32),
-                });
-            }
+        let wake = || {
             if let Some(ctx) = &repaint {
                 ctx.request_repaint();
             }
-        })?;
+        };
+        import_batch_until(
+            store,
+            requests,
+            || cancel.load(Ordering::SeqCst),
+            |position, name| {
+                if let Ok(mut slot) = progress.lock() {
+                    *slot = Some(Progress {
+                        activity: format!("Importing {name} ({position} of {total})"),
+                        fraction: Some((position - 1) as f32 / total.max(1) as f32),
+                        probe: Some(probe.clone()),
+                    });
+                }
+                wake();
+            },
+            |done, result| {
+                let cancelled = cancel.load(Ordering::SeqCst);
+                let (message, failed) = match result {
+                    Ok(outcome) => (outcome.summary(), false),
+                    Err(error) if cancelled => (
+                        format!("import cancelled; nothing from this file was stored ({error})"),
+                        true,
+                    ),
+                    Err(error) => (error.to_string(), true),
+                };
+                let _ = replies.send(Reply::FileDone {
+                    done,
+                    total,
+                    message,
+                    failed,
+                });
+                wake();
+            },
+        )?;
         Ok(())
     }
 
@@ -258,10 +305,7 @@ impl StoreWorker {
             .store
             .as_ref()
             .ok_or_else(|| anyhow::anyhow!("no database is open"))?;
-        self.set_progress(Some(Progress {
-            activity: "Building the journey index…".to_owned(),
-            fraction: None,
-        }));
+        self.set_progress(Progress::activity("Building the journey index…"));
         let started = Instant::now();
         let index = JourneyIndex::build(store)?;
         Ok(Snapshot {
@@ -275,6 +319,3 @@ impl StoreWorker {
     }
 }
 
-fn describe(outcome: &ImportOutcome) -> String {
-    outcome.summary()
-}

@@ -1,0 +1,225 @@
+//! The benchmark behind `partner-attribution bench`: generate a programme, then time import,
+//! index build, recompute (ours and SQL), and the window sweep, in one run.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::attribution::{AttributionSettings, CreditRow, compute_credit, sql_credit_rows, sweep_windows};
+use crate::import::{ImportError, ImportRequest, import_file};
+use crate::journeys::JourneyIndex;
+use crate::programme::import_settings;
+use crate::sample::{SampleError, SampleSpec, write_sample};
+use crate::store::{Store, StoreError};
+
+/// How big a programme to benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BenchSpec {
+    /// Clicks to generate (conversions follow at about one per ten clicks).
+    pub clicks: usize,
+    /// Seed of the generator.
+    pub seed: u64,
+    /// Runs of our recompute to take the median of (SQL gets a quarter, at least 3).
+    pub recompute_runs: usize,
+}
+
+/// What the benchmark measured; the JSON keys are the contract of `bench --format json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    /// Clicks generated.
+    pub clicks: usize,
+    /// Conversions generated.
+    pub conversions: usize,
+    /// Candidate touches in the index.
+    pub candidate_touches: usize,
+    /// Our import of the clicks file.
+    pub import_secs: f64,
+    /// DuckDB's `CREATE TABLE AS SELECT * FROM read_csv(...)` on the same file.
+    pub duckdb_read_csv_secs: f64,
+    /// `import_secs / duckdb_read_csv_secs`.
+    pub import_ratio: f64,
+    /// Building the journey index.
+    pub index_secs: f64,
+    /// Index memory per candidate touch.
+    pub bytes_per_touch: f64,
+    /// Median of our recompute of the three models.
+    pub recompute_ms: f64,
+    /// Median of the SQL version.
+    pub sql_recompute_ms: f64,
+    /// `sql_recompute_ms / recompute_ms`.
+    pub recompute_speedup: f64,
+    /// The sweep over every window.
+    pub sweep_ms: f64,
+    /// `sweep_ms / recompute_ms`.
+    pub sweep_to_recompute: f64,
+    /// Peak resident memory of the process.
+    pub peak_rss_mb: f64,
+    /// Our results equal the SQL version's.
+    pub agree: bool,
+}
+
+/// Why the benchmark could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// Generating the programme failed.
+    #[error(transparent)]
+    Sample(#[from] SampleError),
+    /// Importing it failed.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Runs the benchmark in a scratch folder under `work_dir`, reporting progress lines.
+pub fn run_bench(spec: &BenchSpec, work_dir: &Path, mut log: impl FnMut(&str)) -> Result<BenchReport, BenchError> {
+    let files = work_dir.join("programme");
+    log(&format!("generating {} clicks…", spec.clicks));
+    let sample = write_sample(&files, &SampleSpec { seed: spec.seed, clicks: spec.clicks })?;
+    let db = work_dir.join("bench.duckdb");
+    let _ = std::fs::remove_file(&db);
+    let store = Store::open(&db)?;
+    log("importing…");
+    let import_secs = import_all(&store, &files)?;
+    log("reading the clicks file with DuckDB alone…");
+    let duckdb_read_csv_secs = secs(plain_read_csv(&work_dir.join("plain.duckdb"), &files.join("clicks.csv"))?);
+    log("building the index…");
+    let started = Instant::now();
+    let index = JourneyIndex::build(&store)?;
+    let index_secs = secs(started.elapsed());
+    let settings = AttributionSettings::default();
+    log("timing recomputes…");
+    let (recompute, ours) = median_of(spec.recompute_runs.max(1), || compute_credit(&index, &settings).rows(&index));
+    let (sql_recompute, theirs) = median_of((spec.recompute_runs / 4).max(3), || sql_credit_rows(&store, &settings));
+    let theirs = theirs?;
+    let started = Instant::now();
+    let sweep = sweep_windows(&index, &settings);
+    let sweep_ms = ms(started.elapsed());
+    let agree = rows_agree(&ours, &theirs) && rows_agree(&sweep.table_at(settings.window).rows(&index), &theirs);
+    let recompute_ms = ms(recompute);
+    let sql_recompute_ms = ms(sql_recompute);
+    Ok(BenchReport {
+        clicks: sample.clicks,
+        conversions: sample.conversions,
+        candidate_touches: index.candidate_touches(),
+        import_secs,
+        duckdb_read_csv_secs,
+        import_ratio: import_secs / duckdb_read_csv_secs.max(1e-9),
+        index_secs,
+        bytes_per_touch: index.heap_bytes() as f64 / index.candidate_touches().max(1) as f64,
+        recompute_ms,
+        sql_recompute_ms,
+        recompute_speedup: sql_recompute_ms / recompute_ms.max(1e-9),
+        sweep_ms,
+        sweep_to_recompute: sweep_ms / recompute_ms.max(1e-9),
+        peak_rss_mb: peak_rss_mb(),
+        agree,
+    })
+}
+
+/// Imports the generated files; returns the seconds the clicks file took.
+fn import_all(store: &Store, files: &Path) -> Result<f64, BenchError> {
+    let settings = import_settings(store)?;
+    let mut clicks_secs = 0.0;
+    for name in ["partners.csv", "clicks.csv", "conversions.csv"] {
+        let started = Instant::now();
+        import_file(store, &ImportRequest::detect(files.join(name)), &settings)?;
+        if name == "clicks.csv" {
+            clicks_secs = secs(started.elapsed());
+        }
+    }
+    Ok(clicks_secs)
+}
+
+fn plain_read_csv(db: &PathBuf, file: &Path) -> Result<Duration, StoreError> {
+    let _ = std::fs::remove_file(db);
+    let store = Store::open(db)?;
+    let took = store.time_plain_read_csv(file);
+    drop(store);
+    let _ = std::fs::remove_file(db);
+    took
+}
+
+fn median_of<T>(runs: usize, mut run: impl FnMut() -> T) -> (Duration, T) {
+    let mut times = Vec::with_capacity(runs);
+    let mut last = None;
+    for _ in 0..runs {
+        let started = Instant::now();
+        last = Some(run());
+        times.push(started.elapsed());
+    }
+    times.sort();
+    (times[times.len() / 2], last.expect("at least one run"))
+}
+
+/// Same sources and models, numbers equal to 1e-9 relative.
+pub fn rows_agree(a: &[CreditRow], b: &[CreditRow]) -> bool {
+    let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * (1.0 + y.abs());
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
+            x.source == y.source
+                && x.model == y.model
+                && close(x.conversions, y.conversions)
+                && close(x.revenue, y.revenue)
+                && close(x.payout, y.payout)
+        })
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Peak resident set size from `/proc/self/status` (0 where unavailable).
+pub fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+impl BenchReport {
+    /// The human table, ending with the one-line summary.
+    pub fn table(&self) -> String {
+        let agree = if self.agree { "yes" } else { "no" };
+        format!(
+            "programme            {} clicks, {} conversions, {} candidate touches\n\
+             import (clicks)      {:.2} s   vs DuckDB read_csv {:.2} s   ratio {:.2}×\n\
+             index build          {:.2} s   {:.1} bytes per candidate touch\n\
+             recompute (median)   {:.2} ms  vs SQL {:.1} ms   speed-up {:.0}×   agree: {agree}\n\
+             window sweep         {:.2} ms  = {:.2}× one recompute (366 windows)\n\
+             peak memory          {:.0} MB\n\
+             summary: import {:.2}× read_csv · recompute {:.2} ms ({:.0}× SQL) · sweep {:.2}× recompute · {:.1} B/touch · agree: {agree}\n",
+            crate::format::thousands(self.clicks as i64),
+            crate::format::thousands(self.conversions as i64),
+            crate::format::thousands(self.candidate_touches as i64),
+            self.import_secs,
+            self.duckdb_read_csv_secs,
+            self.import_ratio,
+            self.index_secs,
+            self.bytes_per_touch,
+            self.recompute_ms,
+            self.sql_recompute_ms,
+            self.recompute_speedup,
+            self.sweep_ms,
+            self.sweep_to_recompute,
+            self.peak_rss_mb,
+            self.import_ratio,
+            self.recompute_ms,
+            self.recompute_speedup,
+            self.sweep_to_recompute,
+            self.bytes_per_touch,
+        )
+    }
+}

@@ -1,0 +1,222 @@
+//! The built binary on the real si05 event log and on the shipped sample programme.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{repo, si05_dir};
+use partner_attribution::attribution::{CreditRow, sql_credit_rows};
+use partner_attribution::store::Store;
+
+fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_partner-attribution"))
+}
+
+fn run(args: &[&str]) -> Output {
+    let output = binary().args(args).output().expect("running the binary");
+    assert!(
+        output.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+/// Parses `compare --format csv` output (no quoted fields in these data sets).
+fn parse_compare_csv(text: &str) -> Vec<CreditRow> {
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("source,model,conversions,revenue,payout"));
+    lines
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            assert_eq!(f.len(), 5, "{line}");
+            CreditRow {
+                source: f[0].to_owned(),
+                model: f[1].to_owned(),
+                conversions: f[2].parse().unwrap(),
+                revenue: f[3].parse().unwrap(),
+                payout: f[4].parse().unwrap(),
+            }
+        })
+        .collect()
+}
+
+fn import_si05(db: &Path) {
+    let events = si05_dir().join("events.csv");
+    let output = run(&[
+        "import",
+        "--db",
+        db.to_str().unwrap(),
+        "--kind",
+        "events",
+        "--columns",
+        "user=customer_id,time=time,source=channel,conversion=conversion,value=conversion_value",
+        events.to_str().unwrap(),
+    ]);
+    let text = stdout(&output);
+    assert!(text.contains("imported 62,483 events rows, rejected 0"), "{text}");
+}
+
+#[test]
+fn si05_matches_the_four_public_tools_to_1e_6() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("si05.duckdb");
+    import_si05(&db);
+    let output = run(&[
+        "compare",
+        "--db",
+        db.to_str().unwrap(),
+        "--window-days",
+        "unlimited",
+        "--reset-after-conversion",
+        "--format",
+        "csv",
+    ]);
+    let ours = parse_compare_csv(&stdout(&output));
+    assert_eq!(ours.len(), 15, "five channels × three models");
+    let expected = std::fs::read_to_string(si05_dir().join("expected_peers.csv")).unwrap();
+    let mut checked = 0;
+    for line in expected.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (channel, model) = (f[0], f[1]);
+        let (conversions, value): (f64, f64) = (f[2].parse().unwrap(), f[3].parse().unwrap());
+        let row = ours
+            .iter()
+            .find(|r| r.source == channel && r.model == model)
+            .unwrap_or_else(|| panic!("no {channel}/{model}"));
+        assert!((row.conversions - conversions).abs() < 1e-6, "{channel}/{model} conversions {} vs {conversions}", row.conversions);
+        assert!((row.revenue - value).abs() < 1e-6, "{channel}/{model} value {} vs {value}", row.revenue);
+        assert_eq!(row.payout, 0.0, "channels earn no payout");
+        checked += 1;
+    }
+    assert_eq!(checked, 15);
+}
+
+#[test]
+fn compare_prints_csv_json_and_an_aligned_table_on_the_sample_programme() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sample.duckdb");
+    let db_arg = db.to_str().unwrap().to_owned();
+    let sample = repo().join("sample-data");
+    let files: Vec<String> = ["partners.csv", "clicks.csv", "conversions.csv"]
+        .iter()
+        .map(|f| sample.join(f).to_str().unwrap().to_owned())
+        .collect();
+    let mut args = vec!["import", "--db", &db_arg];
+    args.extend(files.iter().map(String::as_str));
+    let text = stdout(&run(&args));
+    assert!(text.contains("partners.csv: imported"), "{text}");
+    assert!(text.contains("conversions.csv: imported"), "{text}");
+
+    let csv = stdout(&run(&["compare", "--db", &db_arg, "--window-days", "30", "--format", "csv"]));
+    let rows = parse_compare_csv(&csv);
+    let store = Store::open(&db).unwrap();
+    let settings = common::settings(Some(30), false, false);
+    common::assert_rows_agree(&rows, &sql_credit_rows(&store, &settings).unwrap(), 1e-9);
+    let partner_payout: f64 = rows.iter().filter(|r| r.model == "last").map(|r| r.payout).sum();
+    assert!(partner_payout > 0.0, "the sample programme pays partners");
+    drop(store);
+
+    let json = stdout(&run(&["compare", "--db", &db_arg, "--format", "json"]));
+    let parsed: Vec<BTreeMap<String, serde_json::Value>> = serde_json::from_str(&json).unwrap();
+    assert_eq!(parsed.len(), rows.len());
+    assert_eq!(parsed[0]["source"], rows[0].source.as_str());
+    assert_eq!(parsed[0]["model"], "first");
+
+    let table = stdout(&run(&["compare", "--db", &db_arg]));
+    assert!(table.contains("First touch") && table.contains("Last touch") && table.contains("Linear"), "{table}");
+    assert!(table.contains("Total credited") && table.contains("Unattributed"), "{table}");
+    let widths: Vec<usize> = table
+        .lines()
+        .filter(|l| l.contains('$'))
+        .map(|l| l.chars().count())
+        .collect();
+    assert!(widths.windows(2).all(|w| w[0] == w[1]), "rows are aligned: {widths:?}");
+}
+
+#[test]
+fn every_command_has_help() {
+    for command in [vec!["--help"], vec!["import", "--help"], vec!["compare", "--help"], vec!["sample", "--help"]] {
+        let text = stdout(&run(&command));
+        assert!(text.contains("Usage:"), "{command:?}: {text}");
+    }
+    let text = stdout(&run(&["compare", "--help"]));
+    assert!(text.contains("--window-days") && text.contains("--partners-only") && text.contains("--reset-after-conversion"));
+}
+
+#[test]
+fn errors_are_printed_once_with_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.duckdb");
+    let bad = common::write(dir.path(), "orders.csv", "conversion_id,converted_at\no1,2026-07-01\n");
+    let output = binary()
+        .args(["import", "--db", db.to_str().unwrap(), "--kind", "conversions", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
+    assert!(stderr.contains("missing required column `revenue`") && stderr.contains("orders.csv"), "{stderr}");
+
+    let output = binary()
+        .args(["compare", "--db", dir.path().join("none.duckdb").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no database at"));
+}
+
+#[test]
+fn the_shipped_sample_is_what_the_generator_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    run(&["sample", "--out", dir.path().to_str().unwrap()]);
+    for file in ["partners.csv", "clicks.csv", "conversions.csv", "leads.csv", "truth.csv"] {
+        let generated = std::fs::read(dir.path().join(file)).unwrap();
+        let shipped = std::fs::read(repo().join("sample-data").join(file)).unwrap();
+        assert!(generated == shipped, "sample-data/{file} differs from `sample --out` with the default seed");
+    }
+}
+
+#[test]
+fn bench_smoke_test_agrees_with_sql() {
+    let output = run(&["bench", "--clicks", "20000"]);
+    let text = stdout(&output);
+    let summary = text.lines().last().unwrap_or_default();
+    assert!(summary.starts_with("summary:") && summary.contains("agree: yes"), "{text}");
+    let json = stdout(&run(&["bench", "--clicks", "20000", "--format", "json"]));
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for key in [
+        "clicks", "conversions", "candidate_touches", "import_secs", "duckdb_read_csv_secs",
+        "import_ratio", "index_secs", "bytes_per_touch", "recompute_ms", "sql_recompute_ms",
+        "recompute_speedup", "sweep_ms", "sweep_to_recompute", "peak_rss_mb", "agree",
+    ] {
+        assert!(report.get(key).is_some(), "bench JSON lacks {key}: {json}");
+    }
+    assert_eq!(report["agree"], true);
+    assert_eq!(report["clicks"], 20000);
+    assert!(report["bytes_per_touch"].as_f64().unwrap() <= 24.0);
+}
+
+#[test]
+fn sweep_prints_every_window_for_every_source_and_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("si05.duckdb");
+    import_si05(&db);
+    let csv = stdout(&run(&["sweep", "--db", db.to_str().unwrap(), "--max-days", "10", "--reset-after-conversion", "--format", "csv"]));
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("window_days,source,model,conversions,revenue,payout"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 11 * 15, "windows 1..=10 and unlimited, 5 channels, 3 models");
+    let unlimited_paid_last = rows
+        .iter()
+        .find(|l| l.starts_with("unlimited,Paid Search,last,"))
+        .unwrap();
+    let fields: Vec<f64> = unlimited_paid_last.split(',').skip(3).map(|f| f.parse().unwrap()).collect();
+    assert!((fields[0] - 457.0).abs() < 1e-6 && (fields[1] - 2807.5).abs() < 1e-6, "{unlimited_paid_last}");
+}

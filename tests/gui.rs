@@ -1,0 +1,174 @@
+//! The window, driven headless through egui_kittest: what a user sees and does.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{repo, write};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use partner_attribution::attribution::{AttributionSettings, CookieWindow, compute_credit};
+use partner_attribution::format::thousands;
+use partner_attribution::journeys::JourneyIndex;
+use partner_attribution::store::Store;
+use partner_attribution::ui::{AppPaths, PartnerApp, Tab};
+
+/// A database holding the shipped sample programme.
+fn sample_database(dir: &Path) -> std::path::PathBuf {
+    let db = dir.join("sample.duckdb");
+    let store = Store::open(&db).unwrap();
+    for file in ["partners.csv", "clicks.csv", "conversions.csv"] {
+        common::import(&store, &repo().join("sample-data").join(file), None).unwrap();
+    }
+    db
+}
+
+fn app_on(db: &Path, dir: &Path) -> PartnerApp {
+    let paths = AppPaths {
+        settings_file: Some(dir.join("settings.json")),
+        sample_database: dir.join("unused-sample.duckdb"),
+        sample_files: dir.join("unused-sample"),
+    };
+    PartnerApp::new(Some(db.to_path_buf()), paths)
+}
+
+fn harness(app: PartnerApp) -> Harness<'static, PartnerApp> {
+    Harness::builder()
+        .with_size([1360.0, 860.0])
+        .build_ui_state(|ui, app: &mut PartnerApp| app.ui(ui), app)
+}
+
+/// Steps frames until the store thread is idle and its replies are on screen.
+fn settle(harness: &mut Harness<'static, PartnerApp>) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        harness.step();
+        if !harness.state().is_busy() && harness.state().snapshot().is_some() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the store thread did not finish");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run();
+}
+
+fn attributed_label(index: &JourneyIndex, window: CookieWindow) -> String {
+    let settings = AttributionSettings {
+        window,
+        ..AttributionSettings::default()
+    };
+    let table = compute_credit(index, &settings);
+    let attributed = table.total.conversions - table.unattributed.conversions;
+    format!("{} attributed", thousands(attributed as i64))
+}
+
+#[test]
+fn compare_view_shows_the_three_models_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_database(dir.path());
+    let mut harness = harness(app_on(&db, dir.path()));
+    settle(&mut harness);
+    for model in ["First touch", "Last touch", "Linear"] {
+        assert!(
+            !harness.query_all_by_label(model).collect::<Vec<_>>().is_empty(),
+            "{model} is not shown"
+        );
+    }
+    assert!(harness.query_by_label("Total credited").is_some());
+    assert!(harness.query_by_label_contains("Cookie window").is_some());
+}
+
+#[test]
+fn moving_the_window_slider_changes_the_numbers_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_database(dir.path());
+    let index = JourneyIndex::build(&Store::open(&db).unwrap()).unwrap();
+    let at_30 = attributed_label(&index, CookieWindow::Days(30));
+    let at_3 = attributed_label(&index, CookieWindow::Days(3));
+    assert_ne!(at_30, at_3, "the sample programme should be sensitive to the window");
+
+    let mut harness = harness(app_on(&db, dir.path()));
+    settle(&mut harness);
+    assert!(harness.query_by_label_contains(&at_30).is_some(), "expected '{at_30}' at 30 days");
+    harness.get_by_label("Cookie window (days)").set_value_accesskit(3.0);
+    harness.run();
+    assert_eq!(harness.state().settings.attribution.window, CookieWindow::Days(3));
+    assert!(harness.query_by_label_contains(&at_3).is_some(), "expected '{at_3}' at 3 days");
+    assert!(harness.query_by_label_contains(&at_30).is_none());
+    // The move read the precomputed sweep: no store job and no new sweep were started.
+    assert!(!harness.state().is_busy(), "a window change should not start background work");
+}
+
+#[test]
+fn settings_persist_between_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_database(dir.path());
+    {
+        let mut harness = harness(app_on(&db, dir.path()));
+        settle(&mut harness);
+        harness.get_by_label("Partners only").click();
+        harness.run();
+        assert!(harness.state().settings.attribution.partners_only);
+    }
+    let paths = AppPaths {
+        settings_file: Some(dir.path().join("settings.json")),
+        sample_database: dir.path().join("unused-sample.duckdb"),
+        sample_files: dir.path().join("unused-sample"),
+    };
+    let reopened = PartnerApp::new(None, paths);
+    assert!(reopened.settings.attribution.partners_only);
+    assert_eq!(reopened.settings.database.as_deref(), Some(db.as_path()));
+}
+
+#[test]
+fn an_import_error_is_shown_to_the_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_database(dir.path());
+    let mut harness = harness(app_on(&db, dir.path()));
+    settle(&mut harness);
+    harness.state_mut().settings.tab = Tab::Data;
+    let bad = write(dir.path(), "orders.csv", "conversion_id,converted_at\no1,2026-07-01\n");
+    harness.state_mut().import_paths(vec![bad]);
+    settle(&mut harness);
+    let message = harness.get_by_label_contains("missing required column `revenue`");
+    assert!(message.accesskit_node().label().unwrap_or_default().contains("orders.csv"));
+}
+
+#[test]
+fn dropped_files_are_imported_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("empty.duckdb");
+    let mut harness = harness(app_on(&db, dir.path()));
+    settle(&mut harness);
+    harness.state_mut().settings.tab = Tab::Data;
+    let sample = repo().join("sample-data");
+    harness.input_mut().dropped_files = ["partners.csv", "conversions.csv"]
+        .iter()
+        .map(|f| egui::DroppedFile {
+            path: Some(sample.join(f)),
+            ..Default::default()
+        })
+        .collect();
+    harness.step();
+    settle(&mut harness);
+    let counts = &harness.state().snapshot().unwrap().counts;
+    assert!(counts.partners > 0 && counts.conversions > 0, "{counts:?}");
+    assert!(harness.query_by_label_contains("conversions.csv: imported").is_some());
+}
+
+#[test]
+fn sensitivity_view_lists_top_partners_at_30_60_and_90_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_database(dir.path());
+    let mut harness = harness(app_on(&db, dir.path()));
+    settle(&mut harness);
+    harness.get_by_label("Sensitivity").click();
+    harness.run();
+    for header in ["30 days", "60 days", "90 days", "30 → 90"] {
+        assert!(harness.query_by_label(header).is_some(), "{header} missing");
+    }
+    let chosen = harness.state().settings.sensitivity_sources.clone();
+    assert_eq!(chosen.len(), 6, "the top six partners are drawn by default: {chosen:?}");
+    assert!(harness.query_by_label(&chosen[0]).is_some());
+}

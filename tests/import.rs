@@ -1,0 +1,344 @@
+//! The importer on good and bad files: every bad-input case has its message asserted and leaves
+//! the data tables as they were.
+
+mod common;
+
+use common::{import, write};
+use partner_attribution::import::{
+    ColumnMap, FileKind, ImportError, ImportOutcome, ImportRequest, ImportSettings,
+    ProgrammeTimeZone, import_file,
+};
+use partner_attribution::journeys::JourneyIndex;
+use partner_attribution::links::LinkRules;
+use partner_attribution::store::{Store, TableCounts};
+
+const CONVERSIONS: &str = "conversion_id,converted_at,revenue,cookie_id\n\
+                           o1,2026-07-01T10:00:00Z,10.50,c1\n\
+                           o2,2026-07-02T10:00:00Z,20.00,c2\n";
+
+fn store_with_conversions(dir: &std::path::Path) -> Store {
+    let store = Store::open_in_memory().unwrap();
+    import(&store, &write(dir, "base.csv", CONVERSIONS), None).unwrap();
+    store
+}
+
+fn data_counts(store: &Store) -> TableCounts {
+    store.counts().unwrap()
+}
+
+fn rejects_of(store: &Store) -> Vec<(Option<i64>, Option<String>, String)> {
+    let mut rejects: Vec<_> = store
+        .rejects(100)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.line, r.column, r.reason))
+        .collect();
+    rejects.sort();
+    rejects
+}
+
+/// Asserts the import was refused with a message containing every fragment, naming the file,
+/// and that nothing in the database changed.
+fn assert_refused(store: &Store, path: &std::path::Path, kind: Option<FileKind>, fragments: &[&str]) {
+    let before = (data_counts(store), store.import_history().unwrap());
+    let error = import(store, path, kind).expect_err("the file should be refused");
+    let message = error.to_string();
+    for fragment in fragments {
+        assert!(message.contains(fragment), "{message:?} lacks {fragment:?}");
+    }
+    assert!(message.ends_with(&format!("({})", path.display())), "{message:?} should end with the file");
+    assert_eq!((data_counts(store), store.import_history().unwrap()), before, "database changed");
+}
+
+#[test]
+fn a_missing_required_column_is_refused_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_conversions(dir.path());
+    let path = write(dir.path(), "orders.csv", "conversion_id,converted_at,amount\no9,2026-07-01,5\n");
+    assert_refused(
+        &store,
+        &path,
+        Some(FileKind::Conversions),
+        &["missing required column `revenue`", "conversions file", "conversion_id, converted_at, revenue", "the header has conversion_id, converted_at, amount"],
+    );
+}
+
+#[test]
+fn an_empty_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_conversions(dir.path());
+    let path = write(dir.path(), "empty.csv", "");
+    assert_refused(&store, &path, None, &["the file is empty", "header row"]);
+}
+
+#[test]
+fn a_file_that_is_not_csv_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_conversions(dir.path());
+    let path = dir.path().join("logo.csv");
+    std::fs::write(&path, include_bytes!("../assets/icon.png")).unwrap();
+    assert_refused(&store, &path, None, &["not a CSV or Parquet file", "binary data"]);
+}
+
+#[test]
+fn an_unknown_kind_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_conversions(dir.path());
+    let path = write(dir.path(), "mystery.csv", "foo,bar\n1,2\n");
+    assert_refused(&store, &path, None, &["cannot tell what kind of export", "(foo, bar)", "--kind"]);
+    let error = "bogus".parse::<FileKind>().unwrap_err();
+    assert!(error.contains("unknown kind 'bogus'") && error.contains("partners, clicks, conversions"));
+}
+
+#[test]
+fn a_file_with_an_inconsistent_delimiter_is_refused_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_conversions(dir.path());
+    let path = write(
+        dir.path(),
+        "semicolons.csv",
+        "conversion_id;converted_at;revenue\no7,2026-07-01T10:00:00Z,5.00\n",
+    );
+    assert_refused(
+        &store,
+        &path,
+        Some(FileKind::Conversions),
+        &["no row has the header's 3 fields", "split on ';'", "same delimiter"],
+    );
+    // A header that is not split at all gets a missing-column error with a delimiter hint.
+    let path = write(dir.path(), "spaces.csv", "conversion_id converted_at revenue\no1 2026-07-01 5\n");
+    assert_refused(&store, &path, Some(FileKind::Conversions), &["missing required column", "delimiter"]);
+}
+
+#[test]
+fn a_bad_timestamp_rejects_the_row_with_line_column_and_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_conversions(dir.path());
+    let before = data_counts(&store);
+    let path = write(
+        dir.path(),
+        "late.csv",
+        "conversion_id,converted_at,revenue\no3,2026-07-03T10:00:00Z,1.00\no4,next tuesday,2.00\n",
+    );
+    let outcome = import(&store, &path, None).unwrap();
+    assert_eq!((outcome.record().rows_accepted, outcome.record().rows_rejected), (1, 1));
+    assert_eq!(data_counts(&store).conversions, before.conversions + 1, "only o3 is stored");
+    assert_eq!(
+        rejects_of(&store),
+        vec![(
+            Some(3),
+            Some("converted_at".to_owned()),
+            "expected a timestamp like 2026-07-01T12:00:00Z, found 'next tuesday'".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn a_non_numeric_revenue_rejects_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_conversions(dir.path());
+    let path = write(dir.path(), "bad_revenue.csv", "conversion_id,converted_at,revenue\no5,2026-07-03T10:00:00Z,12,50 EUR\n");
+    let outcome = import(&store, &path, None).unwrap();
+    assert_eq!(outcome.record().rows_accepted, 0);
+    let rejects = rejects_of(&store);
+    assert_eq!(rejects.len(), 1, "{rejects:?}");
+    assert_eq!(rejects[0].0, Some(2));
+    let path = write(dir.path(), "bad_revenue2.csv", "conversion_id,converted_at,revenue\no6,2026-07-03T10:00:00Z,abc\n");
+    import(&store, &path, None).unwrap();
+    assert!(rejects_of(&store).contains(&(
+        Some(2),
+        Some("revenue".to_owned()),
+        "expected a number like 49.90, found 'abc'".to_owned()
+    )));
+    assert_eq!(data_counts(&store).conversions, 2, "neither o5 nor o6 was stored");
+}
+
+#[test]
+fn duplicate_conversion_ids_are_reported_and_kept_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_conversions(dir.path());
+    let path = write(
+        dir.path(),
+        "dupes.csv",
+        "conversion_id,converted_at,revenue\no1,2026-07-05T10:00:00Z,99.00\no8,2026-07-05T10:00:00Z,1.00\no8,2026-07-06T10:00:00Z,2.00\n",
+    );
+    let outcome = import(&store, &path, None).unwrap();
+    assert_eq!((outcome.record().rows_accepted, outcome.record().rows_rejected), (1, 2));
+    assert_eq!(
+        rejects_of(&store),
+        vec![
+            (Some(2), Some("conversion_id".to_owned()), "duplicate conversion_id 'o1': already imported from base.csv line 2".to_owned()),
+            (Some(4), Some("conversion_id".to_owned()), "duplicate conversion_id 'o8': already on line 3 of this file".to_owned()),
+        ]
+    );
+    let index = JourneyIndex::build(&store).unwrap();
+    let revenue: f64 = index.conversions.iter().map(|c| c.revenue).sum();
+    assert_eq!(revenue, 10.5 + 20.0 + 1.0, "o1 keeps its first revenue, o8 its first");
+}
+
+#[test]
+fn reimporting_the_same_file_is_detected_and_counts_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_conversions(dir.path());
+    let before = (data_counts(&store), store.import_history().unwrap());
+    let copy = write(dir.path(), "copy-of-base.csv", CONVERSIONS);
+    match import(&store, &copy, None).unwrap() {
+        ImportOutcome::AlreadyImported(previous) => assert_eq!(previous.file_name, "base.csv"),
+        other => panic!("expected AlreadyImported, got {other:?}"),
+    }
+    assert_eq!((data_counts(&store), store.import_history().unwrap()), before);
+}
+
+#[test]
+fn structural_rejects_keep_later_line_numbers_right() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_memory().unwrap();
+    let path = write(
+        dir.path(),
+        "ragged.csv",
+        "conversion_id,converted_at,revenue\n\
+         a1,2026-07-01T10:00:00Z,1.00\n\
+         a2,2026-07-01T10:00:00Z,2.00,extra,fields\n\
+         a3,2026-07-01T10:00:00Z,3.00\n\
+         a4,not a time,4.00\n",
+    );
+    let outcome = import(&store, &path, Some(FileKind::Conversions)).unwrap();
+    assert_eq!((outcome.record().rows_accepted, outcome.record().rows_rejected), (2, 2));
+    let rejects = rejects_of(&store);
+    assert_eq!(rejects[0].0, Some(3), "{rejects:?}");
+    assert!(rejects[0].2.contains("expected 3 fields"), "{rejects:?}");
+    assert_eq!(rejects[1].0, Some(5), "{rejects:?}");
+}
+
+#[test]
+fn bom_crlf_quotes_and_other_delimiters_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_memory().unwrap();
+    let partners = "\u{feff}partner_id;name;commission;coupon_codes\r\n\
+                    alpha;\"Smith; Jones & Co\";12%;\"ALPHA10;ALPHAVIP\"\r\n\
+                    beta;\"Beta \"\"Deals\"\"\";25.00;\r\n";
+    let path = write(dir.path(), "partners.csv", partners);
+    let outcome = import(&store, &path, None).unwrap();
+    assert_eq!(outcome.record().kind, "partners");
+    assert_eq!(outcome.record().rows_accepted, 2, "{:?}", rejects_of(&store));
+    let index = JourneyIndex::build(&store).unwrap();
+    let names: Vec<_> = index.sources.iter().map(|s| s.name.clone().unwrap()).collect();
+    assert_eq!(names, vec!["Smith; Jones & Co", "Beta \"Deals\""]);
+}
+
+#[test]
+fn gzip_and_parquet_exports_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let scratch = duckdb::Connection::open_in_memory().unwrap();
+    let gz = dir.path().join("conversions.csv.gz");
+    let parquet = dir.path().join("more.parquet");
+    scratch
+        .execute_batch(&format!(
+            "COPY (SELECT 'g' || i AS conversion_id, TIMESTAMP '2026-07-01 10:00:00' + INTERVAL (i) HOUR AS converted_at,
+                          i * 1.5 AS revenue FROM range(1, 4) t(i))
+                 TO '{}' (HEADER, COMPRESSION gzip);
+             COPY (SELECT 'p' || i AS conversion_id, TIMESTAMP '2026-07-02 10:00:00' AS converted_at,
+                          CAST(i AS DOUBLE) AS revenue, 'c' || i AS cookie_id FROM range(1, 6) t(i))
+                 TO '{}' (FORMAT parquet);",
+            gz.display(),
+            parquet.display()
+        ))
+        .unwrap();
+    let store = Store::open_in_memory().unwrap();
+    assert_eq!(import(&store, &gz, None).unwrap().record().rows_accepted, 3);
+    assert_eq!(import(&store, &parquet, None).unwrap().record().rows_accepted, 5);
+    let index = JourneyIndex::build(&store).unwrap();
+    assert_eq!(index.conversions.len(), 8);
+    assert_eq!(index.conversions[0].revenue, 1.5);
+}
+
+fn converted_at_secs(store: &Store) -> Vec<i64> {
+    JourneyIndex::build(store)
+        .unwrap()
+        .conversions
+        .iter()
+        .map(|c| c.converted_at_secs)
+        .collect()
+}
+
+#[test]
+fn offsets_become_utc_and_naive_times_are_read_in_the_programme_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_memory().unwrap();
+    let path = write(
+        dir.path(),
+        "zones.csv",
+        "conversion_id,converted_at,revenue\n\
+         z1,2026-07-01T12:00:00+02:00,1\n\
+         z2,2026-07-01 12:00:00,1\n\
+         z3,2026-01-15T12:00:00,1\n\
+         z4,2026-07-01T10:00:00Z,1\n",
+    );
+    let settings = ImportSettings {
+        time_zone: ProgrammeTimeZone::parse("Europe/Berlin").unwrap(),
+        ..ImportSettings::default()
+    };
+    import_file(&store, &ImportRequest::detect(&path), &settings).unwrap();
+    let utc = |text: &str| chrono::DateTime::parse_from_rfc3339(text).unwrap().timestamp();
+    assert_eq!(
+        converted_at_secs(&store),
+        vec![
+            utc("2026-07-01T10:00:00Z"),
+            utc("2026-07-01T10:00:00Z"),
+            utc("2026-01-15T11:00:00Z"),
+            utc("2026-07-01T10:00:00Z")
+        ]
+    );
+}
+
+#[test]
+fn partner_ids_come_from_the_link_when_the_column_is_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_memory().unwrap();
+    let clicks = "clicked_at,url,partner_id,channel,cookie_id\n\
+                  2026-07-01T10:00:00Z,https://shop.example.com/?ref=alpha&utm_campaign=spring,,,c1\n\
+                  2026-07-01T11:00:00Z,https://shop.example.com/?via=beta,,,c1\n\
+                  2026-07-01T12:00:00Z,https://shop.example.com/?ref=alpha,gamma,,c1\n\
+                  2026-07-01T13:00:00Z,,,organic,c1\n";
+    let path = write(dir.path(), "clicks.csv", clicks);
+    let outcome = import(&store, &path, None).unwrap();
+    assert_eq!((outcome.record().rows_accepted, outcome.record().rows_rejected), (3, 1));
+    let rejects = rejects_of(&store);
+    assert_eq!(rejects[0].0, Some(3));
+    assert!(rejects[0].2.contains("url 'https://shop.example.com/?via=beta' has none"), "{rejects:?}");
+    let index = JourneyIndex::build(&store).unwrap();
+    let sources: Vec<(&str, bool)> = index.sources.iter().map(|s| (s.id.as_str(), s.is_partner)).collect();
+    assert_eq!(sources, vec![("alpha", true), ("gamma", true), ("organic", false)]);
+
+    let store = Store::open_in_memory().unwrap();
+    let settings = ImportSettings {
+        links: LinkRules::parse("ref,via"),
+        ..ImportSettings::default()
+    };
+    let outcome = import_file(&store, &ImportRequest::detect(&path), &settings).unwrap();
+    assert_eq!(outcome.record().rows_accepted, 4);
+}
+
+#[test]
+fn event_logs_map_columns_and_make_flagged_rows_conversions() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_memory().unwrap();
+    let events = "customer_id,time,channel,conversion,conversion_value\n\
+                  u1,2026-07-01T10:00:00Z,Facebook,0,0\n\
+                  u1,2026-07-02T10:00:00Z,Paid Search,1,12.5\n\
+                  u2,2026-07-02T10:00:00Z,Instagram,maybe,0\n";
+    let path = write(dir.path(), "log.csv", events);
+    let request = ImportRequest {
+        path: path.clone(),
+        kind: Some(FileKind::Events),
+        columns: ColumnMap::parse("user=customer_id,time=time,source=channel,conversion=conversion,value=conversion_value").unwrap(),
+    };
+    let outcome = import_file(&store, &request, &ImportSettings::default()).unwrap();
+    assert_eq!((outcome.record().rows_accepted, outcome.record().rows_rejected), (2, 1));
+    assert!(rejects_of(&store)[0].2.contains("expected a conversion flag 1/0, true/false or yes/no, found 'maybe'"));
+    let counts = data_counts(&store);
+    assert_eq!((counts.touches, counts.conversions), (2, 1));
+    let index = JourneyIndex::build(&store).unwrap();
+    assert_eq!(index.conversions[0].conversion_id, "log:3");
+    assert_eq!(index.touch_range(0).len(), 2, "both of u1's touches are candidates");
+}
