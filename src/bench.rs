@@ -1,7 +1,7 @@
 //! The benchmark behind `partner-attribution bench`: generate a programme, then time import,
 //! index build, recompute (ours and SQL), and the window sweep, in one run.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -133,7 +133,7 @@ fn import_all(store: &Store, files: &Path) -> Result<f64, BenchError> {
     Ok(clicks_secs)
 }
 
-fn plain_read_csv(db: &PathBuf, file: &Path) -> Result<Duration, StoreError> {
+fn plain_read_csv(db: &Path, file: &Path) -> Result<Duration, StoreError> {
     let _ = std::fs::remove_file(db);
     let store = Store::open(db)?;
     let took = store.time_plain_read_csv(file);

@@ -175,7 +175,7 @@ fn load_offset_runs(
         return Ok(());
     };
     let mut stmt = conn
-        .prepare("INSERT INTO pa_tz VALUES (make_timestamp(?), ?)")
+        .prepare("INSERT INTO pa_tz VALUES (make_timestamp(CAST(? AS BIGINT)), CAST(? AS BIGINT))")
         .doing("writing time-zone offsets")?;
     for (start, offset) in zone.offset_runs(from, to) {
         let micros = start.and_utc().timestamp_micros();

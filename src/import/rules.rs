@@ -60,14 +60,31 @@ fn required_text(column: &'static str, what: &str) -> Check {
     }
 }
 
+/// Strips a trailing offset (`Z`, ` UTC`, `+02:00`, `-0500`).
+const OFFSET_SUFFIX: &str = r"\s*(Z|z|UTC|[+-]\d{2}(:?\d{2})?)$";
+
+/// Seconds east of UTC of a timestamp's trailing offset (0 for `Z` and `UTC`).
+fn offset_secs_sql(raw_name: &str) -> String {
+    format!(
+        r"CASE regexp_extract({raw_name}, '([+-])\d{{2}}(:?\d{{2}})?$', 1)
+              WHEN '-' THEN -1 WHEN '+' THEN 1 ELSE 0 END
+          * (coalesce(TRY_CAST(nullif(regexp_extract({raw_name}, '[+-](\d{{2}})(:?\d{{2}})?$', 1), '') AS INTEGER), 0) * 3600
+             + coalesce(TRY_CAST(nullif(regexp_extract({raw_name}, '[+-]\d{{2}}:?(\d{{2}})$', 1), '') AS INTEGER), 0) * 60)"
+    )
+}
+
+/// The raw text, the UTC time of a timestamp with an offset, and the local time of one
+/// without. The offset is applied here, by hand: the bundled DuckDB has no ICU.
 fn timestamp_items(columns: &ResolvedColumns, column: &'static str) -> Vec<String> {
     let raw_name = format!("raw_{column}");
     vec![
         format!("{} AS {raw_name}", raw(columns, column)),
         format!(
             "CASE WHEN regexp_matches({raw_name}, '{OFFSET_PATTERN}')
-                  THEN make_timestamp(epoch_us(TRY_CAST(regexp_replace({raw_name}, '\\s*UTC$', 'Z') AS TIMESTAMPTZ)))
-             END AS {column}_utc_given"
+                  THEN TRY_CAST(trim(regexp_replace({raw_name}, '{OFFSET_SUFFIX}', '')) AS TIMESTAMP)
+                       - to_seconds({})
+             END AS {column}_utc_given",
+            offset_secs_sql(&raw_name)
         ),
         format!(
             "CASE WHEN NOT regexp_matches({raw_name}, '{OFFSET_PATTERN}')

@@ -44,7 +44,7 @@ impl CreditEngine {
         settings: &AttributionSettings,
     ) -> Option<(CreditTable, bool)> {
         self.request(index, settings);
-        let sweep = self.shown.as_ref()?;
+        let sweep = self.shown.clone()?;
         let started = Instant::now();
         let table = sweep.table_at(settings.window);
         self.last_lookup = Some(started.elapsed());
