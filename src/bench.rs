@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::attribution::{AttributionSettings, CreditRow, compute_credit, sql_credit_rows, sweep_windows};
+use crate::attribution::{
+    AttributionSettings, CreditRow, compute_credit, sql_credit_rows, sweep_windows,
+};
 use crate::import::{ImportError, ImportRequest, import_file};
 use crate::journeys::JourneyIndex;
 use crate::programme::import_settings;
@@ -74,30 +76,48 @@ pub enum BenchError {
 }
 
 /// Runs the benchmark in a scratch folder under `work_dir`, reporting progress lines.
-pub fn run_bench(spec: &BenchSpec, work_dir: &Path, mut log: impl FnMut(&str)) -> Result<BenchReport, BenchError> {
+pub fn run_bench(
+    spec: &BenchSpec,
+    work_dir: &Path,
+    mut log: impl FnMut(&str),
+) -> Result<BenchReport, BenchError> {
     let files = work_dir.join("programme");
     log(&format!("generating {} clicks…", spec.clicks));
-    let sample = write_sample(&files, &SampleSpec { seed: spec.seed, clicks: spec.clicks })?;
+    let sample = write_sample(
+        &files,
+        &SampleSpec {
+            seed: spec.seed,
+            clicks: spec.clicks,
+        },
+    )?;
     let db = work_dir.join("bench.duckdb");
     let _ = std::fs::remove_file(&db);
     let store = Store::open(&db)?;
     log("importing…");
     let import_secs = import_all(&store, &files)?;
     log("reading the clicks file with DuckDB alone…");
-    let duckdb_read_csv_secs = secs(plain_read_csv(&work_dir.join("plain.duckdb"), &files.join("clicks.csv"))?);
+    let duckdb_read_csv_secs = secs(plain_read_csv(
+        &work_dir.join("plain.duckdb"),
+        &files.join("clicks.csv"),
+    )?);
     log("building the index…");
     let started = Instant::now();
     let index = JourneyIndex::build(&store)?;
     let index_secs = secs(started.elapsed());
     let settings = AttributionSettings::default();
     log("timing recomputes…");
-    let (recompute, ours) = median_of(spec.recompute_runs.max(1), || compute_credit(&index, &settings).rows(&index));
-    let (sql_recompute, theirs) = median_of((spec.recompute_runs / 4).max(3), || sql_credit_rows(&store, &settings));
+    let (recompute, ours) = median_of(spec.recompute_runs.max(1), || {
+        compute_credit(&index, &settings).rows(&index)
+    });
+    let (sql_recompute, theirs) = median_of((spec.recompute_runs / 4).max(3), || {
+        sql_credit_rows(&store, &settings)
+    });
     let theirs = theirs?;
     let started = Instant::now();
     let sweep = sweep_windows(&index, &settings);
     let sweep_ms = ms(started.elapsed());
-    let agree = rows_agree(&ours, &theirs) && rows_agree(&sweep.table_at(settings.window).rows(&index), &theirs);
+    let agree = rows_agree(&ours, &theirs)
+        && rows_agree(&sweep.table_at(settings.window).rows(&index), &theirs);
     let recompute_ms = ms(recompute);
     let sql_recompute_ms = ms(sql_recompute);
     Ok(BenchReport {

@@ -314,9 +314,7 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
     let text = match args.format {
         OutputFormat::Csv => compare_output::csv(&rows),
         OutputFormat::Json => serde_json::to_string_pretty(&rows)? + "\n",
-        OutputFormat::Table => {
-            compare_output::table(&index, &table, &settings, started.elapsed())
-        }
+        OutputFormat::Table => compare_output::table(&index, &table, &settings, started.elapsed()),
     };
     print!("{text}");
     Ok(ExitCode::SUCCESS)
@@ -324,11 +322,11 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
 
 fn bench(args: BenchArgs) -> Result<ExitCode> {
     let clicks = args.clicks.max(args.conversions.unwrap_or(0) * 10);
-    let work_dir = args
-        .work_dir
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("partner-attribution-bench-{}", std::process::id())));
-    std::fs::create_dir_all(&work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
+    let work_dir = args.work_dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("partner-attribution-bench-{}", std::process::id()))
+    });
+    std::fs::create_dir_all(&work_dir)
+        .with_context(|| format!("creating {}", work_dir.display()))?;
     let spec = crate::bench::BenchSpec {
         clicks,
         seed: args.seed,

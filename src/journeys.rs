@@ -116,7 +116,11 @@ impl JourneyIndex {
         conversions: Vec<ConversionFacts>,
         journeys: &[Vec<CandidateTouch>],
     ) -> JourneyIndex {
-        assert_eq!(conversions.len(), journeys.len(), "one journey per conversion");
+        assert_eq!(
+            conversions.len(),
+            journeys.len(),
+            "one journey per conversion"
+        );
         let mut index = JourneyIndex {
             sources,
             conversions,

@@ -5,7 +5,9 @@ mod common;
 
 use common::{assert_rows_agree, import, repo, settings, si05_dir};
 use partner_attribution::attribution::{compute_credit, sql_credit_rows};
-use partner_attribution::import::{ColumnMap, FileKind, ImportRequest, ImportSettings, import_file};
+use partner_attribution::import::{
+    ColumnMap, FileKind, ImportRequest, ImportSettings, import_file,
+};
 use partner_attribution::journeys::JourneyIndex;
 use partner_attribution::store::Store;
 

@@ -31,7 +31,10 @@ fn stdout(output: &Output) -> String {
 /// Parses `compare --format csv` output (no quoted fields in these data sets).
 fn parse_compare_csv(text: &str) -> Vec<CreditRow> {
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("source,model,conversions,revenue,payout"));
+    assert_eq!(
+        lines.next(),
+        Some("source,model,conversions,revenue,payout")
+    );
     lines
         .map(|line| {
             let f: Vec<&str> = line.split(',').collect();
@@ -60,7 +63,10 @@ fn import_si05(db: &Path) {
         events.to_str().unwrap(),
     ]);
     let text = stdout(&output);
-    assert!(text.contains("imported 62,483 events rows, rejected 0"), "{text}");
+    assert!(
+        text.contains("imported 62,483 events rows, rejected 0"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -90,8 +96,16 @@ fn si05_matches_the_four_public_tools_to_1e_6() {
             .iter()
             .find(|r| r.source == channel && r.model == model)
             .unwrap_or_else(|| panic!("no {channel}/{model}"));
-        assert!((row.conversions - conversions).abs() < 1e-6, "{channel}/{model} conversions {} vs {conversions}", row.conversions);
-        assert!((row.revenue - value).abs() < 1e-6, "{channel}/{model} value {} vs {value}", row.revenue);
+        assert!(
+            (row.conversions - conversions).abs() < 1e-6,
+            "{channel}/{model} conversions {} vs {conversions}",
+            row.conversions
+        );
+        assert!(
+            (row.revenue - value).abs() < 1e-6,
+            "{channel}/{model} value {} vs {value}",
+            row.revenue
+        );
         assert_eq!(row.payout, 0.0, "channels earn no payout");
         checked += 1;
     }
@@ -114,12 +128,24 @@ fn compare_prints_csv_json_and_an_aligned_table_on_the_sample_programme() {
     assert!(text.contains("partners.csv: imported"), "{text}");
     assert!(text.contains("conversions.csv: imported"), "{text}");
 
-    let csv = stdout(&run(&["compare", "--db", &db_arg, "--window-days", "30", "--format", "csv"]));
+    let csv = stdout(&run(&[
+        "compare",
+        "--db",
+        &db_arg,
+        "--window-days",
+        "30",
+        "--format",
+        "csv",
+    ]));
     let rows = parse_compare_csv(&csv);
     let store = Store::open(&db).unwrap();
     let settings = common::settings(Some(30), false, false);
     common::assert_rows_agree(&rows, &sql_credit_rows(&store, &settings).unwrap(), 1e-9);
-    let partner_payout: f64 = rows.iter().filter(|r| r.model == "last").map(|r| r.payout).sum();
+    let partner_payout: f64 = rows
+        .iter()
+        .filter(|r| r.model == "last")
+        .map(|r| r.payout)
+        .sum();
     assert!(partner_payout > 0.0, "the sample programme pays partners");
     drop(store);
 
@@ -130,42 +156,78 @@ fn compare_prints_csv_json_and_an_aligned_table_on_the_sample_programme() {
     assert_eq!(parsed[0]["model"], "first");
 
     let table = stdout(&run(&["compare", "--db", &db_arg]));
-    assert!(table.contains("First touch") && table.contains("Last touch") && table.contains("Linear"), "{table}");
-    assert!(table.contains("Total credited") && table.contains("Unattributed"), "{table}");
+    assert!(
+        table.contains("First touch") && table.contains("Last touch") && table.contains("Linear"),
+        "{table}"
+    );
+    assert!(
+        table.contains("Total credited") && table.contains("Unattributed"),
+        "{table}"
+    );
     let widths: Vec<usize> = table
         .lines()
         .filter(|l| l.contains('$'))
         .map(|l| l.chars().count())
         .collect();
-    assert!(widths.windows(2).all(|w| w[0] == w[1]), "rows are aligned: {widths:?}");
+    assert!(
+        widths.windows(2).all(|w| w[0] == w[1]),
+        "rows are aligned: {widths:?}"
+    );
 }
 
 #[test]
 fn every_command_has_help() {
-    for command in [vec!["--help"], vec!["import", "--help"], vec!["compare", "--help"], vec!["sample", "--help"]] {
+    for command in [
+        vec!["--help"],
+        vec!["import", "--help"],
+        vec!["compare", "--help"],
+        vec!["sample", "--help"],
+    ] {
         let text = stdout(&run(&command));
         assert!(text.contains("Usage:"), "{command:?}: {text}");
     }
     let text = stdout(&run(&["compare", "--help"]));
-    assert!(text.contains("--window-days") && text.contains("--partners-only") && text.contains("--reset-after-conversion"));
+    assert!(
+        text.contains("--window-days")
+            && text.contains("--partners-only")
+            && text.contains("--reset-after-conversion")
+    );
 }
 
 #[test]
 fn errors_are_printed_once_with_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("x.duckdb");
-    let bad = common::write(dir.path(), "orders.csv", "conversion_id,converted_at\no1,2026-07-01\n");
+    let bad = common::write(
+        dir.path(),
+        "orders.csv",
+        "conversion_id,converted_at\no1,2026-07-01\n",
+    );
     let output = binary()
-        .args(["import", "--db", db.to_str().unwrap(), "--kind", "conversions", bad.to_str().unwrap()])
+        .args([
+            "import",
+            "--db",
+            db.to_str().unwrap(),
+            "--kind",
+            "conversions",
+            bad.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
-    assert!(stderr.contains("missing required column `revenue`") && stderr.contains("orders.csv"), "{stderr}");
+    assert!(
+        stderr.contains("missing required column `revenue`") && stderr.contains("orders.csv"),
+        "{stderr}"
+    );
 
     let output = binary()
-        .args(["compare", "--db", dir.path().join("none.duckdb").to_str().unwrap()])
+        .args([
+            "compare",
+            "--db",
+            dir.path().join("none.duckdb").to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(!output.status.success());
@@ -176,10 +238,19 @@ fn errors_are_printed_once_with_the_file() {
 fn the_shipped_sample_is_what_the_generator_writes() {
     let dir = tempfile::tempdir().unwrap();
     run(&["sample", "--out", dir.path().to_str().unwrap()]);
-    for file in ["partners.csv", "clicks.csv", "conversions.csv", "leads.csv", "truth.csv"] {
+    for file in [
+        "partners.csv",
+        "clicks.csv",
+        "conversions.csv",
+        "leads.csv",
+        "truth.csv",
+    ] {
         let generated = std::fs::read(dir.path().join(file)).unwrap();
         let shipped = std::fs::read(repo().join("sample-data").join(file)).unwrap();
-        assert!(generated == shipped, "sample-data/{file} differs from `sample --out` with the default seed");
+        assert!(
+            generated == shipped,
+            "sample-data/{file} differs from `sample --out` with the default seed"
+        );
     }
 }
 
@@ -188,13 +259,28 @@ fn bench_smoke_test_agrees_with_sql() {
     let output = run(&["bench", "--clicks", "20000"]);
     let text = stdout(&output);
     let summary = text.lines().last().unwrap_or_default();
-    assert!(summary.starts_with("summary:") && summary.contains("agree: yes"), "{text}");
+    assert!(
+        summary.starts_with("summary:") && summary.contains("agree: yes"),
+        "{text}"
+    );
     let json = stdout(&run(&["bench", "--clicks", "20000", "--format", "json"]));
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
     for key in [
-        "clicks", "conversions", "candidate_touches", "import_secs", "duckdb_read_csv_secs",
-        "import_ratio", "index_secs", "bytes_per_touch", "recompute_ms", "sql_recompute_ms",
-        "recompute_speedup", "sweep_ms", "sweep_to_recompute", "peak_rss_mb", "agree",
+        "clicks",
+        "conversions",
+        "candidate_touches",
+        "import_secs",
+        "duckdb_read_csv_secs",
+        "import_ratio",
+        "index_secs",
+        "bytes_per_touch",
+        "recompute_ms",
+        "sql_recompute_ms",
+        "recompute_speedup",
+        "sweep_ms",
+        "sweep_to_recompute",
+        "peak_rss_mb",
+        "agree",
     ] {
         assert!(report.get(key).is_some(), "bench JSON lacks {key}: {json}");
     }
@@ -208,15 +294,38 @@ fn sweep_prints_every_window_for_every_source_and_model() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("si05.duckdb");
     import_si05(&db);
-    let csv = stdout(&run(&["sweep", "--db", db.to_str().unwrap(), "--max-days", "10", "--reset-after-conversion", "--format", "csv"]));
+    let csv = stdout(&run(&[
+        "sweep",
+        "--db",
+        db.to_str().unwrap(),
+        "--max-days",
+        "10",
+        "--reset-after-conversion",
+        "--format",
+        "csv",
+    ]));
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("window_days,source,model,conversions,revenue,payout"));
+    assert_eq!(
+        lines.next(),
+        Some("window_days,source,model,conversions,revenue,payout")
+    );
     let rows: Vec<&str> = lines.collect();
-    assert_eq!(rows.len(), 11 * 15, "windows 1..=10 and unlimited, 5 channels, 3 models");
+    assert_eq!(
+        rows.len(),
+        11 * 15,
+        "windows 1..=10 and unlimited, 5 channels, 3 models"
+    );
     let unlimited_paid_last = rows
         .iter()
         .find(|l| l.starts_with("unlimited,Paid Search,last,"))
         .unwrap();
-    let fields: Vec<f64> = unlimited_paid_last.split(',').skip(3).map(|f| f.parse().unwrap()).collect();
-    assert!((fields[0] - 457.0).abs() < 1e-6 && (fields[1] - 2807.5).abs() < 1e-6, "{unlimited_paid_last}");
+    let fields: Vec<f64> = unlimited_paid_last
+        .split(',')
+        .skip(3)
+        .map(|f| f.parse().unwrap())
+        .collect();
+    assert!(
+        (fields[0] - 457.0).abs() < 1e-6 && (fields[1] - 2807.5).abs() < 1e-6,
+        "{unlimited_paid_last}"
+    );
 }

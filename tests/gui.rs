@@ -71,7 +71,10 @@ fn compare_view_shows_the_three_models_side_by_side() {
     settle(&mut harness);
     for model in ["First touch", "Last touch", "Linear"] {
         assert!(
-            !harness.query_all_by_label(model).collect::<Vec<_>>().is_empty(),
+            !harness
+                .query_all_by_label(model)
+                .collect::<Vec<_>>()
+                .is_empty(),
             "{model} is not shown"
         );
     }
@@ -86,18 +89,35 @@ fn moving_the_window_slider_changes_the_numbers_shown() {
     let index = JourneyIndex::build(&Store::open(&db).unwrap()).unwrap();
     let at_30 = attributed_label(&index, CookieWindow::Days(30));
     let at_3 = attributed_label(&index, CookieWindow::Days(3));
-    assert_ne!(at_30, at_3, "the sample programme should be sensitive to the window");
+    assert_ne!(
+        at_30, at_3,
+        "the sample programme should be sensitive to the window"
+    );
 
     let mut harness = harness(app_on(&db, dir.path()));
     settle(&mut harness);
-    assert!(harness.query_by_label_contains(&at_30).is_some(), "expected '{at_30}' at 30 days");
-    harness.get_by_label("Cookie window (days)").set_value_accesskit(3.0);
+    assert!(
+        harness.query_by_label_contains(&at_30).is_some(),
+        "expected '{at_30}' at 30 days"
+    );
+    harness
+        .get_by_label("Cookie window (days)")
+        .set_value_accesskit(3.0);
     harness.run();
-    assert_eq!(harness.state().settings.attribution.window, CookieWindow::Days(3));
-    assert!(harness.query_by_label_contains(&at_3).is_some(), "expected '{at_3}' at 3 days");
+    assert_eq!(
+        harness.state().settings.attribution.window,
+        CookieWindow::Days(3)
+    );
+    assert!(
+        harness.query_by_label_contains(&at_3).is_some(),
+        "expected '{at_3}' at 3 days"
+    );
     assert!(harness.query_by_label_contains(&at_30).is_none());
     // The move read the precomputed sweep: no store job and no new sweep were started.
-    assert!(!harness.state().is_busy(), "a window change should not start background work");
+    assert!(
+        !harness.state().is_busy(),
+        "a window change should not start background work"
+    );
 }
 
 #[test]
@@ -128,11 +148,21 @@ fn an_import_error_is_shown_to_the_user() {
     let mut harness = harness(app_on(&db, dir.path()));
     settle(&mut harness);
     harness.state_mut().settings.tab = Tab::Data;
-    let bad = write(dir.path(), "orders.csv", "conversion_id,converted_at\no1,2026-07-01\n");
+    let bad = write(
+        dir.path(),
+        "orders.csv",
+        "conversion_id,converted_at\no1,2026-07-01\n",
+    );
     harness.state_mut().import_paths(vec![bad]);
     settle(&mut harness);
     let message = harness.get_by_label_contains("missing required column `revenue`");
-    assert!(message.accesskit_node().label().unwrap_or_default().contains("orders.csv"));
+    assert!(
+        message
+            .accesskit_node()
+            .label()
+            .unwrap_or_default()
+            .contains("orders.csv")
+    );
 }
 
 #[test]
@@ -154,7 +184,11 @@ fn dropped_files_are_imported_and_counted() {
     settle(&mut harness);
     let counts = &harness.state().snapshot().unwrap().counts;
     assert!(counts.partners > 0 && counts.conversions > 0, "{counts:?}");
-    assert!(harness.query_by_label_contains("conversions.csv: imported").is_some());
+    assert!(
+        harness
+            .query_by_label_contains("conversions.csv: imported")
+            .is_some()
+    );
 }
 
 #[test]
@@ -169,6 +203,10 @@ fn sensitivity_view_lists_top_partners_at_30_60_and_90_days() {
         assert!(harness.query_by_label(header).is_some(), "{header} missing");
     }
     let chosen = harness.state().settings.sensitivity_sources.clone();
-    assert_eq!(chosen.len(), 6, "the top six partners are drawn by default: {chosen:?}");
+    assert_eq!(
+        chosen.len(),
+        6,
+        "the top six partners are drawn by default: {chosen:?}"
+    );
     assert!(harness.query_by_label(&chosen[0]).is_some());
 }

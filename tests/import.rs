@@ -39,27 +39,48 @@ fn rejects_of(store: &Store) -> Vec<(Option<i64>, Option<String>, String)> {
 
 /// Asserts the import was refused with a message containing every fragment, naming the file,
 /// and that nothing in the database changed.
-fn assert_refused(store: &Store, path: &std::path::Path, kind: Option<FileKind>, fragments: &[&str]) {
+fn assert_refused(
+    store: &Store,
+    path: &std::path::Path,
+    kind: Option<FileKind>,
+    fragments: &[&str],
+) {
     let before = (data_counts(store), store.import_history().unwrap());
     let error = import(store, path, kind).expect_err("the file should be refused");
     let message = error.to_string();
     for fragment in fragments {
         assert!(message.contains(fragment), "{message:?} lacks {fragment:?}");
     }
-    assert!(message.ends_with(&format!("({})", path.display())), "{message:?} should end with the file");
-    assert_eq!((data_counts(store), store.import_history().unwrap()), before, "database changed");
+    assert!(
+        message.ends_with(&format!("({})", path.display())),
+        "{message:?} should end with the file"
+    );
+    assert_eq!(
+        (data_counts(store), store.import_history().unwrap()),
+        before,
+        "database changed"
+    );
 }
 
 #[test]
 fn a_missing_required_column_is_refused_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_with_conversions(dir.path());
-    let path = write(dir.path(), "orders.csv", "conversion_id,converted_at,amount\no9,2026-07-01,5\n");
+    let path = write(
+        dir.path(),
+        "orders.csv",
+        "conversion_id,converted_at,amount\no9,2026-07-01,5\n",
+    );
     assert_refused(
         &store,
         &path,
         Some(FileKind::Conversions),
-        &["missing required column `revenue`", "conversions file", "conversion_id, converted_at, revenue", "the header has conversion_id, converted_at, amount"],
+        &[
+            "missing required column `revenue`",
+            "conversions file",
+            "conversion_id, converted_at, revenue",
+            "the header has conversion_id, converted_at, amount",
+        ],
     );
 }
 
@@ -77,7 +98,12 @@ fn a_file_that_is_not_csv_is_refused() {
     let store = store_with_conversions(dir.path());
     let path = dir.path().join("logo.csv");
     std::fs::write(&path, include_bytes!("../assets/icon.png")).unwrap();
-    assert_refused(&store, &path, None, &["not a CSV or Parquet file", "binary data"]);
+    assert_refused(
+        &store,
+        &path,
+        None,
+        &["not a CSV or Parquet file", "binary data"],
+    );
 }
 
 #[test]
@@ -85,9 +111,16 @@ fn an_unknown_kind_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_with_conversions(dir.path());
     let path = write(dir.path(), "mystery.csv", "foo,bar\n1,2\n");
-    assert_refused(&store, &path, None, &["cannot tell what kind of export", "(foo, bar)", "--kind"]);
+    assert_refused(
+        &store,
+        &path,
+        None,
+        &["cannot tell what kind of export", "(foo, bar)", "--kind"],
+    );
     let error = "bogus".parse::<FileKind>().unwrap_err();
-    assert!(error.contains("unknown kind 'bogus'") && error.contains("partners, clicks, conversions"));
+    assert!(
+        error.contains("unknown kind 'bogus'") && error.contains("partners, clicks, conversions")
+    );
 }
 
 #[test]
@@ -103,11 +136,24 @@ fn a_file_with_an_inconsistent_delimiter_is_refused_with_a_hint() {
         &store,
         &path,
         Some(FileKind::Conversions),
-        &["no row has the header's 3 fields", "split on ';'", "same delimiter"],
+        &[
+            "no row has the header's 3 fields",
+            "split on ';'",
+            "same delimiter",
+        ],
     );
     // A header that is not split at all gets a missing-column error with a delimiter hint.
-    let path = write(dir.path(), "spaces.csv", "conversion_id converted_at revenue\no1 2026-07-01 5\n");
-    assert_refused(&store, &path, Some(FileKind::Conversions), &["missing required column", "delimiter"]);
+    let path = write(
+        dir.path(),
+        "spaces.csv",
+        "conversion_id converted_at revenue\no1 2026-07-01 5\n",
+    );
+    assert_refused(
+        &store,
+        &path,
+        Some(FileKind::Conversions),
+        &["missing required column", "delimiter"],
+    );
 }
 
 #[test]
@@ -121,8 +167,18 @@ fn a_bad_timestamp_rejects_the_row_with_line_column_and_reason() {
         "conversion_id,converted_at,revenue\no3,2026-07-03T10:00:00Z,1.00\no4,next tuesday,2.00\n",
     );
     let outcome = import(&store, &path, None).unwrap();
-    assert_eq!((outcome.record().rows_accepted, outcome.record().rows_rejected), (1, 1));
-    assert_eq!(data_counts(&store).conversions, before.conversions + 1, "only o3 is stored");
+    assert_eq!(
+        (
+            outcome.record().rows_accepted,
+            outcome.record().rows_rejected
+        ),
+        (1, 1)
+    );
+    assert_eq!(
+        data_counts(&store).conversions,
+        before.conversions + 1,
+        "only o3 is stored"
+    );
     assert_eq!(
         rejects_of(&store),
         vec![(
@@ -137,20 +193,32 @@ fn a_bad_timestamp_rejects_the_row_with_line_column_and_reason() {
 fn a_non_numeric_revenue_rejects_the_row() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_with_conversions(dir.path());
-    let path = write(dir.path(), "bad_revenue.csv", "conversion_id,converted_at,revenue\no5,2026-07-03T10:00:00Z,12,50 EUR\n");
+    let path = write(
+        dir.path(),
+        "bad_revenue.csv",
+        "conversion_id,converted_at,revenue\no5,2026-07-03T10:00:00Z,12,50 EUR\n",
+    );
     let outcome = import(&store, &path, None).unwrap();
     assert_eq!(outcome.record().rows_accepted, 0);
     let rejects = rejects_of(&store);
     assert_eq!(rejects.len(), 1, "{rejects:?}");
     assert_eq!(rejects[0].0, Some(2));
-    let path = write(dir.path(), "bad_revenue2.csv", "conversion_id,converted_at,revenue\no6,2026-07-03T10:00:00Z,abc\n");
+    let path = write(
+        dir.path(),
+        "bad_revenue2.csv",
+        "conversion_id,converted_at,revenue\no6,2026-07-03T10:00:00Z,abc\n",
+    );
     import(&store, &path, None).unwrap();
     assert!(rejects_of(&store).contains(&(
         Some(2),
         Some("revenue".to_owned()),
         "expected a number like 49.90, found 'abc'".to_owned()
     )));
-    assert_eq!(data_counts(&store).conversions, 2, "neither o5 nor o6 was stored");
+    assert_eq!(
+        data_counts(&store).conversions,
+        2,
+        "neither o5 nor o6 was stored"
+    );
 }
 
 #[test]
@@ -163,17 +231,35 @@ fn duplicate_conversion_ids_are_reported_and_kept_once() {
         "conversion_id,converted_at,revenue\no1,2026-07-05T10:00:00Z,99.00\no8,2026-07-05T10:00:00Z,1.00\no8,2026-07-06T10:00:00Z,2.00\n",
     );
     let outcome = import(&store, &path, None).unwrap();
-    assert_eq!((outcome.record().rows_accepted, outcome.record().rows_rejected), (1, 2));
+    assert_eq!(
+        (
+            outcome.record().rows_accepted,
+            outcome.record().rows_rejected
+        ),
+        (1, 2)
+    );
     assert_eq!(
         rejects_of(&store),
         vec![
-            (Some(2), Some("conversion_id".to_owned()), "duplicate conversion_id 'o1': already imported from base.csv line 2".to_owned()),
-            (Some(4), Some("conversion_id".to_owned()), "duplicate conversion_id 'o8': already on line 3 of this file".to_owned()),
+            (
+                Some(2),
+                Some("conversion_id".to_owned()),
+                "duplicate conversion_id 'o1': already imported from base.csv line 2".to_owned()
+            ),
+            (
+                Some(4),
+                Some("conversion_id".to_owned()),
+                "duplicate conversion_id 'o8': already on line 3 of this file".to_owned()
+            ),
         ]
     );
     let index = JourneyIndex::build(&store).unwrap();
     let revenue: f64 = index.conversions.iter().map(|c| c.revenue).sum();
-    assert_eq!(revenue, 10.5 + 20.0 + 1.0, "o1 keeps its first revenue, o8 its first");
+    assert_eq!(
+        revenue,
+        10.5 + 20.0 + 1.0,
+        "o1 keeps its first revenue, o8 its first"
+    );
 }
 
 #[test]
@@ -186,7 +272,10 @@ fn reimporting_the_same_file_is_detected_and_counts_nothing_twice() {
         ImportOutcome::AlreadyImported(previous) => assert_eq!(previous.file_name, "base.csv"),
         other => panic!("expected AlreadyImported, got {other:?}"),
     }
-    assert_eq!((data_counts(&store), store.import_history().unwrap()), before);
+    assert_eq!(
+        (data_counts(&store), store.import_history().unwrap()),
+        before
+    );
 }
 
 #[test]
@@ -203,7 +292,13 @@ fn structural_rejects_keep_later_line_numbers_right() {
          a4,not a time,4.00\n",
     );
     let outcome = import(&store, &path, Some(FileKind::Conversions)).unwrap();
-    assert_eq!((outcome.record().rows_accepted, outcome.record().rows_rejected), (2, 2));
+    assert_eq!(
+        (
+            outcome.record().rows_accepted,
+            outcome.record().rows_rejected
+        ),
+        (2, 2)
+    );
     let rejects = rejects_of(&store);
     assert_eq!(rejects[0].0, Some(3), "{rejects:?}");
     assert!(rejects[0].2.contains("expected 3 fields"), "{rejects:?}");
@@ -220,9 +315,18 @@ fn bom_crlf_quotes_and_other_delimiters_are_read() {
     let path = write(dir.path(), "partners.csv", partners);
     let outcome = import(&store, &path, None).unwrap();
     assert_eq!(outcome.record().kind, "partners");
-    assert_eq!(outcome.record().rows_accepted, 2, "{:?}", rejects_of(&store));
+    assert_eq!(
+        outcome.record().rows_accepted,
+        2,
+        "{:?}",
+        rejects_of(&store)
+    );
     let index = JourneyIndex::build(&store).unwrap();
-    let names: Vec<_> = index.sources.iter().map(|s| s.name.clone().unwrap()).collect();
+    let names: Vec<_> = index
+        .sources
+        .iter()
+        .map(|s| s.name.clone().unwrap())
+        .collect();
     assert_eq!(names, vec!["Smith; Jones & Co", "Beta \"Deals\""]);
 }
 
@@ -246,7 +350,13 @@ fn gzip_and_parquet_exports_are_read() {
         .unwrap();
     let store = Store::open_in_memory().unwrap();
     assert_eq!(import(&store, &gz, None).unwrap().record().rows_accepted, 3);
-    assert_eq!(import(&store, &parquet, None).unwrap().record().rows_accepted, 5);
+    assert_eq!(
+        import(&store, &parquet, None)
+            .unwrap()
+            .record()
+            .rows_accepted,
+        5
+    );
     let index = JourneyIndex::build(&store).unwrap();
     assert_eq!(index.conversions.len(), 8);
     assert_eq!(index.conversions[0].revenue, 1.5);
@@ -279,7 +389,11 @@ fn offsets_become_utc_and_naive_times_are_read_in_the_programme_zone() {
         ..ImportSettings::default()
     };
     import_file(&store, &ImportRequest::detect(&path), &settings).unwrap();
-    let utc = |text: &str| chrono::DateTime::parse_from_rfc3339(text).unwrap().timestamp();
+    let utc = |text: &str| {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .timestamp()
+    };
     assert_eq!(
         converted_at_secs(&store),
         vec![
@@ -302,13 +416,31 @@ fn partner_ids_come_from_the_link_when_the_column_is_empty() {
                   2026-07-01T13:00:00Z,,,organic,c1\n";
     let path = write(dir.path(), "clicks.csv", clicks);
     let outcome = import(&store, &path, None).unwrap();
-    assert_eq!((outcome.record().rows_accepted, outcome.record().rows_rejected), (3, 1));
+    assert_eq!(
+        (
+            outcome.record().rows_accepted,
+            outcome.record().rows_rejected
+        ),
+        (3, 1)
+    );
     let rejects = rejects_of(&store);
     assert_eq!(rejects[0].0, Some(3));
-    assert!(rejects[0].2.contains("url 'https://shop.example.com/?via=beta' has none"), "{rejects:?}");
+    assert!(
+        rejects[0]
+            .2
+            .contains("url 'https://shop.example.com/?via=beta' has none"),
+        "{rejects:?}"
+    );
     let index = JourneyIndex::build(&store).unwrap();
-    let sources: Vec<(&str, bool)> = index.sources.iter().map(|s| (s.id.as_str(), s.is_partner)).collect();
-    assert_eq!(sources, vec![("alpha", true), ("gamma", true), ("organic", false)]);
+    let sources: Vec<(&str, bool)> = index
+        .sources
+        .iter()
+        .map(|s| (s.id.as_str(), s.is_partner))
+        .collect();
+    assert_eq!(
+        sources,
+        vec![("alpha", true), ("gamma", true), ("organic", false)]
+    );
 
     let store = Store::open_in_memory().unwrap();
     let settings = ImportSettings {
@@ -334,11 +466,25 @@ fn event_logs_map_columns_and_make_flagged_rows_conversions() {
         columns: ColumnMap::parse("user=customer_id,time=time,source=channel,conversion=conversion,value=conversion_value").unwrap(),
     };
     let outcome = import_file(&store, &request, &ImportSettings::default()).unwrap();
-    assert_eq!((outcome.record().rows_accepted, outcome.record().rows_rejected), (2, 1));
-    assert!(rejects_of(&store)[0].2.contains("expected a conversion flag 1/0, true/false or yes/no, found 'maybe'"));
+    assert_eq!(
+        (
+            outcome.record().rows_accepted,
+            outcome.record().rows_rejected
+        ),
+        (2, 1)
+    );
+    assert!(
+        rejects_of(&store)[0]
+            .2
+            .contains("expected a conversion flag 1/0, true/false or yes/no, found 'maybe'")
+    );
     let counts = data_counts(&store);
     assert_eq!((counts.touches, counts.conversions), (2, 1));
     let index = JourneyIndex::build(&store).unwrap();
     assert_eq!(index.conversions[0].conversion_id, "log:3");
-    assert_eq!(index.touch_range(0).len(), 2, "both of u1's touches are candidates");
+    assert_eq!(
+        index.touch_range(0).len(),
+        2,
+        "both of u1's touches are candidates"
+    );
 }

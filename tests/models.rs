@@ -11,16 +11,31 @@ use partner_attribution::import::FileKind;
 use partner_attribution::journeys::JourneyIndex;
 use partner_attribution::store::Store;
 
-const PARTNERS: &str = "partner_id,name,commission\nalpha,Alpha Reviews,10%\nbeta,Beta Deals,5.00\n";
+const PARTNERS: &str =
+    "partner_id,name,commission\nalpha,Alpha Reviews,10%\nbeta,Beta Deals,5.00\n";
 
 /// Imports the partners above plus the given clicks and conversions into a fresh database.
 fn programme(clicks: &str, conversions: &str) -> (Store, JourneyIndex, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_in_memory().unwrap();
-    import(&store, &write(dir.path(), "partners.csv", PARTNERS), Some(FileKind::Partners)).unwrap();
-    import(&store, &write(dir.path(), "clicks.csv", clicks), Some(FileKind::Clicks)).unwrap();
-    import(&store, &write(dir.path(), "conversions.csv", conversions), Some(FileKind::Conversions))
-        .unwrap();
+    import(
+        &store,
+        &write(dir.path(), "partners.csv", PARTNERS),
+        Some(FileKind::Partners),
+    )
+    .unwrap();
+    import(
+        &store,
+        &write(dir.path(), "clicks.csv", clicks),
+        Some(FileKind::Clicks),
+    )
+    .unwrap();
+    import(
+        &store,
+        &write(dir.path(), "conversions.csv", conversions),
+        Some(FileKind::Conversions),
+    )
+    .unwrap();
     let index = JourneyIndex::build(&store).unwrap();
     (store, index, dir)
 }
@@ -32,7 +47,14 @@ fn credit(store: &Store, index: &JourneyIndex, settings: &AttributionSettings) -
     rows
 }
 
-fn assert_credit(rows: &[CreditRow], source: &str, model: &str, conversions: f64, revenue: f64, payout: f64) {
+fn assert_credit(
+    rows: &[CreditRow],
+    source: &str,
+    model: &str,
+    conversions: f64,
+    revenue: f64,
+    payout: f64,
+) {
     let r = row(rows, source, model);
     assert!(
         (r.conversions - conversions).abs() < 1e-9
@@ -159,5 +181,8 @@ fn conversions_without_a_counted_touch_are_unattributed() {
     assert_eq!(table.unattributed.conversions, 2.0);
     assert_eq!(table.unattributed.revenue, 100.0);
     let table = compute_credit(&index, &settings(None, false, false));
-    assert_eq!(table.unattributed.conversions, 1.0, "o10 has no cookie at all");
+    assert_eq!(
+        table.unattributed.conversions, 1.0,
+        "o10 has no cookie at all"
+    );
 }

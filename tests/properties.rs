@@ -34,18 +34,22 @@ fn sources() -> Vec<Source> {
 /// One journey: touches oldest first (lags non-increasing), the oldest `reused` of them
 /// at or before an earlier conversion.
 fn journey() -> impl Strategy<Value = Vec<CandidateTouch>> {
-    (prop::collection::vec((0..90 * DAY, 0u32..4), 0..8), 0usize..8).prop_map(|(mut touches, reused)| {
-        touches.sort_by(|a, b| b.0.cmp(&a.0));
-        touches
-            .iter()
-            .enumerate()
-            .map(|(i, &(lag_secs, source_id))| CandidateTouch {
-                lag_secs,
-                source_id,
-                before_previous_conversion: i < reused,
-            })
-            .collect()
-    })
+    (
+        prop::collection::vec((0..90 * DAY, 0u32..4), 0..8),
+        0usize..8,
+    )
+        .prop_map(|(mut touches, reused)| {
+            touches.sort_by(|a, b| b.0.cmp(&a.0));
+            touches
+                .iter()
+                .enumerate()
+                .map(|(i, &(lag_secs, source_id))| CandidateTouch {
+                    lag_secs,
+                    source_id,
+                    before_previous_conversion: i < reused,
+                })
+                .collect()
+        })
 }
 
 fn index_of(journeys: &[Vec<CandidateTouch>]) -> JourneyIndex {
@@ -129,13 +133,26 @@ proptest! {
 
 fn assert_tables_agree(a: &CreditTable, b: &CreditTable, what: &str) {
     for model in Model::ALL {
-        for (x, y) in a.by_model[model.index()].iter().zip(&b.by_model[model.index()]) {
-            for (u, v) in [(x.conversions, y.conversions), (x.revenue, y.revenue), (x.payout, y.payout)] {
-                assert!((u - v).abs() < 1e-9 * (1.0 + v.abs()), "{what} {model:?}: sweep {x:?} vs recompute {y:?}");
+        for (x, y) in a.by_model[model.index()]
+            .iter()
+            .zip(&b.by_model[model.index()])
+        {
+            for (u, v) in [
+                (x.conversions, y.conversions),
+                (x.revenue, y.revenue),
+                (x.payout, y.payout),
+            ] {
+                assert!(
+                    (u - v).abs() < 1e-9 * (1.0 + v.abs()),
+                    "{what} {model:?}: sweep {x:?} vs recompute {y:?}"
+                );
             }
         }
     }
-    assert!((a.unattributed.conversions - b.unattributed.conversions).abs() < 1e-9, "{what} unattributed");
+    assert!(
+        (a.unattributed.conversions - b.unattributed.conversions).abs() < 1e-9,
+        "{what} unattributed"
+    );
 }
 
 /// A random programme: clicks (day, source, cookie) and conversions (day, cookie, revenue,
@@ -144,7 +161,8 @@ type Programme = (Vec<(i64, usize, usize)>, Vec<(i64, usize, u32, bool)>);
 
 fn programme() -> impl Strategy<Value = Programme> {
     let clicks = prop::collection::vec((0..120i64, 0usize..6, 0usize..8), 1..60);
-    let conversions = prop::collection::vec((0..120i64, 0usize..8, 1u32..500, any::<bool>()), 1..25);
+    let conversions =
+        prop::collection::vec((0..120i64, 0usize..8, 1u32..500, any::<bool>()), 1..25);
     (clicks, conversions)
 }
 
@@ -165,12 +183,19 @@ const SOURCES: [(&str, &str); 6] = [
 ];
 
 /// Imports the programme, writing click rows in `click_order`.
-fn programme_store(dir: &std::path::Path, (clicks, conversions): &Programme, click_order: &[usize]) -> Store {
+fn programme_store(
+    dir: &std::path::Path,
+    (clicks, conversions): &Programme,
+    click_order: &[usize],
+) -> Store {
     let mut clicks_csv = String::from("clicked_at,partner_id,channel,cookie_id\n");
     for &i in click_order {
         let (day, s, cookie) = clicks[i];
         let (partner, channel) = SOURCES[s];
-        clicks_csv += &format!("{},{partner},{channel},c{cookie}\n", timestamp(day * DAY + i as i64));
+        clicks_csv += &format!(
+            "{},{partner},{channel},c{cookie}\n",
+            timestamp(day * DAY + i as i64)
+        );
     }
     let mut conversions_csv = String::from("conversion_id,converted_at,revenue,cookie_id,status\n");
     for (i, &(day, cookie, revenue, refunded)) in conversions.iter().enumerate() {
@@ -180,9 +205,24 @@ fn programme_store(dir: &std::path::Path, (clicks, conversions): &Programme, cli
     }
     let store = Store::open_in_memory().unwrap();
     let partners = "partner_id,name,commission\nalpha,A,10%\nbeta,B,4.50\ngamma,G,7.5%\n";
-    import(&store, &write(dir, "partners.csv", partners), Some(FileKind::Partners)).unwrap();
-    import(&store, &write(dir, "clicks.csv", &clicks_csv), Some(FileKind::Clicks)).unwrap();
-    import(&store, &write(dir, "conversions.csv", &conversions_csv), Some(FileKind::Conversions)).unwrap();
+    import(
+        &store,
+        &write(dir, "partners.csv", partners),
+        Some(FileKind::Partners),
+    )
+    .unwrap();
+    import(
+        &store,
+        &write(dir, "clicks.csv", &clicks_csv),
+        Some(FileKind::Clicks),
+    )
+    .unwrap();
+    import(
+        &store,
+        &write(dir, "conversions.csv", &conversions_csv),
+        Some(FileKind::Conversions),
+    )
+    .unwrap();
     store
 }
 

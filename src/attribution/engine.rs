@@ -113,7 +113,10 @@ pub fn compute_credit(index: &JourneyIndex, settings: &AttributionSettings) -> C
                 scope.spawn(move || credit_of_range(index, settings, range))
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("credit thread")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("credit thread"))
+            .collect()
     });
     parts.into_iter().reduce(merge).expect("at least one part")
 }
@@ -265,11 +268,20 @@ mod tests {
         let parallel = compute_credit(&index, &settings);
         let serial = credit_of_range(&index, &settings, 0..index.conversions.len());
         for model in Model::ALL {
-            for (p, s) in parallel.by_model[model.index()].iter().zip(&serial.by_model[model.index()]) {
-                assert!((p.conversions - s.conversions).abs() < 1e-6, "{p:?} vs {s:?}");
+            for (p, s) in parallel.by_model[model.index()]
+                .iter()
+                .zip(&serial.by_model[model.index()])
+            {
+                assert!(
+                    (p.conversions - s.conversions).abs() < 1e-6,
+                    "{p:?} vs {s:?}"
+                );
                 assert!((p.revenue - s.revenue).abs() < 1e-6 && (p.payout - s.payout).abs() < 1e-6);
             }
         }
-        assert_eq!(parallel.unattributed.conversions, serial.unattributed.conversions);
+        assert_eq!(
+            parallel.unattributed.conversions,
+            serial.unattributed.conversions
+        );
     }
 }

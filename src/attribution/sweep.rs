@@ -77,7 +77,9 @@ impl WindowSweep {
         };
         let attributed = table.model_total(Model::Last);
         table.unattributed = SourceCredit {
-            conversions: (self.total.conversions - attributed.conversions).max(0.0).round(),
+            conversions: (self.total.conversions - attributed.conversions)
+                .max(0.0)
+                .round(),
             revenue: self.total.revenue - attributed.revenue,
             payout: 0.0,
         };
@@ -92,7 +94,15 @@ struct DiffWriter<'a> {
 }
 
 impl DiffWriter<'_> {
-    fn add(&mut self, model: Model, source: usize, share: f64, payout: f64, from: usize, to: usize) {
+    fn add(
+        &mut self,
+        model: Model,
+        source: usize,
+        share: f64,
+        payout: f64,
+        from: usize,
+        to: usize,
+    ) {
         let delta = [share, share * self.revenue, share * payout];
         let start = self.sweep.slot(from, model, source);
         for (k, d) in delta.iter().enumerate() {
@@ -148,10 +158,21 @@ pub fn sweep_windows(index: &JourneyIndex, settings: &AttributionSettings) -> Wi
 }
 
 /// `eligible` holds (entry window, source) in time order, entry windows non-increasing.
-fn add_conversion(writer: &mut DiffWriter<'_>, eligible: &[(usize, usize)], payout_of: impl Fn(usize) -> f64) {
+fn add_conversion(
+    writer: &mut DiffWriter<'_>,
+    eligible: &[(usize, usize)],
+    payout_of: impl Fn(usize) -> f64,
+) {
     let k = eligible.len();
     let (last_entry, last_source) = eligible[k - 1];
-    writer.add(Model::Last, last_source, 1.0, payout_of(last_source), last_entry, WINDOWS);
+    writer.add(
+        Model::Last,
+        last_source,
+        1.0,
+        payout_of(last_source),
+        last_entry,
+        WINDOWS,
+    );
     for j in (0..k).rev() {
         let (entry, source) = eligible[j];
         let until = if j == 0 { WINDOWS } else { eligible[j - 1].0 };
@@ -161,7 +182,14 @@ fn add_conversion(writer: &mut DiffWriter<'_>, eligible: &[(usize, usize)], payo
         writer.add(Model::First, source, 1.0, payout_of(source), entry, until);
         let share = 1.0 / (k - j) as f64;
         for &(_, counted) in &eligible[j..] {
-            writer.add(Model::Linear, counted, share, payout_of(counted), entry, until);
+            writer.add(
+                Model::Linear,
+                counted,
+                share,
+                payout_of(counted),
+                entry,
+                until,
+            );
         }
     }
 }

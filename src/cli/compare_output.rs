@@ -83,13 +83,17 @@ pub fn sweep_json(
     let rows: Vec<SweepRow> = windows
         .iter()
         .flat_map(|&window| {
-            sweep.table_at(window).rows(index).into_iter().map(move |credit| SweepRow {
-                window_days: match window {
-                    CookieWindow::Days(days) => days.into(),
-                    CookieWindow::Unlimited => "unlimited".into(),
-                },
-                credit,
-            })
+            sweep
+                .table_at(window)
+                .rows(index)
+                .into_iter()
+                .map(move |credit| SweepRow {
+                    window_days: match window {
+                        CookieWindow::Days(days) => days.into(),
+                        CookieWindow::Unlimited => "unlimited".into(),
+                    },
+                    credit,
+                })
         })
         .collect();
     Ok(serde_json::to_string_pretty(&rows)? + "\n")
@@ -131,14 +135,20 @@ pub fn table(
     let mut order: Vec<usize> = (0..index.sources.len()).collect();
     order.sort_by(|&a, &b| {
         let key = |s: usize| credit.credit(Model::Last, s).revenue;
-        key(b).total_cmp(&key(a)).then_with(|| index.sources[a].id.cmp(&index.sources[b].id))
+        key(b)
+            .total_cmp(&key(a))
+            .then_with(|| index.sources[a].id.cmp(&index.sources[b].id))
     });
     for source in order {
         let cells = Model::ALL.map(|m| credit.credit(m, source));
         line(&mut out, &index.sources[source].id, &cells);
     }
     let _ = writeln!(out, "{}", "─".repeat(SOURCE_WIDTH + 3 * group_width()));
-    line(&mut out, "Total credited", &Model::ALL.map(|m| credit.model_total(m)));
+    line(
+        &mut out,
+        "Total credited",
+        &Model::ALL.map(|m| credit.model_total(m)),
+    );
     let _ = writeln!(
         out,
         "\nUnattributed: {} conversions, {} revenue (no counted touch)",
@@ -157,7 +167,12 @@ pub fn table(
 fn header(out: &mut String) {
     let _ = write!(out, "{:<SOURCE_WIDTH$}", "");
     for model in Model::ALL {
-        let _ = write!(out, "  {:<width$}", model.label(), width = group_width() - 2);
+        let _ = write!(
+            out,
+            "  {:<width$}",
+            model.label(),
+            width = group_width() - 2
+        );
     }
     out.push('\n');
     let _ = write!(out, "{:<SOURCE_WIDTH$}", "Source");

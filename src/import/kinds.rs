@@ -168,12 +168,11 @@ impl ColumnMap {
         let mut map = BTreeMap::new();
         for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (ours, theirs) = pair.split_once('=').ok_or_else(|| {
-                format!("column mapping '{pair}' should look like ours=theirs, e.g. time=event_time")
+                format!(
+                    "column mapping '{pair}' should look like ours=theirs, e.g. time=event_time"
+                )
             })?;
-            map.insert(
-                ours.trim().to_ascii_lowercase(),
-                normalize_header(theirs),
-            );
+            map.insert(ours.trim().to_ascii_lowercase(), normalize_header(theirs));
         }
         Ok(ColumnMap(map))
     }
@@ -198,7 +197,10 @@ pub fn resolve_columns(
     mapping: &ColumnMap,
 ) -> Result<ResolvedColumns, String> {
     let mut resolved = ResolvedColumns::new();
-    let all = kind.required_columns().iter().chain(kind.optional_columns());
+    let all = kind
+        .required_columns()
+        .iter()
+        .chain(kind.optional_columns());
     for &column in all {
         if let Some(found) = find_column(kind, column, header, mapping) {
             resolved.insert(column, found);
@@ -228,7 +230,10 @@ fn find_column(
     mapping: &ColumnMap,
 ) -> Option<String> {
     if let Some(theirs) = mapping.0.get(column) {
-        return header.iter().find(|h| normalize_header(h) == *theirs).cloned();
+        return header
+            .iter()
+            .find(|h| normalize_header(h) == *theirs)
+            .cloned();
     }
     let candidates: Vec<&str> = match kind.common_names(column) {
         [] => vec![column],

@@ -98,11 +98,22 @@ fn prepare_rows(
     ))
     .doing("parsing the file's rows")?;
     let timed = timed_rows_sql(conn, rules.time_column, time_zone)?;
-    let display = |ours: &str| columns.get(ours).cloned().unwrap_or_else(|| ours.to_owned());
+    let display = |ours: &str| {
+        columns
+            .get(ours)
+            .cloned()
+            .unwrap_or_else(|| ours.to_owned())
+    };
     let column_cases: Vec<String> = rules
         .checks
         .iter()
-        .map(|c| format!("WHEN {} THEN {}", c.failed_when, sql_literal(&display(c.column))))
+        .map(|c| {
+            format!(
+                "WHEN {} THEN {}",
+                c.failed_when,
+                sql_literal(&display(c.column))
+            )
+        })
         .collect();
     let reason_cases: Vec<String> = rules
         .checks
@@ -195,12 +206,31 @@ fn reject_duplicates(
     let display = |ours: &str| sql_literal(&columns.get(ours).cloned().unwrap_or(ours.to_owned()));
     match kind {
         FileKind::Conversions => {
-            in_file(conn, "raw_conversion_id", "conversion_id", &display("conversion_id"))?;
-            in_database(conn, "raw_conversion_id", "conversion_id", &display("conversion_id"), "conversions", "conversion_id")
+            in_file(
+                conn,
+                "raw_conversion_id",
+                "conversion_id",
+                &display("conversion_id"),
+            )?;
+            in_database(
+                conn,
+                "raw_conversion_id",
+                "conversion_id",
+                &display("conversion_id"),
+                "conversions",
+                "conversion_id",
+            )
         }
         FileKind::Clicks => {
             in_file(conn, "raw_click_id", "click_id", &display("click_id"))?;
-            in_database(conn, "raw_click_id", "click_id", &display("click_id"), "touches", "click_id")
+            in_database(
+                conn,
+                "raw_click_id",
+                "click_id",
+                &display("click_id"),
+                "touches",
+                "click_id",
+            )
         }
         FileKind::Partners => in_file(conn, "raw_partner_id", "partner_id", &display("partner_id")),
         FileKind::Events => {
@@ -210,7 +240,14 @@ fn reject_duplicates(
                 sql_literal(&event_id_prefix(&facts.name))
             ))
             .doing("naming event conversions")?;
-            in_database(conn, "event_conversion_id", "conversion_id", &display("conversion"), "conversions", "conversion_id")
+            in_database(
+                conn,
+                "event_conversion_id",
+                "conversion_id",
+                &display("conversion"),
+                "conversions",
+                "conversion_id",
+            )
         }
         FileKind::Leads => Ok(()),
     }
@@ -270,7 +307,11 @@ fn store_rows(
 ) -> Result<ImportRecord, StoreError> {
     let tx = Transaction::new_unchecked(conn).doing("starting the import transaction")?;
     let import_id: i64 = conn
-        .query_row("SELECT coalesce(max(import_id), 0) + 1 FROM imports", [], |r| r.get(0))
+        .query_row(
+            "SELECT coalesce(max(import_id), 0) + 1 FROM imports",
+            [],
+            |r| r.get(0),
+        )
         .doing("numbering the import")?;
     let (accepted, rejected): (i64, i64) = conn
         .query_row(
@@ -389,7 +430,11 @@ fn insert_accepted(
                  SELECT {import_id}, pa_line, raw_partner_id, reported_at, raw_reference, amount
                  FROM pa_checked WHERE reject_reason IS NULL;"
         ),
-        FileKind::Events => events_sql(import_id, next("touches", "touch_seq")?, next("conversions", "conversion_seq")?),
+        FileKind::Events => events_sql(
+            import_id,
+            next("touches", "touch_seq")?,
+            next("conversions", "conversion_seq")?,
+        ),
     };
     let _ = facts;
     conn.execute_batch(&sql).doing("storing accepted rows")

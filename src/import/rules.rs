@@ -139,7 +139,10 @@ pub fn rules_for(kind: FileKind, columns: &ResolvedColumns, ref_pattern: &str) -
 }
 
 fn partners(columns: &ResolvedColumns) -> KindRules {
-    let mut parsed = raw_items(columns, &["partner_id", "name", "commission", "coupon_codes"]);
+    let mut parsed = raw_items(
+        columns,
+        &["partner_id", "name", "commission", "coupon_codes"],
+    );
     let percent = r"^([0-9]+(\.[0-9]+)?)\s*%$";
     let flat = r"^[$€£]?\s*([0-9]+(\.[0-9]+)?)$";
     parsed.push(format!(

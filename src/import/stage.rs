@@ -60,7 +60,11 @@ pub fn sql_ident(name: &str) -> String {
 /// Exposes the file as the `pa_staged` view (text columns + `pa_line`) and the structural rejects
 /// (rows DuckDB could not split into the header's columns) into `pa_structural`.
 /// Returns the header.
-pub fn stage(conn: &Connection, path: &Path, format: FileFormat) -> Result<Vec<String>, ImportError> {
+pub fn stage(
+    conn: &Connection,
+    path: &Path,
+    format: FileFormat,
+) -> Result<Vec<String>, ImportError> {
     let unreadable = |e: duckdb::Error| ImportError::Unreadable {
         detail: first_line(&e.to_string()),
         file: path.to_path_buf(),
@@ -137,13 +141,21 @@ fn staged_header(conn: &Connection) -> duckdb::Result<Vec<String>> {
 }
 
 /// Refuses a file in which every data row was rejected for not splitting like the header.
-pub fn check_rows_match_header(conn: &Connection, path: &Path, columns: usize) -> Result<(), ImportError> {
+pub fn check_rows_match_header(
+    conn: &Connection,
+    path: &Path,
+    columns: usize,
+) -> Result<(), ImportError> {
     let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap_or(0);
-    if count("SELECT count(*) FROM pa_structural") == 0 || count("SELECT count(*) FROM pa_staged") > 0 {
+    if count("SELECT count(*) FROM pa_structural") == 0
+        || count("SELECT count(*) FROM pa_staged") > 0
+    {
         return Ok(());
     }
     let delimiter: String = conn
-        .query_row("SELECT any_value(delimiter) FROM pa_csv_scans", [], |r| r.get::<_, Option<String>>(0))
+        .query_row("SELECT any_value(delimiter) FROM pa_csv_scans", [], |r| {
+            r.get::<_, Option<String>>(0)
+        })
         .ok()
         .flatten()
         .unwrap_or_else(|| ",".to_owned());

@@ -58,7 +58,10 @@ impl ProgrammeTimeZone {
             ProgrammeTimeZone::Named(tz) => tz
                 .from_local_datetime(&local)
                 .earliest()
-                .or_else(|| tz.from_local_datetime(&(local - Duration::hours(1))).earliest())
+                .or_else(|| {
+                    tz.from_local_datetime(&(local - Duration::hours(1)))
+                        .earliest()
+                })
                 .map(|t| t.offset().fix().local_minus_utc())
                 .unwrap_or(0),
         }
@@ -125,9 +128,18 @@ mod tests {
     #[test]
     fn parses_names_and_offsets() {
         assert_eq!(ProgrammeTimeZone::parse("UTC").unwrap().name(), "UTC");
-        assert_eq!(ProgrammeTimeZone::parse("+02:00").unwrap(), ProgrammeTimeZone::Fixed(7200));
-        assert_eq!(ProgrammeTimeZone::parse("-0530").unwrap(), ProgrammeTimeZone::Fixed(-19800));
-        assert_eq!(ProgrammeTimeZone::parse("UTC+1").unwrap(), ProgrammeTimeZone::Fixed(3600));
+        assert_eq!(
+            ProgrammeTimeZone::parse("+02:00").unwrap(),
+            ProgrammeTimeZone::Fixed(7200)
+        );
+        assert_eq!(
+            ProgrammeTimeZone::parse("-0530").unwrap(),
+            ProgrammeTimeZone::Fixed(-19800)
+        );
+        assert_eq!(
+            ProgrammeTimeZone::parse("UTC+1").unwrap(),
+            ProgrammeTimeZone::Fixed(3600)
+        );
         assert!(ProgrammeTimeZone::parse("Mars/Olympus").is_err());
     }
 

@@ -81,17 +81,21 @@ impl Store {
             .replace("{window_us}", &window_us.to_string())
             .replace("{reset}", &settings.reset_after_conversion.to_string())
             .replace("{partners_only}", &settings.partners_only.to_string());
-        let sql = format!("WITH {}, {}, {credit_sql}", sources_cte(), conversions_cte());
+        let sql = format!(
+            "WITH {}, {}, {credit_sql}",
+            sources_cte(),
+            conversions_cte()
+        );
         let mut stmt = self.conn.prepare(&sql).doing("computing credit in SQL")?;
         let rows = stmt
             .query_map([], |r| {
-                    Ok(SqlCreditRow {
-                        source: r.get(0)?,
-                        model: r.get(1)?,
-                        conversions: r.get(2)?,
-                        revenue: r.get(3)?,
-                        payout: r.get(4)?,
-                    })
+                Ok(SqlCreditRow {
+                    source: r.get(0)?,
+                    model: r.get(1)?,
+                    conversions: r.get(2)?,
+                    revenue: r.get(3)?,
+                    payout: r.get(4)?,
+                })
             })
             .doing("computing credit in SQL")?;
         rows.collect::<Result<_, _>>()

@@ -15,7 +15,6 @@ use duckdb::{Connection, params};
 pub use credit_sql::{SqlCreditParams, SqlCreditRow};
 pub use journey_rows::{CandidateRow, ConversionRow, SourceRow};
 
-
 /// A failure of the database itself (not of the user's input).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -278,7 +277,9 @@ impl Store {
         let literal = format!("'{}'", file.to_string_lossy().replace('\'', "''"));
         let started = std::time::Instant::now();
         self.conn
-            .execute_batch(&format!("CREATE TABLE plain_read AS SELECT * FROM read_csv({literal})"))
+            .execute_batch(&format!(
+                "CREATE TABLE plain_read AS SELECT * FROM read_csv({literal})"
+            ))
             .doing("reading a CSV file with DuckDB alone")?;
         let took = started.elapsed();
         self.conn
@@ -296,9 +297,7 @@ impl Store {
         let mut rows = stmt
             .query_map(params![key], |r| r.get::<_, String>(0))
             .doing("reading a programme setting")?;
-        rows.next()
-            .transpose()
-            .doing("reading a programme setting")
+        rows.next().transpose().doing("reading a programme setting")
     }
 
     /// Stores a programme setting, replacing any earlier value.

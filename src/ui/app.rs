@@ -180,7 +180,11 @@ impl PartnerApp {
             self.picked_files = None;
             self.import_paths(paths);
         }
-        if let Some(path) = self.picked_database.as_ref().and_then(|rx| rx.try_recv().ok()) {
+        if let Some(path) = self
+            .picked_database
+            .as_ref()
+            .and_then(|rx| rx.try_recv().ok())
+        {
             self.picked_database = None;
             self.open_database(Some(path));
         }
@@ -288,7 +292,9 @@ impl PartnerApp {
             Tab::Compare => compare_ui(ui, &mut self.settings, &snapshot.index, &mut self.credit),
             Tab::Sensitivity => {
                 // The sweep for the current toggles (the Compare view's settings apply here too).
-                let _ = self.credit.table(&snapshot.index, &self.settings.attribution);
+                let _ = self
+                    .credit
+                    .table(&snapshot.index, &self.settings.attribution);
                 match self.credit.sweep().cloned() {
                     Some(sweep) => sensitivity_ui(ui, &mut self.settings, &snapshot.index, &sweep),
                     None => {

@@ -47,7 +47,9 @@ pub fn compare_ui(
     egui::ScrollArea::vertical()
         .id_salt("credit_table")
         .max_height(table_height)
-        .show(ui, |ui| credit_table_ui(ui, settings, index, credit, &order));
+        .show(ui, |ui| {
+            credit_table_ui(ui, settings, index, credit, &order)
+        });
     ui.separator();
     chart_ui(ui, settings, index, credit, &order);
 }
@@ -85,9 +87,13 @@ pub fn settings_bar_ui(ui: &mut egui::Ui, settings: &mut UiSettings) {
             &mut attribution.reset_after_conversion,
             "Reset after conversion",
         )
-        .on_hover_text("Touches at or before an earlier conversion of the same customer are not reused");
+        .on_hover_text(
+            "Touches at or before an earlier conversion of the same customer are not reused",
+        );
         ui.checkbox(&mut attribution.partners_only, "Partners only")
-            .on_hover_text("Drop organic, direct and other non-partner touches before the models run");
+            .on_hover_text(
+                "Drop organic, direct and other non-partner touches before the models run",
+            );
         ui.separator();
         ui.label("Measure");
         for measure in Measure::ALL {
@@ -194,7 +200,11 @@ fn credit_table_ui(
         .show(ui, |ui| {
             ui.label("");
             for model in Model::ALL {
-                ui.label(RichText::new(model.label()).strong().color(model_color(model)));
+                ui.label(
+                    RichText::new(model.label())
+                        .strong()
+                        .color(model_color(model)),
+                );
                 ui.label("");
                 ui.label("");
             }
@@ -203,7 +213,12 @@ fn credit_table_ui(
             for model in Model::ALL {
                 for measure in Measure::ALL {
                     ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                        sort_button(ui, settings, SortColumn::Credit(model, measure), measure.label());
+                        sort_button(
+                            ui,
+                            settings,
+                            SortColumn::Credit(model, measure),
+                            measure.label(),
+                        );
                     });
                 }
             }

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
-use crate::attribution::{AttributionSettings, CookieWindow, CreditTable, WindowSweep, sweep_windows};
+use crate::attribution::{
+    AttributionSettings, CookieWindow, CreditTable, WindowSweep, sweep_windows,
+};
 use crate::journeys::JourneyIndex;
 
 /// The toggles a sweep depends on (its window is irrelevant and fixed).
@@ -65,7 +67,8 @@ impl CreditEngine {
     fn request(&mut self, index: &Arc<JourneyIndex>, settings: &AttributionSettings) {
         let wanted = toggles(settings);
         self.collect();
-        let shown_ok = self.is_for(index) && self.shown.as_ref().is_some_and(|s| s.settings == wanted);
+        let shown_ok =
+            self.is_for(index) && self.shown.as_ref().is_some_and(|s| s.settings == wanted);
         let pending_ok = self
             .pending
             .as_ref()

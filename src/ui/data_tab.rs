@@ -125,7 +125,16 @@ fn history_ui(ui: &mut egui::Ui, snapshot: &Snapshot) {
         .striped(true)
         .spacing([14.0, 4.0])
         .show(ui, |ui| {
-            for title in ["#", "File", "Kind", "Size", "Accepted", "Rejected", "Imported (UTC)", "SHA-256"] {
+            for title in [
+                "#",
+                "File",
+                "Kind",
+                "Size",
+                "Accepted",
+                "Rejected",
+                "Imported (UTC)",
+                "SHA-256",
+            ] {
                 ui.label(RichText::new(title).strong());
             }
             ui.end_row();

@@ -12,7 +12,10 @@ pub fn pick_import_files(ctx: &egui::Context) -> Receiver<Vec<PathBuf>> {
     std::thread::spawn(move || {
         let picked = rfd::FileDialog::new()
             .set_title("Import exports")
-            .add_filter("Exports (CSV, Parquet)", &["csv", "gz", "tsv", "txt", "parquet"])
+            .add_filter(
+                "Exports (CSV, Parquet)",
+                &["csv", "gz", "tsv", "txt", "parquet"],
+            )
             .add_filter("All files", &["*"])
             .pick_files();
         let _ = tx.send(picked.unwrap_or_default());

@@ -49,7 +49,12 @@ fn line_style(model: Model) -> LineStyle {
 }
 
 /// Draws the Sensitivity view.
-pub fn sensitivity_ui(ui: &mut egui::Ui, settings: &mut UiSettings, index: &JourneyIndex, sweep: &WindowSweep) {
+pub fn sensitivity_ui(
+    ui: &mut egui::Ui,
+    settings: &mut UiSettings,
+    index: &JourneyIndex,
+    sweep: &WindowSweep,
+) {
     if settings.sensitivity_sources.is_empty() {
         settings.sensitivity_sources = default_sources(index, sweep, settings);
     }
@@ -75,11 +80,19 @@ pub fn sensitivity_ui(ui: &mut egui::Ui, settings: &mut UiSettings, index: &Jour
     });
 }
 
-fn default_sources(index: &JourneyIndex, sweep: &WindowSweep, settings: &UiSettings) -> Vec<String> {
+fn default_sources(
+    index: &JourneyIndex,
+    sweep: &WindowSweep,
+    settings: &UiSettings,
+) -> Vec<String> {
     let mut partners: Vec<usize> = (0..index.sources.len())
         .filter(|&s| index.sources[s].is_partner)
         .collect();
-    let value = |s: usize| sweep.credit(settings.attribution.window, Model::Last, s).revenue;
+    let value = |s: usize| {
+        sweep
+            .credit(settings.attribution.window, Model::Last, s)
+            .revenue
+    };
     partners.sort_by(|&a, &b| value(b).total_cmp(&value(a)));
     partners
         .into_iter()
@@ -88,39 +101,65 @@ fn default_sources(index: &JourneyIndex, sweep: &WindowSweep, settings: &UiSetti
         .collect()
 }
 
-fn controls_ui(ui: &mut egui::Ui, settings: &mut UiSettings, index: &JourneyIndex, sweep: &WindowSweep) {
+fn controls_ui(
+    ui: &mut egui::Ui,
+    settings: &mut UiSettings,
+    index: &JourneyIndex,
+    sweep: &WindowSweep,
+) {
     ui.horizontal_wrapped(|ui| {
         ui.label("Model");
         for model in Model::ALL {
-            ui.selectable_value(&mut settings.sensitivity_models, SensitivityModels::One(model), model.label());
+            ui.selectable_value(
+                &mut settings.sensitivity_models,
+                SensitivityModels::One(model),
+                model.label(),
+            );
         }
-        ui.selectable_value(&mut settings.sensitivity_models, SensitivityModels::All, "All three")
-            .on_hover_text("First touch dashed, last touch solid, linear dotted");
+        ui.selectable_value(
+            &mut settings.sensitivity_models,
+            SensitivityModels::All,
+            "All three",
+        )
+        .on_hover_text("First touch dashed, last touch solid, linear dotted");
         ui.separator();
         let summary = format!("Sources ({})", settings.sensitivity_sources.len());
         ui.menu_button(summary, |ui| sources_menu_ui(ui, settings, index, sweep));
     });
 }
 
-fn sources_menu_ui(ui: &mut egui::Ui, settings: &mut UiSettings, index: &JourneyIndex, sweep: &WindowSweep) {
+fn sources_menu_ui(
+    ui: &mut egui::Ui,
+    settings: &mut UiSettings,
+    index: &JourneyIndex,
+    sweep: &WindowSweep,
+) {
     if ui.button("Top partners").clicked() {
         settings.sensitivity_sources = default_sources(index, sweep, settings);
     }
-    egui::ScrollArea::vertical().max_height(360.0).show(ui, |ui| {
-        for source in &index.sources {
-            let mut on = settings.sensitivity_sources.contains(&source.id);
-            if ui.checkbox(&mut on, &source.id).changed() {
-                if on {
-                    settings.sensitivity_sources.push(source.id.clone());
-                } else {
-                    settings.sensitivity_sources.retain(|id| id != &source.id);
+    egui::ScrollArea::vertical()
+        .max_height(360.0)
+        .show(ui, |ui| {
+            for source in &index.sources {
+                let mut on = settings.sensitivity_sources.contains(&source.id);
+                if ui.checkbox(&mut on, &source.id).changed() {
+                    if on {
+                        settings.sensitivity_sources.push(source.id.clone());
+                    } else {
+                        settings.sensitivity_sources.retain(|id| id != &source.id);
+                    }
                 }
             }
-        }
-    });
+        });
 }
 
-fn plot_ui(ui: &mut egui::Ui, settings: &UiSettings, index: &JourneyIndex, sweep: &WindowSweep, shown: &[usize]) {
+fn plot_ui(
+    ui: &mut egui::Ui,
+    settings: &UiSettings,
+    index: &JourneyIndex,
+    sweep: &WindowSweep,
+    shown: &[usize],
+) {
     let measure = settings.measure;
     let models = models_of(settings.sensitivity_models);
     ui.label(RichText::new(format!("{} against cookie window", measure.label())).strong());
@@ -135,7 +174,9 @@ fn plot_ui(ui: &mut egui::Ui, settings: &UiSettings, index: &JourneyIndex, sweep
         .y_axis_formatter(move |mark, _| format_measure(mark.value, measure))
         .label_formatter(move |hover| match hover {
             HoverPosition::NearDataPoint {
-                plot_name, position, ..
+                plot_name,
+                position,
+                ..
             } if !plot_name.is_empty() => Some(format!(
                 "{plot_name}\n{} days: {}",
                 position.x.round(),
@@ -167,35 +208,49 @@ fn plot_ui(ui: &mut egui::Ui, settings: &UiSettings, index: &JourneyIndex, sweep
                 }
             }
             if let CookieWindow::Days(d) = settings.attribution.window {
-                plot.vline(VLine::new(format!("Current window: {d} days"), f64::from(d)).color(egui::Color32::GRAY));
+                plot.vline(
+                    VLine::new(format!("Current window: {d} days"), f64::from(d))
+                        .color(egui::Color32::GRAY),
+                );
             }
         });
 }
 
-fn table_ui(ui: &mut egui::Ui, settings: &UiSettings, index: &JourneyIndex, sweep: &WindowSweep, shown: &[usize]) {
+fn table_ui(
+    ui: &mut egui::Ui,
+    settings: &UiSettings,
+    index: &JourneyIndex,
+    sweep: &WindowSweep,
+    shown: &[usize],
+) {
     let measure = settings.measure;
     let model = match settings.sensitivity_models {
         SensitivityModels::One(model) => model,
         SensitivityModels::All => Model::Last,
     };
     ui.label(RichText::new(format!("{} · {}", measure.label(), model.label())).strong());
-    egui::Grid::new("sensitivity_grid").striped(true).spacing([12.0, 4.0]).show(ui, |ui| {
-        for title in ["Source", "30 days", "60 days", "90 days", "30 → 90"] {
-            ui.label(RichText::new(title).strong());
-        }
-        ui.end_row();
-        for &source in shown {
-            let at = |d: u32| measure_of(sweep.credit(CookieWindow::Days(d), model, source), measure);
-            ui.label(&index.sources[source].id);
-            for d in [30, 60, 90] {
-                cell(ui, format_measure(at(d), measure));
+    egui::Grid::new("sensitivity_grid")
+        .striped(true)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            for title in ["Source", "30 days", "60 days", "90 days", "30 → 90"] {
+                ui.label(RichText::new(title).strong());
             }
-            let change = at(90) - at(30);
-            let sign = if change > 0.0 { "+" } else { "" };
-            cell(ui, format!("{sign}{}", format_measure(change, measure)));
             ui.end_row();
-        }
-    });
+            for &source in shown {
+                let at = |d: u32| {
+                    measure_of(sweep.credit(CookieWindow::Days(d), model, source), measure)
+                };
+                ui.label(&index.sources[source].id);
+                for d in [30, 60, 90] {
+                    cell(ui, format_measure(at(d), measure));
+                }
+                let change = at(90) - at(30);
+                let sign = if change > 0.0 { "+" } else { "" };
+                cell(ui, format!("{sign}{}", format_measure(change, measure)));
+                ui.end_row();
+            }
+        });
 }
 
 fn cell(ui: &mut egui::Ui, text: String) {

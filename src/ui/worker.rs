@@ -2,8 +2,8 @@
 //! and drains its replies each frame, never waiting on it.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -318,4 +318,3 @@ impl StoreWorker {
         })
     }
 }
-

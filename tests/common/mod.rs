@@ -27,7 +27,11 @@ pub fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
 }
 
 /// Imports one file with default settings.
-pub fn import(store: &Store, path: &Path, kind: Option<FileKind>) -> Result<ImportOutcome, ImportError> {
+pub fn import(
+    store: &Store,
+    path: &Path,
+    kind: Option<FileKind>,
+) -> Result<ImportOutcome, ImportError> {
     let request = ImportRequest {
         path: path.to_path_buf(),
         kind,
