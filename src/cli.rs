@@ -243,12 +243,7 @@ fn print_outcome(store: &Store, outcome: &ImportOutcome) -> Result<()> {
     if let ImportOutcome::Imported(record) = outcome
         && record.rows_rejected > 0
     {
-        let rejects = store.rejects(usize::MAX)?;
-        let shown: Vec<_> = rejects
-            .iter()
-            .filter(|r| r.import_id == record.import_id)
-            .take(10)
-            .collect();
+        let shown = store.rejects_of_import(record.import_id, 10)?;
         for reject in &shown {
             println!(
                 "  line {}, column {}: {}",

@@ -17,8 +17,8 @@ pub(super) fn run(
     facts: &FileFacts,
 ) -> Result<ImportOutcome, ImportError> {
     let file = request.path.clone();
-    let store_error = |source: StoreError| ImportError::Store {
-        source,
+    let store_error = |error: StoreError| ImportError::Store {
+        error,
         file: file.clone(),
     };
     if let Some(previous) = previous_import(store, &facts.sha256).map_err(store_error)? {

@@ -99,10 +99,10 @@ pub enum ImportError {
         file: PathBuf,
     },
     /// A database failure while importing; nothing was stored.
-    #[error("{source} ({})", file.display())]
+    #[error("{error} ({})", file.display())]
     Store {
         /// The failure.
-        source: StoreError,
+        error: StoreError,
         /// The file.
         file: PathBuf,
     },

@@ -19,21 +19,27 @@ pub use journey_rows::{CandidateRow, ConversionRow, SourceRow};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database file could not be opened or created.
-    #[error("cannot open the database: {source} ({})", path.display())]
+    #[error("cannot open the database: {cause} ({})", path.display())]
     Open {
         /// The database file.
         path: PathBuf,
         /// What DuckDB said.
-        source: duckdb::Error,
+        cause: duckdb::Error,
     },
     /// A query failed.
-    #[error("database error while {doing}: {source}")]
+    #[error("database error while {doing}: {}", first_line(cause))]
     Query {
         /// What we were doing, in words.
         doing: &'static str,
         /// What DuckDB said.
-        source: duckdb::Error,
+        cause: duckdb::Error,
     },
+}
+
+/// DuckDB's messages run to several lines of context; the first says what went wrong.
+fn first_line(error: &duckdb::Error) -> String {
+    let text = error.to_string();
+    text.lines().next().unwrap_or_default().trim().to_owned()
 }
 
 /// Shorthand for attaching what we were doing to a DuckDB error.
@@ -44,7 +50,7 @@ pub(crate) trait QueryContext<T> {
 
 impl<T> QueryContext<T> for Result<T, duckdb::Error> {
     fn doing(self, doing: &'static str) -> Result<T, StoreError> {
-        self.map_err(|source| StoreError::Query { doing, source })
+        self.map_err(|cause| StoreError::Query { doing, cause })
     }
 }
 
@@ -148,18 +154,18 @@ impl Store {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             let _ = std::fs::create_dir_all(parent);
         }
-        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+        let conn = Connection::open(path).map_err(|cause| StoreError::Open {
             path: path.to_path_buf(),
-            source,
+            cause,
         })?;
         Self::init(conn, Some(path.to_path_buf()))
     }
 
     /// Opens a throw-away in-memory database (tests, scratch work).
     pub fn open_in_memory() -> Result<Store, StoreError> {
-        let conn = Connection::open_in_memory().map_err(|source| StoreError::Open {
+        let conn = Connection::open_in_memory().map_err(|cause| StoreError::Open {
             path: PathBuf::from(":memory:"),
-            source,
+            cause,
         })?;
         Self::init(conn, None)
     }
@@ -250,15 +256,34 @@ impl Store {
 
     /// The first `limit` rejected rows, newest import first, in file order.
     pub fn rejects(&self, limit: usize) -> Result<Vec<RejectRecord>, StoreError> {
+        self.rejects_where(None, limit)
+    }
+
+    /// The first `limit` rejected rows of one import, in file order.
+    pub fn rejects_of_import(
+        &self,
+        import_id: i64,
+        limit: usize,
+    ) -> Result<Vec<RejectRecord>, StoreError> {
+        self.rejects_where(Some(import_id), limit)
+    }
+
+    fn rejects_where(
+        &self,
+        import_id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<RejectRecord>, StoreError> {
         let mut stmt = self
             .conn
             .prepare(
                 "SELECT import_id, file_name, line, column_name, reason FROM rejects
-                 ORDER BY import_id DESC, line NULLS FIRST LIMIT ?",
+                 WHERE CAST(? AS BIGINT) IS NULL OR import_id = CAST(? AS BIGINT)
+                 ORDER BY import_id DESC, line NULLS FIRST LIMIT CAST(? AS BIGINT)",
             )
             .doing("reading rejects")?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = stmt
-            .query_map(params![limit as i64], |r| {
+            .query_map(params![import_id, import_id, limit], |r| {
                 Ok(RejectRecord {
                     import_id: r.get(0)?,
                     file_name: r.get(1)?,

@@ -149,9 +149,9 @@ impl PartnerApp {
         self.handle_replies();
         self.poll_dialogs();
         self.handle_dropped_files(ui.ctx());
-        egui::Panel::top("top_bar").show_inside(ui, |ui| self.top_bar_ui(ui));
-        egui::Panel::bottom("status_bar").show_inside(ui, |ui| self.status_bar_ui(ui));
-        egui::CentralPanel::default().show_inside(ui, |ui| self.central_ui(ui));
+        egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui));
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui));
+        egui::CentralPanel::default().show(ui, |ui| self.central_ui(ui));
         drop_overlay_ui(ui.ctx());
         self.persist_settings();
     }
@@ -195,7 +195,8 @@ impl PartnerApp {
             i.raw
                 .dropped_files
                 .iter()
-                .filter_map(|f| f.path.clone())
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
                 .collect()
         });
         self.import_paths(dropped);
@@ -338,7 +339,7 @@ fn drop_overlay_ui(ctx: &egui::Context) {
     let screen = ctx.content_rect();
     let painter = ctx.layer_painter(egui::LayerId::new(
         egui::Order::Foreground,
-        egui::Id::new("drop_overlay"),
+        egui::Id::unique("drop_overlay"),
     ));
     painter.rect_filled(screen, 0.0, egui::Color32::from_black_alpha(170));
     painter.text(

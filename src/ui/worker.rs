@@ -54,12 +54,8 @@ pub struct Snapshot {
 pub enum Reply {
     /// A database was opened or changed; here is its new state.
     Loaded(Box<Snapshot>),
-    /// One file of an import batch finished (`done` of `total`), with its outcome line.
+    /// One file of an import batch finished, with its outcome line.
     FileDone {
-        /// Files finished so far.
-        done: usize,
-        /// Files in the batch.
-        total: usize,
         /// What happened to the file, for the status line.
         message: String,
         /// Whether it failed.
@@ -278,7 +274,7 @@ impl StoreWorker {
                 }
                 wake();
             },
-            |done, result| {
+            |_, result| {
                 let cancelled = cancel.load(Ordering::SeqCst);
                 let (message, failed) = match result {
                     Ok(outcome) => (outcome.summary(), false),
@@ -288,12 +284,7 @@ impl StoreWorker {
                     ),
                     Err(error) => (error.to_string(), true),
                 };
-                let _ = replies.send(Reply::FileDone {
-                    done,
-                    total,
-                    message,
-                    failed,
-                });
+                let _ = replies.send(Reply::FileDone { message, failed });
                 wake();
             },
         )?;
