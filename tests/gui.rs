@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{repo, write};
+use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use partner_attribution::attribution::{AttributionSettings, CookieWindow, compute_credit};
@@ -78,16 +79,6 @@ fn shows_text(harness: &Harness<'static, PartnerApp>, text: &str) -> bool {
     harness.query_all_by_label_contains(text).next().is_some()
 }
 
-/// Whether some node has exactly this label.
-fn shows(harness: &Harness<'static, PartnerApp>, label: &str) -> bool {
-    harness.query_all_by_label(label).next().is_some()
-}
-
-/// Whether some node's label contains this text.
-fn shows_text(harness: &Harness<'static, PartnerApp>, text: &str) -> bool {
-    harness.query_all_by_label_contains(text).next().is_some()
-}
-
 fn attributed_label(index: &JourneyIndex, window: CookieWindow) -> String {
     let settings = AttributionSettings {
         window,
@@ -125,9 +116,12 @@ fn moving_the_window_slider_changes_the_numbers_shown() {
 
     let mut harness = harness(app_on(&db, dir.path()));
     settle(&mut harness);
-    assert!(shows_text(&harness, &at_30), "expected '{at_30}' at 30 days");
+    assert!(
+        shows_text(&harness, &at_30),
+        "expected '{at_30}' at 30 days"
+    );
     harness
-        .get_by_label("Cookie window (days)")
+        .get_by_role_and_label(Role::Slider, "Cookie window (days)")
         .set_value_accesskit(3.0);
     harness.run();
     assert_eq!(
@@ -176,14 +170,15 @@ fn an_import_error_is_shown_to_the_user() {
         "orders.csv",
         "conversion_id,converted_at\no1,2026-07-01\n",
     );
-    harness.state_mut().import_paths(vec![bad]);
+    harness.state_mut().import_paths(vec![bad.clone()]);
     settle(&mut harness);
-    let messages: Vec<String> = harness
-        .query_all_by_label_contains("missing required column `revenue`")
-        .map(|node| node.accesskit_node().label().unwrap_or_default().to_string())
-        .collect();
-    assert!(!messages.is_empty(), "the error is not on screen");
-    assert!(messages.iter().all(|m| m.contains("orders.csv")), "{messages:?}");
+    // One message names the column, what was expected, what the header has, and the file.
+    let message = format!(
+        "missing required column `revenue` for a conversions file: expected conversion_id, \
+         converted_at, revenue; the header has conversion_id, converted_at ({})",
+        bad.display()
+    );
+    assert!(shows_text(&harness, &message), "not on screen: {message}");
 }
 
 #[test]
@@ -213,7 +208,7 @@ fn sensitivity_view_lists_top_partners_at_30_60_and_90_days() {
     settle(&mut harness);
     harness.get_by_label("Sensitivity").click();
     harness.run();
-    for header in ["60 days", "90 days", "30 → 90"] {
+    for header in ["60 days", "90 days", "Change 30 to 90"] {
         assert!(shows(&harness, header), "{header} missing");
     }
     let chosen = harness.state().settings.sensitivity_sources.clone();

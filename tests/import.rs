@@ -5,8 +5,8 @@ mod common;
 
 use common::{import, write};
 use partner_attribution::import::{
-    ColumnMap, FileKind, ImportError, ImportOutcome, ImportRequest, ImportSettings,
-    ProgrammeTimeZone, import_file,
+    ColumnMap, FileKind, ImportOutcome, ImportRequest, ImportSettings, ProgrammeTimeZone,
+    import_file,
 };
 use partner_attribution::journeys::JourneyIndex;
 use partner_attribution::links::LinkRules;
@@ -196,13 +196,21 @@ fn a_non_numeric_revenue_rejects_the_row() {
     let path = write(
         dir.path(),
         "bad_revenue.csv",
-        "conversion_id,converted_at,revenue\no5,2026-07-03T10:00:00Z,12,50 EUR\n",
+        "conversion_id,converted_at,revenue\no4,2026-07-03T10:00:00Z,12.50\no5,2026-07-03T10:00:00Z,12,50 EUR\n",
     );
+    // A decimal comma splits the row into one field too many.
     let outcome = import(&store, &path, None).unwrap();
-    assert_eq!(outcome.record().rows_accepted, 0);
+    assert_eq!(
+        (
+            outcome.record().rows_accepted,
+            outcome.record().rows_rejected
+        ),
+        (1, 1)
+    );
     let rejects = rejects_of(&store);
     assert_eq!(rejects.len(), 1, "{rejects:?}");
-    assert_eq!(rejects[0].0, Some(2));
+    assert_eq!(rejects[0].0, Some(3));
+    assert!(rejects[0].2.contains("expected 3 fields"), "{rejects:?}");
     let path = write(
         dir.path(),
         "bad_revenue2.csv",
@@ -216,8 +224,8 @@ fn a_non_numeric_revenue_rejects_the_row() {
     )));
     assert_eq!(
         data_counts(&store).conversions,
-        2,
-        "neither o5 nor o6 was stored"
+        3,
+        "o4 was stored, neither o5 nor o6"
     );
 }
 

@@ -163,13 +163,20 @@ fn sorted_sources(index: &JourneyIndex, credit: &CreditTable, settings: &UiSetti
 
 fn sort_button(ui: &mut egui::Ui, settings: &mut UiSettings, column: SortColumn, label: &str) {
     let active = settings.sort == column;
-    let arrow = match (active, settings.sort_descending) {
-        (false, _) => "",
-        (true, true) => " ▼",
-        (true, false) => " ▲",
-    };
-    let text = RichText::new(format!("{label}{arrow}")).strong();
-    if ui.add(egui::Button::new(text).frame(false)).clicked() {
+    let clicked = ui
+        .add(egui::Button::new(RichText::new(label).strong()).frame(false))
+        .on_hover_text("Sort by this column; click again to reverse")
+        .clicked();
+    if active {
+        // Drawn in the monospace font, which has the triangles the proportional one lacks.
+        let arrow = if settings.sort_descending {
+            "▼"
+        } else {
+            "▲"
+        };
+        ui.label(RichText::new(arrow).monospace());
+    }
+    if clicked {
         if active {
             settings.sort_descending = !settings.sort_descending;
         } else {

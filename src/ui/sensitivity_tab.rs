@@ -233,7 +233,7 @@ fn table_ui(
         .striped(true)
         .spacing([12.0, 4.0])
         .show(ui, |ui| {
-            for title in ["Source", "30 days", "60 days", "90 days", "30 → 90"] {
+            for title in ["Source", "30 days", "60 days", "90 days", "Change 30 to 90"] {
                 ui.label(RichText::new(title).strong());
             }
             ui.end_row();
