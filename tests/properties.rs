@@ -39,7 +39,7 @@ fn journey() -> impl Strategy<Value = Vec<CandidateTouch>> {
         0usize..8,
     )
         .prop_map(|(mut touches, reused)| {
-            touches.sort_by(|a, b| b.0.cmp(&a.0));
+            touches.sort_by_key(|t| std::cmp::Reverse(t.0));
             touches
                 .iter()
                 .enumerate()

@@ -6,7 +6,7 @@ use super::kinds::{self, FileKind, ResolvedColumns};
 use super::rules::{KindRules, rules_for};
 use super::stage::{self, FileFormat, sql_literal};
 use super::timezone::ProgrammeTimeZone;
-use super::{FileFacts, ImportError, ImportOutcome, ImportRequest, ImportSettings};
+use super::{FileFacts, ImportError, ImportOutcome, ImportRequest, ImportSettings, MissingColumn};
 use crate::store::{ImportRecord, QueryContext, Store, StoreError};
 
 /// Runs the import; the caller drops the temp tables afterwards.
@@ -18,7 +18,7 @@ pub(super) fn run(
 ) -> Result<ImportOutcome, ImportError> {
     let file = request.path.clone();
     let store_error = |error: StoreError| ImportError::Store {
-        error,
+        error: Box::new(error),
         file: file.clone(),
     };
     if let Some(previous) = previous_import(store, &facts.sha256).map_err(store_error)? {
@@ -66,7 +66,7 @@ fn resolve(
         } else {
             ""
         };
-        ImportError::MissingColumn {
+        ImportError::MissingColumn(Box::new(MissingColumn {
             kind,
             column,
             expected: kind.expectation(),
@@ -77,7 +77,7 @@ fn resolve(
             },
             hint: hint.to_owned(),
             file: request.path.clone(),
-        }
+        }))
     })
 }
 
@@ -142,7 +142,7 @@ fn timed_rows_sql(
     }
     let (offset, join) = match time_zone {
         ProgrammeTimeZone::Fixed(secs) => (secs.to_string(), String::new()),
-        ProgrammeTimeZone::Named(tz) if tz == chrono_tz::Tz::UTC => ("0".to_owned(), String::new()),
+        ProgrammeTimeZone::Named(chrono_tz::Tz::UTC) => ("0".to_owned(), String::new()),
         zone => {
             load_offset_runs(conn, time_column, zone)?;
             (

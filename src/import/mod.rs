@@ -51,25 +51,8 @@ pub enum ImportError {
         file: PathBuf,
     },
     /// The header lacks a column the kind needs.
-    #[error(
-        "missing required column `{column}` for a {kind} file: expected {expected}; \
-         the header has {found}{hint} ({})",
-        file.display()
-    )]
-    MissingColumn {
-        /// What the file was read as.
-        kind: FileKind,
-        /// The column missing.
-        column: String,
-        /// All that the kind needs.
-        expected: String,
-        /// The columns the header has.
-        found: String,
-        /// A hint about the delimiter, when the header looks unsplit.
-        hint: String,
-        /// The file.
-        file: PathBuf,
-    },
+    #[error("{0}")]
+    MissingColumn(Box<MissingColumn>),
     /// No kind fits the header and none was given.
     #[error(
         "cannot tell what kind of export this is from its columns ({found}): expected \
@@ -102,10 +85,32 @@ pub enum ImportError {
     #[error("{error} ({})", file.display())]
     Store {
         /// The failure.
-        error: StoreError,
+        error: Box<StoreError>,
         /// The file.
         file: PathBuf,
     },
+}
+
+/// The details of a missing required column (boxed: errors stay small to pass around).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "missing required column `{column}` for a {kind} file: expected {expected}; \
+     the header has {found}{hint} ({})",
+    file.display()
+)]
+pub struct MissingColumn {
+    /// What the file was read as.
+    pub kind: FileKind,
+    /// The column missing.
+    pub column: String,
+    /// All that the kind needs.
+    pub expected: String,
+    /// The columns the header has.
+    pub found: String,
+    /// A hint about the delimiter, when the header looks unsplit.
+    pub hint: String,
+    /// The file.
+    pub file: PathBuf,
 }
 
 /// What the user asked to import.

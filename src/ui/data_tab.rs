@@ -172,7 +172,7 @@ fn rejects_ui(ui: &mut egui::Ui, snapshot: &Snapshot) {
             ui.end_row();
             for reject in &snapshot.rejects {
                 ui.label(&reject.file_name);
-                number_cell(ui, reject.line.map_or("–".to_owned(), |l| thousands(l)));
+                number_cell(ui, reject.line.map_or("–".to_owned(), thousands));
                 ui.label(reject.column.as_deref().unwrap_or("–"));
                 ui.label(&reject.reason);
                 ui.end_row();
