@@ -436,7 +436,7 @@ fn partner_ids_come_from_the_link_when_the_column_is_empty() {
     assert!(
         rejects[0]
             .2
-            .contains("url 'https://shop.example.com/?via=beta' has none"),
+            .contains("url 'https://shop.example.com/?via=beta' uses via=, which is not one"),
         "{rejects:?}"
     );
     let index = JourneyIndex::build(&store).unwrap();

@@ -222,8 +222,10 @@ fn clicks(columns: &ResolvedColumns, ref_pattern: &str) -> KindRules {
             reason: format!(
                 "CASE WHEN raw_url IS NULL
                       THEN 'expected a partner_id, a url with a referral parameter, or a channel; all are empty'
-                      ELSE 'expected a partner_id, a channel, or a url with a referral parameter; the url ' || {} || ' has none' END",
-                shown("raw_url")
+                      WHEN regexp_matches(raw_url, '(?i)[?&](via|aff|affiliate|partner|ref_id|refid)=')
+                      THEN 'expected a partner_id, a channel, or a url with a configured referral parameter; the url ' || {shown} || ' uses ' || regexp_extract(raw_url, '(?i)[?&](via|aff|affiliate|partner|ref_id|refid)=', 1) || '=, which is not one (add it with import --ref-params)'
+                      ELSE 'expected a partner_id, a channel, or a url with a referral parameter; the url ' || {shown} || ' has none' END",
+                shown = shown("raw_url")
             ),
         },
         Check {

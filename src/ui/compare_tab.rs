@@ -63,13 +63,13 @@ pub fn settings_bar_ui(ui: &mut egui::Ui, settings: &mut UiSettings) {
             CookieWindow::Days(d) => d,
             CookieWindow::Unlimited => settings.last_window_days,
         };
-        ui.label("Cookie window");
-        let slider = ui.add_enabled(
-            !unlimited,
-            egui::Slider::new(&mut days, 1..=365)
-                .suffix(" days")
-                .text("Cookie window (days)"),
-        );
+        let label = ui.label("Cookie window");
+        let slider = ui
+            .add_enabled(
+                !unlimited,
+                egui::Slider::new(&mut days, 1..=365).suffix(" days"),
+            )
+            .labelled_by(label.id);
         let toggled = ui
             .checkbox(&mut unlimited, "Unlimited")
             .on_hover_text("Any earlier touch counts, however old")
@@ -186,9 +186,31 @@ fn sort_button(ui: &mut egui::Ui, settings: &mut UiSettings, column: SortColumn,
     }
 }
 
-fn right_aligned(ui: &mut egui::Ui, text: String) {
-    ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-        ui.label(RichText::new(text).monospace());
+/// Width of a numeric column: wide enough for $9,999,999.99 in the monospace font.
+fn column_width(measure: Measure) -> f32 {
+    match measure {
+        Measure::Conversions => 84.0,
+        Measure::Revenue => 112.0,
+        Measure::Payout => 100.0,
+    }
+}
+
+/// A fixed-width cell with its content against the right edge, so digits line up.
+fn right_cell<R>(ui: &mut egui::Ui, width: f32, add: impl FnOnce(&mut egui::Ui) -> R) {
+    let height = ui.spacing().interact_size.y;
+    ui.allocate_ui_with_layout(
+        egui::vec2(width, height),
+        Layout::right_to_left(Align::Center),
+        |ui| {
+            ui.set_min_width(width);
+            add(ui);
+        },
+    );
+}
+
+fn right_aligned(ui: &mut egui::Ui, measure: Measure, text: String) {
+    right_cell(ui, column_width(measure), |ui| {
+        ui.label(RichText::new(text).monospace())
     });
 }
 
@@ -219,7 +241,7 @@ fn credit_table_ui(
             sort_button(ui, settings, SortColumn::Source, "Source");
             for model in Model::ALL {
                 for measure in Measure::ALL {
-                    ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                    right_cell(ui, column_width(measure), |ui| {
                         sort_button(
                             ui,
                             settings,
@@ -235,7 +257,11 @@ fn credit_table_ui(
                 for model in Model::ALL {
                     let cell = credit.credit(model, source);
                     for measure in Measure::ALL {
-                        right_aligned(ui, format_measure(measure_of(cell, measure), measure));
+                        right_aligned(
+                            ui,
+                            measure,
+                            format_measure(measure_of(cell, measure), measure),
+                        );
                     }
                 }
                 ui.end_row();
@@ -244,7 +270,11 @@ fn credit_table_ui(
             for model in Model::ALL {
                 let total = credit.model_total(model);
                 for measure in Measure::ALL {
-                    right_aligned(ui, format_measure(measure_of(total, measure), measure));
+                    right_aligned(
+                        ui,
+                        measure,
+                        format_measure(measure_of(total, measure), measure),
+                    );
                 }
             }
             ui.end_row();
