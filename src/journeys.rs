@@ -83,7 +83,8 @@ pub struct JourneyIndex {
     pub conversions: Vec<ConversionFacts>,
     /// `touch_offsets[c]..touch_offsets[c + 1]` are conversion `c`'s touches.
     touch_offsets: Vec<u32>,
-    lag_secs: Vec<i64>,
+    /// Seconds, clamped to `u32::MAX` (136 years): 4 bytes instead of 8 per touch.
+    lag_secs: Vec<u32>,
     source_ids: Vec<u32>,
     before_previous_conversion: Vec<bool>,
 }
@@ -106,6 +107,7 @@ impl JourneyIndex {
         index.touch_offsets.push(0);
         store.for_each_candidate(|row| index.push_candidate(row))?;
         index.close_journeys_up_to(index.conversions.len());
+        index.shrink_to_fit();
         Ok(index)
     }
 
@@ -129,7 +131,7 @@ impl JourneyIndex {
         };
         for journey in journeys {
             for touch in journey {
-                index.lag_secs.push(touch.lag_secs);
+                index.lag_secs.push(clamp_lag(touch.lag_secs));
                 index.source_ids.push(touch.source_id);
                 index
                     .before_previous_conversion
@@ -142,10 +144,17 @@ impl JourneyIndex {
 
     fn push_candidate(&mut self, row: CandidateRow) {
         self.close_journeys_up_to(row.conversion_idx as usize);
-        self.lag_secs.push(row.lag_secs);
+        self.lag_secs.push(clamp_lag(row.lag_secs));
         self.source_ids.push(row.source_id);
         self.before_previous_conversion
             .push(row.before_previous_conversion);
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.touch_offsets.shrink_to_fit();
+        self.lag_secs.shrink_to_fit();
+        self.source_ids.shrink_to_fit();
+        self.before_previous_conversion.shrink_to_fit();
     }
 
     /// Ends every journey before conversion `conversion_idx` (rows arrive grouped by it).
@@ -158,7 +167,7 @@ impl JourneyIndex {
     /// Bytes the per-touch and per-conversion arrays take (not the source and id strings).
     pub fn heap_bytes(&self) -> usize {
         self.touch_offsets.capacity() * 4
-            + self.lag_secs.capacity() * 8
+            + self.lag_secs.capacity() * 4
             + self.source_ids.capacity() * 4
             + self.before_previous_conversion.capacity()
     }
@@ -175,7 +184,7 @@ impl JourneyIndex {
 
     /// Seconds from the touch at `position` to its conversion.
     pub fn lag_secs(&self, position: usize) -> i64 {
-        self.lag_secs[position]
+        i64::from(self.lag_secs[position])
     }
 
     /// The source of the touch at `position`.
@@ -187,6 +196,10 @@ impl JourneyIndex {
     pub fn before_previous_conversion(&self, position: usize) -> bool {
         self.before_previous_conversion[position]
     }
+}
+
+fn clamp_lag(lag_secs: i64) -> u32 {
+    u32::try_from(lag_secs.max(0)).unwrap_or(u32::MAX)
 }
 
 fn source_from(row: SourceRow) -> Source {
@@ -205,4 +218,50 @@ fn conversion_from(row: ConversionRow) -> ConversionFacts {
         converted_at_secs: row.converted_at_secs,
         revenue: row.revenue,
     }
+}
+
+/// A large random index for tests of the parallel paths.
+#[cfg(test)]
+pub(crate) fn random_index(conversions: usize, seed: u64) -> JourneyIndex {
+    let sources: Vec<Source> = (0..7)
+        .map(|i| Source {
+            id: format!("s{i}"),
+            name: None,
+            is_partner: i % 2 == 0,
+            commission: if i % 3 == 0 {
+                Commission::Flat(4.5)
+            } else {
+                Commission::Percent(5.0 + f64::from(i))
+            },
+        })
+        .collect();
+    let mut state = seed | 1;
+    let mut next = move |modulo: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % modulo
+    };
+    let journeys: Vec<Vec<CandidateTouch>> = (0..conversions)
+        .map(|_| {
+            let mut lags: Vec<i64> = (0..next(9)).map(|_| next(80 * 86_400) as i64).collect();
+            lags.sort_unstable_by(|a, b| b.cmp(a));
+            lags.into_iter()
+                .map(|lag_secs| CandidateTouch {
+                    lag_secs,
+                    source_id: next(7) as u32,
+                    before_previous_conversion: next(10) == 0,
+                })
+                .collect()
+        })
+        .collect();
+    let facts = (0..conversions)
+        .map(|i| ConversionFacts {
+            conversion_id: i.to_string(),
+            converted_at_secs: 0,
+            revenue: 10.0 + (i % 97) as f64,
+            payable: i % 11 != 0,
+        })
+        .collect();
+    JourneyIndex::from_journeys(sources, facts, &journeys)
 }

@@ -217,48 +217,11 @@ pub fn sql_credit_rows(
 mod tests {
     use super::*;
     use crate::attribution::CookieWindow;
-    use crate::journeys::{CandidateTouch, Commission, ConversionFacts, Source};
 
     /// Guards the parallel split: it must give the single-threaded result.
     #[test]
     fn the_parallel_split_equals_one_thread() {
-        let sources: Vec<Source> = (0..7)
-            .map(|i| Source {
-                id: format!("s{i}"),
-                name: None,
-                is_partner: i % 2 == 0,
-                commission: Commission::Percent(5.0 + i as f64),
-            })
-            .collect();
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move |modulo: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % modulo
-        };
-        let journeys: Vec<Vec<CandidateTouch>> = (0..60_000)
-            .map(|_| {
-                let mut lags: Vec<i64> = (0..next(9)).map(|_| next(80 * 86_400) as i64).collect();
-                lags.sort_unstable_by(|a, b| b.cmp(a));
-                lags.into_iter()
-                    .map(|lag_secs| CandidateTouch {
-                        lag_secs,
-                        source_id: next(7) as u32,
-                        before_previous_conversion: next(10) == 0,
-                    })
-                    .collect()
-            })
-            .collect();
-        let conversions = (0..journeys.len())
-            .map(|i| ConversionFacts {
-                conversion_id: i.to_string(),
-                converted_at_secs: 0,
-                revenue: 10.0 + (i % 97) as f64,
-                payable: i % 11 != 0,
-            })
-            .collect();
-        let index = JourneyIndex::from_journeys(sources, conversions, &journeys);
+        let index = crate::journeys::random_index(60_000, 0x2545_f491_4f6c_dd1d);
         assert!(index.candidate_touches() >= PARALLEL_TOUCHES);
         let settings = AttributionSettings {
             window: CookieWindow::Days(30),

@@ -117,8 +117,50 @@ impl DiffWriter<'_> {
     }
 }
 
+/// Conversions above which the sweep is split across the machine's cores.
+const PARALLEL_CONVERSIONS: usize = 50_000;
+
 /// Computes credit for every window in one pass over the index.
 pub fn sweep_windows(index: &JourneyIndex, settings: &AttributionSettings) -> WindowSweep {
+    let conversions = index.conversions.len();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut sweep = if threads < 2 || conversions < PARALLEL_CONVERSIONS {
+        sweep_range(index, settings, 0..conversions)
+    } else {
+        let chunk = conversions.div_ceil(threads);
+        let parts: Vec<WindowSweep> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let range = (t * chunk).min(conversions)..((t + 1) * chunk).min(conversions);
+                    scope.spawn(move || sweep_range(index, settings, range))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("sweep thread"))
+                .collect()
+        });
+        parts.into_iter().reduce(merge).expect("at least one part")
+    };
+    prefix_sum(&mut sweep);
+    sweep
+}
+
+fn merge(mut into: WindowSweep, from: WindowSweep) -> WindowSweep {
+    for (a, b) in into.values.iter_mut().zip(&from.values) {
+        *a += b;
+    }
+    into.total.conversions += from.total.conversions;
+    into.total.revenue += from.total.revenue;
+    into
+}
+
+/// The difference arrays (not yet summed) of the conversions in `range`.
+fn sweep_range(
+    index: &JourneyIndex,
+    settings: &AttributionSettings,
+    range: std::ops::Range<usize>,
+) -> WindowSweep {
     let sources = index.sources.len();
     let mut sweep = WindowSweep {
         settings: *settings,
@@ -127,7 +169,8 @@ pub fn sweep_windows(index: &JourneyIndex, settings: &AttributionSettings) -> Wi
         total: SourceCredit::default(),
     };
     let mut eligible: Vec<(usize, usize)> = Vec::new();
-    for (conversion, facts) in index.conversions.iter().enumerate() {
+    for conversion in range {
+        let facts = &index.conversions[conversion];
         sweep.total.conversions += 1.0;
         sweep.total.revenue += facts.revenue;
         eligible.clear();
@@ -153,7 +196,6 @@ pub fn sweep_windows(index: &JourneyIndex, settings: &AttributionSettings) -> Wi
         };
         add_conversion(&mut writer, &eligible, payout_of);
     }
-    prefix_sum(&mut sweep);
     sweep
 }
 
@@ -201,6 +243,48 @@ fn prefix_sum(sweep: &mut WindowSweep) {
         let previous = &done[(w - 1) * row..];
         for (value, carried) in rest[..row].iter_mut().zip(previous) {
             *value += carried;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attribution::compute_credit;
+
+    /// Guards the parallel sweep: every window must equal a recompute.
+    #[test]
+    fn the_parallel_sweep_equals_recomputes() {
+        let index = crate::journeys::random_index(80_000, 0x9e37_79b9_7f4a_7c15);
+        assert!(index.conversions.len() >= PARALLEL_CONVERSIONS);
+        let toggles = AttributionSettings {
+            window: CookieWindow::Unlimited,
+            reset_after_conversion: true,
+            partners_only: true,
+        };
+        let sweep = sweep_windows(&index, &toggles);
+        for window in [
+            CookieWindow::Days(0),
+            CookieWindow::Days(7),
+            CookieWindow::Days(45),
+            CookieWindow::Unlimited,
+        ] {
+            let swept = sweep.table_at(window);
+            let direct = compute_credit(&index, &AttributionSettings { window, ..toggles });
+            for model in Model::ALL {
+                for (a, b) in swept.by_model[model.index()]
+                    .iter()
+                    .zip(&direct.by_model[model.index()])
+                {
+                    assert!(
+                        (a.conversions - b.conversions).abs() < 1e-6,
+                        "{window:?} {model:?}: {a:?} vs {b:?}"
+                    );
+                    assert!(
+                        (a.revenue - b.revenue).abs() < 1e-6 && (a.payout - b.payout).abs() < 1e-6
+                    );
+                }
+            }
         }
     }
 }
