@@ -87,6 +87,25 @@ pub struct JourneyIndex {
     lag_secs: Vec<u32>,
     source_ids: Vec<u32>,
     before_previous_conversion: Vec<bool>,
+    /// Each conversion's revenue, and whether it pays: the hot columns of `conversions`.
+    revenue: Vec<f64>,
+    payable: Vec<bool>,
+}
+
+/// The index's arrays as plain slices, for the tight loops of the models.
+pub(crate) struct HotArrays<'a> {
+    /// `offsets[c]..offsets[c + 1]` are conversion `c`'s touches.
+    pub offsets: &'a [u32],
+    /// Seconds from each touch to its conversion.
+    pub lags: &'a [u32],
+    /// Each touch's source.
+    pub sources: &'a [u32],
+    /// Each touch is at or before an earlier conversion of its identity.
+    pub before_previous: &'a [bool],
+    /// Each conversion's revenue.
+    pub revenue: &'a [f64],
+    /// Each conversion earns payout.
+    pub payable: &'a [bool],
 }
 
 impl JourneyIndex {
@@ -108,6 +127,7 @@ impl JourneyIndex {
         store.for_each_candidate(|row| index.push_candidate(row))?;
         index.close_journeys_up_to(index.conversions.len());
         index.shrink_to_fit();
+        index.fill_hot_columns();
         Ok(index)
     }
 
@@ -139,7 +159,25 @@ impl JourneyIndex {
             }
             index.touch_offsets.push(index.lag_secs.len() as u32);
         }
+        index.fill_hot_columns();
         index
+    }
+
+    fn fill_hot_columns(&mut self) {
+        self.revenue = self.conversions.iter().map(|c| c.revenue).collect();
+        self.payable = self.conversions.iter().map(|c| c.payable).collect();
+    }
+
+    /// The arrays as slices.
+    pub(crate) fn hot(&self) -> HotArrays<'_> {
+        HotArrays {
+            offsets: &self.touch_offsets,
+            lags: &self.lag_secs,
+            sources: &self.source_ids,
+            before_previous: &self.before_previous_conversion,
+            revenue: &self.revenue,
+            payable: &self.payable,
+        }
     }
 
     fn push_candidate(&mut self, row: CandidateRow) {

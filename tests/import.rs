@@ -496,3 +496,39 @@ fn event_logs_map_columns_and_make_flagged_rows_conversions() {
         "both of u1's touches are candidates"
     );
 }
+
+#[test]
+fn a_cancelled_import_leaves_the_database_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = partner_attribution::sample::SampleSpec {
+        seed: 7,
+        clicks: 200_000,
+    };
+    partner_attribution::sample::write_sample(dir.path(), &spec).unwrap();
+    let store = store_with_conversions(dir.path());
+    let before = (data_counts(&store), store.import_history().unwrap());
+    // Interrupt whatever the store runs until the import gives up.
+    let probe = store.query_probe();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let canceller = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                probe.cancel();
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        })
+    };
+    let result = import(&store, &dir.path().join("clicks.csv"), None);
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    canceller.join().unwrap();
+    let error = result.expect_err("the import should have been interrupted");
+    assert!(error.to_string().contains("clicks.csv"), "{error}");
+    assert_eq!(
+        (data_counts(&store), store.import_history().unwrap()),
+        before
+    );
+    // The store still works afterwards.
+    let again = import(&store, &dir.path().join("partners.csv"), None).unwrap();
+    assert_eq!(again.record().rows_accepted, 20);
+}

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::settings::{AttributionSettings, Model};
-use crate::journeys::JourneyIndex;
+use crate::journeys::{Commission, JourneyIndex};
 use crate::store::{SqlCreditParams, SqlCreditRow, Store, StoreError};
 
 /// Credit earned by one source under one model.
@@ -132,62 +132,136 @@ fn merge(mut into: CreditTable, from: CreditTable) -> CreditTable {
     into
 }
 
-/// The credit of the conversions in `range`.
+/// Per-source constants of the hot loop: dropped by the scope, and payout as
+/// `revenue × rate + flat`.
+struct SourceRules {
+    droppable: Vec<bool>,
+    rate: Vec<f64>,
+    flat: Vec<f64>,
+}
+
+impl SourceRules {
+    fn new(index: &JourneyIndex, settings: &AttributionSettings) -> SourceRules {
+        let (rate, flat) = index
+            .sources
+            .iter()
+            .map(|s| match s.commission {
+                Commission::None => (0.0, 0.0),
+                Commission::Percent(p) => (p / 100.0, 0.0),
+                Commission::Flat(amount) => (0.0, amount),
+            })
+            .unzip();
+        SourceRules {
+            droppable: index
+                .sources
+                .iter()
+                .map(|s| settings.partners_only && !s.is_partner)
+                .collect(),
+            rate,
+            flat,
+        }
+    }
+}
+
+/// Credit sums as `[conversions, revenue, payout]` per model and source, flat.
+struct Accumulator {
+    sources: usize,
+    sums: Vec<[f64; 3]>,
+}
+
+impl Accumulator {
+    fn add(&mut self, model: Model, source: usize, share: f64, revenue: f64, payout: f64) {
+        let sum = &mut self.sums[model.index() * self.sources + source];
+        sum[0] += share;
+        sum[1] += share * revenue;
+        sum[2] += share * payout;
+    }
+}
+
+/// The credit of the conversions in `range`: one tight pass over the flat arrays.
 fn credit_of_range(
     index: &JourneyIndex,
     settings: &AttributionSettings,
     range: std::ops::Range<usize>,
 ) -> CreditTable {
     let sources = index.sources.len();
-    let mut table = CreditTable {
-        by_model: std::array::from_fn(|_| vec![SourceCredit::default(); sources]),
-        unattributed: SourceCredit::default(),
-        total: SourceCredit::default(),
+    let hot = index.hot();
+    let rules = SourceRules::new(index, settings);
+    let window = settings
+        .window
+        .secs()
+        .map_or(u32::MAX, |secs| u32::try_from(secs).unwrap_or(u32::MAX));
+    let reset = settings.reset_after_conversion;
+    let counts = |p: usize| {
+        hot.lags[p] <= window
+            && !(reset && hot.before_previous[p])
+            && !rules.droppable[hot.sources[p] as usize]
     };
-    let window_secs = settings.window.secs().unwrap_or(i64::MAX);
-    let droppable: Vec<bool> = index
-        .sources
-        .iter()
-        .map(|s| settings.partners_only && !s.is_partner)
-        .collect();
-    let counts = |position: usize| {
-        index.lag_secs(position) <= window_secs
-            && !(settings.reset_after_conversion && index.before_previous_conversion(position))
-            && !droppable[index.source_id(position) as usize]
+    let mut acc = Accumulator {
+        sources,
+        sums: vec![[0.0; 3]; 3 * sources],
     };
-    for conversion in range {
-        let facts = &index.conversions[conversion];
-        table.total.add(1.0, facts.revenue, 0.0);
-        let touches = index.touch_range(conversion);
-        let (mut first, mut last, mut counted) = (usize::MAX, 0, 0usize);
-        for position in touches.clone() {
-            if counts(position) {
-                first = first.min(position);
-                last = position;
+    let (mut total, mut unattributed) = (SourceCredit::default(), SourceCredit::default());
+    for c in range {
+        let revenue = hot.revenue[c];
+        total.add(1.0, revenue, 0.0);
+        let (start, end) = (hot.offsets[c] as usize, hot.offsets[c + 1] as usize);
+        let (mut first, mut last, mut counted) = (usize::MAX, 0, 0u32);
+        for p in start..end {
+            if counts(p) {
+                first = first.min(p);
+                last = p;
                 counted += 1;
             }
         }
         if counted == 0 {
-            table.unattributed.add(1.0, facts.revenue, 0.0);
+            unattributed.add(1.0, revenue, 0.0);
             continue;
         }
-        let mut credit = |model: Model, position: usize, share: f64| {
-            let source = index.source_id(position) as usize;
-            let full_payout = if facts.payable {
-                index.sources[source].commission.for_revenue(facts.revenue)
-            } else {
-                0.0
-            };
-            table.by_model[model.index()][source].add(share, facts.revenue, full_payout);
-        };
-        credit(Model::First, first, 1.0);
-        credit(Model::Last, last, 1.0);
-        let share = 1.0 / counted as f64;
-        for position in touches.filter(|&p| counts(p)) {
-            credit(Model::Linear, position, share);
+        let paid = if hot.payable[c] { 1.0 } else { 0.0 };
+        let payout = |s: usize| paid * (revenue * rules.rate[s] + rules.flat[s]);
+        let (first_source, last_source) = (hot.sources[first] as usize, hot.sources[last] as usize);
+        acc.add(
+            Model::First,
+            first_source,
+            1.0,
+            revenue,
+            payout(first_source),
+        );
+        acc.add(Model::Last, last_source, 1.0, revenue, payout(last_source));
+        if counted == 1 {
+            acc.add(
+                Model::Linear,
+                first_source,
+                1.0,
+                revenue,
+                payout(first_source),
+            );
+            continue;
+        }
+        let share = 1.0 / f64::from(counted);
+        for p in first..=last {
+            if counts(p) {
+                let s = hot.sources[p] as usize;
+                acc.add(Model::Linear, s, share, revenue, payout(s));
+            }
         }
     }
-    table
+    let by_model = std::array::from_fn(|m| {
+        acc.sums[m * sources..(m + 1) * sources]
+            .iter()
+            .map(|&[conversions, revenue, payout]| SourceCredit {
+                conversions,
+                revenue,
+                payout,
+            })
+            .collect()
+    });
+    CreditTable {
+        by_model,
+        unattributed,
+        total,
+    }
 }
 
 /// The same models computed by DuckDB SQL over the stored tables, for cross-checking.
