@@ -16,7 +16,7 @@ use crate::sample::{SampleError, SampleSpec, write_sample};
 use crate::store::{Store, StoreError};
 
 /// How big a programme to benchmark.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BenchSpec {
     /// Clicks to generate (conversions follow at about one per ten clicks).
     pub clicks: usize,
@@ -24,6 +24,9 @@ pub struct BenchSpec {
     pub seed: u64,
     /// Runs of our recompute to take the median of (SQL gets a quarter, at least 3).
     pub recompute_runs: usize,
+    /// Measure this existing database instead of generating and importing a programme
+    /// (the import figures are then 0).
+    pub database: Option<std::path::PathBuf>,
 }
 
 /// What the benchmark measured; the JSON keys are the contract of `bench --format json`.
@@ -81,25 +84,11 @@ pub fn run_bench(
     work_dir: &Path,
     mut log: impl FnMut(&str),
 ) -> Result<BenchReport, BenchError> {
-    let files = work_dir.join("programme");
-    log(&format!("generating {} clicks…", spec.clicks));
-    let sample = write_sample(
-        &files,
-        &SampleSpec {
-            seed: spec.seed,
-            clicks: spec.clicks,
-        },
-    )?;
-    let db = work_dir.join("bench.duckdb");
-    let _ = std::fs::remove_file(&db);
-    let store = Store::open(&db)?;
-    log("importing…");
-    let import_secs = import_all(&store, &files)?;
-    log("reading the clicks file with DuckDB alone…");
-    let duckdb_read_csv_secs = secs(plain_read_csv(
-        &work_dir.join("plain.duckdb"),
-        &files.join("clicks.csv"),
-    )?);
+    let (store, import_secs, duckdb_read_csv_secs) = match &spec.database {
+        Some(database) => (Store::open(database)?, 0.0, 0.0),
+        None => generate_and_import(spec, work_dir, &mut log)?,
+    };
+    let counts = store.counts()?;
     log("building the index…");
     let started = Instant::now();
     let index = JourneyIndex::build(&store)?;
@@ -113,20 +102,24 @@ pub fn run_bench(
         sql_credit_rows(&store, &settings)
     });
     let theirs = theirs?;
-    let started = Instant::now();
-    let sweep = sweep_windows(&index, &settings);
-    let sweep_ms = ms(started.elapsed());
+    log("timing the window sweep…");
+    let (sweep_time, sweep) = median_of(5, || sweep_windows(&index, &settings));
+    let sweep_ms = ms(sweep_time);
     let agree = rows_agree(&ours, &theirs)
         && rows_agree(&sweep.table_at(settings.window).rows(&index), &theirs);
     let recompute_ms = ms(recompute);
     let sql_recompute_ms = ms(sql_recompute);
     Ok(BenchReport {
-        clicks: sample.clicks,
-        conversions: sample.conversions,
+        clicks: counts.touches as usize,
+        conversions: counts.conversions as usize,
         candidate_touches: index.candidate_touches(),
         import_secs,
         duckdb_read_csv_secs,
-        import_ratio: import_secs / duckdb_read_csv_secs.max(1e-9),
+        import_ratio: if duckdb_read_csv_secs > 0.0 {
+            import_secs / duckdb_read_csv_secs
+        } else {
+            0.0
+        },
         index_secs,
         bytes_per_touch: index.heap_bytes() as f64 / index.candidate_touches().max(1) as f64,
         recompute_ms,
@@ -137,6 +130,31 @@ pub fn run_bench(
         peak_rss_mb: peak_rss_mb(),
         agree,
     })
+}
+
+/// Generates the programme, imports it, and times DuckDB's own read of the clicks file.
+fn generate_and_import(
+    spec: &BenchSpec,
+    work_dir: &Path,
+    log: &mut impl FnMut(&str),
+) -> Result<(Store, f64, f64), BenchError> {
+    let files = work_dir.join("programme");
+    log(&format!("generating {} clicks…", spec.clicks));
+    write_sample(
+        &files,
+        &SampleSpec {
+            seed: spec.seed,
+            clicks: spec.clicks,
+        },
+    )?;
+    let db = work_dir.join("bench.duckdb");
+    let _ = std::fs::remove_file(&db);
+    let store = Store::open(&db)?;
+    log("importing…");
+    let import_secs = import_all(&store, &files)?;
+    log("reading the clicks file with DuckDB alone…");
+    let plain = plain_read_csv(&work_dir.join("plain.duckdb"), &files.join("clicks.csv"))?;
+    Ok((store, import_secs, secs(plain)))
 }
 
 /// Imports the generated files; returns the seconds the clicks file took.

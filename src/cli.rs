@@ -64,6 +64,9 @@ pub struct BenchArgs {
     /// Scratch folder for the generated files and databases (a temporary folder by default).
     #[arg(long, value_name = "DIR")]
     pub work_dir: Option<PathBuf>,
+    /// Measure an existing database (index, recompute, sweep) instead of a generated one.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
 }
 
 /// Arguments of `sweep`.
@@ -326,6 +329,7 @@ fn bench(args: BenchArgs) -> Result<ExitCode> {
         clicks,
         seed: args.seed,
         recompute_runs: 21,
+        database: args.db.clone(),
     };
     let result = crate::bench::run_bench(&spec, &work_dir, |line| eprintln!("{line}"));
     if args.work_dir.is_none() {

@@ -98,10 +98,16 @@ impl CreditTable {
 /// Candidate touches above which the work is split across the machine's cores.
 const PARALLEL_TOUCHES: usize = 200_000;
 
+/// The machine's cores, asked once (the answer comes from cgroup files on Linux).
+pub(crate) fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// Runs first-touch, last-touch and linear over every conversion for one setting.
 pub fn compute_credit(index: &JourneyIndex, settings: &AttributionSettings) -> CreditTable {
     let conversions = index.conversions.len();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cores();
     if threads < 2 || index.candidate_touches() < PARALLEL_TOUCHES {
         return credit_of_range(index, settings, 0..conversions);
     }
@@ -178,8 +184,22 @@ impl Accumulator {
     }
 }
 
-/// The credit of the conversions in `range`: one tight pass over the flat arrays.
+/// The credit of the conversions in `range`: one tight pass over the flat arrays, with the
+/// toggles as compile-time constants so the loop carries no test it does not need.
 fn credit_of_range(
+    index: &JourneyIndex,
+    settings: &AttributionSettings,
+    range: std::ops::Range<usize>,
+) -> CreditTable {
+    match (settings.reset_after_conversion, settings.partners_only) {
+        (false, false) => credit_of_range_with::<false, false>(index, settings, range),
+        (true, false) => credit_of_range_with::<true, false>(index, settings, range),
+        (false, true) => credit_of_range_with::<false, true>(index, settings, range),
+        (true, true) => credit_of_range_with::<true, true>(index, settings, range),
+    }
+}
+
+fn credit_of_range_with<const RESET: bool, const PARTNERS_ONLY: bool>(
     index: &JourneyIndex,
     settings: &AttributionSettings,
     range: std::ops::Range<usize>,
@@ -191,25 +211,30 @@ fn credit_of_range(
         .window
         .secs()
         .map_or(u32::MAX, |secs| u32::try_from(secs).unwrap_or(u32::MAX));
-    let reset = settings.reset_after_conversion;
     let counts = |p: usize| {
         hot.lags[p] <= window
-            && !(reset && hot.before_previous[p])
-            && !rules.droppable[hot.sources[p] as usize]
+            && !(RESET && hot.before_previous[p])
+            && !(PARTNERS_ONLY && rules.droppable[hot.sources[p] as usize])
     };
     let mut acc = Accumulator {
         sources,
         sums: vec![[0.0; 3]; 3 * sources],
     };
-    let (mut total, mut unattributed) = (SourceCredit::default(), SourceCredit::default());
+    let total = SourceCredit {
+        conversions: range.len() as f64,
+        revenue: hot.revenue[range.clone()].iter().sum(),
+        payout: 0.0,
+    };
+    let mut unattributed = SourceCredit::default();
     for c in range {
         let revenue = hot.revenue[c];
-        total.add(1.0, revenue, 0.0);
         let (start, end) = (hot.offsets[c] as usize, hot.offsets[c + 1] as usize);
         let (mut first, mut last, mut counted) = (usize::MAX, 0, 0u32);
         for p in start..end {
             if counts(p) {
-                first = first.min(p);
+                if counted == 0 {
+                    first = p;
+                }
                 last = p;
                 counted += 1;
             }

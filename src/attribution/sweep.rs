@@ -123,7 +123,7 @@ const PARALLEL_CONVERSIONS: usize = 50_000;
 /// Computes credit for every window in one pass over the index.
 pub fn sweep_windows(index: &JourneyIndex, settings: &AttributionSettings) -> WindowSweep {
     let conversions = index.conversions.len();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = super::engine::cores();
     let mut sweep = if threads < 2 || conversions < PARALLEL_CONVERSIONS {
         sweep_range(index, settings, 0..conversions)
     } else {
