@@ -84,11 +84,14 @@ pub fn run_bench(
     work_dir: &Path,
     mut log: impl FnMut(&str),
 ) -> Result<BenchReport, BenchError> {
-    let (store, import_secs, duckdb_read_csv_secs) = match &spec.database {
-        Some(database) => (Store::open(database)?, 0.0, 0.0),
+    let (store, import_secs, duckdb_read_csv_secs, generated) = match &spec.database {
+        Some(database) => (Store::open(database)?, 0.0, 0.0, None),
         None => generate_and_import(spec, work_dir, &mut log)?,
     };
     let counts = store.counts()?;
+    // Generated programmes report what was written; an existing database what it holds.
+    let (clicks, conversions) =
+        generated.unwrap_or((counts.touches as usize, counts.conversions as usize));
     log("building the index…");
     let started = Instant::now();
     let index = JourneyIndex::build(&store)?;
@@ -110,8 +113,8 @@ pub fn run_bench(
     let recompute_ms = ms(recompute);
     let sql_recompute_ms = ms(sql_recompute);
     Ok(BenchReport {
-        clicks: counts.touches as usize,
-        conversions: counts.conversions as usize,
+        clicks,
+        conversions,
         candidate_touches: index.candidate_touches(),
         import_secs,
         duckdb_read_csv_secs,
@@ -137,10 +140,10 @@ fn generate_and_import(
     spec: &BenchSpec,
     work_dir: &Path,
     log: &mut impl FnMut(&str),
-) -> Result<(Store, f64, f64), BenchError> {
+) -> Result<(Store, f64, f64, Option<(usize, usize)>), BenchError> {
     let files = work_dir.join("programme");
     log(&format!("generating {} clicks…", spec.clicks));
-    write_sample(
+    let sample = write_sample(
         &files,
         &SampleSpec {
             seed: spec.seed,
@@ -154,7 +157,8 @@ fn generate_and_import(
     let import_secs = import_all(&store, &files)?;
     log("reading the clicks file with DuckDB alone…");
     let plain = plain_read_csv(&work_dir.join("plain.duckdb"), &files.join("clicks.csv"))?;
-    Ok((store, import_secs, secs(plain)))
+    let generated = Some((sample.clicks, sample.conversions));
+    Ok((store, import_secs, secs(plain), generated))
 }
 
 /// Imports the generated files; returns the seconds the clicks file took.

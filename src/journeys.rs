@@ -75,6 +75,9 @@ pub struct CandidateTouch {
 }
 
 /// Per conversion, its candidate touches in order, as flat arrays.
+///
+/// Invariants the models rely on: within a conversion, touches are oldest first, so lags never
+/// increase; and the touches at or before an earlier conversion are a prefix.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyIndex {
     /// Every source, by id.
@@ -150,6 +153,11 @@ impl JourneyIndex {
             ..JourneyIndex::default()
         };
         for journey in journeys {
+            debug_assert!(
+                journey.windows(2).all(|w| w[0].lag_secs >= w[1].lag_secs
+                    && (w[0].before_previous_conversion || !w[1].before_previous_conversion)),
+                "touches must be oldest first, with the reused ones a prefix"
+            );
             for touch in journey {
                 index.lag_secs.push(clamp_lag(touch.lag_secs));
                 index.source_ids.push(touch.source_id);
@@ -284,11 +292,13 @@ pub(crate) fn random_index(conversions: usize, seed: u64) -> JourneyIndex {
         .map(|_| {
             let mut lags: Vec<i64> = (0..next(9)).map(|_| next(80 * 86_400) as i64).collect();
             lags.sort_unstable_by(|a, b| b.cmp(a));
+            let reused = if next(5) == 0 { next(4) as usize } else { 0 };
             lags.into_iter()
-                .map(|lag_secs| CandidateTouch {
+                .enumerate()
+                .map(|(i, lag_secs)| CandidateTouch {
                     lag_secs,
                     source_id: next(7) as u32,
-                    before_previous_conversion: next(10) == 0,
+                    before_previous_conversion: i < reused,
                 })
                 .collect()
         })

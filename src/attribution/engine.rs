@@ -98,6 +98,24 @@ impl CreditTable {
 /// Candidate touches above which the work is split across the machine's cores.
 const PARALLEL_TOUCHES: usize = 200_000;
 
+/// First and last counted positions and the count, by testing every touch.
+fn scan_counted(
+    touches: std::ops::Range<usize>,
+    counts: impl Fn(usize) -> bool,
+) -> (usize, usize, u32) {
+    let (mut first, mut last, mut counted) = (usize::MAX, 0, 0u32);
+    for p in touches {
+        if counts(p) {
+            if counted == 0 {
+                first = p;
+            }
+            last = p;
+            counted += 1;
+        }
+    }
+    (first, last, counted)
+}
+
 /// The machine's cores, asked once (the answer comes from cgroup files on Linux).
 pub(crate) fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
@@ -229,16 +247,14 @@ fn credit_of_range_with<const RESET: bool, const PARTNERS_ONLY: bool>(
     for c in range {
         let revenue = hot.revenue[c];
         let (start, end) = (hot.offsets[c] as usize, hot.offsets[c + 1] as usize);
-        let (mut first, mut last, mut counted) = (usize::MAX, 0, 0u32);
-        for p in start..end {
-            if counts(p) {
-                if counted == 0 {
-                    first = p;
-                }
-                last = p;
-                counted += 1;
-            }
-        }
+        let (first, last, counted) = if PARTNERS_ONLY {
+            scan_counted(start..end, counts)
+        } else {
+            // Touches are oldest first, and both the window and the reset exclude a prefix:
+            // the counted touches are the suffix from the first one that counts.
+            let first = (start..end).find(|&p| counts(p)).unwrap_or(end);
+            (first, end.saturating_sub(1), (end - first) as u32)
+        };
         if counted == 0 {
             unattributed.add(1.0, revenue, 0.0);
             continue;
@@ -266,7 +282,7 @@ fn credit_of_range_with<const RESET: bool, const PARTNERS_ONLY: bool>(
         }
         let share = 1.0 / f64::from(counted);
         for p in first..=last {
-            if counts(p) {
+            if !PARTNERS_ONLY || counts(p) {
                 let s = hot.sources[p] as usize;
                 acc.add(Model::Linear, s, share, revenue, payout(s));
             }
