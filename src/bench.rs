@@ -135,12 +135,16 @@ pub fn run_bench(
     })
 }
 
+/// The benchmarked store, import seconds, DuckDB's own read seconds, and the generated
+/// clicks and conversions.
+type Prepared = (Store, f64, f64, Option<(usize, usize)>);
+
 /// Generates the programme, imports it, and times DuckDB's own read of the clicks file.
 fn generate_and_import(
     spec: &BenchSpec,
     work_dir: &Path,
     log: &mut impl FnMut(&str),
-) -> Result<(Store, f64, f64, Option<(usize, usize)>), BenchError> {
+) -> Result<Prepared, BenchError> {
     let files = work_dir.join("programme");
     log(&format!("generating {} clicks…", spec.clicks));
     let sample = write_sample(
