@@ -14,9 +14,19 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The shared si05 data set.
+/// The shared si05 data set: `../shared/data/si05` beside the checkout (searched upwards, so a
+/// clone nested one level deeper in the workspace finds it too).
 pub fn si05_dir() -> PathBuf {
-    repo().join("../shared/data/si05")
+    repo()
+        .ancestors()
+        .map(|dir| dir.join("shared/data/si05"))
+        .find(|dir| dir.join("events.csv").exists())
+        .unwrap_or_else(|| {
+            panic!(
+                "the si05 data set is expected at ../shared/data/si05 beside {}",
+                repo().display()
+            )
+        })
 }
 
 /// Writes `content` to `dir/name` and returns the path.
