@@ -158,14 +158,14 @@ fn merge(mut into: CreditTable, from: CreditTable) -> CreditTable {
 
 /// Per-source constants of the hot loop: dropped by the scope, and payout as
 /// `revenue × rate + flat`.
-struct SourceRules {
-    droppable: Vec<bool>,
-    rate: Vec<f64>,
-    flat: Vec<f64>,
+pub(super) struct SourceRules {
+    pub(super) droppable: Vec<bool>,
+    pub(super) rate: Vec<f64>,
+    pub(super) flat: Vec<f64>,
 }
 
 impl SourceRules {
-    fn new(index: &JourneyIndex, settings: &AttributionSettings) -> SourceRules {
+    pub(super) fn new(index: &JourneyIndex, settings: &AttributionSettings) -> SourceRules {
         let (rate, flat) = index
             .sources
             .iter()

@@ -87,36 +87,6 @@ impl WindowSweep {
     }
 }
 
-/// Adds `share` of a conversion to `source` under `model` for windows `from..to`.
-struct DiffWriter<'a> {
-    sweep: &'a mut WindowSweep,
-    revenue: f64,
-}
-
-impl DiffWriter<'_> {
-    fn add(
-        &mut self,
-        model: Model,
-        source: usize,
-        share: f64,
-        payout: f64,
-        from: usize,
-        to: usize,
-    ) {
-        let delta = [share, share * self.revenue, share * payout];
-        let start = self.sweep.slot(from, model, source);
-        for (k, d) in delta.iter().enumerate() {
-            self.sweep.values[start + k] += d;
-        }
-        if to < WINDOWS {
-            let end = self.sweep.slot(to, model, source);
-            for (k, d) in delta.iter().enumerate() {
-                self.sweep.values[end + k] -= d;
-            }
-        }
-    }
-}
-
 /// Conversions above which the sweep is split across the machine's cores.
 const PARALLEL_CONVERSIONS: usize = 50_000;
 
@@ -155,84 +125,134 @@ fn merge(mut into: WindowSweep, from: WindowSweep) -> WindowSweep {
     into
 }
 
-/// The difference arrays (not yet summed) of the conversions in `range`.
+/// The difference arrays (not yet summed) of the conversions in `range`, with the toggles as
+/// compile-time constants.
 fn sweep_range(
     index: &JourneyIndex,
     settings: &AttributionSettings,
     range: std::ops::Range<usize>,
 ) -> WindowSweep {
-    let sources = index.sources.len();
-    let mut sweep = WindowSweep {
-        settings: *settings,
-        sources,
-        values: vec![0.0; WINDOWS * 3 * sources * MEASURES],
-        total: SourceCredit::default(),
-    };
-    let mut eligible: Vec<(usize, usize)> = Vec::new();
-    for conversion in range {
-        let facts = &index.conversions[conversion];
-        sweep.total.conversions += 1.0;
-        sweep.total.revenue += facts.revenue;
-        eligible.clear();
-        eligible.extend(index.touch_range(conversion).filter_map(|p| {
-            let source = index.source_id(p) as usize;
-            let dropped = (settings.reset_after_conversion && index.before_previous_conversion(p))
-                || (settings.partners_only && !index.sources[source].is_partner);
-            (!dropped).then(|| (entry_window(index.lag_secs(p)), source))
-        }));
-        if eligible.is_empty() {
-            continue;
-        }
-        let payout_of = |source: usize| {
-            if facts.payable {
-                index.sources[source].commission.for_revenue(facts.revenue)
-            } else {
-                0.0
-            }
-        };
-        let mut writer = DiffWriter {
-            sweep: &mut sweep,
-            revenue: facts.revenue,
-        };
-        add_conversion(&mut writer, &eligible, payout_of);
+    match (settings.reset_after_conversion, settings.partners_only) {
+        (false, false) => sweep_range_with::<false, false>(index, settings, range),
+        (true, false) => sweep_range_with::<true, false>(index, settings, range),
+        (false, true) => sweep_range_with::<false, true>(index, settings, range),
+        (true, true) => sweep_range_with::<true, true>(index, settings, range),
     }
-    sweep
 }
 
-/// `eligible` holds (entry window, source) in time order, entry windows non-increasing.
-fn add_conversion(
-    writer: &mut DiffWriter<'_>,
-    eligible: &[(usize, usize)],
-    payout_of: impl Fn(usize) -> f64,
-) {
-    let k = eligible.len();
-    let (last_entry, last_source) = eligible[k - 1];
-    writer.add(
-        Model::Last,
-        last_source,
-        1.0,
-        payout_of(last_source),
-        last_entry,
-        WINDOWS,
-    );
-    for j in (0..k).rev() {
-        let (entry, source) = eligible[j];
-        let until = if j == 0 { WINDOWS } else { eligible[j - 1].0 };
-        if entry >= until {
-            continue;
+/// One conversion's running state while its touches are added newest first.
+struct Journey {
+    /// Sources counted so far: (source, touches, linear share last written).
+    present: Vec<(usize, u32, f64)>,
+    counted: u32,
+    /// Source of the oldest touch added so far, and the one written as first-touch.
+    oldest: usize,
+    first_written: Option<usize>,
+}
+
+/// Writes one conversion's changes of credit at window `at` into the difference array.
+struct Writer<'a> {
+    values: &'a mut [f64],
+    sources: usize,
+    revenue: f64,
+    /// 1 when the conversion pays, else 0.
+    paid: f64,
+    rules: &'a super::engine::SourceRules,
+}
+
+impl Writer<'_> {
+    fn add(&mut self, at: usize, model: Model, source: usize, share: f64) {
+        let slot = ((at * 3 + model.index()) * self.sources + source) * MEASURES;
+        self.values[slot] += share;
+        self.values[slot + 1] += share * self.revenue;
+        let payout = self.paid * (self.revenue * self.rules.rate[source] + self.rules.flat[source]);
+        self.values[slot + 2] += share * payout;
+    }
+
+    /// From window `at` on, the counted touches are those added so far.
+    fn flush(&mut self, at: usize, journey: &mut Journey) {
+        if journey.first_written != Some(journey.oldest) {
+            if let Some(previous) = journey.first_written {
+                self.add(at, Model::First, previous, -1.0);
+            }
+            self.add(at, Model::First, journey.oldest, 1.0);
+            journey.first_written = Some(journey.oldest);
         }
-        writer.add(Model::First, source, 1.0, payout_of(source), entry, until);
-        let share = 1.0 / (k - j) as f64;
-        for &(_, counted) in &eligible[j..] {
-            writer.add(
-                Model::Linear,
-                counted,
-                share,
-                payout_of(counted),
-                entry,
-                until,
-            );
+        let counted = f64::from(journey.counted);
+        for (source, touches, written) in journey.present.iter_mut() {
+            let share = f64::from(*touches) / counted;
+            if share != *written {
+                self.add(at, Model::Linear, *source, share - *written);
+                *written = share;
+            }
         }
+    }
+}
+
+fn sweep_range_with<const RESET: bool, const PARTNERS_ONLY: bool>(
+    index: &JourneyIndex,
+    settings: &AttributionSettings,
+    range: std::ops::Range<usize>,
+) -> WindowSweep {
+    let sources = index.sources.len();
+    let hot = index.hot();
+    let rules = super::engine::SourceRules::new(index, settings);
+    let mut values = vec![0.0; WINDOWS * 3 * sources * MEASURES];
+    let mut journey = Journey {
+        present: Vec::with_capacity(8),
+        counted: 0,
+        oldest: 0,
+        first_written: None,
+    };
+    for c in range.clone() {
+        let revenue = hot.revenue[c];
+        let mut writer = Writer {
+            values: &mut values,
+            sources,
+            revenue,
+            paid: if hot.payable[c] { 1.0 } else { 0.0 },
+            rules: &rules,
+        };
+        journey.present.clear();
+        journey.counted = 0;
+        journey.first_written = None;
+        let mut boundary: Option<usize> = None;
+        // Newest first: entry windows never decrease, so each change of entry is a boundary.
+        for p in (hot.offsets[c] as usize..hot.offsets[c + 1] as usize).rev() {
+            if RESET && hot.before_previous[p] {
+                break;
+            }
+            let source = hot.sources[p] as usize;
+            if PARTNERS_ONLY && rules.droppable[source] {
+                continue;
+            }
+            let entry = entry_window(i64::from(hot.lags[p]));
+            match boundary {
+                None => writer.add(entry, Model::Last, source, 1.0),
+                Some(at) if at != entry => writer.flush(at, &mut journey),
+                Some(_) => {}
+            }
+            boundary = Some(entry);
+            journey.counted += 1;
+            journey.oldest = source;
+            match journey.present.iter_mut().find(|(s, _, _)| *s == source) {
+                Some(entry) => entry.1 += 1,
+                None => journey.present.push((source, 1, 0.0)),
+            }
+        }
+        if let Some(at) = boundary {
+            writer.flush(at, &mut journey);
+        }
+    }
+    WindowSweep {
+        settings: *settings,
+        sources,
+        values,
+        total: SourceCredit {
+            conversions: range.len() as f64,
+            revenue: hot.revenue[range].iter().sum(),
+            payout: 0.0,
+        },
     }
 }
 
