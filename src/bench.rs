@@ -9,10 +9,10 @@ use serde::Serialize;
 use crate::attribution::{
     AttributionSettings, CreditRow, compute_credit, sql_credit_rows, sweep_windows,
 };
-use crate::import::{ImportError, ImportRequest, import_file};
+use crate::import::{ImportRequest, import_file};
 use crate::journeys::JourneyIndex;
 use crate::programme::import_settings;
-use crate::sample::{SampleError, SampleSpec, write_sample};
+use crate::sample::{SampleSpec, write_sample};
 use crate::store::{Store, StoreError};
 
 /// How big a programme to benchmark.
@@ -64,19 +64,8 @@ pub struct BenchReport {
     pub agree: bool,
 }
 
-/// Why the benchmark could not run.
-#[derive(Debug, thiserror::Error)]
-pub enum BenchError {
-    /// Generating the programme failed.
-    #[error(transparent)]
-    Sample(#[from] SampleError),
-    /// Importing it failed.
-    #[error(transparent)]
-    Import(#[from] ImportError),
-    /// The database failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
+/// Why the benchmark could not run: generating, importing or reading the programme failed.
+pub type BenchError = crate::programme::SetupError;
 
 /// Runs the benchmark in a scratch folder under `work_dir`, reporting progress lines.
 pub fn run_bench(

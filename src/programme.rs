@@ -15,7 +15,7 @@ pub const TIME_ZONE_KEY: &str = "time_zone";
 /// Programme setting key: the referral parameters of tracking links.
 pub const REF_PARAMS_KEY: &str = "ref_params";
 
-/// Why the sample programme could not be set up.
+/// Why a generated programme could not be written, imported or read.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
     /// Writing the sample files failed.

@@ -122,27 +122,43 @@ pub(crate) fn cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// Runs first-touch, last-touch and linear over every conversion for one setting.
-pub fn compute_credit(index: &JourneyIndex, settings: &AttributionSettings) -> CreditTable {
-    let conversions = index.conversions.len();
+/// Runs `work` over `0..items` in one chunk per core (or in one go when `parallel` is false)
+/// and folds the parts with `merge`.
+pub(super) fn split_across_cores<T: Send>(
+    items: usize,
+    parallel: bool,
+    work: impl Fn(std::ops::Range<usize>) -> T + Sync,
+    merge: impl Fn(T, T) -> T,
+) -> T {
     let threads = cores();
-    if threads < 2 || index.candidate_touches() < PARALLEL_TOUCHES {
-        return credit_of_range(index, settings, 0..conversions);
+    if threads < 2 || !parallel {
+        return work(0..items);
     }
-    let chunk = conversions.div_ceil(threads);
-    let parts: Vec<CreditTable> = std::thread::scope(|scope| {
+    let chunk = items.div_ceil(threads);
+    let work = &work;
+    let parts: Vec<T> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
-                let range = (t * chunk).min(conversions)..((t + 1) * chunk).min(conversions);
-                scope.spawn(move || credit_of_range(index, settings, range))
+                let range = (t * chunk).min(items)..((t + 1) * chunk).min(items);
+                scope.spawn(move || work(range))
             })
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().expect("credit thread"))
+            .map(|h| h.join().expect("worker thread"))
             .collect()
     });
     parts.into_iter().reduce(merge).expect("at least one part")
+}
+
+/// Runs first-touch, last-touch and linear over every conversion for one setting.
+pub fn compute_credit(index: &JourneyIndex, settings: &AttributionSettings) -> CreditTable {
+    split_across_cores(
+        index.conversions.len(),
+        index.candidate_touches() >= PARALLEL_TOUCHES,
+        |range| credit_of_range(index, settings, range),
+        merge,
+    )
 }
 
 fn merge(mut into: CreditTable, from: CreditTable) -> CreditTable {

@@ -93,25 +93,12 @@ const PARALLEL_CONVERSIONS: usize = 50_000;
 /// Computes credit for every window in one pass over the index.
 pub fn sweep_windows(index: &JourneyIndex, settings: &AttributionSettings) -> WindowSweep {
     let conversions = index.conversions.len();
-    let threads = super::engine::cores();
-    let mut sweep = if threads < 2 || conversions < PARALLEL_CONVERSIONS {
-        sweep_range(index, settings, 0..conversions)
-    } else {
-        let chunk = conversions.div_ceil(threads);
-        let parts: Vec<WindowSweep> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads)
-                .map(|t| {
-                    let range = (t * chunk).min(conversions)..((t + 1) * chunk).min(conversions);
-                    scope.spawn(move || sweep_range(index, settings, range))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("sweep thread"))
-                .collect()
-        });
-        parts.into_iter().reduce(merge).expect("at least one part")
-    };
+    let mut sweep = super::engine::split_across_cores(
+        conversions,
+        conversions >= PARALLEL_CONVERSIONS,
+        |range| sweep_range(index, settings, range),
+        merge,
+    );
     prefix_sum(&mut sweep);
     sweep
 }

@@ -24,19 +24,23 @@ pub fn csv_field(text: &str) -> String {
     }
 }
 
+/// One credit row as CSV fields (no line end).
+fn csv_row(row: &CreditRow) -> String {
+    format!(
+        "{},{},{},{},{}",
+        csv_field(&row.source),
+        row.model,
+        row.conversions,
+        row.revenue,
+        row.payout
+    )
+}
+
 /// `source,model,conversions,revenue,payout` and one row per source and model.
 pub fn csv(rows: &[CreditRow]) -> String {
     let mut out = String::from("source,model,conversions,revenue,payout\n");
     for row in rows {
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{}",
-            csv_field(&row.source),
-            row.model,
-            row.conversions,
-            row.revenue,
-            row.payout
-        );
+        let _ = writeln!(out, "{}", csv_row(row));
     }
     out
 }
@@ -53,16 +57,7 @@ pub fn sweep_csv(index: &JourneyIndex, sweep: &WindowSweep, windows: &[CookieWin
     let mut out = String::from("window_days,source,model,conversions,revenue,payout\n");
     for &window in windows {
         for row in sweep.table_at(window).rows(index) {
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{}",
-                window_key(window),
-                csv_field(&row.source),
-                row.model,
-                row.conversions,
-                row.revenue,
-                row.payout
-            );
+            let _ = writeln!(out, "{},{}", window_key(window), csv_row(&row));
         }
     }
     out
