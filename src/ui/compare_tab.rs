@@ -50,6 +50,7 @@ pub fn compare_ui(
         .show(ui, |ui| {
             credit_table_ui(ui, settings, index, credit, &order)
         });
+    totals_ui(ui, credit);
     ui.separator();
     chart_ui(ui, settings, index, credit, &order);
 }
@@ -227,7 +228,7 @@ fn credit_table_ui(
         .min_col_width(70.0)
         .spacing([14.0, 4.0])
         .show(ui, |ui| {
-            ui.label("");
+            left_cell(ui, |_| {});
             for model in Model::ALL {
                 ui.label(
                     RichText::new(model.label())
@@ -238,7 +239,9 @@ fn credit_table_ui(
                 ui.label("");
             }
             ui.end_row();
-            sort_button(ui, settings, SortColumn::Source, "Source");
+            left_cell(ui, |ui| {
+                sort_button(ui, settings, SortColumn::Source, "Source")
+            });
             for model in Model::ALL {
                 for measure in Measure::ALL {
                     right_cell(ui, column_width(measure), |ui| {
@@ -253,7 +256,7 @@ fn credit_table_ui(
             }
             ui.end_row();
             for &source in order {
-                source_label_ui(ui, index, source);
+                left_cell(ui, |ui| source_label_ui(ui, index, source));
                 for model in Model::ALL {
                     let cell = credit.credit(model, source);
                     for measure in Measure::ALL {
@@ -266,7 +269,35 @@ fn credit_table_ui(
                 }
                 ui.end_row();
             }
-            ui.label(RichText::new("Total credited").strong());
+        });
+}
+
+/// Width of the source column, the same in the scrolling table and the pinned totals row.
+const SOURCE_COLUMN_WIDTH: f32 = 170.0;
+
+/// A fixed-width cell with its content on the left.
+fn left_cell(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui)) {
+    let height = ui.spacing().interact_size.y;
+    ui.allocate_ui_with_layout(
+        egui::vec2(SOURCE_COLUMN_WIDTH, height),
+        Layout::left_to_right(Align::Center),
+        |ui| {
+            ui.set_min_width(SOURCE_COLUMN_WIDTH);
+            add(ui);
+        },
+    );
+}
+
+/// The totals of each model, pinned below the scrolling table in the same columns.
+fn totals_ui(ui: &mut egui::Ui, credit: &CreditTable) {
+    egui::Grid::new("credit_totals")
+        .num_columns(10)
+        .min_col_width(70.0)
+        .spacing([14.0, 4.0])
+        .show(ui, |ui| {
+            left_cell(ui, |ui| {
+                ui.label(RichText::new("Total credited").strong());
+            });
             for model in Model::ALL {
                 let total = credit.model_total(model);
                 for measure in Measure::ALL {
@@ -293,7 +324,8 @@ fn source_label_ui(ui: &mut egui::Ui, index: &JourneyIndex, source: usize) {
         (None, true) => "Partner (not in the partners file: no commission)".to_owned(),
         (None, false) => "Non-partner channel (earns no payout)".to_owned(),
     };
-    ui.label(text).on_hover_text(hover);
+    ui.add(egui::Label::new(text).truncate())
+        .on_hover_text(hover);
 }
 
 fn chart_ui(
