@@ -439,6 +439,11 @@ fn partner_ids_come_from_the_link_when_the_column_is_empty() {
             .contains("url 'https://shop.example.com/?via=beta' uses via=, which is not one"),
         "{rejects:?}"
     );
+    assert_eq!(
+        store.campaign_touches().unwrap(),
+        vec![("spring".to_owned(), 1)],
+        "utm_campaign is read from the link"
+    );
     let index = JourneyIndex::build(&store).unwrap();
     let sources: Vec<(&str, bool)> = index
         .sources

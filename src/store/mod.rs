@@ -313,6 +313,23 @@ impl Store {
         Ok(took)
     }
 
+    /// Touches per campaign (`utm_campaign`, from the file's column or the link), most first.
+    pub fn campaign_touches(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT utm_campaign, count(*) AS touches FROM touch_campaigns
+                 WHERE utm_campaign IS NOT NULL GROUP BY utm_campaign
+                 ORDER BY touches DESC, utm_campaign",
+            )
+            .doing("counting touches per campaign")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .doing("counting touches per campaign")?;
+        rows.collect::<Result<_, _>>()
+            .doing("counting touches per campaign")
+    }
+
     /// A programme setting stored in the database (e.g. `time_zone`).
     pub fn programme_setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         let mut stmt = self

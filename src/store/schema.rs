@@ -73,6 +73,19 @@ CREATE TABLE IF NOT EXISTS conversions (
     coupon_code VARCHAR,
     status VARCHAR NOT NULL
 );
+CREATE OR REPLACE VIEW touch_campaigns AS
+    SELECT touch_seq, source,
+        coalesce(utm_source, nullif(url_decode(regexp_extract(url, '[?&]utm_source=([^&#]*)', 1)), ''))
+            AS utm_source,
+        coalesce(utm_medium, nullif(url_decode(regexp_extract(url, '[?&]utm_medium=([^&#]*)', 1)), ''))
+            AS utm_medium,
+        coalesce(utm_campaign, nullif(url_decode(regexp_extract(url, '[?&]utm_campaign=([^&#]*)', 1)), ''))
+            AS utm_campaign,
+        coalesce(utm_content, nullif(url_decode(regexp_extract(url, '[?&]utm_content=([^&#]*)', 1)), ''))
+            AS utm_content,
+        coalesce(utm_term, nullif(url_decode(regexp_extract(url, '[?&]utm_term=([^&#]*)', 1)), ''))
+            AS utm_term
+    FROM touches;
 CREATE TABLE IF NOT EXISTS leads (
     import_id BIGINT NOT NULL,
     line BIGINT NOT NULL,
