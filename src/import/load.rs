@@ -144,7 +144,7 @@ fn timed_rows_sql(
         ProgrammeTimeZone::Fixed(secs) => (secs.to_string(), String::new()),
         ProgrammeTimeZone::Named(chrono_tz::Tz::UTC) => ("0".to_owned(), String::new()),
         zone => {
-            load_offset_runs(conn, time_column, zone)?;
+            load_offset_runs(conn, zone)?;
             (
                 "coalesce(z.offset_secs, 0)".to_owned(),
                 format!("ASOF LEFT JOIN pa_tz z ON p.{time_column}_local >= z.local_start"),
@@ -159,36 +159,15 @@ fn timed_rows_sql(
 }
 
 /// Writes the programme zone's offsets over the span of the file's naive timestamps.
-fn load_offset_runs(
-    conn: &Connection,
-    time_column: &str,
-    zone: ProgrammeTimeZone,
-) -> Result<(), StoreError> {
+fn load_offset_runs(conn: &Connection, zone: ProgrammeTimeZone) -> Result<(), StoreError> {
     conn.execute_batch(
         "CREATE OR REPLACE TEMP TABLE pa_tz (local_start TIMESTAMP, offset_secs BIGINT)",
     )
     .doing("preparing time-zone offsets")?;
-    let span: (Option<i64>, Option<i64>) = conn
-        .query_row(
-            &format!(
-                "SELECT epoch(min({time_column}_local))::BIGINT, epoch(max({time_column}_local))::BIGINT
-                 FROM pa_parsed"
-            ),
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .doing("reading the span of local timestamps")?;
-    let (Some(from), Some(to)) = span else {
-        return Ok(());
-    };
-    let as_local = |secs: i64| chrono::DateTime::from_timestamp(secs, 0).map(|t| t.naive_utc());
-    let (Some(from), Some(to)) = (as_local(from), as_local(to)) else {
-        return Ok(());
-    };
     let mut stmt = conn
         .prepare("INSERT INTO pa_tz VALUES (make_timestamp(CAST(? AS BIGINT)), CAST(? AS BIGINT))")
         .doing("writing time-zone offsets")?;
-    for (start, offset) in zone.offset_runs(from, to) {
+    for (start, offset) in zone.all_offset_runs() {
         let micros = start.and_utc().timestamp_micros();
         stmt.execute(params![micros, i64::from(offset)])
             .doing("writing time-zone offsets")?;

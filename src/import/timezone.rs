@@ -67,20 +67,40 @@ impl ProgrammeTimeZone {
         }
     }
 
-    /// Runs of constant offset covering `[from, to]` in local time: `(run start, offset)`,
-    /// checked hour by hour (zones change offset on the hour or half hour at most).
+    /// Runs of constant offset covering `[from, to]` in local time: `(run start, offset)`.
+    /// Days are checked first; a day whose end differs from its start is walked in half
+    /// hours (zones change offset on the hour or half hour).
     pub fn offset_runs(self, from: NaiveDateTime, to: NaiveDateTime) -> Vec<(NaiveDateTime, i32)> {
-        let start = from - Duration::days(1);
-        let mut runs: Vec<(NaiveDateTime, i32)> = Vec::new();
-        let mut local = start;
-        while local <= to + Duration::days(1) {
-            let offset = self.offset_at_local(local);
-            if runs.last().map(|(_, o)| *o) != Some(offset) {
-                runs.push((local, offset));
+        let mut day = from - Duration::days(1);
+        let mut current = self.offset_at_local(day);
+        let mut runs = vec![(day, current)];
+        while day <= to + Duration::days(1) {
+            let next_day = day + Duration::days(1);
+            if self.offset_at_local(next_day) != current {
+                let mut step = day;
+                while step < next_day {
+                    step += Duration::minutes(30);
+                    let offset = self.offset_at_local(step);
+                    if offset != current {
+                        runs.push((step, offset));
+                        current = offset;
+                    }
+                }
             }
-            local += Duration::minutes(30);
+            day = next_day;
         }
         runs
+    }
+
+    /// Runs over every date a programme could hold (1970–2100), so no pass over the file is
+    /// needed to find its span.
+    pub fn all_offset_runs(self) -> Vec<(NaiveDateTime, i32)> {
+        let at = |y| {
+            chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .expect("a valid date")
+        };
+        self.offset_runs(at(1970), at(2100))
     }
 }
 
@@ -150,5 +170,12 @@ mod tests {
         assert_eq!(berlin.offset_at_local(local(2026, 11, 1, 12)), 3600);
         let runs = berlin.offset_runs(local(2026, 10, 1, 0), local(2026, 11, 30, 0));
         assert_eq!(runs.len(), 2, "{runs:?}");
+        assert_eq!(runs[1], (local(2026, 10, 25, 3), 3600), "{runs:?}");
+        let all = berlin.all_offset_runs();
+        assert!(
+            all.len() > 200 && all.contains(&(local(2026, 3, 29, 3), 7200)),
+            "{}",
+            all.len()
+        );
     }
 }
