@@ -25,9 +25,15 @@ pub struct WindowSweep {
     /// The toggles the sweep was computed for (its window is ignored).
     pub settings: AttributionSettings,
     sources: usize,
-    /// `[window][model][source][measure]`, flattened.
+    /// `[model][source][window][measure]`, flattened.
     values: Vec<f64>,
     total: SourceCredit,
+}
+
+/// Where a (window, model, source) triple lives: each model and source owns a run of all its
+/// windows, so one conversion's writes (mostly at small windows) stay close in memory.
+fn slot_of(sources: usize, window: usize, model: Model, source: usize) -> usize {
+    ((model.index() * sources + source) * WINDOWS + window) * MEASURES
 }
 
 fn window_index(window: CookieWindow) -> usize {
@@ -45,7 +51,7 @@ fn entry_window(lag_secs: i64) -> usize {
 
 impl WindowSweep {
     fn slot(&self, window: usize, model: Model, source: usize) -> usize {
-        ((window * 3 + model.index()) * self.sources + source) * MEASURES
+        slot_of(self.sources, window, model, source)
     }
 
     /// The credit of one source under one model at one window.
@@ -149,7 +155,7 @@ struct Writer<'a> {
 
 impl Writer<'_> {
     fn add(&mut self, at: usize, model: Model, source: usize, share: f64) {
-        let slot = ((at * 3 + model.index()) * self.sources + source) * MEASURES;
+        let slot = slot_of(self.sources, at, model, source);
         self.values[slot] += share;
         self.values[slot + 1] += share * self.revenue;
         let payout = self.paid * (self.revenue * self.rules.rate[source] + self.rules.flat[source]);
@@ -244,12 +250,9 @@ fn sweep_range_with<const RESET: bool, const PARTNERS_ONLY: bool>(
 }
 
 fn prefix_sum(sweep: &mut WindowSweep) {
-    let row = 3 * sweep.sources * MEASURES;
-    for w in 1..WINDOWS {
-        let (done, rest) = sweep.values.split_at_mut(w * row);
-        let previous = &done[(w - 1) * row..];
-        for (value, carried) in rest[..row].iter_mut().zip(previous) {
-            *value += carried;
+    for run in sweep.values.chunks_exact_mut(WINDOWS * MEASURES) {
+        for at in MEASURES..run.len() {
+            run[at] += run[at - MEASURES];
         }
     }
 }
