@@ -27,12 +27,12 @@ impl Commission {
         }
     }
 
-    /// The commission for a whole conversion of `revenue`.
-    pub fn for_revenue(self, revenue: f64) -> f64 {
+    /// The commission on a whole conversion as `revenue × rate + flat`.
+    pub fn rate_and_flat(self) -> (f64, f64) {
         match self {
-            Commission::None => 0.0,
-            Commission::Percent(p) => revenue * p / 100.0,
-            Commission::Flat(amount) => amount,
+            Commission::None => (0.0, 0.0),
+            Commission::Percent(p) => (p / 100.0, 0.0),
+            Commission::Flat(amount) => (0.0, amount),
         }
     }
 }
@@ -226,21 +226,6 @@ impl JourneyIndex {
     /// The positions of conversion `conversion`'s touches, in time order.
     pub fn touch_range(&self, conversion: usize) -> std::ops::Range<usize> {
         self.touch_offsets[conversion] as usize..self.touch_offsets[conversion + 1] as usize
-    }
-
-    /// Seconds from the touch at `position` to its conversion.
-    pub fn lag_secs(&self, position: usize) -> i64 {
-        i64::from(self.lag_secs[position])
-    }
-
-    /// The source of the touch at `position`.
-    pub fn source_id(&self, position: usize) -> u32 {
-        self.source_ids[position]
-    }
-
-    /// Whether the touch at `position` is at or before an earlier conversion of its identity.
-    pub fn before_previous_conversion(&self, position: usize) -> bool {
-        self.before_previous_conversion[position]
     }
 }
 

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::settings::{AttributionSettings, Model};
-use crate::journeys::{Commission, JourneyIndex};
+use crate::journeys::JourneyIndex;
 use crate::store::{SqlCreditParams, SqlCreditRow, Store, StoreError};
 
 /// Credit earned by one source under one model.
@@ -185,11 +185,7 @@ impl SourceRules {
         let (rate, flat) = index
             .sources
             .iter()
-            .map(|s| match s.commission {
-                Commission::None => (0.0, 0.0),
-                Commission::Percent(p) => (p / 100.0, 0.0),
-                Commission::Flat(amount) => (0.0, amount),
-            })
+            .map(|s| s.commission.rate_and_flat())
             .unzip();
         SourceRules {
             droppable: index

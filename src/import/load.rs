@@ -302,7 +302,7 @@ fn store_rows(
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .doing("counting rows")?;
-    insert_accepted(conn, kind, import_id, facts)?;
+    insert_accepted(conn, kind, import_id)?;
     insert_rejects(conn, import_id, &facts.name, header_columns)?;
     let imported_at = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string();
     let record = ImportRecord {
@@ -363,12 +363,7 @@ fn insert_rejects(
     .doing("storing rejected rows")
 }
 
-fn insert_accepted(
-    conn: &Connection,
-    kind: FileKind,
-    import_id: i64,
-    facts: &FileFacts,
-) -> Result<(), StoreError> {
+fn insert_accepted(conn: &Connection, kind: FileKind, import_id: i64) -> Result<(), StoreError> {
     let next = |table: &str, seq: &str| -> Result<i64, StoreError> {
         conn.query_row(
             &format!("SELECT coalesce(max({seq}), 0) FROM {table}"),
@@ -415,7 +410,6 @@ fn insert_accepted(
             next("conversions", "conversion_seq")?,
         ),
     };
-    let _ = facts;
     conn.execute_batch(&sql).doing("storing accepted rows")
 }
 

@@ -235,9 +235,9 @@ impl PartnerApp {
     }
 
     fn database_label(&self) -> String {
-        match (&self.snapshot, &self.settings.database) {
-            (_, None) => "Sample programme".to_owned(),
-            (_, Some(path)) => path
+        match &self.settings.database {
+            None => "Sample programme".to_owned(),
+            Some(path) => path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| path.display().to_string()),
@@ -292,11 +292,11 @@ impl PartnerApp {
         match self.settings.tab {
             Tab::Compare => compare_ui(ui, &mut self.settings, &snapshot.index, &mut self.credit),
             Tab::Sensitivity => {
-                // The sweep for the current toggles (the Compare view's settings apply here too).
-                let _ = self
+                // The Compare view's toggles apply here too.
+                match self
                     .credit
-                    .table(&snapshot.index, &self.settings.attribution);
-                match self.credit.sweep().cloned() {
+                    .sweep_for(&snapshot.index, &self.settings.attribution)
+                {
                     Some(sweep) => sensitivity_ui(ui, &mut self.settings, &snapshot.index, &sweep),
                     None => {
                         ui.spinner();

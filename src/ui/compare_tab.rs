@@ -8,7 +8,7 @@ use egui_plot::{Bar, BarChart, GridMark, Legend, Plot};
 
 use super::credit_engine::CreditEngine;
 use super::settings::{Measure, SortColumn, UiSettings};
-use crate::attribution::{CookieWindow, CreditTable, Model, SourceCredit};
+use crate::attribution::{CookieWindow, CreditTable, Model};
 use crate::format::{conversions, money, thousands};
 use crate::journeys::JourneyIndex;
 
@@ -130,14 +130,6 @@ fn summary_ui(ui: &mut egui::Ui, credit: &CreditTable, engine: &CreditEngine, st
     });
 }
 
-fn measure_of(credit: SourceCredit, measure: Measure) -> f64 {
-    match measure {
-        Measure::Conversions => credit.conversions,
-        Measure::Revenue => credit.revenue,
-        Measure::Payout => credit.payout,
-    }
-}
-
 /// A measure's value as shown: conversions plainly, money with a currency sign.
 pub fn format_measure(value: f64, measure: Measure) -> String {
     match measure {
@@ -152,7 +144,7 @@ fn sorted_sources(index: &JourneyIndex, credit: &CreditTable, settings: &UiSetti
     match settings.sort {
         SortColumn::Source => order.sort_by(by_name),
         SortColumn::Credit(model, measure) => order.sort_by(|a, b| {
-            let value = |s: usize| measure_of(credit.credit(model, s), measure);
+            let value = |s: usize| measure.of(credit.credit(model, s));
             value(*a).total_cmp(&value(*b)).then_with(|| by_name(b, a))
         }),
     }
@@ -260,11 +252,7 @@ fn credit_table_ui(
                 for model in Model::ALL {
                     let cell = credit.credit(model, source);
                     for measure in Measure::ALL {
-                        right_aligned(
-                            ui,
-                            measure,
-                            format_measure(measure_of(cell, measure), measure),
-                        );
+                        right_aligned(ui, measure, format_measure(measure.of(cell), measure));
                     }
                 }
                 ui.end_row();
@@ -301,11 +289,7 @@ fn totals_ui(ui: &mut egui::Ui, credit: &CreditTable) {
             for model in Model::ALL {
                 let total = credit.model_total(model);
                 for measure in Measure::ALL {
-                    right_aligned(
-                        ui,
-                        measure,
-                        format_measure(measure_of(total, measure), measure),
-                    );
+                    right_aligned(ui, measure, format_measure(measure.of(total), measure));
                 }
             }
             ui.end_row();
@@ -379,7 +363,7 @@ fn chart_ui(
                     .iter()
                     .enumerate()
                     .map(|(i, &source)| {
-                        let value = measure_of(credit.credit(model, source), measure);
+                        let value = measure.of(credit.credit(model, source));
                         Bar::new(i as f64 + (m as f64 - 1.0) * 0.27, value)
                             .width(0.25)
                             .name(format!("{} · {}", names[i], model.label()))

@@ -54,9 +54,14 @@ impl CreditEngine {
         Some((table, stale))
     }
 
-    /// The sweep on screen, if any.
-    pub fn sweep(&self) -> Option<&Arc<WindowSweep>> {
-        self.shown.as_ref()
+    /// The sweep for `settings`' toggles, or the previous one while it is being computed.
+    pub fn sweep_for(
+        &mut self,
+        index: &Arc<JourneyIndex>,
+        settings: &AttributionSettings,
+    ) -> Option<Arc<WindowSweep>> {
+        self.request(index, settings);
+        self.shown.clone()
     }
 
     fn is_for(&self, index: &Arc<JourneyIndex>) -> bool {

@@ -1,8 +1,9 @@
 //! The Data view: import controls, row counts, import history and rejected rows.
 
-use eframe::egui::{self, Align, Layout, RichText};
+use eframe::egui::{self, RichText};
 
 use super::app::StatusMessage;
+use super::widgets::number_cell;
 use super::worker::Snapshot;
 use crate::format::{bytes, thousands};
 use crate::import::{ColumnMap, FileKind};
@@ -106,12 +107,6 @@ fn counts_ui(ui: &mut egui::Ui, snapshot: &Snapshot) {
             number_cell(ui, thousands(rows as i64));
             ui.end_row();
         }
-    });
-}
-
-fn number_cell(ui: &mut egui::Ui, text: String) {
-    ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-        ui.label(RichText::new(text).monospace());
     });
 }
 

@@ -7,6 +7,7 @@ mod data_tab;
 mod dialogs;
 mod sensitivity_tab;
 mod settings;
+mod widgets;
 mod worker;
 
 use std::path::PathBuf;

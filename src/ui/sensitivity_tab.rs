@@ -1,12 +1,13 @@
 //! The Sensitivity view: credit against window length for chosen sources, from the sweep,
 //! with the current window marked, and each source's credit at 30, 60 and 90 days.
 
-use eframe::egui::{self, Align, Layout, RichText};
+use eframe::egui::{self, RichText};
 use egui_plot::{HoverPosition, Legend, Line, LineStyle, Plot, PlotPoints, VLine};
 
 use super::compare_tab::{format_measure, settings_bar_ui};
-use super::settings::{Measure, SensitivityModels, UiSettings};
-use crate::attribution::{CookieWindow, MAX_WINDOW_DAYS, Model, SourceCredit, WindowSweep};
+use super::settings::{SensitivityModels, UiSettings};
+use super::widgets::number_cell;
+use crate::attribution::{CookieWindow, MAX_WINDOW_DAYS, Model, WindowSweep};
 use crate::journeys::JourneyIndex;
 
 const PALETTE: [egui::Color32; 10] = [
@@ -24,14 +25,6 @@ const PALETTE: [egui::Color32; 10] = [
 
 /// Sources shown by default: the top partners at the current window.
 const DEFAULT_SOURCES: usize = 6;
-
-fn measure_of(credit: SourceCredit, measure: Measure) -> f64 {
-    match measure {
-        Measure::Conversions => credit.conversions,
-        Measure::Revenue => credit.revenue,
-        Measure::Payout => credit.payout,
-    }
-}
 
 fn models_of(choice: SensitivityModels) -> Vec<Model> {
     match choice {
@@ -191,7 +184,7 @@ fn plot_ui(
                     let points: PlotPoints = (1..=MAX_WINDOW_DAYS)
                         .map(|d| {
                             let credit = sweep.credit(CookieWindow::Days(d), model, source);
-                            [f64::from(d), measure_of(credit, measure)]
+                            [f64::from(d), measure.of(credit)]
                         })
                         .collect();
                     let name = if models.len() == 1 {
@@ -238,23 +231,15 @@ fn table_ui(
             }
             ui.end_row();
             for &source in shown {
-                let at = |d: u32| {
-                    measure_of(sweep.credit(CookieWindow::Days(d), model, source), measure)
-                };
+                let at = |d: u32| measure.of(sweep.credit(CookieWindow::Days(d), model, source));
                 ui.label(&index.sources[source].id);
                 for d in [30, 60, 90] {
-                    cell(ui, format_measure(at(d), measure));
+                    number_cell(ui, format_measure(at(d), measure));
                 }
                 let change = at(90) - at(30);
                 let sign = if change > 0.0 { "+" } else { "" };
-                cell(ui, format!("{sign}{}", format_measure(change, measure)));
+                number_cell(ui, format!("{sign}{}", format_measure(change, measure)));
                 ui.end_row();
             }
         });
-}
-
-fn cell(ui: &mut egui::Ui, text: String) {
-    ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-        ui.label(RichText::new(text).monospace());
-    });
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::attribution::{AttributionSettings, Model};
+use crate::attribution::{AttributionSettings, Model, SourceCredit};
 
 /// Which measure the chart and the default sort use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +20,15 @@ pub enum Measure {
 impl Measure {
     /// All measures, in display order.
     pub const ALL: [Measure; 3] = [Measure::Conversions, Measure::Revenue, Measure::Payout];
+
+    /// This measure's value in a credit.
+    pub fn of(self, credit: SourceCredit) -> f64 {
+        match self {
+            Measure::Conversions => credit.conversions,
+            Measure::Revenue => credit.revenue,
+            Measure::Payout => credit.payout,
+        }
+    }
 
     /// The name shown to people.
     pub fn label(self) -> &'static str {
