@@ -9,7 +9,10 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::attribution::{AttributionSettings, CookieWindow, compute_credit, sweep_windows};
+use crate::attribution::{
+    AttributionSettings, BrowserCaps, CookieWindow, CouponPrecedence, Methods, TrackingSettings,
+    compute_credit, sweep_windows,
+};
 use crate::import::{ColumnMap, FileKind, ImportOutcome, ImportRequest, ProgrammeTimeZone};
 use crate::journeys::JourneyIndex;
 use crate::links::LinkRules;
@@ -84,6 +87,8 @@ pub struct SweepArgs {
     /// Drop non-partner touches before the models run.
     #[arg(long)]
     pub partners_only: bool,
+    #[command(flatten)]
+    pub tracking: TrackingArgs,
     /// Output format (csv or json).
     #[arg(long, value_enum, default_value_t = OutputFormat::Csv)]
     pub format: OutputFormat,
@@ -128,9 +133,40 @@ pub struct CompareArgs {
     /// Drop non-partner touches before the models run.
     #[arg(long)]
     pub partners_only: bool,
+    #[command(flatten)]
+    pub tracking: TrackingArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+}
+
+/// The tracking settings every model command takes, as in the window's tracking panel.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TrackingArgs {
+    /// Identity methods that link touches to conversions: any of cookie, click-id, user,
+    /// coupon (comma-separated).
+    #[arg(long, value_name = "LIST", default_value = "cookie", value_parser = Methods::parse)]
+    pub methods: Methods,
+    /// How a partner's coupon counts when `coupon` is among the methods.
+    #[arg(long, value_name = "backup|override|touch", default_value = "backup",
+          value_parser = CouponPrecedence::parse)]
+    pub coupon: CouponPrecedence,
+    /// Cookie lifetime caps for touches matched only by cookie, in days: `safari=7,firefox=30`,
+    /// or `none`.
+    #[arg(long, value_name = "BROWSER=DAYS,...", default_value = "safari=7",
+          value_parser = BrowserCaps::parse)]
+    pub browser_cap: BrowserCaps,
+}
+
+impl TrackingArgs {
+    /// The tracking settings these flags name.
+    pub fn settings(&self) -> TrackingSettings {
+        TrackingSettings {
+            methods: self.methods,
+            coupon: self.coupon,
+            browser_caps: self.browser_cap,
+        }
+    }
 }
 
 /// Arguments of `sample`.
@@ -284,6 +320,7 @@ fn sweep(args: SweepArgs) -> Result<ExitCode> {
         window: CookieWindow::Unlimited,
         reset_after_conversion: args.reset_after_conversion,
         partners_only: args.partners_only,
+        tracking: args.tracking.settings(),
     };
     let sweep = sweep_windows(&index, &settings);
     let windows: Vec<CookieWindow> = (1..=args.max_days)
@@ -306,6 +343,7 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
         window: args.window_days,
         reset_after_conversion: args.reset_after_conversion,
         partners_only: args.partners_only,
+        tracking: args.tracking.settings(),
     };
     let table = compute_credit(&index, &settings);
     let rows = table.rows(&index);

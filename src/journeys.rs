@@ -4,7 +4,11 @@
 //! for any settings without touching the database. A conversion's touches are stored
 //! contiguously, ordered by time and then by input order, so "first" and "last" are positions.
 
+use crate::attribution::TouchKey;
 use crate::store::{CandidateRow, ConversionRow, SourceRow, Store, StoreError};
+
+/// The "no source" marker in per-conversion source columns.
+pub(crate) const NO_SOURCE: u32 = u32::MAX;
 
 /// How a partner is paid for a credited conversion.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,6 +65,10 @@ pub struct ConversionFacts {
     pub revenue: f64,
     /// Refunded and cancelled conversions earn no payout.
     pub payable: bool,
+    /// The partner (source id) owning the conversion's coupon code, if any.
+    pub coupon_partner: Option<u32>,
+    /// The partner (source id) whose reported lead names this conversion, if any.
+    pub reported_by: Option<u32>,
 }
 
 /// One candidate touch of a conversion, as given to [`JourneyIndex::from_journeys`].
@@ -70,14 +78,14 @@ pub struct CandidateTouch {
     pub lag_secs: i64,
     /// Index into [`JourneyIndex::sources`].
     pub source_id: u32,
-    /// The touch is at or before an earlier conversion of the same identity.
-    pub before_previous_conversion: bool,
+    /// How the touch is linked, reused, and where it came from.
+    pub key: TouchKey,
 }
 
 /// Per conversion, its candidate touches in order, as flat arrays.
 ///
 /// Invariants the models rely on: within a conversion, touches are oldest first, so lags never
-/// increase; and the touches at or before an earlier conversion are a prefix.
+/// increase; and for each method, the touches an earlier conversion already used are a prefix.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyIndex {
     /// Every source, by id.
@@ -89,10 +97,13 @@ pub struct JourneyIndex {
     /// Seconds, clamped to `u32::MAX` (136 years): 4 bytes instead of 8 per touch.
     lag_secs: Vec<u32>,
     source_ids: Vec<u32>,
-    before_previous_conversion: Vec<bool>,
-    /// Each conversion's revenue, and whether it pays: the hot columns of `conversions`.
+    /// Each touch's packed [`TouchKey`].
+    keys: Vec<u16>,
+    /// Each conversion's revenue, whether it pays, and its coupon's partner ([`NO_SOURCE`]
+    /// when none): the hot columns of `conversions`.
     revenue: Vec<f64>,
     payable: Vec<bool>,
+    coupon_partner: Vec<u32>,
 }
 
 /// The index's arrays as plain slices, for the tight loops of the models.
@@ -103,12 +114,14 @@ pub(crate) struct HotArrays<'a> {
     pub lags: &'a [u32],
     /// Each touch's source.
     pub sources: &'a [u32],
-    /// Each touch is at or before an earlier conversion of its identity.
-    pub before_previous: &'a [bool],
+    /// Each touch's packed [`TouchKey`].
+    pub keys: &'a [u16],
     /// Each conversion's revenue.
     pub revenue: &'a [f64],
     /// Each conversion earns payout.
     pub payable: &'a [bool],
+    /// Each conversion's coupon partner, or [`NO_SOURCE`].
+    pub coupon_partner: &'a [u32],
 }
 
 impl JourneyIndex {
@@ -155,15 +168,13 @@ impl JourneyIndex {
         for journey in journeys {
             debug_assert!(
                 journey.windows(2).all(|w| w[0].lag_secs >= w[1].lag_secs
-                    && (w[0].before_previous_conversion || !w[1].before_previous_conversion)),
+                    && (w[1].key.used_by().0 & !w[0].key.used_by().0) == 0),
                 "touches must be oldest first, with the reused ones a prefix"
             );
             for touch in journey {
                 index.lag_secs.push(clamp_lag(touch.lag_secs));
                 index.source_ids.push(touch.source_id);
-                index
-                    .before_previous_conversion
-                    .push(touch.before_previous_conversion);
+                index.keys.push(touch.key.0);
             }
             index.touch_offsets.push(index.lag_secs.len() as u32);
         }
@@ -174,6 +185,11 @@ impl JourneyIndex {
     fn fill_hot_columns(&mut self) {
         self.revenue = self.conversions.iter().map(|c| c.revenue).collect();
         self.payable = self.conversions.iter().map(|c| c.payable).collect();
+        self.coupon_partner = self
+            .conversions
+            .iter()
+            .map(|c| c.coupon_partner.unwrap_or(NO_SOURCE))
+            .collect();
     }
 
     /// The arrays as slices.
@@ -182,9 +198,10 @@ impl JourneyIndex {
             offsets: &self.touch_offsets,
             lags: &self.lag_secs,
             sources: &self.source_ids,
-            before_previous: &self.before_previous_conversion,
+            keys: &self.keys,
             revenue: &self.revenue,
             payable: &self.payable,
+            coupon_partner: &self.coupon_partner,
         }
     }
 
@@ -192,15 +209,14 @@ impl JourneyIndex {
         self.close_journeys_up_to(row.conversion_idx as usize);
         self.lag_secs.push(clamp_lag(row.lag_secs));
         self.source_ids.push(row.source_id);
-        self.before_previous_conversion
-            .push(row.before_previous_conversion);
+        self.keys.push(row.key);
     }
 
     fn shrink_to_fit(&mut self) {
         self.touch_offsets.shrink_to_fit();
         self.lag_secs.shrink_to_fit();
         self.source_ids.shrink_to_fit();
-        self.before_previous_conversion.shrink_to_fit();
+        self.keys.shrink_to_fit();
     }
 
     /// Ends every journey before conversion `conversion_idx` (rows arrive grouped by it).
@@ -215,12 +231,22 @@ impl JourneyIndex {
         self.touch_offsets.capacity() * 4
             + self.lag_secs.capacity() * 4
             + self.source_ids.capacity() * 4
-            + self.before_previous_conversion.capacity()
+            + self.keys.capacity() * 2
+            + self.coupon_partner.capacity() * 4
     }
 
     /// Number of candidate touches over all conversions.
     pub fn candidate_touches(&self) -> usize {
         self.lag_secs.len()
+    }
+
+    /// The lag, source and key of the touch at `position`.
+    pub fn touch(&self, position: usize) -> CandidateTouch {
+        CandidateTouch {
+            lag_secs: i64::from(self.lag_secs[position]),
+            source_id: self.source_ids[position],
+            key: TouchKey(self.keys[position]),
+        }
     }
 
     /// The positions of conversion `conversion`'s touches, in time order.
@@ -248,6 +274,8 @@ fn conversion_from(row: ConversionRow) -> ConversionFacts {
         conversion_id: row.conversion_id,
         converted_at_secs: row.converted_at_secs,
         revenue: row.revenue,
+        coupon_partner: row.coupon_source_id,
+        reported_by: row.reported_source_id,
     }
 }
 
@@ -280,10 +308,19 @@ pub(crate) fn random_index(conversions: usize, seed: u64) -> JourneyIndex {
             let reused = if next(5) == 0 { next(4) as usize } else { 0 };
             lags.into_iter()
                 .enumerate()
-                .map(|(i, lag_secs)| CandidateTouch {
-                    lag_secs,
-                    source_id: next(7) as u32,
-                    before_previous_conversion: i < reused,
+                .map(|(i, lag_secs)| {
+                    let links = crate::attribution::Methods(1 + next(7) as u8);
+                    let browser = crate::attribution::BrowserFamily::ALL[next(3) as usize];
+                    let key = TouchKey::new(links, browser);
+                    CandidateTouch {
+                        lag_secs,
+                        source_id: next(7) as u32,
+                        key: if i < reused {
+                            key.used_before(crate::attribution::Methods::LINKS)
+                        } else {
+                            key
+                        },
+                    }
                 })
                 .collect()
         })
@@ -294,6 +331,8 @@ pub(crate) fn random_index(conversions: usize, seed: u64) -> JourneyIndex {
             converted_at_secs: 0,
             revenue: 10.0 + (i % 97) as f64,
             payable: i % 11 != 0,
+            coupon_partner: (i % 13 == 0).then_some((i % 4 * 2) as u32),
+            reported_by: None,
         })
         .collect();
     JourneyIndex::from_journeys(sources, facts, &journeys)

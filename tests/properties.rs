@@ -4,8 +4,9 @@ mod common;
 
 use common::{assert_rows_agree, import, settings, write};
 use partner_attribution::attribution::{
-    AttributionSettings, CookieWindow, CreditTable, MAX_WINDOW_DAYS, Model, compute_credit,
-    sql_credit_rows, sweep_windows,
+    AttributionSettings, BrowserCaps, BrowserFamily, CookieWindow, CouponPrecedence, CreditTable,
+    MAX_WINDOW_DAYS, Methods, Model, TouchKey, TrackingSettings, compute_credit, sql_credit_rows,
+    sweep_windows,
 };
 use partner_attribution::import::FileKind;
 use partner_attribution::journeys::{
@@ -31,22 +32,28 @@ fn sources() -> Vec<Source> {
     ]
 }
 
-/// One journey: touches oldest first (lags non-increasing), the oldest `reused` of them
-/// at or before an earlier conversion.
+/// One journey: touches oldest first (lags non-increasing), each linked by some methods from
+/// some browser; per method, the oldest few were already used by an earlier conversion.
 fn journey() -> impl Strategy<Value = Vec<CandidateTouch>> {
     (
-        prop::collection::vec((0..90 * DAY, 0u32..4), 0..8),
-        0usize..8,
+        prop::collection::vec((0..90 * DAY, 0u32..4, 1u8..8, 0usize..3), 0..8),
+        [0usize..8, 0usize..8, 0usize..8],
     )
         .prop_map(|(mut touches, reused)| {
             touches.sort_by_key(|t| std::cmp::Reverse(t.0));
             touches
                 .iter()
                 .enumerate()
-                .map(|(i, &(lag_secs, source_id))| CandidateTouch {
-                    lag_secs,
-                    source_id,
-                    before_previous_conversion: i < reused,
+                .map(|(i, &(lag_secs, source_id, links, browser))| {
+                    let used = (0..3)
+                        .filter(|&m| i < reused[m])
+                        .fold(0u8, |bits, m| bits | 1 << m);
+                    CandidateTouch {
+                        lag_secs,
+                        source_id,
+                        key: TouchKey::new(Methods(links), BrowserFamily::ALL[browser])
+                            .used_before(Methods(used)),
+                    }
                 })
                 .collect()
         })
@@ -59,14 +66,39 @@ fn index_of(journeys: &[Vec<CandidateTouch>]) -> JourneyIndex {
             converted_at_secs: 0,
             revenue: 10.0 + i as f64,
             payable: i % 5 != 0,
+            coupon_partner: [None, Some(0), None, Some(1)][i % 4],
+            reported_by: None,
         })
         .collect();
     JourneyIndex::from_journeys(sources(), conversions, journeys)
 }
 
+fn any_tracking() -> impl Strategy<Value = TrackingSettings> {
+    let caps = [
+        BrowserCaps::none(),
+        BrowserCaps::default(),
+        BrowserCaps::none()
+            .with(BrowserFamily::Safari, Some(1))
+            .with(BrowserFamily::Chrome, Some(3)),
+    ];
+    (0u8..16, 0usize..3, 0usize..3).prop_map(move |(methods, coupon, cap)| TrackingSettings {
+        methods: Methods(methods),
+        coupon: CouponPrecedence::ALL[coupon],
+        browser_caps: caps[cap],
+    })
+}
+
 fn any_settings() -> impl Strategy<Value = AttributionSettings> {
-    (prop::option::of(0u32..100), any::<bool>(), any::<bool>())
-        .prop_map(|(days, reset, partners)| settings(days, reset, partners))
+    (
+        prop::option::of(0u32..100),
+        any::<bool>(),
+        any::<bool>(),
+        any_tracking(),
+    )
+        .prop_map(|(days, reset, partners, tracking)| AttributionSettings {
+            tracking,
+            ..settings(days, reset, partners)
+        })
 }
 
 proptest! {
@@ -85,7 +117,8 @@ proptest! {
 
     #[test]
     fn with_one_touch_first_last_and_linear_agree(lag in 0..30 * DAY, source in 0u32..4, settings in any_settings()) {
-        let touch = CandidateTouch { lag_secs: lag, source_id: source, before_previous_conversion: false };
+        let key = TouchKey::new(Methods::COOKIE, BrowserFamily::Chrome);
+        let touch = CandidateTouch { lag_secs: lag, source_id: source, key };
         let index = index_of(&[vec![touch]]);
         let table = compute_credit(&index, &settings);
         for s in 0..4 {
@@ -97,12 +130,12 @@ proptest! {
     #[test]
     fn attributed_conversions_never_decrease_when_the_window_grows(
         journeys in prop::collection::vec(journey(), 1..30),
-        short in 0u32..60, extra in 0u32..60, reset in any::<bool>(), partners in any::<bool>(),
+        short in 0u32..60, extra in 0u32..60, toggles in any_settings(),
     ) {
         let index = index_of(&journeys);
         let mut previous = -1.0;
         for window in [CookieWindow::Days(short), CookieWindow::Days(short + extra), CookieWindow::Unlimited] {
-            let settings = AttributionSettings { window, reset_after_conversion: reset, partners_only: partners };
+            let settings = AttributionSettings { window, ..toggles };
             let attributed = {
                 let t = compute_credit(&index, &settings);
                 t.total.conversions - t.unattributed.conversions
@@ -116,10 +149,9 @@ proptest! {
 proptest! {
     #[test]
     fn the_window_sweep_equals_a_recompute_at_every_window(
-        journeys in prop::collection::vec(journey(), 1..30), reset in any::<bool>(), partners in any::<bool>(),
+        journeys in prop::collection::vec(journey(), 1..30), toggles in any_settings(),
     ) {
         let index = index_of(&journeys);
-        let toggles = settings(Some(30), reset, partners);
         let sweep = sweep_windows(&index, &toggles);
         let windows = (0..=MAX_WINDOW_DAYS).map(CookieWindow::Days).chain([CookieWindow::Unlimited]);
         for window in windows {
@@ -155,14 +187,37 @@ fn assert_tables_agree(a: &CreditTable, b: &CreditTable, what: &str) {
     );
 }
 
-/// A random programme: clicks (day, source, cookie) and conversions (day, cookie, revenue,
-/// refunded). Every row gets a distinct second, so input order never breaks a tie.
-type Programme = (Vec<(i64, usize, usize)>, Vec<(i64, usize, u32, bool)>);
+/// A random programme: clicks (day, source, cookie, user, browser) and conversions (day,
+/// cookie, revenue, refunded, user, kept click, coupon). Every row gets a distinct second, so
+/// input order never breaks a tie.
+type Programme = (
+    Vec<(i64, usize, Option<usize>, Option<usize>, usize)>,
+    Vec<(i64, usize, u32, bool, Option<usize>, Option<usize>, usize)>,
+);
 
 fn programme() -> impl Strategy<Value = Programme> {
-    let clicks = prop::collection::vec((0..120i64, 0usize..6, 0usize..8), 1..60);
-    let conversions =
-        prop::collection::vec((0..120i64, 0usize..8, 1u32..500, any::<bool>()), 1..25);
+    let clicks = prop::collection::vec(
+        (
+            0..120i64,
+            0usize..6,
+            prop::option::weighted(0.85, 0usize..8),
+            prop::option::of(0usize..4),
+            0usize..4,
+        ),
+        1..60,
+    );
+    let conversions = prop::collection::vec(
+        (
+            0..120i64,
+            0usize..8,
+            1u32..500,
+            any::<bool>(),
+            prop::option::of(0usize..4),
+            prop::option::weighted(0.3, 0usize..60),
+            0usize..5,
+        ),
+        1..25,
+    );
     (clicks, conversions)
 }
 
@@ -181,6 +236,12 @@ const SOURCES: [(&str, &str); 6] = [
     ("", "direct"),
     ("", "email"),
 ];
+const BROWSERS: [&str; 4] = ["Safari", "Chrome", "", "Mobile Safari"];
+const COUPONS: [&str; 5] = ["", "ALPHA10", " beta ", "NOPE", "GAMMA"];
+
+fn optional(prefix: &str, value: Option<usize>) -> String {
+    value.map_or(String::new(), |v| format!("{prefix}{v}"))
+}
 
 /// Imports the programme, writing click rows in `click_order`.
 fn programme_store(
@@ -188,23 +249,37 @@ fn programme_store(
     (clicks, conversions): &Programme,
     click_order: &[usize],
 ) -> Store {
-    let mut clicks_csv = String::from("clicked_at,partner_id,channel,cookie_id\n");
+    let mut clicks_csv =
+        String::from("click_id,clicked_at,partner_id,channel,cookie_id,user_id,browser\n");
     for &i in click_order {
-        let (day, s, cookie) = clicks[i];
+        let (day, s, cookie, user, browser) = clicks[i];
         let (partner, channel) = SOURCES[s];
         clicks_csv += &format!(
-            "{},{partner},{channel},c{cookie}\n",
-            timestamp(day * DAY + i as i64)
+            "k{i},{},{partner},{channel},{},{},{}\n",
+            timestamp(day * DAY + i as i64),
+            optional("c", cookie),
+            optional("u", user),
+            BROWSERS[browser]
         );
     }
-    let mut conversions_csv = String::from("conversion_id,converted_at,revenue,cookie_id,status\n");
-    for (i, &(day, cookie, revenue, refunded)) in conversions.iter().enumerate() {
+    let mut conversions_csv = String::from(
+        "conversion_id,converted_at,revenue,cookie_id,status,user_id,click_id,coupon_code\n",
+    );
+    for (i, &(day, cookie, revenue, refunded, user, click, coupon)) in
+        conversions.iter().enumerate()
+    {
         let status = if refunded { "refunded" } else { "approved" };
         let secs = day * DAY + 500 + i as i64;
-        conversions_csv += &format!("o{i},{},{revenue}.25,c{cookie},{status}\n", timestamp(secs));
+        conversions_csv += &format!(
+            "o{i},{},{revenue}.25,c{cookie},{status},{},{},{}\n",
+            timestamp(secs),
+            optional("u", user),
+            optional("k", click),
+            COUPONS[coupon]
+        );
     }
     let store = Store::open_in_memory().unwrap();
-    let partners = "partner_id,name,commission\nalpha,A,10%\nbeta,B,4.50\ngamma,G,7.5%\n";
+    let partners = "partner_id,name,commission,coupon_codes\nalpha,A,10%,ALPHA10;A2\nbeta,B,4.50,BETA\ngamma,G,7.5%,\n";
     import(
         &store,
         &write(dir, "partners.csv", partners),
@@ -227,7 +302,7 @@ fn programme_store(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(24))]
+    #![proptest_config(ProptestConfig::with_cases(40))]
 
     #[test]
     fn the_in_memory_engine_equals_the_sql_version(programme in programme(), settings in any_settings()) {

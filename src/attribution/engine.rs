@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use super::settings::{AttributionSettings, Model};
-use crate::journeys::JourneyIndex;
+use super::tracking::{CountRule, CouponPrecedence};
+use crate::journeys::{JourneyIndex, NO_SOURCE};
 use crate::store::{SqlCreditParams, SqlCreditRow, Store, StoreError};
 
 /// Credit earned by one source under one model.
@@ -172,10 +173,11 @@ fn merge(mut into: CreditTable, from: CreditTable) -> CreditTable {
     into
 }
 
-/// Per-source constants of the hot loop: dropped by the scope, and payout as
-/// `revenue × rate + flat`.
+/// Per-source constants of the hot loop: dropped by the scope, partner or not, and payout
+/// as `revenue × rate + flat`.
 pub(super) struct SourceRules {
     pub(super) droppable: Vec<bool>,
+    pub(super) is_partner: Vec<bool>,
     pub(super) rate: Vec<f64>,
     pub(super) flat: Vec<f64>,
 }
@@ -193,9 +195,50 @@ impl SourceRules {
                 .iter()
                 .map(|s| settings.partners_only && !s.is_partner)
                 .collect(),
+            is_partner: index.sources.iter().map(|s| s.is_partner).collect(),
             rate,
             flat,
         }
+    }
+}
+
+/// What a partner's coupon does to a conversion under a setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CouponRule {
+    /// Coupons are not tracked.
+    Off,
+    /// The coupon's partner takes the credit when no partner touch counts.
+    Backup,
+    /// The coupon's partner takes the credit.
+    Override,
+    /// The coupon is one more touch, the latest, at the conversion instant.
+    Touch,
+}
+
+impl CouponRule {
+    pub(super) fn of(settings: &AttributionSettings) -> CouponRule {
+        if !settings.tracking.coupons_on() {
+            return CouponRule::Off;
+        }
+        match settings.tracking.coupon {
+            CouponPrecedence::Backup => CouponRule::Backup,
+            CouponPrecedence::Override => CouponRule::Override,
+            CouponPrecedence::Touch => CouponRule::Touch,
+        }
+    }
+
+    /// The coupon partner that takes conversion `c`, given whether a partner touch counts.
+    pub(super) fn takes_all(
+        self,
+        coupon: u32,
+        partner_touch_counts: impl FnOnce() -> bool,
+    ) -> bool {
+        coupon != NO_SOURCE
+            && match self {
+                CouponRule::Override => true,
+                CouponRule::Backup => !partner_touch_counts(),
+                CouponRule::Off | CouponRule::Touch => false,
+            }
     }
 }
 
@@ -215,21 +258,20 @@ impl Accumulator {
 }
 
 /// The credit of the conversions in `range`: one tight pass over the flat arrays, with the
-/// toggles as compile-time constants so the loop carries no test it does not need.
+/// scope as a compile-time constant so the loop carries no test it does not need.
 fn credit_of_range(
     index: &JourneyIndex,
     settings: &AttributionSettings,
     range: std::ops::Range<usize>,
 ) -> CreditTable {
-    match (settings.reset_after_conversion, settings.partners_only) {
-        (false, false) => credit_of_range_with::<false, false>(index, settings, range),
-        (true, false) => credit_of_range_with::<true, false>(index, settings, range),
-        (false, true) => credit_of_range_with::<false, true>(index, settings, range),
-        (true, true) => credit_of_range_with::<true, true>(index, settings, range),
+    if settings.partners_only {
+        credit_of_range_with::<true>(index, settings, range)
+    } else {
+        credit_of_range_with::<false>(index, settings, range)
     }
 }
 
-fn credit_of_range_with<const RESET: bool, const PARTNERS_ONLY: bool>(
+fn credit_of_range_with<const PARTNERS_ONLY: bool>(
     index: &JourneyIndex,
     settings: &AttributionSettings,
     range: std::ops::Range<usize>,
@@ -237,13 +279,14 @@ fn credit_of_range_with<const RESET: bool, const PARTNERS_ONLY: bool>(
     let sources = index.sources.len();
     let hot = index.hot();
     let rules = SourceRules::new(index, settings);
-    let window = settings
-        .window
-        .secs()
-        .map_or(u32::MAX, |secs| u32::try_from(secs).unwrap_or(u32::MAX));
+    let rule = CountRule::new(
+        &settings.tracking,
+        settings.window,
+        settings.reset_after_conversion,
+    );
+    let coupon_rule = CouponRule::of(settings);
     let counts = |p: usize| {
-        hot.lags[p] <= window
-            && !(RESET && hot.before_previous[p])
+        rule.counts(hot.keys[p], hot.lags[p])
             && !(PARTNERS_ONLY && rules.droppable[hot.sources[p] as usize])
     };
     let mut acc = Accumulator {
@@ -258,22 +301,42 @@ fn credit_of_range_with<const RESET: bool, const PARTNERS_ONLY: bool>(
     let mut unattributed = SourceCredit::default();
     for c in range {
         let revenue = hot.revenue[c];
-        let (start, end) = (hot.offsets[c] as usize, hot.offsets[c + 1] as usize);
-        let (first, last, counted) = if PARTNERS_ONLY {
-            scan_counted(start..end, counts)
-        } else {
-            // Touches are oldest first, and both the window and the reset exclude a prefix:
-            // the counted touches are the suffix from the first one that counts.
-            let first = (start..end).find(|&p| counts(p)).unwrap_or(end);
-            (first, end.saturating_sub(1), (end - first) as u32)
+        let paid = if hot.payable[c] { 1.0 } else { 0.0 };
+        let payout = |s: usize| paid * (revenue * rules.rate[s] + rules.flat[s]);
+        let touches = hot.offsets[c] as usize..hot.offsets[c + 1] as usize;
+        let coupon = match coupon_rule {
+            CouponRule::Off => NO_SOURCE,
+            _ => hot.coupon_partner[c],
         };
-        if counted == 0 {
+        let partner_counts = || {
+            touches
+                .clone()
+                .any(|p| counts(p) && rules.is_partner[hot.sources[p] as usize])
+        };
+        if coupon_rule.takes_all(coupon, partner_counts) {
+            let s = coupon as usize;
+            for model in Model::ALL {
+                acc.add(model, s, 1.0, revenue, payout(s));
+            }
+            continue;
+        }
+        let (first, last, counted) = scan_counted(touches, counts);
+        let coupon_touch = coupon_rule == CouponRule::Touch && coupon != NO_SOURCE;
+        let all = counted + u32::from(coupon_touch);
+        if all == 0 {
             unattributed.add(1.0, revenue, 0.0);
             continue;
         }
-        let paid = if hot.payable[c] { 1.0 } else { 0.0 };
-        let payout = |s: usize| paid * (revenue * rules.rate[s] + rules.flat[s]);
-        let (first_source, last_source) = (hot.sources[first] as usize, hot.sources[last] as usize);
+        let first_source = if counted > 0 {
+            hot.sources[first]
+        } else {
+            coupon
+        } as usize;
+        let last_source = if coupon_touch {
+            coupon
+        } else {
+            hot.sources[last]
+        } as usize;
         acc.add(
             Model::First,
             first_source,
@@ -282,7 +345,7 @@ fn credit_of_range_with<const RESET: bool, const PARTNERS_ONLY: bool>(
             payout(first_source),
         );
         acc.add(Model::Last, last_source, 1.0, revenue, payout(last_source));
-        if counted == 1 {
+        if all == 1 {
             acc.add(
                 Model::Linear,
                 first_source,
@@ -292,12 +355,18 @@ fn credit_of_range_with<const RESET: bool, const PARTNERS_ONLY: bool>(
             );
             continue;
         }
-        let share = 1.0 / f64::from(counted);
-        for p in first..=last {
-            if !PARTNERS_ONLY || counts(p) {
-                let s = hot.sources[p] as usize;
-                acc.add(Model::Linear, s, share, revenue, payout(s));
+        let share = 1.0 / f64::from(all);
+        if counted > 0 {
+            for p in first..=last {
+                if counts(p) {
+                    let s = hot.sources[p] as usize;
+                    acc.add(Model::Linear, s, share, revenue, payout(s));
+                }
             }
+        }
+        if coupon_touch {
+            let s = coupon as usize;
+            acc.add(Model::Linear, s, share, revenue, payout(s));
         }
     }
     let by_model = std::array::from_fn(|m| {
@@ -322,10 +391,14 @@ pub fn sql_credit_rows(
     store: &Store,
     settings: &AttributionSettings,
 ) -> Result<Vec<CreditRow>, StoreError> {
+    let tracking = &settings.tracking;
     let params = SqlCreditParams {
         window_secs: settings.window.secs(),
         reset_after_conversion: settings.reset_after_conversion,
         partners_only: settings.partners_only,
+        link_methods: tracking.methods.0 & 7,
+        coupon_mode: tracking.coupons_on().then(|| tracking.coupon.key()),
+        browser_cap_days: tracking.browser_caps.days,
     };
     Ok(store
         .sql_credit(params)?
@@ -354,6 +427,7 @@ mod tests {
             window: CookieWindow::Days(30),
             reset_after_conversion: true,
             partners_only: false,
+            tracking: crate::attribution::Preset::HybridCrossDeviceCoupons.settings(),
         };
         let parallel = compute_credit(&index, &settings);
         let serial = credit_of_range(&index, &settings, 0..index.conversions.len());

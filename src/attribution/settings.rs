@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::tracking::TrackingSettings;
+
 /// Seconds in a day; cookie windows are whole days.
 pub const SECS_PER_DAY: i64 = 86_400;
 
@@ -94,15 +96,20 @@ pub struct AttributionSettings {
     pub reset_after_conversion: bool,
     /// Drop non-partner touches before the model runs.
     pub partners_only: bool,
+    /// Identity methods, coupon precedence and browser caps.
+    #[serde(default)]
+    pub tracking: TrackingSettings,
 }
 
 impl Default for AttributionSettings {
-    /// The defaults of a partner programme: 30-day window, no reset, all sources.
+    /// The defaults of a partner programme: 30-day window, no reset, all sources, cookie
+    /// tracking with Safari capped at 7 days.
     fn default() -> Self {
         AttributionSettings {
             window: CookieWindow::Days(30),
             reset_after_conversion: false,
             partners_only: false,
+            tracking: TrackingSettings::default(),
         }
     }
 }

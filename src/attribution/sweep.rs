@@ -7,9 +7,10 @@
 //! each change is two writes into a difference array over the windows. A prefix sum turns
 //! the differences into credit per window.
 
-use super::engine::{CreditTable, SourceCredit};
+use super::engine::{CouponRule, CreditTable, SourceCredit};
 use super::settings::{AttributionSettings, CookieWindow, MAX_WINDOW_DAYS, Model, SECS_PER_DAY};
-use crate::journeys::JourneyIndex;
+use super::tracking::CountRule;
+use crate::journeys::{JourneyIndex, NO_SOURCE};
 
 /// Windows 0..=365 days, then unlimited.
 const WINDOWS: usize = MAX_WINDOW_DAYS as usize + 2;
@@ -118,18 +119,17 @@ fn merge(mut into: WindowSweep, from: WindowSweep) -> WindowSweep {
     into
 }
 
-/// The difference arrays (not yet summed) of the conversions in `range`, with the toggles as
-/// compile-time constants.
+/// The difference arrays (not yet summed) of the conversions in `range`, with the scope as a
+/// compile-time constant.
 fn sweep_range(
     index: &JourneyIndex,
     settings: &AttributionSettings,
     range: std::ops::Range<usize>,
 ) -> WindowSweep {
-    match (settings.reset_after_conversion, settings.partners_only) {
-        (false, false) => sweep_range_with::<false, false>(index, settings, range),
-        (true, false) => sweep_range_with::<true, false>(index, settings, range),
-        (false, true) => sweep_range_with::<false, true>(index, settings, range),
-        (true, true) => sweep_range_with::<true, true>(index, settings, range),
+    if settings.partners_only {
+        sweep_range_with::<true>(index, settings, range)
+    } else {
+        sweep_range_with::<false>(index, settings, range)
     }
 }
 
@@ -143,6 +143,24 @@ struct Journey {
     first_written: Option<usize>,
 }
 
+impl Journey {
+    fn restart(&mut self) {
+        self.present.clear();
+        self.counted = 0;
+        self.first_written = None;
+    }
+
+    /// Adds the next older counted touch.
+    fn push(&mut self, source: usize) {
+        self.counted += 1;
+        self.oldest = source;
+        match self.present.iter_mut().find(|(s, _, _)| *s == source) {
+            Some(entry) => entry.1 += 1,
+            None => self.present.push((source, 1, 0.0)),
+        }
+    }
+}
+
 /// Writes one conversion's changes of credit at window `at` into the difference array.
 struct Writer<'a> {
     values: &'a mut [f64],
@@ -151,15 +169,31 @@ struct Writer<'a> {
     /// 1 when the conversion pays, else 0.
     paid: f64,
     rules: &'a super::engine::SourceRules,
+    /// Windows below this one belong to a coupon backup: touch writes move up to it.
+    floor: usize,
 }
 
 impl Writer<'_> {
     fn add(&mut self, at: usize, model: Model, source: usize, share: f64) {
+        let at = at.max(self.floor);
+        if at >= WINDOWS {
+            return;
+        }
         let slot = slot_of(self.sources, at, model, source);
         self.values[slot] += share;
         self.values[slot + 1] += share * self.revenue;
         let payout = self.paid * (self.revenue * self.rules.rate[source] + self.rules.flat[source]);
         self.values[slot + 2] += share * payout;
+    }
+
+    /// The whole conversion to `source` under every model, for windows `from..to`.
+    fn add_whole(&mut self, from: usize, to: usize, source: usize) {
+        let floor = std::mem::replace(&mut self.floor, 0);
+        for model in Model::ALL {
+            self.add(from, model, source, 1.0);
+            self.add(to, model, source, -1.0);
+        }
+        self.floor = floor;
     }
 
     /// From window `at` on, the counted touches are those added so far.
@@ -182,7 +216,7 @@ impl Writer<'_> {
     }
 }
 
-fn sweep_range_with<const RESET: bool, const PARTNERS_ONLY: bool>(
+fn sweep_range_with<const PARTNERS_ONLY: bool>(
     index: &JourneyIndex,
     settings: &AttributionSettings,
     range: std::ops::Range<usize>,
@@ -190,6 +224,17 @@ fn sweep_range_with<const RESET: bool, const PARTNERS_ONLY: bool>(
     let sources = index.sources.len();
     let hot = index.hot();
     let rules = super::engine::SourceRules::new(index, settings);
+    // The window is the sweep's variable: the rule only applies methods, caps and reset.
+    let rule = CountRule::new(
+        &settings.tracking,
+        CookieWindow::Unlimited,
+        settings.reset_after_conversion,
+    );
+    let coupon_rule = CouponRule::of(settings);
+    let eligible = |p: usize| {
+        rule.counts(hot.keys[p], hot.lags[p])
+            && !(PARTNERS_ONLY && rules.droppable[hot.sources[p] as usize])
+    };
     let mut values = vec![0.0; WINDOWS * 3 * sources * MEASURES];
     let mut journey = Journey {
         present: Vec::with_capacity(8),
@@ -198,27 +243,49 @@ fn sweep_range_with<const RESET: bool, const PARTNERS_ONLY: bool>(
         first_written: None,
     };
     for c in range.clone() {
-        let revenue = hot.revenue[c];
         let mut writer = Writer {
             values: &mut values,
             sources,
-            revenue,
+            revenue: hot.revenue[c],
             paid: if hot.payable[c] { 1.0 } else { 0.0 },
             rules: &rules,
+            floor: 0,
         };
-        journey.present.clear();
-        journey.counted = 0;
-        journey.first_written = None;
-        let mut boundary: Option<usize> = None;
-        // Newest first: entry windows never decrease, so each change of entry is a boundary.
-        for p in (hot.offsets[c] as usize..hot.offsets[c + 1] as usize).rev() {
-            if RESET && hot.before_previous[p] {
-                break;
-            }
-            let source = hot.sources[p] as usize;
-            if PARTNERS_ONLY && rules.droppable[source] {
+        let touches = hot.offsets[c] as usize..hot.offsets[c + 1] as usize;
+        let coupon = match coupon_rule {
+            CouponRule::Off => NO_SOURCE,
+            _ => hot.coupon_partner[c],
+        };
+        if coupon != NO_SOURCE && coupon_rule != CouponRule::Touch {
+            // Override: the coupon's partner holds every window; backup: every window before
+            // a partner touch counts.
+            let partner_entry = match coupon_rule {
+                CouponRule::Override => WINDOWS,
+                _ => touches
+                    .clone()
+                    .rev()
+                    .find(|&p| eligible(p) && rules.is_partner[hot.sources[p] as usize])
+                    .map_or(WINDOWS, |p| entry_window(i64::from(hot.lags[p]))),
+            };
+            writer.add_whole(0, partner_entry, coupon as usize);
+            writer.floor = partner_entry;
+            if partner_entry >= WINDOWS {
                 continue;
             }
+        }
+        journey.restart();
+        let mut boundary: Option<usize> = None;
+        if coupon_rule == CouponRule::Touch && coupon != NO_SOURCE {
+            writer.add(0, Model::Last, coupon as usize, 1.0);
+            boundary = Some(0);
+            journey.push(coupon as usize);
+        }
+        // Newest first: entry windows never decrease, so each change of entry is a boundary.
+        for p in touches.rev() {
+            if !eligible(p) {
+                continue;
+            }
+            let source = hot.sources[p] as usize;
             let entry = entry_window(i64::from(hot.lags[p]));
             match boundary {
                 None => writer.add(entry, Model::Last, source, 1.0),
@@ -226,12 +293,7 @@ fn sweep_range_with<const RESET: bool, const PARTNERS_ONLY: bool>(
                 Some(_) => {}
             }
             boundary = Some(entry);
-            journey.counted += 1;
-            journey.oldest = source;
-            match journey.present.iter_mut().find(|(s, _, _)| *s == source) {
-                Some(entry) => entry.1 += 1,
-                None => journey.present.push((source, 1, 0.0)),
-            }
+            journey.push(source);
         }
         if let Some(at) = boundary {
             writer.flush(at, &mut journey);
@@ -271,6 +333,7 @@ mod tests {
             window: CookieWindow::Unlimited,
             reset_after_conversion: true,
             partners_only: true,
+            tracking: crate::attribution::Preset::HybridCrossDeviceCoupons.settings(),
         };
         let sweep = sweep_windows(&index, &toggles);
         for window in [

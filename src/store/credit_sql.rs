@@ -3,7 +3,9 @@
 //! This is the reference the in-memory engine is checked against: the same rules written a
 //! second, independent way, over the stored tables.
 
-use super::journey_rows::{conversions_cte, sources_cte};
+use super::journey_rows::{
+    candidates_cte, conversions_cte, coupon_owners_cte, sources_cte, touch_key_sql,
+};
 use super::{QueryContext, Store, StoreError};
 
 /// The settings the SQL models take, in plain values (the store knows no model types).
@@ -15,6 +17,13 @@ pub struct SqlCreditParams {
     pub reset_after_conversion: bool,
     /// Only partner touches count.
     pub partners_only: bool,
+    /// Enabled linking methods as bits: 1 cookie, 2 click id, 4 user.
+    pub link_methods: u8,
+    /// How coupons count (`backup`, `override`, `touch`), `None` when off.
+    pub coupon_mode: Option<&'static str>,
+    /// Cookie cap in days per browser family number (0 unknown, 1 Safari, 2 Chrome, 3 Firefox,
+    /// 4 Edge, 5 Samsung Internet, 6 Opera, 7 other), for touches matched only by cookie.
+    pub browser_cap_days: [Option<u16>; 8],
 }
 
 /// Credit of one source under one model.
@@ -33,25 +42,50 @@ pub struct SqlCreditRow {
 }
 
 const CREDIT_SQL: &str = "
+keyed AS (
+    SELECT c.conversion_idx, c.revenue, c.status, t.source, t.touched_at, t.touch_seq,
+           {touch_key} AS touch_key,
+           epoch_us(c.converted_at) - epoch_us(t.touched_at) AS lag_us
+    FROM candidates k
+    JOIN conv c ON c.conversion_idx = k.conversion_idx
+    JOIN touches t ON t.touch_seq = k.touch_seq),
+touch_counted AS (
+    SELECT conversion_idx, revenue, status, source, touched_at, touch_seq FROM keyed
+    WHERE (touch_key & {links}) <> 0
+      AND lag_us <= {window_us}
+      AND NOT ({reset} AND ((touch_key >> 3) & {links}) <> 0)
+      AND NOT ((touch_key & {links}) = 1 AND lag_us > {cap_us})
+      AND (NOT {partners_only} OR source IN (SELECT source FROM partner_sources))),
+coupon_conv AS (
+    SELECT c.conversion_idx, c.revenue, c.status, c.converted_at, o.partner_id AS source
+    FROM conv c JOIN coupon_owners o ON o.code = upper(trim(c.coupon_code))
+    WHERE {coupon_on}),
+coupon_wins AS (
+    SELECT * FROM coupon_conv
+    WHERE '{coupon_mode}' = 'override'
+       OR ('{coupon_mode}' = 'backup' AND conversion_idx NOT IN (
+           SELECT conversion_idx FROM touch_counted
+           WHERE source IN (SELECT source FROM partner_sources)))),
 counted AS (
-    SELECT c.conversion_seq, c.revenue, c.status, t.source, t.touched_at, t.touch_seq
-    FROM conv c
-    JOIN touches t ON t.cookie_id = c.cookie_id AND t.touched_at <= c.converted_at
-    WHERE epoch_us(c.converted_at) - epoch_us(t.touched_at) <= {window_us}
-      AND (NOT {reset} OR c.prev_converted_at IS NULL OR t.touched_at > c.prev_converted_at)
-      AND (NOT {partners_only} OR t.source IN (SELECT source FROM partner_sources))),
+    SELECT * FROM touch_counted
+    WHERE conversion_idx NOT IN (SELECT conversion_idx FROM coupon_wins)
+    UNION ALL
+    SELECT conversion_idx, revenue, status, source, converted_at, 9223372036854775807
+    FROM coupon_conv WHERE '{coupon_mode}' = 'touch'),
 ranked AS (
     SELECT *,
-        row_number() OVER (PARTITION BY conversion_seq ORDER BY touched_at, touch_seq) AS rank_first,
-        row_number() OVER (PARTITION BY conversion_seq ORDER BY touched_at DESC, touch_seq DESC)
+        row_number() OVER (PARTITION BY conversion_idx ORDER BY touched_at, touch_seq) AS rank_first,
+        row_number() OVER (PARTITION BY conversion_idx ORDER BY touched_at DESC, touch_seq DESC)
             AS rank_last,
-        count(*) OVER (PARTITION BY conversion_seq) AS touches_counted
+        count(*) OVER (PARTITION BY conversion_idx) AS touches_counted
     FROM counted),
 shares AS (
     SELECT source, 'first' AS model, 1.0::DOUBLE AS share, revenue, status
         FROM ranked WHERE rank_first = 1
     UNION ALL SELECT source, 'last', 1.0::DOUBLE, revenue, status FROM ranked WHERE rank_last = 1
-    UNION ALL SELECT source, 'linear', 1.0 / touches_counted, revenue, status FROM ranked),
+    UNION ALL SELECT source, 'linear', 1.0 / touches_counted, revenue, status FROM ranked
+    UNION ALL SELECT w.source, m.model, 1.0::DOUBLE, w.revenue, w.status
+        FROM coupon_wins w CROSS JOIN (VALUES ('first'), ('last'), ('linear')) m(model)),
 priced AS (
     SELECT sh.source, sh.model, sh.share, sh.revenue,
         CASE WHEN sh.status IN ('refunded', 'cancelled') OR p.commission_kind IS NULL THEN 0.0
@@ -69,6 +103,22 @@ FROM source_ids s CROSS JOIN models m
 LEFT JOIN credit cr ON cr.source = s.source AND cr.model = m.model
 ORDER BY s.source, m.model_order";
 
+/// The cookie cap of a keyed touch's browser family, in microseconds.
+fn cap_us_sql(caps: &[Option<u16>; 8]) -> String {
+    let arms: String = caps
+        .iter()
+        .enumerate()
+        .filter_map(|(family, days)| {
+            days.map(|d| format!(" WHEN {family} THEN {}", i64::from(d) * 86_400_000_000))
+        })
+        .collect();
+    if arms.is_empty() {
+        i64::MAX.to_string()
+    } else {
+        format!("(CASE (touch_key >> 6) & 7{arms} ELSE {} END)", i64::MAX)
+    }
+}
+
 impl Store {
     /// Credit per source and model computed entirely in SQL; one row per source and model,
     /// ordered by source then `first`, `last`, `linear`.
@@ -78,13 +128,20 @@ impl Store {
             .window_secs
             .map_or(i64::MAX, |secs| secs.saturating_mul(1_000_000));
         let credit_sql = CREDIT_SQL
+            .replace("{touch_key}", &touch_key_sql())
+            .replace("{links}", &settings.link_methods.to_string())
             .replace("{window_us}", &window_us.to_string())
+            .replace("{cap_us}", &cap_us_sql(&settings.browser_cap_days))
             .replace("{reset}", &settings.reset_after_conversion.to_string())
-            .replace("{partners_only}", &settings.partners_only.to_string());
+            .replace("{partners_only}", &settings.partners_only.to_string())
+            .replace("{coupon_on}", &settings.coupon_mode.is_some().to_string())
+            .replace("{coupon_mode}", settings.coupon_mode.unwrap_or("off"));
         let sql = format!(
-            "WITH {}, {}, {credit_sql}",
+            "WITH {}, {}, {}, {}, {credit_sql}",
             sources_cte(),
-            conversions_cte()
+            conversions_cte(),
+            candidates_cte(),
+            coupon_owners_cte()
         );
         let mut stmt = self.conn.prepare(&sql).doing("computing credit in SQL")?;
         let rows = stmt

@@ -1,13 +1,19 @@
 //! The rows the in-memory journey index is built from.
 //!
-//! A touch is a candidate for a conversion when it shares the conversion's `cookie_id` and
-//! happened at or before it. Everything a model needs beyond that (window, reset, scope) is
-//! decided later, in memory, from the lag and the flags returned here.
+//! A touch is a candidate for a conversion when an identity links them (the same `cookie_id`,
+//! the conversion kept the touch's `click_id`, or the same logged-in `user_id`) and the touch
+//! happened at or before the conversion. Each candidate row carries a packed key: which
+//! methods link it, under which methods an earlier conversion already used it, its browser
+//! family and its redirect facts. Everything a model needs beyond that (enabled methods,
+//! window, caps, reset, scope) is decided later, in memory.
 
 use duckdb::arrow::array::AsArray;
 use duckdb::arrow::datatypes::Int64Type;
 
 use super::{QueryContext, Store, StoreError};
+
+/// Days between a partner-reported lead and the conversion it names, at most.
+pub const LEAD_MATCH_DAYS: i64 = 7;
 
 /// Sources (partners and channels) numbered by name, plus every registered partner.
 const SOURCES_CTE: &str = "
@@ -19,14 +25,91 @@ all_sources AS (
 source_ids AS (
     SELECT source, (row_number() OVER (ORDER BY source) - 1)::BIGINT AS source_id FROM all_sources)";
 
-/// Conversions numbered in import order, with the previous conversion of the same cookie.
+/// Conversions numbered in import order, with the previous conversion of the same cookie,
+/// click id and user.
 const CONVERSIONS_CTE: &str = "
 conv AS (
-    SELECT conversion_seq, conversion_id, cookie_id, converted_at, revenue, status, currency,
+    SELECT conversion_seq, conversion_id, cookie_id, user_id, click_id, coupon_code,
+           converted_at, revenue, status, currency,
            (row_number() OVER (ORDER BY conversion_seq) - 1)::BIGINT AS conversion_idx,
-           lag(converted_at) OVER (PARTITION BY cookie_id ORDER BY converted_at, conversion_seq)
-               AS prev_converted_at
+           CASE WHEN cookie_id IS NOT NULL THEN lag(converted_at) OVER (
+               PARTITION BY cookie_id ORDER BY converted_at, conversion_seq) END AS prev_cookie_at,
+           CASE WHEN click_id IS NOT NULL THEN lag(converted_at) OVER (
+               PARTITION BY click_id ORDER BY converted_at, conversion_seq) END AS prev_click_at,
+           CASE WHEN user_id IS NOT NULL THEN lag(converted_at) OVER (
+               PARTITION BY user_id ORDER BY converted_at, conversion_seq) END AS prev_user_at
     FROM conversions)";
+
+/// Every (conversion, touch) pair an identity links, with the linking methods as bits
+/// (1 cookie, 2 click id, 4 user): one equality join per method, then merged.
+const CANDIDATES_CTE: &str = "
+links AS (
+    SELECT c.conversion_idx, t.touch_seq, 1 AS link
+    FROM conv c JOIN touches t ON t.cookie_id = c.cookie_id AND t.touched_at <= c.converted_at
+    UNION ALL
+    SELECT c.conversion_idx, t.touch_seq, 2
+    FROM conv c JOIN touches t ON t.click_id = c.click_id AND t.touched_at <= c.converted_at
+    UNION ALL
+    SELECT c.conversion_idx, t.touch_seq, 4
+    FROM conv c JOIN touches t ON t.user_id = c.user_id AND t.touched_at <= c.converted_at),
+candidates AS (
+    SELECT conversion_idx, touch_seq, bit_or(link)::INTEGER AS links
+    FROM links GROUP BY conversion_idx, touch_seq)";
+
+/// The coupon codes of every partner, normalised, and the partner owning each.
+const COUPON_OWNERS_CTE: &str = "
+coupon_codes AS (
+    SELECT partner_id, unnest(string_split(coupon_codes, ';')) AS code
+    FROM partners WHERE coupon_codes IS NOT NULL),
+coupon_owners AS (
+    SELECT upper(trim(code)) AS code, min(partner_id) AS partner_id
+    FROM coupon_codes WHERE trim(code) <> '' GROUP BY upper(trim(code)))";
+
+/// Partner-reported leads matched to conversions: the reference (trimmed, case-folded) is the
+/// conversion id or the user id, reported within the tolerance; the earliest report wins.
+const LEAD_CLAIMS_CTE: &str = "
+lead_refs AS (
+    SELECT partner_id, reported_at, lower(trim(reference)) AS ref FROM leads),
+lead_matches AS (
+    SELECT c.conversion_idx, l.partner_id, l.reported_at
+    FROM conv c JOIN lead_refs l ON l.ref = lower(trim(c.conversion_id))
+    UNION ALL
+    SELECT c.conversion_idx, l.partner_id, l.reported_at
+    FROM conv c JOIN lead_refs l ON l.ref = lower(trim(c.user_id))),
+lead_claims AS (
+    SELECT m.conversion_idx, arg_min(m.partner_id, m.reported_at) AS partner_id
+    FROM lead_matches m JOIN conv c USING (conversion_idx)
+    WHERE abs(epoch(m.reported_at) - epoch(c.converted_at)) <= {lead_days} * 86400
+    GROUP BY m.conversion_idx)";
+
+/// The browser family number of touch `t`, in the order of
+/// [`crate::attribution::BrowserFamily::ALL`]: 0 unknown, 1 Safari, 2 Chrome, 3 Firefox,
+/// 4 Edge, 5 Samsung Internet, 6 Opera, 7 other. Chrome and Edge before Safari: their names
+/// often carry "Safari" too.
+const BROWSER_FAMILY_SQL: &str = "CASE
+    WHEN t.browser IS NULL OR trim(t.browser) = '' THEN 0
+    WHEN lower(t.browser) LIKE '%samsung%' THEN 5
+    WHEN lower(t.browser) LIKE '%edg%' THEN 4
+    WHEN lower(t.browser) LIKE '%opera%' OR lower(t.browser) LIKE '%opr/%' THEN 6
+    WHEN lower(t.browser) LIKE '%firefox%' OR lower(t.browser) LIKE '%fxios%' THEN 3
+    WHEN lower(t.browser) LIKE '%chrom%' OR lower(t.browser) LIKE '%crios%' THEN 2
+    WHEN lower(t.browser) LIKE '%safari%' THEN 1
+    ELSE 7 END";
+
+/// The packed [`crate::attribution::TouchKey`] of candidate `k` linking conversion `c` and
+/// touch `t`: bits 0–2 linking methods (cookie, click id, user), 3–5 the methods under which
+/// an earlier conversion came at or after the touch, 6–8 the browser family, 9 no cookie id,
+/// 10 a broken redirect (more than one hop, or a failed landing).
+const TOUCH_KEY_SQL: &str = "(k.links
+    | CASE WHEN t.touched_at <= c.prev_cookie_at THEN 8 ELSE 0 END
+    | CASE WHEN t.touched_at <= c.prev_click_at THEN 16 ELSE 0 END
+    | CASE WHEN t.touched_at <= c.prev_user_at THEN 32 ELSE 0 END
+    | ((BROWSER_FAMILY) << 6)
+    | CASE WHEN t.cookie_id IS NULL THEN 512 ELSE 0 END
+    | CASE WHEN coalesce(t.redirect_hops, 0) > 1
+             OR regexp_matches(lower(coalesce(t.landing_status, '')),
+                               '^(fail|failed|failure|error|timeout|blocked|broken|[45][0-9][0-9])$')
+           THEN 1024 ELSE 0 END)::BIGINT";
 
 /// One source as the index sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +141,10 @@ pub struct ConversionRow {
     pub status: String,
     /// Currency code, when given.
     pub currency: Option<String>,
+    /// The source id of the partner owning the conversion's coupon code.
+    pub coupon_source_id: Option<u32>,
+    /// The source id of the partner whose reported lead names the conversion.
+    pub reported_source_id: Option<u32>,
 }
 
 /// One candidate touch of one conversion, delivered in (conversion, time, input order) order.
@@ -69,8 +156,8 @@ pub struct CandidateRow {
     pub lag_secs: i64,
     /// The touch's source id, as in [`Store::source_rows`].
     pub source_id: u32,
-    /// The touch is at or before an earlier conversion of the same cookie.
-    pub before_previous_conversion: bool,
+    /// The packed touch key (see `TOUCH_KEY_SQL`).
+    pub key: u16,
 }
 
 impl Store {
@@ -99,15 +186,21 @@ impl Store {
         rows.collect::<Result<_, _>>().doing("listing sources")
     }
 
-    /// Every conversion in import order.
+    /// Every conversion in import order, with its coupon's partner and its reporting partner.
     pub fn conversion_rows(&self) -> Result<Vec<ConversionRow>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT conversion_id, epoch_us(converted_at) // 1000000, revenue, status, currency
-                 FROM conversions ORDER BY conversion_seq",
-            )
-            .doing("listing conversions")?;
+        let sql = format!(
+            "WITH {SOURCES_CTE}, {CONVERSIONS_CTE}, {COUPON_OWNERS_CTE}, {}
+             SELECT c.conversion_id, epoch_us(c.converted_at) // 1000000, c.revenue, c.status,
+                    c.currency, cs.source_id, rs.source_id
+             FROM conv c
+             LEFT JOIN coupon_owners o ON o.code = upper(trim(c.coupon_code))
+             LEFT JOIN source_ids cs ON cs.source = o.partner_id
+             LEFT JOIN lead_claims l ON l.conversion_idx = c.conversion_idx
+             LEFT JOIN source_ids rs ON rs.source = l.partner_id
+             ORDER BY c.conversion_idx",
+            lead_claims_cte()
+        );
+        let mut stmt = self.conn.prepare(&sql).doing("listing conversions")?;
         let rows = stmt
             .query_map([], |r| {
                 Ok(ConversionRow {
@@ -116,6 +209,8 @@ impl Store {
                     revenue: r.get(2)?,
                     status: r.get(3)?,
                     currency: r.get(4)?,
+                    coupon_source_id: r.get::<_, Option<i64>>(5)?.map(|id| id as u32),
+                    reported_source_id: r.get::<_, Option<i64>>(6)?.map(|id| id as u32),
                 })
             })
             .doing("listing conversions")?;
@@ -128,15 +223,17 @@ impl Store {
         mut visit: impl FnMut(CandidateRow),
     ) -> Result<(), StoreError> {
         let sql = format!(
-            "WITH {SOURCES_CTE}, {CONVERSIONS_CTE}
+            "WITH {SOURCES_CTE}, {CONVERSIONS_CTE}, {CANDIDATES_CTE}
              SELECT c.conversion_idx,
                     ((epoch_us(c.converted_at) - epoch_us(t.touched_at) + 999999) // 1000000)::BIGINT,
                     s.source_id,
-                    coalesce(t.touched_at <= c.prev_converted_at, false)
-             FROM conv c
-             JOIN touches t ON t.cookie_id = c.cookie_id AND t.touched_at <= c.converted_at
+                    {}
+             FROM candidates k
+             JOIN conv c ON c.conversion_idx = k.conversion_idx
+             JOIN touches t ON t.touch_seq = k.touch_seq
              JOIN source_ids s ON s.source = t.source
-             ORDER BY c.conversion_idx, t.touched_at, t.touch_seq"
+             ORDER BY c.conversion_idx, t.touched_at, t.touch_seq",
+            touch_key_sql()
         );
         let mut stmt = self.conn.prepare(&sql).doing("reading journeys")?;
         // Arrow batches: millions of rows without a per-row call into DuckDB.
@@ -145,13 +242,13 @@ impl Store {
             let conversion = batch.column(0).as_primitive::<Int64Type>();
             let lag = batch.column(1).as_primitive::<Int64Type>();
             let source = batch.column(2).as_primitive::<Int64Type>();
-            let before = batch.column(3).as_boolean();
+            let key = batch.column(3).as_primitive::<Int64Type>();
             for i in 0..batch.num_rows() {
                 visit(CandidateRow {
                     conversion_idx: conversion.value(i) as u32,
                     lag_secs: lag.value(i),
                     source_id: source.value(i) as u32,
-                    before_previous_conversion: before.value(i),
+                    key: key.value(i) as u16,
                 });
             }
         }
@@ -165,4 +262,21 @@ pub(super) fn sources_cte() -> &'static str {
 
 pub(super) fn conversions_cte() -> &'static str {
     CONVERSIONS_CTE
+}
+
+pub(super) fn candidates_cte() -> &'static str {
+    CANDIDATES_CTE
+}
+
+pub(super) fn coupon_owners_cte() -> &'static str {
+    COUPON_OWNERS_CTE
+}
+
+pub(super) fn lead_claims_cte() -> String {
+    LEAD_CLAIMS_CTE.replace("{lead_days}", &LEAD_MATCH_DAYS.to_string())
+}
+
+/// The packed touch key expression over candidate `k`, conversion `c` and touch `t`.
+pub(super) fn touch_key_sql() -> String {
+    TOUCH_KEY_SQL.replace("BROWSER_FAMILY", BROWSER_FAMILY_SQL)
 }

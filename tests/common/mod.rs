@@ -56,6 +56,7 @@ pub fn settings(days: Option<u32>, reset: bool, partners_only: bool) -> Attribut
         window: days.map_or(CookieWindow::Unlimited, CookieWindow::Days),
         reset_after_conversion: reset,
         partners_only,
+        tracking: Default::default(),
     }
 }
 
