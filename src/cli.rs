@@ -1,6 +1,9 @@
 //! The command line: parse → call the library → print. No arguments opens the window.
 
 mod compare_output;
+mod leakage_cmd;
+
+pub use leakage_cmd::{ExplainArgs, LeakageArgs, LeakageGroup, SettingsArgs};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +45,11 @@ pub enum Command {
     Compare(CompareArgs),
     /// Credit per source and model for every cookie window from 1 day up, and unlimited.
     Sweep(SweepArgs),
+    /// Partner-sourced conversions that pay no partner: per cause, partner or month, what
+    /// each fallback would recover, and the redirect audit.
+    Leakage(LeakageArgs),
+    /// One conversion's candidate touches, which counted and why, and its credit per model.
+    Explain(ExplainArgs),
     /// Generate the deterministic sample programme as CSV files.
     Sample(SampleArgs),
     /// Measure import, index build, recompute (ours against SQL) and the window sweep.
@@ -198,7 +206,7 @@ fn parse_kind(text: &str) -> Result<FileKind, String> {
     text.parse()
 }
 
-fn parse_window(text: &str) -> Result<CookieWindow, String> {
+pub(crate) fn parse_window(text: &str) -> Result<CookieWindow, String> {
     CookieWindow::parse(text)
         .ok_or_else(|| format!("expected a number of days like 30, or 'unlimited', found '{text}'"))
 }
@@ -223,6 +231,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Compare(args)) => compare(args),
         Some(Command::Sweep(args)) => sweep(args),
         Some(Command::Sample(args)) => sample(args),
+        Some(Command::Leakage(args)) => leakage_cmd::leakage(args),
+        Some(Command::Explain(args)) => leakage_cmd::explain_command(args),
         Some(Command::Bench(args)) => bench(args),
     }
 }
@@ -302,7 +312,7 @@ fn print_outcome(store: &Store, outcome: &ImportOutcome) -> Result<()> {
 }
 
 /// Opens an existing database, with a hint when there is none.
-fn open_existing(db: &std::path::Path) -> Result<Store> {
+pub(crate) fn open_existing(db: &std::path::Path) -> Result<Store> {
     if !db.exists() {
         anyhow::bail!(
             "no database at {}: import files first with `partner-attribution import --db {} FILE...`",

@@ -7,9 +7,11 @@
 pub mod attribution;
 pub mod bench;
 pub mod cli;
+pub mod explain;
 pub mod format;
 pub mod import;
 pub mod journeys;
+pub mod leakage;
 pub mod links;
 pub mod paths;
 pub mod programme;

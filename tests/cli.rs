@@ -182,6 +182,10 @@ fn every_command_has_help() {
         vec!["import", "--help"],
         vec!["compare", "--help"],
         vec!["sample", "--help"],
+        vec!["sweep", "--help"],
+        vec!["bench", "--help"],
+        vec!["leakage", "--help"],
+        vec!["explain", "--help"],
     ] {
         let text = stdout(&run(&command));
         assert!(text.contains("Usage:"), "{command:?}: {text}");
@@ -328,4 +332,120 @@ fn sweep_prints_every_window_for_every_source_and_model() {
         (fields[0] - 457.0).abs() < 1e-6 && (fields[1] - 2807.5).abs() < 1e-6,
         "{unlimited_paid_last}"
     );
+}
+
+/// The sample programme imported with `ref,via` links configured, as its README says.
+fn sample_database(dir: &Path) -> String {
+    let db = dir.join("sample.duckdb").to_str().unwrap().to_owned();
+    let sample = repo().join("sample-data");
+    let files: Vec<String> = ["partners.csv", "clicks.csv", "conversions.csv", "leads.csv"]
+        .iter()
+        .map(|f| sample.join(f).to_str().unwrap().to_owned())
+        .collect();
+    let mut args = vec!["import", "--db", &db, "--ref-params", "ref,via"];
+    args.extend(files.iter().map(String::as_str));
+    run(&args);
+    db
+}
+
+#[test]
+fn leakage_prints_causes_by_cause_partner_and_month() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_database(dir.path());
+    let csv = stdout(&run(&["leakage", "--db", &db, "--format", "csv"]));
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("cause,conversions,revenue,payout"));
+    let counts: BTreeMap<String, f64> = lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_owned(), f[1].parse().unwrap())
+        })
+        .collect();
+    // The sample's truth.csv: 38 expired, 76 capped, 52 device switches, 55 broken
+    // redirects, 35 missing cookies, 51 direct after click, 76 coupon only.
+    let expected = [
+        ("cookie_expired", 38.0),
+        ("browser_cap", 76.0),
+        ("device_switch", 52.0),
+        ("broken_redirect", 55.0),
+        ("cookie_missing", 35.0),
+        ("direct_after_click", 51.0),
+        ("coupon_only", 76.0),
+    ];
+    for (cause, count) in expected {
+        assert_eq!(counts[cause], count, "{cause}: {csv}");
+    }
+    let by_partner = stdout(&run(&[
+        "leakage", "--db", &db, "--by", "partner", "--format", "csv",
+    ]));
+    assert!(by_partner.starts_with("partner,cause,conversions,revenue,payout\n"));
+    let total: f64 = by_partner
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert_eq!(total, 383.0);
+    let by_month = stdout(&run(&[
+        "leakage", "--db", &db, "--by", "month", "--format", "csv",
+    ]));
+    assert!(
+        by_month.lines().nth(1).unwrap().starts_with("2026-07,"),
+        "{by_month}"
+    );
+    let full = stdout(&run(&[
+        "leakage",
+        "--db",
+        &db,
+        "--methods",
+        "cookie,click-id,user,coupon",
+        "--format",
+        "json",
+    ]));
+    let json: serde_json::Value = serde_json::from_str(&full).unwrap();
+    let leaked = json["leaked"]["conversions"].as_f64().unwrap();
+    assert!(
+        leaked < 383.0 / 2.0,
+        "the fullest preset recovers most: {leaked}"
+    );
+    let table = stdout(&run(&["leakage", "--db", &db]));
+    assert!(
+        table.contains("Recovery") && table.contains("Redirect audit"),
+        "{table}"
+    );
+}
+
+#[test]
+fn explain_tells_why_each_touch_counts_or_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_database(dir.path());
+    // ORD-000975: a Safari click by parentlab 26 days before the sale, kept as ck002313.
+    let text = stdout(&run(&[
+        "explain",
+        "--db",
+        &db,
+        "--conversion",
+        "ORD-000975",
+    ]));
+    assert!(text.contains("beyond Safari's 7-day cookie cap"), "{text}");
+    assert!(text.contains("Cause: browser_cap"), "{text}");
+    let hybrid = stdout(&run(&[
+        "explain",
+        "--db",
+        &db,
+        "--conversion",
+        "ORD-000975",
+        "--methods",
+        "cookie,click-id",
+    ]));
+    assert!(
+        hybrid.contains("Counts: linked by server-side click id + cookie"),
+        "{hybrid}"
+    );
+    assert!(hybrid.contains("Last touch   parentlab 1"), "{hybrid}");
+    let missing = binary()
+        .args(["explain", "--db", &db, "--conversion", "NOPE"])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no conversion `NOPE`"));
 }

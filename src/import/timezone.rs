@@ -50,6 +50,18 @@ impl ProgrammeTimeZone {
         }
     }
 
+    /// The month (`2026-10`) a UTC instant falls in, read in this zone.
+    pub fn month_of(self, utc_secs: i64) -> String {
+        let utc = chrono::DateTime::from_timestamp(utc_secs, 0).unwrap_or_default();
+        match self {
+            ProgrammeTimeZone::Named(tz) => utc.with_timezone(&tz).format("%Y-%m").to_string(),
+            ProgrammeTimeZone::Fixed(secs) => (utc.naive_utc()
+                + Duration::seconds(i64::from(secs)))
+            .format("%Y-%m")
+            .to_string(),
+        }
+    }
+
     /// The UTC offset (seconds east) in force at a local time; in a DST gap, the offset
     /// before the gap; in an overlap, the earlier reading.
     pub fn offset_at_local(self, local: NaiveDateTime) -> i32 {

@@ -82,6 +82,10 @@ lead_claims AS (
     WHERE abs(epoch(m.reported_at) - epoch(c.converted_at)) <= {lead_days} * 86400
     GROUP BY m.conversion_idx)";
 
+/// A `landing_status` (lower-cased) that says the landing failed.
+pub(super) const FAILED_LANDING: &str =
+    "^(fail|failed|failure|error|timeout|blocked|broken|[45][0-9][0-9])$";
+
 /// The browser family number of touch `t`, in the order of
 /// [`crate::attribution::BrowserFamily::ALL`]: 0 unknown, 1 Safari, 2 Chrome, 3 Firefox,
 /// 4 Edge, 5 Samsung Internet, 6 Opera, 7 other. Chrome and Edge before Safari: their names
@@ -108,7 +112,7 @@ const TOUCH_KEY_SQL: &str = "(k.links
     | CASE WHEN t.cookie_id IS NULL THEN 512 ELSE 0 END
     | CASE WHEN coalesce(t.redirect_hops, 0) > 1
              OR regexp_matches(lower(coalesce(t.landing_status, '')),
-                               '^(fail|failed|failure|error|timeout|blocked|broken|[45][0-9][0-9])$')
+                               'FAILED_LANDING')
            THEN 1024 ELSE 0 END)::BIGINT";
 
 /// One source as the index sees it.
@@ -278,5 +282,7 @@ pub(super) fn lead_claims_cte() -> String {
 
 /// The packed touch key expression over candidate `k`, conversion `c` and touch `t`.
 pub(super) fn touch_key_sql() -> String {
-    TOUCH_KEY_SQL.replace("BROWSER_FAMILY", BROWSER_FAMILY_SQL)
+    TOUCH_KEY_SQL
+        .replace("BROWSER_FAMILY", BROWSER_FAMILY_SQL)
+        .replace("FAILED_LANDING", FAILED_LANDING)
 }

@@ -5,6 +5,7 @@
 //! SQL version of the models) are methods here.
 
 mod credit_sql;
+mod evidence;
 mod journey_rows;
 mod schema;
 
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 use duckdb::{Connection, params};
 
 pub use credit_sql::{SqlCreditParams, SqlCreditRow};
+pub use evidence::{ConversionDetail, RedirectRow, TouchDetail};
 pub use journey_rows::{CandidateRow, ConversionRow, SourceRow};
 
 /// A failure of the database itself (not of the user's input).

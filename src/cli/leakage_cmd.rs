@@ -1,0 +1,397 @@
+//! `leakage` and `explain`: where partner credit leaks and why, and one conversion's story.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::ValueEnum;
+use serde_json::json;
+
+use super::compare_output::csv_field;
+use super::{OutputFormat, TrackingArgs, open_existing, parse_window};
+use crate::attribution::{AttributionSettings, CookieWindow, SourceCredit};
+use crate::explain::{Explanation, age, explain, link_words};
+use crate::format::{conversions, money, thousands};
+use crate::journeys::JourneyIndex;
+use crate::leakage::{Cause, LeakageReport, analyse};
+use crate::programme::import_settings;
+
+/// The attribution settings `leakage` and `explain` take.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SettingsArgs {
+    /// Cookie window in days (inclusive), or `unlimited`.
+    #[arg(long, value_name = "N|unlimited", default_value = "30", value_parser = parse_window)]
+    pub window_days: CookieWindow,
+    /// Touches at or before an earlier conversion of the same identity are not reused.
+    #[arg(long)]
+    pub reset_after_conversion: bool,
+    /// Drop non-partner touches before the models run.
+    #[arg(long)]
+    pub partners_only: bool,
+    #[command(flatten)]
+    pub tracking: TrackingArgs,
+}
+
+impl SettingsArgs {
+    /// The settings these flags name.
+    pub fn settings(&self) -> AttributionSettings {
+        AttributionSettings {
+            window: self.window_days,
+            reset_after_conversion: self.reset_after_conversion,
+            partners_only: self.partners_only,
+            tracking: self.tracking.settings(),
+        }
+    }
+}
+
+/// How `leakage` groups its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LeakageGroup {
+    /// One row per cause.
+    Cause,
+    /// One row per partner and cause.
+    Partner,
+    /// One row per month (programme time zone) and cause.
+    Month,
+}
+
+/// Arguments of `leakage`.
+#[derive(Debug, clap::Args)]
+pub struct LeakageArgs {
+    /// The programme database.
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    /// Group rows by cause, by partner and cause, or by month and cause.
+    #[arg(long, value_enum, default_value_t = LeakageGroup::Cause)]
+    pub by: LeakageGroup,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+/// Arguments of `explain`.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The programme database.
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+    /// The conversion id to explain.
+    #[arg(long, value_name = "ID")]
+    pub conversion: String,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+}
+
+/// Runs `leakage`.
+pub fn leakage(args: LeakageArgs) -> Result<ExitCode> {
+    let store = open_existing(&args.db)?;
+    let index = JourneyIndex::build(&store).context("building the journey index")?;
+    let time_zone = import_settings(&store)
+        .context("reading the programme time zone")?
+        .time_zone;
+    let report = analyse(&index, &args.settings.settings());
+    let rows = grouped_rows(&index, &report, args.by, |secs| time_zone.month_of(secs));
+    let text = match args.format {
+        OutputFormat::Csv => csv(args.by, &rows),
+        OutputFormat::Json => {
+            serde_json::to_string_pretty(&json_report(&report, args.by, &rows))? + "\n"
+        }
+        OutputFormat::Table => {
+            let redirects = store
+                .redirect_rows()
+                .context("counting redirect problems")?;
+            table(&index, &report, args.by, &rows, &redirects)
+        }
+    };
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One output row: group (partner or month; empty by cause), cause, totals.
+type Row = (String, Cause, SourceCredit);
+
+fn grouped_rows(
+    index: &JourneyIndex,
+    report: &LeakageReport,
+    by: LeakageGroup,
+    month_of: impl Fn(i64) -> String,
+) -> Vec<Row> {
+    match by {
+        LeakageGroup::Cause => report
+            .by_cause()
+            .into_iter()
+            .map(|(cause, t)| (String::new(), cause, t))
+            .collect(),
+        LeakageGroup::Partner => report.grouped(|l| index.sources[l.partner as usize].id.clone()),
+        LeakageGroup::Month => {
+            report.grouped(|l| month_of(index.conversions[l.conversion].converted_at_secs))
+        }
+    }
+}
+
+fn group_column(by: LeakageGroup) -> Option<&'static str> {
+    match by {
+        LeakageGroup::Cause => None,
+        LeakageGroup::Partner => Some("partner"),
+        LeakageGroup::Month => Some("month"),
+    }
+}
+
+fn csv(by: LeakageGroup, rows: &[Row]) -> String {
+    let mut out = String::new();
+    if let Some(column) = group_column(by) {
+        out += column;
+        out.push(',');
+    }
+    out += "cause,conversions,revenue,payout\n";
+    for (group, cause, t) in rows {
+        if group_column(by).is_some() {
+            out += &csv_field(group);
+            out.push(',');
+        }
+        let _ = writeln!(
+            out,
+            "{},{},{:.2},{:.2}",
+            cause.key(),
+            t.conversions,
+            t.revenue,
+            t.payout
+        );
+    }
+    out
+}
+
+fn tally_json(t: &SourceCredit) -> serde_json::Value {
+    json!({
+        "conversions": t.conversions,
+        "revenue": (t.revenue * 100.0).round() / 100.0,
+        "payout": (t.payout * 100.0).round() / 100.0,
+    })
+}
+
+fn json_report(report: &LeakageReport, by: LeakageGroup, rows: &[Row]) -> serde_json::Value {
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|(group, cause, t)| {
+            let mut row = tally_json(t);
+            row["cause"] = json!(cause.key());
+            if let Some(column) = group_column(by) {
+                row[column] = json!(group);
+            }
+            row
+        })
+        .collect();
+    let recovery: Vec<_> = report
+        .recovery
+        .iter()
+        .map(|r| {
+            let mut row = tally_json(&r.recovered);
+            row["fallback"] = json!(r.key);
+            row
+        })
+        .collect();
+    json!({
+        "partner_sourced": tally_json(&report.partner_sourced),
+        "credited": tally_json(&report.credited),
+        "leaked": tally_json(&report.total()),
+        "rows": rows,
+        "recovery": recovery,
+    })
+}
+
+fn tally_cells(t: &SourceCredit) -> String {
+    format!(
+        "{:>12} {:>16} {:>14}",
+        conversions(t.conversions),
+        money(t.revenue),
+        money(t.payout)
+    )
+}
+
+fn table(
+    index: &JourneyIndex,
+    report: &LeakageReport,
+    by: LeakageGroup,
+    rows: &[Row],
+    redirects: &[crate::store::RedirectRow],
+) -> String {
+    let mut out = String::new();
+    let s = &report.settings;
+    let _ = writeln!(
+        out,
+        "Leakage · window {} · methods {} · browser caps {}\n",
+        s.window.label(),
+        s.tracking.methods.keys(),
+        s.tracking.browser_caps.keys()
+    );
+    let head = format!("{:>12} {:>16} {:>14}", "Conv.", "Revenue", "Payout");
+    let _ = writeln!(out, "{:<34}{head}", "");
+    let _ = writeln!(
+        out,
+        "{:<34}{}",
+        "Partner-sourced",
+        tally_cells(&report.partner_sourced)
+    );
+    let _ = writeln!(
+        out,
+        "{:<34}{}",
+        "Credited to a partner",
+        tally_cells(&report.credited)
+    );
+    let _ = writeln!(out, "{:<34}{}\n", "Leaked", tally_cells(&report.total()));
+    let group = group_column(by).map_or(String::new(), |g| format!("{g:<22}"));
+    let _ = writeln!(out, "{group}{:<34}{head}", "Cause");
+    for (g, cause, t) in rows {
+        let g = if group.is_empty() {
+            String::new()
+        } else {
+            format!("{g:<22}")
+        };
+        let _ = writeln!(out, "{g}{:<34}{}", cause.label(), tally_cells(t));
+    }
+    let _ = writeln!(
+        out,
+        "\nRecovery: what each fallback not yet enabled would win back"
+    );
+    for r in &report.recovery {
+        let _ = writeln!(out, "{:<34}{}", r.fallback, tally_cells(&r.recovered));
+    }
+    redirect_table(&mut out, index, report, redirects);
+    out
+}
+
+fn redirect_table(
+    out: &mut String,
+    index: &JourneyIndex,
+    report: &LeakageReport,
+    redirects: &[crate::store::RedirectRow],
+) {
+    let _ = writeln!(
+        out,
+        "\nRedirect audit{:>22}{:>12}{:>12}{:>12}{:>16}",
+        "Clicks", "Multi-hop", "Failed", "Lost conv.", "Lost revenue"
+    );
+    for row in redirects
+        .iter()
+        .filter(|r| r.multi_hop + r.failed_landing > 0)
+    {
+        let lost = report.leaked.iter().filter(|l| {
+            l.cause == Cause::BrokenRedirect
+                && index.sources[l.partner as usize].id == row.partner_id
+        });
+        let (count, revenue) = lost.fold((0, 0.0), |(n, r), l| (n + 1, r + l.revenue));
+        let _ = writeln!(
+            out,
+            "{:<36}{:>12}{:>12}{:>12}{:>12}{:>16}",
+            row.partner_id,
+            thousands(row.clicks),
+            thousands(row.multi_hop),
+            thousands(row.failed_landing),
+            thousands(count),
+            money(revenue)
+        );
+    }
+}
+
+/// Runs `explain`.
+pub fn explain_command(args: ExplainArgs) -> Result<ExitCode> {
+    let store = open_existing(&args.db)?;
+    let index = JourneyIndex::build(&store).context("building the journey index")?;
+    let settings = args.settings.settings();
+    let Some(explanation) =
+        explain(&store, &index, &settings, &args.conversion).context("reading the conversion")?
+    else {
+        anyhow::bail!(
+            "no conversion `{}` in {}",
+            args.conversion,
+            args.db.display()
+        );
+    };
+    print!("{}", explanation_text(&explanation));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The explanation as text for people.
+pub fn explanation_text(e: &Explanation) -> String {
+    let c = &e.conversion;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Conversion {} at {} UTC · {} {} · {}",
+        c.conversion_id,
+        c.converted_at,
+        money(c.revenue),
+        c.currency.as_deref().unwrap_or(""),
+        c.status
+    );
+    let ids = [
+        ("cookie", &c.cookie_id),
+        ("user", &c.user_id),
+        ("click id", &c.click_id),
+        ("coupon", &c.coupon_code),
+    ];
+    let ids: Vec<String> = ids
+        .iter()
+        .filter_map(|(name, v)| v.as_ref().map(|v| format!("{name} {v}")))
+        .collect();
+    let _ = writeln!(
+        out,
+        "Identities: {}\n",
+        if ids.is_empty() {
+            "none".into()
+        } else {
+            ids.join(" · ")
+        }
+    );
+    let _ = writeln!(
+        out,
+        "Candidate touches ({}), oldest first:",
+        e.touches.len()
+    );
+    for t in &e.touches {
+        let d = &t.detail;
+        let _ = writeln!(
+            out,
+            "  {}  {:<14} {:>14} before  via {:<22} {:<8} {}",
+            d.touched_at,
+            d.source,
+            age(t.lag_secs),
+            link_words(t.links),
+            d.browser.as_deref().unwrap_or("-"),
+            d.file_line
+        );
+        let _ = writeln!(out, "      {}", t.reason);
+    }
+    if let Some((partner, what)) = &e.coupon {
+        let _ = writeln!(out, "Coupon of {partner}: {what}.");
+    }
+    if let Some(partner) = &e.reported_by {
+        let _ = writeln!(out, "Reported as a lead by {partner}.");
+    }
+    let _ = writeln!(out, "\nCredit:");
+    for (model, shares) in &e.credit {
+        let text: Vec<String> = shares
+            .iter()
+            .map(|(s, share)| format!("{s} {}", conversions(*share)))
+            .collect();
+        let text = if text.is_empty() {
+            "unattributed".to_owned()
+        } else {
+            text.join(", ")
+        };
+        let _ = writeln!(out, "  {:<12} {text}", model.label());
+    }
+    if let Some((partner, cause, causes)) = &e.leak {
+        let all: Vec<&str> = causes.iter().map(|c| c.key()).collect();
+        let _ = writeln!(
+            out,
+            "\nLeaked: {partner} sent it, no partner is credited. Cause: {} (all: {}).",
+            cause.key(),
+            all.join(", ")
+        );
+    }
+    out
+}
