@@ -161,6 +161,70 @@ pub fn age(lag_secs: i64) -> String {
     }
 }
 
+/// One model's credit as words: `alpha 0.50, organic 0.50`, or `unattributed`.
+pub fn share_words(shares: &[(String, f64)]) -> String {
+    if shares.is_empty() {
+        return "unattributed".to_owned();
+    }
+    let words: Vec<String> = shares
+        .iter()
+        .map(|(source, share)| format!("{source} {}", crate::format::conversions(*share)))
+        .collect();
+    words.join(", ")
+}
+
+/// The conversion's identities: `cookie c1 · user u1 · coupon SAVE10`, or `none`.
+pub fn identity_words(c: &ConversionDetail) -> String {
+    let ids = [
+        ("cookie", &c.cookie_id),
+        ("user", &c.user_id),
+        ("click id", &c.click_id),
+        ("coupon", &c.coupon_code),
+    ];
+    let words: Vec<String> = ids
+        .iter()
+        .filter_map(|(name, v)| v.as_ref().map(|v| format!("{name} {v}")))
+        .collect();
+    if words.is_empty() {
+        "none".to_owned()
+    } else {
+        words.join(" · ")
+    }
+}
+
+/// `ORD-1 at 2026-10-01 12:00:00 UTC · $10.00 USD · approved`.
+pub fn conversion_heading(c: &ConversionDetail) -> String {
+    format!(
+        "{} at {} UTC · {} {} · {}",
+        c.conversion_id,
+        c.converted_at,
+        crate::format::money(c.revenue),
+        c.currency.as_deref().unwrap_or(""),
+        c.status
+    )
+}
+
+/// A touch's redirect facts: `1 hop`, `3 hops · failed · no cookie`.
+pub fn redirect_words(detail: &TouchDetail) -> String {
+    let mut parts = Vec::new();
+    match detail.redirect_hops {
+        Some(1) => parts.push("1 hop".to_owned()),
+        Some(hops) => parts.push(format!("{hops} hops")),
+        None => {}
+    }
+    if let Some(status) = detail.landing_status.as_deref().filter(|s| *s != "ok") {
+        parts.push(status.to_owned());
+    }
+    if detail.cookie_id.is_none() {
+        parts.push("no cookie".to_owned());
+    }
+    if parts.is_empty() {
+        "–".to_owned()
+    } else {
+        parts.join(" · ")
+    }
+}
+
 /// The methods as words: `cookie + click id`.
 pub fn link_words(links: Methods) -> String {
     let words: Vec<&str> = links

@@ -10,9 +10,12 @@ use common::{repo, write};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use partner_attribution::attribution::{AttributionSettings, CookieWindow, compute_credit};
-use partner_attribution::format::thousands;
+use partner_attribution::attribution::{
+    AttributionSettings, CookieWindow, Methods, Preset, TrackingSettings, compute_credit,
+};
+use partner_attribution::format::{money, thousands};
 use partner_attribution::journeys::JourneyIndex;
+use partner_attribution::leakage::analyse;
 use partner_attribution::store::Store;
 use partner_attribution::ui::{AppPaths, PartnerApp, Tab};
 
@@ -218,4 +221,60 @@ fn sensitivity_view_lists_top_partners_at_30_60_and_90_days() {
         "the top six partners are drawn by default: {chosen:?}"
     );
     assert!(shows(&harness, &chosen[0]));
+}
+
+/// The Leakage view's headline for the sample programme (with its leads) under `tracking`.
+fn leaked_headline(index: &JourneyIndex, tracking: TrackingSettings) -> (String, f64) {
+    let settings = AttributionSettings {
+        tracking,
+        ..AttributionSettings::default()
+    };
+    let leaked = analyse(index, &settings).total();
+    let text = format!(
+        "Leaked {} conversions · {} revenue",
+        thousands(leaked.conversions as i64),
+        money(leaked.revenue)
+    );
+    (text, leaked.revenue)
+}
+
+#[test]
+fn the_fullest_tracking_preset_lowers_the_leaked_total_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sample.duckdb");
+    let store = Store::open(&db).unwrap();
+    for file in ["partners.csv", "clicks.csv", "conversions.csv", "leads.csv"] {
+        common::import(&store, &repo().join("sample-data").join(file), None).unwrap();
+    }
+    let index = JourneyIndex::build(&store).unwrap();
+    drop(store);
+    let (cookie_only, cookie_revenue) = leaked_headline(&index, Preset::CookieOnly.settings());
+    let (fullest, fullest_revenue) =
+        leaked_headline(&index, Preset::HybridCrossDeviceCoupons.settings());
+    assert!(
+        fullest_revenue < cookie_revenue / 2.0,
+        "{fullest} vs {cookie_only}"
+    );
+
+    let mut harness = harness(app_on(&db, dir.path()));
+    settle(&mut harness);
+    harness.get_by_label("Leakage").click();
+    harness.run();
+    settle(&mut harness);
+    assert!(
+        shows_text(&harness, &cookie_only),
+        "expected '{cookie_only}'"
+    );
+    harness
+        .get_by_label("Hybrid + cross-device + coupons")
+        .click();
+    harness.run();
+    settle(&mut harness);
+    assert!(shows_text(&harness, &fullest), "expected '{fullest}'");
+    assert!(!shows_text(&harness, &cookie_only));
+    assert_eq!(
+        harness.state().settings.attribution.tracking.methods,
+        Methods(15),
+        "every method is on"
+    );
 }

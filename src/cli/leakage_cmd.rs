@@ -11,7 +11,10 @@ use serde_json::json;
 use super::compare_output::csv_field;
 use super::{OutputFormat, TrackingArgs, open_existing, parse_window};
 use crate::attribution::{AttributionSettings, CookieWindow, SourceCredit};
-use crate::explain::{Explanation, age, explain, link_words};
+use crate::explain::{
+    Explanation, age, conversion_heading, explain, identity_words, link_words, redirect_words,
+    share_words,
+};
 use crate::format::{conversions, money, thousands};
 use crate::journeys::JourneyIndex;
 use crate::leakage::{Cause, LeakageReport, analyse};
@@ -316,36 +319,9 @@ pub fn explain_command(args: ExplainArgs) -> Result<ExitCode> {
 
 /// The explanation as text for people.
 pub fn explanation_text(e: &Explanation) -> String {
-    let c = &e.conversion;
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Conversion {} at {} UTC · {} {} · {}",
-        c.conversion_id,
-        c.converted_at,
-        money(c.revenue),
-        c.currency.as_deref().unwrap_or(""),
-        c.status
-    );
-    let ids = [
-        ("cookie", &c.cookie_id),
-        ("user", &c.user_id),
-        ("click id", &c.click_id),
-        ("coupon", &c.coupon_code),
-    ];
-    let ids: Vec<String> = ids
-        .iter()
-        .filter_map(|(name, v)| v.as_ref().map(|v| format!("{name} {v}")))
-        .collect();
-    let _ = writeln!(
-        out,
-        "Identities: {}\n",
-        if ids.is_empty() {
-            "none".into()
-        } else {
-            ids.join(" · ")
-        }
-    );
+    let _ = writeln!(out, "Conversion {}", conversion_heading(&e.conversion));
+    let _ = writeln!(out, "Identities: {}\n", identity_words(&e.conversion));
     let _ = writeln!(
         out,
         "Candidate touches ({}), oldest first:",
@@ -355,12 +331,13 @@ pub fn explanation_text(e: &Explanation) -> String {
         let d = &t.detail;
         let _ = writeln!(
             out,
-            "  {}  {:<14} {:>14} before  via {:<22} {:<8} {}",
+            "  {}  {:<14} {:>14} before  via {:<22} {:<8} {:<24} {}",
             d.touched_at,
             d.source,
             age(t.lag_secs),
             link_words(t.links),
             d.browser.as_deref().unwrap_or("-"),
+            redirect_words(d),
             d.file_line
         );
         let _ = writeln!(out, "      {}", t.reason);
@@ -373,16 +350,7 @@ pub fn explanation_text(e: &Explanation) -> String {
     }
     let _ = writeln!(out, "\nCredit:");
     for (model, shares) in &e.credit {
-        let text: Vec<String> = shares
-            .iter()
-            .map(|(s, share)| format!("{s} {}", conversions(*share)))
-            .collect();
-        let text = if text.is_empty() {
-            "unattributed".to_owned()
-        } else {
-            text.join(", ")
-        };
-        let _ = writeln!(out, "  {:<12} {text}", model.label());
+        let _ = writeln!(out, "  {:<12} {}", model.label(), share_words(shares));
     }
     if let Some((partner, cause, causes)) = &e.leak {
         let all: Vec<&str> = causes.iter().map(|c| c.key()).collect();

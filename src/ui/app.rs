@@ -9,6 +9,7 @@ use eframe::egui;
 use super::compare_tab::compare_ui;
 use super::credit_engine::CreditEngine;
 use super::data_tab::{DataTabState, data_ui};
+use super::leakage_tab::{LeakageTabState, leakage_ui};
 use super::sensitivity_tab::sensitivity_ui;
 use super::settings::{Tab, UiSettings};
 use super::worker::{Job, Reply, Snapshot, WorkerBridge};
@@ -59,6 +60,7 @@ pub struct PartnerApp {
     credit: CreditEngine,
     messages: Vec<StatusMessage>,
     data_tab: DataTabState,
+    leakage_tab: LeakageTabState,
     picked_files: Option<Receiver<Vec<PathBuf>>>,
     picked_database: Option<Receiver<PathBuf>>,
 }
@@ -84,6 +86,7 @@ impl PartnerApp {
             credit: CreditEngine::default(),
             messages: Vec::new(),
             data_tab: DataTabState::default(),
+            leakage_tab: LeakageTabState::default(),
             picked_files: None,
             picked_database: None,
         };
@@ -130,7 +133,7 @@ impl PartnerApp {
 
     /// Whether the worker has a job queued or running, or a sweep is being computed.
     pub fn is_busy(&self) -> bool {
-        self.worker.is_busy() || self.credit.is_busy()
+        self.worker.is_busy() || self.credit.is_busy() || self.leakage_tab.is_busy()
     }
 
     /// The status log, oldest first.
@@ -163,6 +166,9 @@ impl PartnerApp {
                 Reply::FileDone {
                     message, failed, ..
                 } => self.push_message(message, failed),
+                Reply::Evidence(conversion_id, evidence) => {
+                    self.leakage_tab.receive_evidence(conversion_id, evidence)
+                }
                 Reply::Failed(message) => self.push_message(message, true),
             }
         }
@@ -208,6 +214,7 @@ impl PartnerApp {
             ui.separator();
             ui.selectable_value(&mut self.settings.tab, Tab::Compare, "Compare");
             ui.selectable_value(&mut self.settings.tab, Tab::Sensitivity, "Sensitivity");
+            ui.selectable_value(&mut self.settings.tab, Tab::Leakage, "Leakage");
             ui.selectable_value(&mut self.settings.tab, Tab::Data, "Data");
             ui.separator();
             if ui
@@ -301,6 +308,18 @@ impl PartnerApp {
                     None => {
                         ui.spinner();
                     }
+                }
+            }
+            Tab::Leakage => {
+                super::compare_tab::settings_bar_ui(ui, &mut self.settings);
+                let wanted = leakage_ui(
+                    ui,
+                    &mut self.leakage_tab,
+                    snapshot,
+                    &self.settings.attribution,
+                );
+                if let Some(conversion_id) = wanted {
+                    self.worker.send(Job::Evidence(conversion_id));
                 }
             }
             Tab::Data => {

@@ -4,10 +4,12 @@
 use std::sync::Arc;
 
 use eframe::egui::{self, Align, Layout, RichText};
-use egui_plot::{Bar, BarChart, GridMark, Legend, Plot};
+use egui_plot::{Bar, BarChart, Legend, Plot};
 
 use super::credit_engine::CreditEngine;
 use super::settings::{Measure, SortColumn, UiSettings};
+use super::tracking_panel::tracking_bar_ui;
+use super::widgets::{right_cell, unit_marks};
 use crate::attribution::{CookieWindow, CreditTable, Model};
 use crate::format::{conversions, money, thousands};
 use crate::journeys::JourneyIndex;
@@ -55,7 +57,8 @@ pub fn compare_ui(
     chart_ui(ui, settings, index, credit, &order);
 }
 
-/// The window slider, the toggles and the measure: shared by Compare and Sensitivity.
+/// The window slider, the toggles, the measure and the tracking settings: shared by Compare,
+/// Sensitivity and Leakage.
 pub fn settings_bar_ui(ui: &mut egui::Ui, settings: &mut UiSettings) {
     ui.horizontal_wrapped(|ui| {
         let attribution = &mut settings.attribution;
@@ -101,6 +104,7 @@ pub fn settings_bar_ui(ui: &mut egui::Ui, settings: &mut UiSettings) {
             ui.selectable_value(&mut settings.measure, measure, measure.label());
         }
     });
+    tracking_bar_ui(ui, &mut settings.attribution.tracking);
 }
 
 fn summary_ui(ui: &mut egui::Ui, credit: &CreditTable, engine: &CreditEngine, stale: bool) {
@@ -186,19 +190,6 @@ fn column_width(measure: Measure) -> f32 {
         Measure::Revenue => 112.0,
         Measure::Payout => 100.0,
     }
-}
-
-/// A fixed-width cell with its content against the right edge, so digits line up.
-fn right_cell<R>(ui: &mut egui::Ui, width: f32, add: impl FnOnce(&mut egui::Ui) -> R) {
-    let height = ui.spacing().interact_size.y;
-    ui.allocate_ui_with_layout(
-        egui::vec2(width, height),
-        Layout::right_to_left(Align::Center),
-        |ui| {
-            ui.set_min_width(width);
-            add(ui);
-        },
-    );
 }
 
 fn right_aligned(ui: &mut egui::Ui, measure: Measure, text: String) {
@@ -339,15 +330,7 @@ fn chart_ui(
         .allow_zoom(false)
         .allow_drag(false)
         .include_y(0.0)
-        .x_grid_spacer(move |input| {
-            let (low, high) = input.bounds;
-            (low.ceil() as i64..=high.floor() as i64)
-                .map(|i| GridMark {
-                    value: i as f64,
-                    step_size: 1.0,
-                })
-                .collect()
-        })
+        .x_grid_spacer(unit_marks)
         .x_axis_formatter(move |mark, _range| {
             let i = mark.value.round() as i64;
             if (mark.value - i as f64).abs() < 1e-6 && i >= 0 {

@@ -1,12 +1,15 @@
 //! Everything egui: the window, its views, and the bridge to the store thread.
 
 mod app;
+mod background;
 mod compare_tab;
 mod credit_engine;
 mod data_tab;
 mod dialogs;
+mod leakage_tab;
 mod sensitivity_tab;
 mod settings;
+mod tracking_panel;
 mod widgets;
 mod worker;
 

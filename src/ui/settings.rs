@@ -65,6 +65,8 @@ pub enum Tab {
     Compare,
     /// Credit against window length.
     Sensitivity,
+    /// Partner-sourced sales that pay no partner, and why.
+    Leakage,
     /// Imports, row counts and rejects.
     Data,
 }

@@ -9,10 +9,13 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 
-use crate::import::ImportRequest;
+use crate::import::{ImportRequest, ProgrammeTimeZone};
 use crate::journeys::JourneyIndex;
-use crate::programme::{create_sample_database, import_batch_until};
-use crate::store::{ImportRecord, QueryProbe, RejectRecord, Store, TableCounts};
+use crate::programme::{create_sample_database, import_batch_until, import_settings};
+use crate::store::{
+    ConversionDetail, ImportRecord, QueryProbe, RedirectRow, RejectRecord, Store, TableCounts,
+    TouchDetail,
+};
 
 /// How many rejected rows the Data view lists.
 const REJECTS_SHOWN: usize = 1_000;
@@ -30,6 +33,8 @@ pub enum Job {
     },
     /// Import files into the open database.
     Import(Vec<ImportRequest>),
+    /// Read one conversion's stored details and candidate touches.
+    Evidence(String),
 }
 
 /// Everything the window shows about a database, read in one go after each change.
@@ -47,6 +52,19 @@ pub struct Snapshot {
     pub index: Arc<JourneyIndex>,
     /// How long building the index took.
     pub index_build: Duration,
+    /// Per partner, clicks with redirect trouble.
+    pub redirects: Vec<RedirectRow>,
+    /// The programme time zone months are cut in.
+    pub time_zone: ProgrammeTimeZone,
+}
+
+/// One conversion's stored details and touches, for its evidence window.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    /// The conversion and its candidate touches, in index order.
+    pub conversion: ConversionDetail,
+    /// Its touches' details.
+    pub touches: Vec<TouchDetail>,
 }
 
 /// What the store thread reports back.
@@ -61,6 +79,8 @@ pub enum Reply {
         /// Whether it failed.
         failed: bool,
     },
+    /// A conversion's evidence was read (`None`: no such conversion).
+    Evidence(String, Option<Box<Evidence>>),
     /// A job failed; the previous state stays on screen.
     Failed(String),
 }
@@ -197,7 +217,7 @@ impl StoreWorker {
     fn serve(mut self, jobs: Receiver<Job>) {
         while let Ok(job) = jobs.recv() {
             let reply = match self.run(job) {
-                Ok(snapshot) => Reply::Loaded(Box::new(snapshot)),
+                Ok(reply) => reply,
                 Err(error) => Reply::Failed(format!("{error:#}")),
             };
             self.set_progress(None);
@@ -221,9 +241,25 @@ impl StoreWorker {
         }
     }
 
-    fn run(&mut self, job: Job) -> anyhow::Result<Snapshot> {
+    fn run(&mut self, job: Job) -> anyhow::Result<Reply> {
         use anyhow::Context as _;
         match job {
+            Job::Evidence(conversion_id) => {
+                let store = self
+                    .store
+                    .as_ref()
+                    .ok_or_else(|| anyhow::anyhow!("no database is open"))?;
+                let evidence =
+                    store
+                        .conversion_evidence(&conversion_id)?
+                        .map(|(conversion, touches)| {
+                            Box::new(Evidence {
+                                conversion,
+                                touches,
+                            })
+                        });
+                return Ok(Reply::Evidence(conversion_id, evidence));
+            }
             Job::Open {
                 database,
                 sample_files,
@@ -240,7 +276,7 @@ impl StoreWorker {
             }
             Job::Import(requests) => self.import(&requests)?,
         }
-        self.snapshot()
+        Ok(Reply::Loaded(Box::new(self.snapshot()?)))
     }
 
     fn import(&mut self, requests: &[ImportRequest]) -> anyhow::Result<()> {
@@ -306,6 +342,8 @@ impl StoreWorker {
             rejects: store.rejects(REJECTS_SHOWN)?,
             index: Arc::new(index),
             index_build: started.elapsed(),
+            redirects: store.redirect_rows()?,
+            time_zone: import_settings(store)?.time_zone,
         })
     }
 }

@@ -1,0 +1,559 @@
+//! The Leakage view: partner-sourced sales that pay no partner, by cause and partner, the
+//! waterfall from partner-sourced to credited, what each fallback would recover, the redirect
+//! audit, and the leaked conversions with their evidence.
+
+use std::sync::Arc;
+
+use eframe::egui::{self, RichText};
+use egui_plot::{Bar, BarChart, Legend, Plot};
+
+use super::background::Latest;
+use super::widgets::{fixed_number_cell, left_cell, right_cell, unit_marks};
+use super::worker::{Evidence, Snapshot};
+use crate::attribution::{AttributionSettings, SourceCredit};
+use crate::explain::{
+    Explanation, age, conversion_heading, explain_position, identity_words, link_words,
+    redirect_words, share_words,
+};
+use crate::format::{conversions, money, thousands};
+use crate::journeys::JourneyIndex;
+use crate::leakage::{Cause, LeakageReport, analyse};
+
+/// Partners drawn in the stacked chart (by leaked revenue).
+const CHART_PARTNERS: usize = 10;
+
+/// The colour of each cause, in charts and tables.
+pub fn cause_color(cause: Cause) -> egui::Color32 {
+    match cause {
+        Cause::CookieExpired => egui::Color32::from_rgb(120, 144, 156),
+        Cause::BrowserCap => egui::Color32::from_rgb(66, 133, 244),
+        Cause::DeviceSwitch => egui::Color32::from_rgb(171, 71, 188),
+        Cause::BrokenRedirect => egui::Color32::from_rgb(229, 57, 53),
+        Cause::CookieMissing => egui::Color32::from_rgb(251, 140, 0),
+        Cause::DirectAfterClick => egui::Color32::from_rgb(0, 150, 136),
+        Cause::CouponOnly => egui::Color32::from_rgb(192, 160, 0),
+    }
+}
+
+type ReportKey = (usize, AttributionSettings);
+
+/// What the Leakage view keeps between frames.
+pub struct LeakageTabState {
+    reports: Latest<ReportKey, LeakageReport>,
+    /// Only leaks of this cause are listed.
+    cause_filter: Option<Cause>,
+    /// The conversion whose evidence is open, and its details once read.
+    open: Option<(String, Option<Box<Evidence>>)>,
+}
+
+impl Default for LeakageTabState {
+    fn default() -> Self {
+        LeakageTabState {
+            reports: Latest::new("leakage"),
+            cause_filter: None,
+            open: None,
+        }
+    }
+}
+
+impl LeakageTabState {
+    /// The report for `settings`, or the previous one while it is computed.
+    pub fn report(
+        &mut self,
+        index: &Arc<JourneyIndex>,
+        settings: &AttributionSettings,
+    ) -> Option<(Arc<LeakageReport>, bool)> {
+        let key = (Arc::as_ptr(index) as usize, *settings);
+        let (index, settings) = (index.clone(), *settings);
+        self.reports.get(&key, move || analyse(&index, &settings))
+    }
+
+    /// Whether a report is being computed.
+    pub fn is_busy(&self) -> bool {
+        self.reports.is_busy()
+    }
+
+    /// The store's answer to an evidence request.
+    pub fn receive_evidence(&mut self, conversion_id: String, evidence: Option<Box<Evidence>>) {
+        if let Some((open, slot)) = &mut self.open
+            && *open == conversion_id
+        {
+            *slot = evidence;
+        }
+    }
+}
+
+/// Draws the Leakage view; returns a conversion whose evidence should be read from the store.
+pub fn leakage_ui(
+    ui: &mut egui::Ui,
+    state: &mut LeakageTabState,
+    snapshot: &Snapshot,
+    settings: &AttributionSettings,
+) -> Option<String> {
+    let index = &snapshot.index;
+    let Some((report, fresh)) = state.report(index, settings) else {
+        ui.spinner();
+        return None;
+    };
+    headline_ui(ui, &report, fresh);
+    if report.partner_sourced.conversions == 0.0 {
+        ui.label("No partner-sourced conversions: import clicks with partners, and conversions.");
+        return None;
+    }
+    let mut wanted = None;
+    egui::ScrollArea::vertical()
+        .id_salt("leakage_scroll")
+        .show(ui, |ui| {
+            ui.columns(2, |columns| {
+                stacked_chart_ui(&mut columns[0], index, &report);
+                waterfall_ui(&mut columns[1], &report);
+            });
+            ui.add_space(8.0);
+            ui.columns(2, |columns| {
+                recovery_ui(&mut columns[0], &report);
+                redirect_audit_ui(&mut columns[1], snapshot, &report);
+            });
+            ui.add_space(8.0);
+            wanted = leaked_list_ui(ui, state, index, &report);
+        });
+    evidence_window_ui(ui.ctx(), state, index, settings);
+    if let Some(id) = &wanted {
+        state.open = Some((id.clone(), None));
+    }
+    wanted
+}
+
+fn headline_ui(ui: &mut egui::Ui, report: &LeakageReport, fresh: bool) {
+    let leaked = report.total();
+    let share = if report.partner_sourced.revenue > 0.0 {
+        leaked.revenue / report.partner_sourced.revenue * 100.0
+    } else {
+        0.0
+    };
+    ui.horizontal_wrapped(|ui| {
+        ui.label(
+            RichText::new(format!(
+                "Leaked {} conversions · {} revenue · {} payout",
+                thousands(leaked.conversions as i64),
+                money(leaked.revenue),
+                money(leaked.payout)
+            ))
+            .strong(),
+        );
+        ui.label(format!(
+            "({share:.1}% of partner-sourced revenue) · partner-sourced {} conversions, {} · credited {}, {}",
+            thousands(report.partner_sourced.conversions as i64),
+            money(report.partner_sourced.revenue),
+            thousands(report.credited.conversions as i64),
+            money(report.credited.revenue),
+        ));
+        if !fresh {
+            ui.spinner();
+            ui.label(RichText::new("updating…").weak());
+        }
+    });
+}
+
+/// Partners by leaked revenue, most first, at most `CHART_PARTNERS`.
+fn top_partners(report: &LeakageReport) -> Vec<u32> {
+    let mut revenue: std::collections::HashMap<u32, f64> = Default::default();
+    for leak in &report.leaked {
+        *revenue.entry(leak.partner).or_default() += leak.revenue;
+    }
+    let mut partners: Vec<(u32, f64)> = revenue.into_iter().collect();
+    partners.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    partners
+        .into_iter()
+        .take(CHART_PARTNERS)
+        .map(|(p, _)| p)
+        .collect()
+}
+
+/// A horizontal bar plot with one named category per row, the first on top (category `i`
+/// sits at `y = -i`), and money along the x axis.
+fn category_axis(plot: Plot<'_>, names: Vec<String>) -> Plot<'_> {
+    plot.y_grid_spacer(unit_marks)
+        .y_axis_formatter(move |mark, _| {
+            let i = -mark.value.round() as i64;
+            if (mark.value.round() - mark.value).abs() < 1e-6 && i >= 0 {
+                names.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_axis_min_width(150.0)
+        .x_axis_formatter(|mark, _| compact_money(mark.value))
+        .allow_scroll(false)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .include_x(0.0)
+        .height(300.0)
+}
+
+/// Axis money: `$950`, `$9.5k`, `$1.2M`.
+fn compact_money(value: f64) -> String {
+    let magnitude = value.abs();
+    let sign = if value < 0.0 { "-" } else { "" };
+    if magnitude >= 1e6 {
+        format!("{sign}${:.1}M", magnitude / 1e6)
+    } else if magnitude >= 1e3 {
+        format!("{sign}${:.1}k", magnitude / 1e3)
+    } else {
+        format!("{sign}${magnitude:.0}")
+    }
+}
+
+/// A horizontal bar for category `row`.
+fn row_bar(row: usize, value: f64) -> Bar {
+    Bar::new(-(row as f64), value).width(0.7)
+}
+
+fn money_label(bar: &Bar, _: &BarChart) -> String {
+    format!("{}\n{}", bar.name, money(bar.value))
+}
+
+fn stacked_chart_ui(ui: &mut egui::Ui, index: &JourneyIndex, report: &LeakageReport) {
+    let partners = top_partners(report);
+    ui.label(RichText::new("Leaked revenue by cause, per partner").strong());
+    let names: Vec<String> = partners
+        .iter()
+        .map(|&p| index.sources[p as usize].id.clone())
+        .collect();
+    let cells = report.grouped(|l| l.partner);
+    let plot = Plot::new("leakage_by_partner")
+        .legend(Legend::default().position(egui_plot::Corner::RightBottom))
+        .x_axis_label("Leaked revenue");
+    category_axis(plot, names.clone()).show(ui, |plot| {
+        let mut below: Vec<BarChart> = Vec::new();
+        for cause in Cause::ALL {
+            let bars: Vec<Bar> = partners
+                .iter()
+                .enumerate()
+                .map(|(i, &p)| {
+                    let revenue = cells
+                        .iter()
+                        .find(|(partner, c, _)| *partner == p && *c == cause)
+                        .map_or(0.0, |(_, _, t)| t.revenue);
+                    row_bar(i, revenue).name(format!("{} · {}", names[i], cause.label()))
+                })
+                .collect();
+            let refs: Vec<&BarChart> = below.iter().collect();
+            let chart = BarChart::new(cause.label(), bars)
+                .horizontal()
+                .color(cause_color(cause))
+                .element_formatter(Box::new(money_label))
+                .stack_on(&refs);
+            below.push(chart);
+        }
+        for chart in below {
+            plot.add(chart);
+        }
+    });
+}
+
+fn waterfall_ui(ui: &mut egui::Ui, report: &LeakageReport) {
+    ui.label(RichText::new("From partner-sourced to credited revenue").strong());
+    let by_cause: Vec<(Cause, SourceCredit)> = report
+        .by_cause()
+        .into_iter()
+        .filter(|(_, t)| t.conversions > 0.0)
+        .collect();
+    let mut names = vec!["Partner-sourced".to_owned()];
+    names.extend(by_cause.iter().map(|(c, _)| c.label().to_owned()));
+    names.push("Credited".to_owned());
+    let plot = Plot::new("leakage_waterfall").x_axis_label("Revenue");
+    category_axis(plot, names).show(ui, |plot| {
+        let step = |name: &str, bar: Bar, color| {
+            BarChart::new(name.to_owned(), vec![bar.name(name)])
+                .horizontal()
+                .color(color)
+                .element_formatter(Box::new(money_label))
+        };
+        let total = report.partner_sourced.revenue;
+        let grey = egui::Color32::from_rgb(96, 125, 139);
+        plot.add(step("Partner-sourced", row_bar(0, total), grey));
+        let mut level = total;
+        for (i, (cause, tally)) in by_cause.iter().enumerate() {
+            level -= tally.revenue;
+            let bar = row_bar(i + 1, tally.revenue).base_offset(level);
+            plot.add(step(cause.label(), bar, cause_color(*cause)));
+        }
+        let green = egui::Color32::from_rgb(52, 168, 83);
+        let end = row_bar(by_cause.len() + 1, report.credited.revenue);
+        plot.add(step("Credited", end, green));
+    });
+}
+
+/// Width of a money column.
+const MONEY_WIDTH: f32 = 110.0;
+/// Width of a count column.
+const COUNT_WIDTH: f32 = 76.0;
+
+fn tally_cells(ui: &mut egui::Ui, tally: &SourceCredit) {
+    fixed_number_cell(ui, COUNT_WIDTH, conversions(tally.conversions));
+    fixed_number_cell(ui, MONEY_WIDTH, money(tally.revenue));
+    fixed_number_cell(ui, MONEY_WIDTH, money(tally.payout));
+}
+
+/// Column headers, right-aligned over the number columns.
+fn header_row(ui: &mut egui::Ui, first: &str, columns: &[(&str, f32)]) {
+    ui.label(RichText::new(first).strong());
+    for (head, width) in columns {
+        right_cell(ui, *width, |ui| ui.label(RichText::new(*head).strong()));
+    }
+    ui.end_row();
+}
+
+fn recovery_ui(ui: &mut egui::Ui, report: &LeakageReport) {
+    ui.label(RichText::new("Recovery: what each fallback not yet on would win back").strong());
+    if report.recovery.is_empty() {
+        ui.label("Every fallback is already on.");
+        return;
+    }
+    egui::Grid::new("recovery")
+        .num_columns(4)
+        .striped(true)
+        .show(ui, |ui| {
+            header_row(
+                ui,
+                "Fallback",
+                &[
+                    ("Conversions", COUNT_WIDTH),
+                    ("Revenue", MONEY_WIDTH),
+                    ("Payout", MONEY_WIDTH),
+                ],
+            );
+            for recovery in &report.recovery {
+                ui.label(&recovery.fallback);
+                tally_cells(ui, &recovery.recovered);
+                ui.end_row();
+            }
+        });
+}
+
+fn redirect_audit_ui(ui: &mut egui::Ui, snapshot: &Snapshot, report: &LeakageReport) {
+    ui.label(RichText::new("Redirect audit: clicks that set no cookie").strong());
+    egui::ScrollArea::vertical()
+        .id_salt("redirect_scroll")
+        .max_height(190.0)
+        .show(ui, |ui| redirect_grid_ui(ui, snapshot, report));
+}
+
+fn redirect_grid_ui(ui: &mut egui::Ui, snapshot: &Snapshot, report: &LeakageReport) {
+    egui::Grid::new("redirect_audit")
+        .num_columns(6)
+        .striped(true)
+        .show(ui, |ui| {
+            header_row(
+                ui,
+                "Partner",
+                &[
+                    ("Clicks", COUNT_WIDTH),
+                    ("Multi-hop", COUNT_WIDTH),
+                    ("Failed", COUNT_WIDTH),
+                    ("Lost conv.", COUNT_WIDTH),
+                    ("Lost revenue", MONEY_WIDTH),
+                ],
+            );
+            for row in snapshot
+                .redirects
+                .iter()
+                .filter(|r| r.multi_hop + r.failed_landing > 0)
+            {
+                let lost = report.leaked.iter().filter(|l| {
+                    l.cause == Cause::BrokenRedirect
+                        && snapshot.index.sources[l.partner as usize].id == row.partner_id
+                });
+                let (count, revenue) = lost.fold((0i64, 0.0), |(n, r), l| (n + 1, r + l.revenue));
+                ui.label(&row.partner_id);
+                fixed_number_cell(ui, COUNT_WIDTH, thousands(row.clicks));
+                fixed_number_cell(ui, COUNT_WIDTH, thousands(row.multi_hop));
+                fixed_number_cell(ui, COUNT_WIDTH, thousands(row.failed_landing));
+                fixed_number_cell(ui, COUNT_WIDTH, thousands(count));
+                fixed_number_cell(ui, MONEY_WIDTH, money(revenue));
+                ui.end_row();
+            }
+        });
+}
+
+/// The list of leaked conversions; returns the one whose "Evidence" was clicked.
+fn leaked_list_ui(
+    ui: &mut egui::Ui,
+    state: &mut LeakageTabState,
+    index: &JourneyIndex,
+    report: &LeakageReport,
+) -> Option<String> {
+    ui.horizontal(|ui| {
+        let label = ui.label(RichText::new("Leaked conversions").strong());
+        egui::ComboBox::from_id_salt("cause_filter")
+            .selected_text(state.cause_filter.map_or("All causes", Cause::label))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut state.cause_filter, None, "All causes");
+                for cause in Cause::ALL {
+                    ui.selectable_value(&mut state.cause_filter, Some(cause), cause.label());
+                }
+            })
+            .response
+            .labelled_by(label.id);
+    });
+    let rows: Vec<_> = report
+        .leaked
+        .iter()
+        .filter(|l| state.cause_filter.is_none_or(|c| c == l.cause))
+        .collect();
+    let mut wanted = None;
+    let row_height = ui.spacing().interact_size.y + ui.spacing().item_spacing.y;
+    ui.horizontal(|ui| {
+        for (head, width) in LIST_TEXT_COLUMNS {
+            left_cell(ui, width, RichText::new(head).strong());
+        }
+        for head in ["Revenue", "Payout"] {
+            right_cell(ui, MONEY_WIDTH, |ui| ui.label(RichText::new(head).strong()));
+        }
+    });
+    egui::ScrollArea::vertical()
+        .id_salt("leaked_rows")
+        .max_height(300.0)
+        .show_rows(ui, row_height, rows.len(), |ui, range| {
+            for leak in &rows[range] {
+                let facts = &index.conversions[leak.conversion];
+                ui.horizontal(|ui| {
+                    let causes: Vec<&str> = leak.causes().iter().map(|c| c.label()).collect();
+                    let cells = [
+                        RichText::new(&facts.conversion_id),
+                        RichText::new(date(facts.converted_at_secs)),
+                        RichText::new(&index.sources[leak.partner as usize].id),
+                        RichText::new(leak.cause.label()).color(cause_color(leak.cause)),
+                        RichText::new(causes.join(", ")).weak(),
+                    ];
+                    for (text, (_, width)) in cells.into_iter().zip(LIST_TEXT_COLUMNS) {
+                        left_cell(ui, width, text);
+                    }
+                    fixed_number_cell(ui, MONEY_WIDTH, money(leak.revenue));
+                    fixed_number_cell(ui, MONEY_WIDTH, money(leak.payout));
+                    ui.add_space(12.0);
+                    if ui.button("Evidence…").clicked() {
+                        wanted = Some(facts.conversion_id.clone());
+                    }
+                });
+            }
+        });
+    wanted
+}
+
+/// The text columns of the leaked list and their widths.
+const LIST_TEXT_COLUMNS: [(&str, f32); 5] = [
+    ("Conversion", 120.0),
+    ("Date (UTC)", 130.0),
+    ("Partner", 120.0),
+    ("Cause", 140.0),
+    ("All causes", 220.0),
+];
+
+fn date(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+fn evidence_window_ui(
+    ctx: &egui::Context,
+    state: &mut LeakageTabState,
+    index: &JourneyIndex,
+    settings: &AttributionSettings,
+) {
+    let Some((id, evidence)) = &state.open else {
+        return;
+    };
+    let mut open = true;
+    egui::Window::new(format!("Evidence · {id}"))
+        .open(&mut open)
+        .default_width(900.0)
+        .show(ctx, |ui| match evidence {
+            None => {
+                ui.spinner();
+            }
+            Some(evidence) => {
+                let position = index
+                    .conversions
+                    .iter()
+                    .position(|c| &c.conversion_id == id);
+                match position {
+                    Some(c) => {
+                        let explanation = explain_position(
+                            index,
+                            settings,
+                            c,
+                            evidence.conversion.clone(),
+                            evidence.touches.clone(),
+                        );
+                        explanation_ui(ui, &explanation);
+                    }
+                    None => {
+                        ui.label("This conversion is no longer in the database.");
+                    }
+                }
+            }
+        });
+    if !open {
+        state.open = None;
+    }
+}
+
+/// One conversion's explanation: identities, touches with their verdicts, credit, cause.
+pub fn explanation_ui(ui: &mut egui::Ui, e: &Explanation) {
+    ui.label(RichText::new(conversion_heading(&e.conversion)).strong());
+    ui.label(format!("Identities: {}", identity_words(&e.conversion)));
+    egui::Grid::new("evidence_touches")
+        .num_columns(7)
+        .striped(true)
+        .show(ui, |ui| {
+            for head in [
+                "Time (UTC)",
+                "Source",
+                "Before the sale",
+                "Linked by",
+                "Browser",
+                "Redirect",
+                "Why",
+            ] {
+                ui.label(RichText::new(head).strong());
+            }
+            ui.end_row();
+            for t in &e.touches {
+                ui.label(&t.detail.touched_at);
+                ui.label(&t.detail.source);
+                ui.label(age(t.lag_secs));
+                ui.label(link_words(t.links));
+                ui.label(t.detail.browser.as_deref().unwrap_or("–"));
+                ui.label(redirect_words(&t.detail));
+                let color = if t.verdict == crate::attribution::TouchVerdict::Counts {
+                    egui::Color32::from_rgb(52, 168, 83)
+                } else {
+                    ui.visuals().weak_text_color()
+                };
+                ui.label(RichText::new(&t.reason).color(color));
+                ui.end_row();
+            }
+        });
+    if let Some((partner, what)) = &e.coupon {
+        ui.label(format!("Coupon of {partner}: {what}."));
+    }
+    if let Some(partner) = &e.reported_by {
+        ui.label(format!("Reported as a lead by {partner}."));
+    }
+    for (model, shares) in &e.credit {
+        ui.label(format!("{}: {}", model.label(), share_words(shares)));
+    }
+    if let Some((partner, cause, causes)) = &e.leak {
+        let all: Vec<&str> = causes.iter().map(|c| c.label()).collect();
+        ui.label(
+            RichText::new(format!(
+                "Leaked: {partner} sent it and no partner is credited. Cause: {} (all: {}).",
+                cause.label(),
+                all.join(", ")
+            ))
+            .color(cause_color(*cause)),
+        );
+    }
+}
