@@ -339,6 +339,20 @@ impl TrackingSettings {
         })
     }
 
+    /// `methods cookie,click-id · coupon backup · browser caps safari=7`, for headers.
+    pub fn describe(&self) -> String {
+        let coupon = if self.coupons_on() {
+            format!(" · coupon {}", self.coupon.key())
+        } else {
+            String::new()
+        };
+        format!(
+            "methods {}{coupon} · browser caps {}",
+            self.methods.keys(),
+            self.browser_caps.keys()
+        )
+    }
+
     /// Whether coupons decide credit.
     pub fn coupons_on(&self) -> bool {
         self.methods.contains(Methods::COUPON)

@@ -111,7 +111,8 @@ pub fn table(
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Cookie window {} · {} · reset after conversion {} · {} conversions, {} revenue\n",
+        "Cookie window {} · {} · reset after conversion {} · {} conversions, {} revenue\n\
+         Tracking: {}\n",
         settings.window.label(),
         if settings.partners_only {
             "partners only"
@@ -124,7 +125,8 @@ pub fn table(
             "off"
         },
         thousands(credit.total.conversions as i64),
-        money(credit.total.revenue)
+        money(credit.total.revenue),
+        settings.tracking.describe()
     );
     header(&mut out);
     let mut order: Vec<usize> = (0..index.sources.len()).collect();

@@ -225,10 +225,9 @@ fn table(
     let s = &report.settings;
     let _ = writeln!(
         out,
-        "Leakage · window {} · methods {} · browser caps {}\n",
+        "Leakage · window {} · {}\n",
         s.window.label(),
-        s.tracking.methods.keys(),
-        s.tracking.browser_caps.keys()
+        s.tracking.describe()
     );
     let head = format!("{:>12} {:>16} {:>14}", "Conv.", "Revenue", "Payout");
     let _ = writeln!(out, "{:<34}{head}", "");

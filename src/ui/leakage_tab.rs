@@ -111,6 +111,8 @@ pub fn leakage_ui(
             ui.add_space(8.0);
             ui.columns(2, |columns| {
                 recovery_ui(&mut columns[0], &report);
+                columns[0].add_space(8.0);
+                months_ui(&mut columns[0], snapshot, &report);
                 redirect_audit_ui(&mut columns[1], snapshot, &report);
             });
             ui.add_space(8.0);
@@ -295,13 +297,12 @@ fn tally_cells(ui: &mut egui::Ui, tally: &SourceCredit) {
     fixed_number_cell(ui, MONEY_WIDTH, money(tally.payout));
 }
 
-/// Column headers, right-aligned over the number columns.
+/// Column headers, right-aligned over the number columns (the caller ends the row).
 fn header_row(ui: &mut egui::Ui, first: &str, columns: &[(&str, f32)]) {
     ui.label(RichText::new(first).strong());
     for (head, width) in columns {
         right_cell(ui, *width, |ui| ui.label(RichText::new(*head).strong()));
     }
-    ui.end_row();
 }
 
 fn recovery_ui(ui: &mut egui::Ui, report: &LeakageReport) {
@@ -323,9 +324,55 @@ fn recovery_ui(ui: &mut egui::Ui, report: &LeakageReport) {
                     ("Payout", MONEY_WIDTH),
                 ],
             );
+            ui.end_row();
             for recovery in &report.recovery {
                 ui.label(&recovery.fallback);
                 tally_cells(ui, &recovery.recovered);
+                ui.end_row();
+            }
+        });
+}
+
+/// Leaked totals per month (programme time zone), with the month's main cause.
+fn months_ui(ui: &mut egui::Ui, snapshot: &Snapshot, report: &LeakageReport) {
+    let index = &snapshot.index;
+    let cells = report.grouped(|l| {
+        let at = index.conversions[l.conversion].converted_at_secs;
+        snapshot.time_zone.month_of(at)
+    });
+    let mut months: Vec<(String, SourceCredit, Cause, f64)> = Vec::new();
+    for (month, cause, tally) in cells {
+        if months.last().is_none_or(|m| m.0 != month) {
+            months.push((month, SourceCredit::default(), cause, 0.0));
+        }
+        let row = months.last_mut().expect("just pushed");
+        row.1.conversions += tally.conversions;
+        row.1.revenue += tally.revenue;
+        row.1.payout += tally.payout;
+        if tally.revenue > row.3 {
+            (row.2, row.3) = (cause, tally.revenue);
+        }
+    }
+    ui.label(RichText::new(format!("Per month ({})", snapshot.time_zone.name())).strong());
+    egui::Grid::new("leak_months")
+        .num_columns(5)
+        .striped(true)
+        .show(ui, |ui| {
+            header_row(
+                ui,
+                "Month",
+                &[
+                    ("Conversions", COUNT_WIDTH),
+                    ("Revenue", MONEY_WIDTH),
+                    ("Payout", MONEY_WIDTH),
+                ],
+            );
+            ui.label(RichText::new("Main cause").strong());
+            ui.end_row();
+            for (month, tally, cause, _) in &months {
+                ui.label(month);
+                tally_cells(ui, tally);
+                ui.label(RichText::new(cause.label()).color(cause_color(*cause)));
                 ui.end_row();
             }
         });
@@ -355,6 +402,7 @@ fn redirect_grid_ui(ui: &mut egui::Ui, snapshot: &Snapshot, report: &LeakageRepo
                     ("Lost revenue", MONEY_WIDTH),
                 ],
             );
+            ui.end_row();
             for row in snapshot
                 .redirects
                 .iter()
