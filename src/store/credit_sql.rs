@@ -128,7 +128,7 @@ impl Store {
             .window_secs
             .map_or(i64::MAX, |secs| secs.saturating_mul(1_000_000));
         let credit_sql = CREDIT_SQL
-            .replace("{touch_key}", &touch_key_sql())
+            .replace("{touch_key}", &touch_key_sql("k.links"))
             .replace("{links}", &settings.link_methods.to_string())
             .replace("{window_us}", &window_us.to_string())
             .replace("{cap_us}", &cap_us_sql(&settings.browser_cap_days))

@@ -40,21 +40,36 @@ conv AS (
                PARTITION BY user_id ORDER BY converted_at, conversion_seq) END AS prev_user_at
     FROM conversions)";
 
-/// Every (conversion, touch) pair an identity links, with the linking methods as bits
-/// (1 cookie, 2 click id, 4 user): one equality join per method, then merged.
-const CANDIDATES_CTE: &str = "
-links AS (
-    SELECT c.conversion_idx, t.touch_seq, 1 AS link
+/// The three disjoint ways conversion `c` and a touch `t` at or before it are linked: the same
+/// cookie; else the click id the conversion kept; else the same logged-in user. Each branch
+/// selects `COLUMNS`, in which `LINKS` stands for the linking methods as bits (1 cookie, 2 click
+/// id, 4 user). Disjoint branches need no grouping to merge a pair linked several ways.
+const LINK_BRANCHES: &str = "
+    SELECT COLUMNS_COOKIE
     FROM conv c JOIN touches t ON t.cookie_id = c.cookie_id AND t.touched_at <= c.converted_at
     UNION ALL
-    SELECT c.conversion_idx, t.touch_seq, 2
+    SELECT COLUMNS_CLICK
     FROM conv c JOIN touches t ON t.click_id = c.click_id AND t.touched_at <= c.converted_at
+    WHERE NOT coalesce(t.cookie_id = c.cookie_id, false)
     UNION ALL
-    SELECT c.conversion_idx, t.touch_seq, 4
-    FROM conv c JOIN touches t ON t.user_id = c.user_id AND t.touched_at <= c.converted_at),
-candidates AS (
-    SELECT conversion_idx, touch_seq, bit_or(link)::INTEGER AS links
-    FROM links GROUP BY conversion_idx, touch_seq)";
+    SELECT COLUMNS_USER
+    FROM conv c JOIN touches t ON t.user_id = c.user_id AND t.touched_at <= c.converted_at
+    WHERE NOT coalesce(t.cookie_id = c.cookie_id, false)
+      AND NOT coalesce(t.click_id = c.click_id, false)";
+
+/// The link bits of each branch of [`LINK_BRANCHES`].
+const LINKS_COOKIE: &str = "(1 | CASE WHEN t.click_id = c.click_id THEN 2 ELSE 0 END
+    | CASE WHEN t.user_id = c.user_id THEN 4 ELSE 0 END)";
+const LINKS_CLICK: &str = "(2 | CASE WHEN t.user_id = c.user_id THEN 4 ELSE 0 END)";
+const LINKS_USER: &str = "4";
+
+/// [`LINK_BRANCHES`] selecting `columns` (with `LINKS` in it).
+fn link_branches(columns: &str) -> String {
+    LINK_BRANCHES
+        .replace("COLUMNS_COOKIE", &columns.replace("LINKS", LINKS_COOKIE))
+        .replace("COLUMNS_CLICK", &columns.replace("LINKS", LINKS_CLICK))
+        .replace("COLUMNS_USER", &columns.replace("LINKS", LINKS_USER))
+}
 
 /// The coupon codes of every partner, normalised, and the partner owning each.
 const COUPON_OWNERS_CTE: &str = "
@@ -100,11 +115,11 @@ const BROWSER_FAMILY_SQL: &str = "CASE
     WHEN lower(t.browser) LIKE '%safari%' THEN 1
     ELSE 7 END";
 
-/// The packed [`crate::attribution::TouchKey`] of candidate `k` linking conversion `c` and
-/// touch `t`: bits 0–2 linking methods (cookie, click id, user), 3–5 the methods under which
+/// The packed [`crate::attribution::TouchKey`] of conversion `c` and touch `t` linked by `LINKS`:
+/// bits 0–2 linking methods (cookie, click id, user), 3–5 the methods under which
 /// an earlier conversion came at or after the touch, 6–8 the browser family, 9 no cookie id,
 /// 10 a broken redirect (more than one hop, or a failed landing).
-const TOUCH_KEY_SQL: &str = "(k.links
+const TOUCH_KEY_SQL: &str = "(LINKS
     | CASE WHEN t.touched_at <= c.prev_cookie_at THEN 8 ELSE 0 END
     | CASE WHEN t.touched_at <= c.prev_click_at THEN 16 ELSE 0 END
     | CASE WHEN t.touched_at <= c.prev_user_at THEN 32 ELSE 0 END
@@ -227,17 +242,18 @@ impl Store {
         mut visit: impl FnMut(CandidateRow),
     ) -> Result<(), StoreError> {
         let sql = format!(
-            "WITH {SOURCES_CTE}, {CONVERSIONS_CTE}, {CANDIDATES_CTE}
-             SELECT c.conversion_idx,
-                    ((epoch_us(c.converted_at) - epoch_us(t.touched_at) + 999999) // 1000000)::BIGINT,
-                    s.source_id,
-                    {}
-             FROM candidates k
-             JOIN conv c ON c.conversion_idx = k.conversion_idx
-             JOIN touches t ON t.touch_seq = k.touch_seq
-             JOIN source_ids s ON s.source = t.source
-             ORDER BY c.conversion_idx, t.touched_at, t.touch_seq",
-            touch_key_sql()
+            "WITH {SOURCES_CTE}, {CONVERSIONS_CTE},
+             linked AS ({})
+             SELECT k.conversion_idx, k.lag_secs, s.source_id, k.touch_key
+             FROM linked k JOIN source_ids s ON s.source = k.source
+             ORDER BY k.conversion_idx, k.touched_at, k.touch_seq",
+            link_branches(&format!(
+                "c.conversion_idx, t.touched_at, t.touch_seq, t.source,
+                 ((epoch_us(c.converted_at) - epoch_us(t.touched_at) + 999999) // 1000000)::BIGINT
+                     AS lag_secs,
+                 {} AS touch_key",
+                touch_key_sql("LINKS")
+            ))
         );
         let mut stmt = self.conn.prepare(&sql).doing("reading journeys")?;
         // Arrow batches: millions of rows without a per-row call into DuckDB.
@@ -268,8 +284,12 @@ pub(super) fn conversions_cte() -> &'static str {
     CONVERSIONS_CTE
 }
 
-pub(super) fn candidates_cte() -> &'static str {
-    CANDIDATES_CTE
+/// `candidates (conversion_idx, touch_seq, links)`: every linked pair, once.
+pub(super) fn candidates_cte() -> String {
+    format!(
+        "candidates AS ({})",
+        link_branches("c.conversion_idx, t.touch_seq, LINKS AS links")
+    )
 }
 
 pub(super) fn coupon_owners_cte() -> &'static str {
@@ -280,9 +300,10 @@ pub(super) fn lead_claims_cte() -> String {
     LEAD_CLAIMS_CTE.replace("{lead_days}", &LEAD_MATCH_DAYS.to_string())
 }
 
-/// The packed touch key expression over candidate `k`, conversion `c` and touch `t`.
-pub(super) fn touch_key_sql() -> String {
+/// The packed touch key expression over conversion `c` and touch `t` linked by `links`.
+pub(super) fn touch_key_sql(links: &str) -> String {
     TOUCH_KEY_SQL
+        .replace("LINKS", links)
         .replace("BROWSER_FAMILY", BROWSER_FAMILY_SQL)
         .replace("FAILED_LANDING", FAILED_LANDING)
 }
