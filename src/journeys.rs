@@ -5,7 +5,11 @@
 //! contiguously, ordered by time and then by input order, so "first" and "last" are positions.
 
 use crate::attribution::TouchKey;
-use crate::store::{CandidateRow, ConversionRow, SourceRow, Store, StoreError};
+use crate::store::{ConversionRow, SourceRow, Store, StoreError};
+
+mod reuse;
+
+use reuse::PreviousConversions;
 
 /// The "no source" marker in per-conversion source columns.
 pub(crate) const NO_SOURCE: u32 = u32::MAX;
@@ -128,11 +132,12 @@ impl JourneyIndex {
     /// Builds the index from the database in one streamed pass.
     pub fn build(store: &Store) -> Result<JourneyIndex, StoreError> {
         let sources = store.source_rows()?.into_iter().map(source_from).collect();
-        let conversions: Vec<ConversionFacts> = store
-            .conversion_rows()?
-            .into_iter()
-            .map(conversion_from)
-            .collect();
+        let rows = store.conversion_rows()?;
+        let sequence: Vec<i64> = rows.iter().map(|r| r.conversion_seq).collect();
+        let converted_us: Vec<i64> = rows.iter().map(|r| r.converted_us).collect();
+        let identities: Vec<[Option<i64>; 3]> = rows.iter().map(|r| r.identity_hashes).collect();
+        let previous = PreviousConversions::new(&identities, &converted_us);
+        let conversions: Vec<ConversionFacts> = rows.into_iter().map(conversion_from).collect();
         let mut index = JourneyIndex {
             sources,
             touch_offsets: Vec::with_capacity(conversions.len() + 1),
@@ -140,7 +145,17 @@ impl JourneyIndex {
             ..JourneyIndex::default()
         };
         index.touch_offsets.push(0);
-        store.for_each_candidate(|row| index.push_candidate(row))?;
+        // Rows arrive ordered by conversion sequence: a cursor finds each one's position.
+        let mut position = 0usize;
+        store.for_each_candidate(|row| {
+            while sequence[position] < row.conversion_seq {
+                position += 1;
+            }
+            let lag_us = (converted_us[position] - row.touched_us).max(0);
+            let lag_secs = (lag_us + 999_999) / 1_000_000;
+            let key = row.key | previous.used_bits(position, row.touched_us);
+            index.push_candidate(position, lag_secs, row.source_id, key);
+        })?;
         index.close_journeys_up_to(index.conversions.len());
         index.shrink_to_fit();
         index.fill_hot_columns();
@@ -205,11 +220,11 @@ impl JourneyIndex {
         }
     }
 
-    fn push_candidate(&mut self, row: CandidateRow) {
-        self.close_journeys_up_to(row.conversion_idx as usize);
-        self.lag_secs.push(clamp_lag(row.lag_secs));
-        self.source_ids.push(row.source_id);
-        self.keys.push(row.key);
+    fn push_candidate(&mut self, conversion: usize, lag_secs: i64, source_id: u32, key: u16) {
+        self.close_journeys_up_to(conversion);
+        self.lag_secs.push(clamp_lag(lag_secs));
+        self.source_ids.push(source_id);
+        self.keys.push(key);
     }
 
     fn shrink_to_fit(&mut self) {

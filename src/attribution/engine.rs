@@ -99,22 +99,53 @@ impl CreditTable {
 /// Candidate touches above which the work is split across the machine's cores.
 const PARALLEL_TOUCHES: usize = 200_000;
 
-/// First and last counted positions and the count, by testing every touch.
-fn scan_counted(
-    touches: std::ops::Range<usize>,
-    counts: impl Fn(usize) -> bool,
-) -> (usize, usize, u32) {
-    let (mut first, mut last, mut counted) = (usize::MAX, 0, 0u32);
-    for p in touches {
-        if counts(p) {
-            if counted == 0 {
-                first = p;
+/// Counted positions kept while scanning; longer journeys are rescanned.
+const KEPT_POSITIONS: usize = 16;
+
+/// The counted touches of one conversion, found in one pass.
+struct Counted {
+    first: usize,
+    last: usize,
+    count: u32,
+    /// The first `KEPT_POSITIONS` counted positions.
+    positions: [u32; KEPT_POSITIONS],
+}
+
+impl Counted {
+    /// Tests every touch once.
+    fn scan(touches: std::ops::Range<usize>, counts: impl Fn(usize) -> bool) -> Counted {
+        let mut counted = Counted {
+            first: usize::MAX,
+            last: 0,
+            count: 0,
+            positions: [0; KEPT_POSITIONS],
+        };
+        for p in touches {
+            if counts(p) {
+                if counted.count == 0 {
+                    counted.first = p;
+                }
+                if (counted.count as usize) < KEPT_POSITIONS {
+                    counted.positions[counted.count as usize] = p as u32;
+                }
+                counted.last = p;
+                counted.count += 1;
             }
-            last = p;
-            counted += 1;
+        }
+        counted
+    }
+
+    /// Calls `visit` with every counted position, in order.
+    fn for_each(&self, counts: impl Fn(usize) -> bool, mut visit: impl FnMut(usize)) {
+        if self.count as usize <= KEPT_POSITIONS {
+            let kept = &self.positions[..self.count as usize];
+            kept.iter().for_each(|&p| visit(p as usize));
+        } else {
+            (self.first..=self.last)
+                .filter(|&p| counts(p))
+                .for_each(visit);
         }
     }
-    (first, last, counted)
 }
 
 /// The machine's cores, asked once (the answer comes from cgroup files on Linux).
@@ -258,20 +289,23 @@ impl Accumulator {
 }
 
 /// The credit of the conversions in `range`: one tight pass over the flat arrays, with the
-/// scope as a compile-time constant so the loop carries no test it does not need.
+/// scope and coupon tracking as compile-time constants so the loop carries no test it does
+/// not need.
 fn credit_of_range(
     index: &JourneyIndex,
     settings: &AttributionSettings,
     range: std::ops::Range<usize>,
 ) -> CreditTable {
-    if settings.partners_only {
-        credit_of_range_with::<true>(index, settings, range)
-    } else {
-        credit_of_range_with::<false>(index, settings, range)
+    let coupons = CouponRule::of(settings) != CouponRule::Off;
+    match (settings.partners_only, coupons) {
+        (false, false) => credit_of_range_with::<false, false>(index, settings, range),
+        (true, false) => credit_of_range_with::<true, false>(index, settings, range),
+        (false, true) => credit_of_range_with::<false, true>(index, settings, range),
+        (true, true) => credit_of_range_with::<true, true>(index, settings, range),
     }
 }
 
-fn credit_of_range_with<const PARTNERS_ONLY: bool>(
+fn credit_of_range_with<const PARTNERS_ONLY: bool, const COUPONS: bool>(
     index: &JourneyIndex,
     settings: &AttributionSettings,
     range: std::ops::Range<usize>,
@@ -304,24 +338,26 @@ fn credit_of_range_with<const PARTNERS_ONLY: bool>(
         let paid = if hot.payable[c] { 1.0 } else { 0.0 };
         let payout = |s: usize| paid * (revenue * rules.rate[s] + rules.flat[s]);
         let touches = hot.offsets[c] as usize..hot.offsets[c + 1] as usize;
-        let coupon = match coupon_rule {
-            CouponRule::Off => NO_SOURCE,
-            _ => hot.coupon_partner[c],
+        let coupon = if COUPONS {
+            hot.coupon_partner[c]
+        } else {
+            NO_SOURCE
         };
         let partner_counts = || {
             touches
                 .clone()
                 .any(|p| counts(p) && rules.is_partner[hot.sources[p] as usize])
         };
-        if coupon_rule.takes_all(coupon, partner_counts) {
+        if COUPONS && coupon_rule.takes_all(coupon, partner_counts) {
             let s = coupon as usize;
             for model in Model::ALL {
                 acc.add(model, s, 1.0, revenue, payout(s));
             }
             continue;
         }
-        let (first, last, counted) = scan_counted(touches, counts);
-        let coupon_touch = coupon_rule == CouponRule::Touch && coupon != NO_SOURCE;
+        let found = Counted::scan(touches, counts);
+        let (first, last, counted) = (found.first, found.last, found.count);
+        let coupon_touch = COUPONS && coupon_rule == CouponRule::Touch && coupon != NO_SOURCE;
         let all = counted + u32::from(coupon_touch);
         if all == 0 {
             unattributed.add(1.0, revenue, 0.0);
@@ -356,14 +392,10 @@ fn credit_of_range_with<const PARTNERS_ONLY: bool>(
             continue;
         }
         let share = 1.0 / f64::from(all);
-        if counted > 0 {
-            for p in first..=last {
-                if counts(p) {
-                    let s = hot.sources[p] as usize;
-                    acc.add(Model::Linear, s, share, revenue, payout(s));
-                }
-            }
-        }
+        found.for_each(counts, |p| {
+            let s = hot.sources[p] as usize;
+            acc.add(Model::Linear, s, share, revenue, payout(s));
+        });
         if coupon_touch {
             let s = coupon as usize;
             acc.add(Model::Linear, s, share, revenue, payout(s));

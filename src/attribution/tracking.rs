@@ -493,26 +493,29 @@ pub enum TouchVerdict {
 /// Per-setting table: the largest lag (exclusive) at which a touch of each key counts.
 #[derive(Debug, Clone)]
 pub struct CountRule {
-    /// `limit[key.rule_index()]`: a touch counts when `lag < limit` (0: never).
-    limit: Vec<u64>,
+    /// `limit[key.rule_index()]`: a touch counts when `lag < limit` (0: never). A fixed-size
+    /// array, so the masked lookup needs no bounds check in the hot loop.
+    limit: Box<[u64; RULE_KEYS]>,
 }
+
+/// Number of distinct rule indices of a [`TouchKey`].
+const RULE_KEYS: usize = 1 << TouchKey::RULE_BITS;
 
 impl CountRule {
     /// The table for a tracking setting, cookie window and reset toggle.
     pub fn new(tracking: &TrackingSettings, window: CookieWindow, reset: bool) -> CountRule {
-        let limit = (0..1usize << TouchKey::RULE_BITS)
-            .map(|i| {
-                let key = TouchKey(i as u16);
-                verdict_limit(key, tracking, window, reset).unwrap_or_default()
-            })
-            .collect();
+        let mut limit = Box::new([0u64; RULE_KEYS]);
+        for (i, slot) in limit.iter_mut().enumerate() {
+            let key = TouchKey(i as u16);
+            *slot = verdict_limit(key, tracking, window, reset).unwrap_or_default();
+        }
         CountRule { limit }
     }
 
     /// Whether a touch with `key`, `lag_secs` before its conversion, counts.
     #[inline]
     pub fn counts(&self, key: u16, lag_secs: u32) -> bool {
-        u64::from(lag_secs) < self.limit[usize::from(key) & ((1 << TouchKey::RULE_BITS) - 1)]
+        u64::from(lag_secs) < self.limit[usize::from(key) & (RULE_KEYS - 1)]
     }
 }
 

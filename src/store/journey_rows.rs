@@ -7,8 +7,9 @@
 //! family and its redirect facts. Everything a model needs beyond that (enabled methods,
 //! window, caps, reset, scope) is decided later, in memory.
 
+use duckdb::arrow::array::Array;
 use duckdb::arrow::array::AsArray;
-use duckdb::arrow::datatypes::Int64Type;
+use duckdb::arrow::datatypes::{Float64Type, Int64Type};
 
 use super::{QueryContext, Store, StoreError};
 
@@ -38,6 +39,14 @@ conv AS (
                PARTITION BY click_id ORDER BY converted_at, conversion_seq) END AS prev_click_at,
            CASE WHEN user_id IS NOT NULL THEN lag(converted_at) OVER (
                PARTITION BY user_id ORDER BY converted_at, conversion_seq) END AS prev_user_at
+    FROM conversions)";
+
+/// Conversions keyed by their sequence number, without the previous-conversion times (what
+/// listing conversions needs; positions are counted in memory).
+const CONVERSION_IDS_CTE: &str = "
+conv AS (
+    SELECT conversion_seq AS conversion_idx, conversion_seq, conversion_id, cookie_id, user_id,
+           click_id, coupon_code, converted_at, revenue, status, currency
     FROM conversions)";
 
 /// The three disjoint ways conversion `c` and a touch `t` at or before it are linked: the same
@@ -105,7 +114,9 @@ pub(super) const FAILED_LANDING: &str =
 /// [`crate::attribution::BrowserFamily::ALL`]: 0 unknown, 1 Safari, 2 Chrome, 3 Firefox,
 /// 4 Edge, 5 Samsung Internet, 6 Opera, 7 other. Chrome and Edge before Safari: their names
 /// often carry "Safari" too.
-const BROWSER_FAMILY_SQL: &str = "CASE
+const BROWSER_FAMILY_SQL: &str = "CASE t.browser
+    WHEN 'Chrome' THEN 2 WHEN 'Safari' THEN 1 WHEN 'Firefox' THEN 3 WHEN 'Edge' THEN 4
+    ELSE CASE
     WHEN t.browser IS NULL OR trim(t.browser) = '' THEN 0
     WHEN lower(t.browser) LIKE '%samsung%' THEN 5
     WHEN lower(t.browser) LIKE '%edg%' THEN 4
@@ -113,22 +124,25 @@ const BROWSER_FAMILY_SQL: &str = "CASE
     WHEN lower(t.browser) LIKE '%firefox%' OR lower(t.browser) LIKE '%fxios%' THEN 3
     WHEN lower(t.browser) LIKE '%chrom%' OR lower(t.browser) LIKE '%crios%' THEN 2
     WHEN lower(t.browser) LIKE '%safari%' THEN 1
-    ELSE 7 END";
+    ELSE 7 END END";
 
-/// The packed [`crate::attribution::TouchKey`] of conversion `c` and touch `t` linked by `LINKS`:
-/// bits 0–2 linking methods (cookie, click id, user), 3–5 the methods under which
-/// an earlier conversion came at or after the touch, 6–8 the browser family, 9 no cookie id,
-/// 10 a broken redirect (more than one hop, or a failed landing).
-const TOUCH_KEY_SQL: &str = "(LINKS
-    | CASE WHEN t.touched_at <= c.prev_cookie_at THEN 8 ELSE 0 END
-    | CASE WHEN t.touched_at <= c.prev_click_at THEN 16 ELSE 0 END
-    | CASE WHEN t.touched_at <= c.prev_user_at THEN 32 ELSE 0 END
+/// The parts of the packed [`crate::attribution::TouchKey`] that depend on the touch alone and
+/// on `LINKS`, the methods linking it to conversion `c`: bits 0–2 the linking methods (cookie,
+/// click id, user), 6–8 the browser family, 9 no cookie id, 10 a broken redirect (more than
+/// one hop, or a failed landing).
+const STATIC_KEY_SQL: &str = "(LINKS
     | ((BROWSER_FAMILY) << 6)
     | CASE WHEN t.cookie_id IS NULL THEN 512 ELSE 0 END
     | CASE WHEN coalesce(t.redirect_hops, 0) > 1
-             OR regexp_matches(lower(coalesce(t.landing_status, '')),
-                               'FAILED_LANDING')
-           THEN 1024 ELSE 0 END)::BIGINT";
+             OR (t.landing_status IS NOT NULL AND t.landing_status <> 'ok'
+                 AND regexp_matches(lower(t.landing_status), 'FAILED_LANDING'))
+           THEN 1024 ELSE 0 END)";
+
+/// Bits 3–5 of the key: the methods under which an earlier conversion of the same identity
+/// came at or after the touch (the index computes these itself, from [`ConversionRow`]s).
+const REUSE_BITS_SQL: &str = "(CASE WHEN t.touched_at <= c.prev_cookie_at THEN 8 ELSE 0 END
+    | CASE WHEN t.touched_at <= c.prev_click_at THEN 16 ELSE 0 END
+    | CASE WHEN t.touched_at <= c.prev_user_at THEN 32 ELSE 0 END)";
 
 /// One source as the index sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -150,6 +164,13 @@ pub struct SourceRow {
 /// One conversion as the index sees it, in import order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConversionRow {
+    /// Its number in import order (with gaps); candidate rows name conversions by it.
+    pub conversion_seq: i64,
+    /// Microseconds since the Unix epoch, UTC.
+    pub converted_us: i64,
+    /// Hashes of its cookie id, kept click id and user id (`None` when missing): conversions
+    /// of the same identity share a hash.
+    pub identity_hashes: [Option<i64>; 3],
     /// The conversion's id.
     pub conversion_id: String,
     /// Seconds since the Unix epoch, UTC.
@@ -169,13 +190,13 @@ pub struct ConversionRow {
 /// One candidate touch of one conversion, delivered in (conversion, time, input order) order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CandidateRow {
-    /// Position of the conversion in [`Store::conversion_rows`].
-    pub conversion_idx: u32,
-    /// Seconds from touch to conversion, rounded up (0 = same instant).
-    pub lag_secs: i64,
+    /// The conversion's [`ConversionRow::conversion_seq`].
+    pub conversion_seq: i64,
+    /// When the touch happened, microseconds since the Unix epoch, UTC.
+    pub touched_us: i64,
     /// The touch's source id, as in [`Store::source_rows`].
     pub source_id: u32,
-    /// The packed touch key (see `TOUCH_KEY_SQL`).
+    /// The packed touch key without the reuse bits (see `STATIC_KEY_SQL`).
     pub key: u16,
 }
 
@@ -208,32 +229,53 @@ impl Store {
     /// Every conversion in import order, with its coupon's partner and its reporting partner.
     pub fn conversion_rows(&self) -> Result<Vec<ConversionRow>, StoreError> {
         let sql = format!(
-            "WITH {SOURCES_CTE}, {CONVERSIONS_CTE}, {COUPON_OWNERS_CTE}, {}
-             SELECT c.conversion_id, epoch_us(c.converted_at) // 1000000, c.revenue, c.status,
-                    c.currency, cs.source_id, rs.source_id
+            "WITH {SOURCES_CTE}, {CONVERSION_IDS_CTE}, {COUPON_OWNERS_CTE}, {}
+             SELECT c.conversion_id, epoch_us(c.converted_at) // 1000000, c.revenue::DOUBLE,
+                    c.status,
+                    c.currency, cs.source_id, rs.source_id, c.conversion_seq,
+                    epoch_us(c.converted_at), {}, {}, {}
              FROM conv c
              LEFT JOIN coupon_owners o ON o.code = upper(trim(c.coupon_code))
              LEFT JOIN source_ids cs ON cs.source = o.partner_id
              LEFT JOIN lead_claims l ON l.conversion_idx = c.conversion_idx
              LEFT JOIN source_ids rs ON rs.source = l.partner_id
              ORDER BY c.conversion_idx",
-            lead_claims_cte()
+            lead_claims_cte(),
+            identity_hash("c.cookie_id"),
+            identity_hash("c.click_id"),
+            identity_hash("c.user_id"),
         );
         let mut stmt = self.conn.prepare(&sql).doing("listing conversions")?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(ConversionRow {
-                    conversion_id: r.get(0)?,
-                    converted_at_secs: r.get(1)?,
-                    revenue: r.get(2)?,
-                    status: r.get(3)?,
-                    currency: r.get(4)?,
-                    coupon_source_id: r.get::<_, Option<i64>>(5)?.map(|id| id as u32),
-                    reported_source_id: r.get::<_, Option<i64>>(6)?.map(|id| id as u32),
-                })
-            })
-            .doing("listing conversions")?;
-        rows.collect::<Result<_, _>>().doing("listing conversions")
+        let mut rows = Vec::new();
+        // Arrow batches: a million conversions without a per-row call into DuckDB.
+        for batch in stmt.stream_arrow([]).doing("listing conversions")? {
+            let batch = batch.doing("listing conversions")?;
+            let text = |i: usize| batch.column(i).as_string::<i32>();
+            let int = |i: usize| batch.column(i).as_primitive::<Int64Type>();
+            let optional = |i: usize, row: usize| {
+                let column = int(i);
+                column.is_valid(row).then(|| column.value(row))
+            };
+            let revenue = batch.column(2).as_primitive::<Float64Type>();
+            let (id, status, currency) = (text(0), text(3), text(4));
+            for row in 0..batch.num_rows() {
+                rows.push(ConversionRow {
+                    conversion_id: id.value(row).to_owned(),
+                    converted_at_secs: int(1).value(row),
+                    revenue: revenue.value(row),
+                    status: status.value(row).to_owned(),
+                    currency: currency
+                        .is_valid(row)
+                        .then(|| currency.value(row).to_owned()),
+                    coupon_source_id: optional(5, row).map(|id| id as u32),
+                    reported_source_id: optional(6, row).map(|id| id as u32),
+                    conversion_seq: int(7).value(row),
+                    converted_us: int(8).value(row),
+                    identity_hashes: [optional(9, row), optional(10, row), optional(11, row)],
+                });
+            }
+        }
+        Ok(rows)
     }
 
     /// Streams every candidate touch, grouped by conversion, ordered by time then input order.
@@ -242,31 +284,29 @@ impl Store {
         mut visit: impl FnMut(CandidateRow),
     ) -> Result<(), StoreError> {
         let sql = format!(
-            "WITH {SOURCES_CTE}, {CONVERSIONS_CTE},
+            "WITH {SOURCES_CTE},
+             conv AS (SELECT conversion_seq, cookie_id, click_id, user_id, converted_at
+                      FROM conversions),
              linked AS ({})
-             SELECT k.conversion_idx, k.lag_secs, s.source_id, k.touch_key
+             SELECT k.conversion_seq, k.touched_us, s.source_id, k.touch_key
              FROM linked k JOIN source_ids s ON s.source = k.source
-             ORDER BY k.conversion_idx, k.touched_at, k.touch_seq",
+             ORDER BY k.conversion_seq, k.touched_us, k.touch_seq",
             link_branches(&format!(
-                "c.conversion_idx, t.touched_at, t.touch_seq, t.source,
-                 ((epoch_us(c.converted_at) - epoch_us(t.touched_at) + 999999) // 1000000)::BIGINT
-                     AS lag_secs,
-                 {} AS touch_key",
-                touch_key_sql("LINKS")
+                "c.conversion_seq, epoch_us(t.touched_at) AS touched_us, t.touch_seq, t.source,
+                 {}::BIGINT AS touch_key",
+                static_key_sql("LINKS")
             ))
         );
         let mut stmt = self.conn.prepare(&sql).doing("reading journeys")?;
         // Arrow batches: millions of rows without a per-row call into DuckDB.
         for batch in stmt.stream_arrow([]).doing("reading journeys")? {
             let batch = batch.doing("reading journeys")?;
-            let conversion = batch.column(0).as_primitive::<Int64Type>();
-            let lag = batch.column(1).as_primitive::<Int64Type>();
-            let source = batch.column(2).as_primitive::<Int64Type>();
-            let key = batch.column(3).as_primitive::<Int64Type>();
+            let column = |i: usize| batch.column(i).as_primitive::<Int64Type>();
+            let (conversion, touched, source, key) = (column(0), column(1), column(2), column(3));
             for i in 0..batch.num_rows() {
                 visit(CandidateRow {
-                    conversion_idx: conversion.value(i) as u32,
-                    lag_secs: lag.value(i),
+                    conversion_seq: conversion.value(i),
+                    touched_us: touched.value(i),
                     source_id: source.value(i) as u32,
                     key: key.value(i) as u16,
                 });
@@ -300,9 +340,19 @@ pub(super) fn lead_claims_cte() -> String {
     LEAD_CLAIMS_CTE.replace("{lead_days}", &LEAD_MATCH_DAYS.to_string())
 }
 
+/// A 63-bit hash of an identity column, NULL when it is (DuckDB hashes NULL to a value).
+fn identity_hash(column: &str) -> String {
+    format!("CASE WHEN {column} IS NOT NULL THEN (hash({column}) >> 1)::BIGINT END")
+}
+
 /// The packed touch key expression over conversion `c` and touch `t` linked by `links`.
 pub(super) fn touch_key_sql(links: &str) -> String {
-    TOUCH_KEY_SQL
+    format!("({} | {REUSE_BITS_SQL})::BIGINT", static_key_sql(links))
+}
+
+/// The touch-only part of the key (no reuse bits) for a touch linked by `links`.
+fn static_key_sql(links: &str) -> String {
+    STATIC_KEY_SQL
         .replace("LINKS", links)
         .replace("BROWSER_FAMILY", BROWSER_FAMILY_SQL)
         .replace("FAILED_LANDING", FAILED_LANDING)
