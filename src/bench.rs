@@ -228,20 +228,32 @@ impl BenchReport {
     /// The human table, ending with the one-line summary.
     pub fn table(&self) -> String {
         let agree = if self.agree { "yes" } else { "no" };
+        let measured_import = self.duckdb_read_csv_secs > 0.0;
+        let (import_line, import_summary) = if measured_import {
+            (
+                format!(
+                    "{:.2} s   vs DuckDB read_csv {:.2} s   ratio {:.2}×",
+                    self.import_secs, self.duckdb_read_csv_secs, self.import_ratio
+                ),
+                format!("{:.2}×", self.import_ratio),
+            )
+        } else {
+            (
+                "not measured (an existing database, --db)".to_owned(),
+                "n/a".to_owned(),
+            )
+        };
         format!(
             "programme            {} clicks, {} conversions, {} candidate touches\n\
-             import (clicks)      {:.2} s   vs DuckDB read_csv {:.2} s   ratio {:.2}×\n\
+             import (clicks)      {import_line}\n\
              index build          {:.2} s   {:.1} bytes per candidate touch\n\
              recompute (median)   {:.2} ms  vs SQL {:.1} ms   speed-up {:.0}×   agree: {agree}\n\
              window sweep         {:.2} ms  = {:.2}× one recompute (366 windows)\n\
              peak memory          {:.0} MB\n\
-             summary: import {:.2}× read_csv · recompute {:.2} ms ({:.0}× SQL) · sweep {:.2}× recompute · {:.1} B/touch · agree: {agree}\n",
+             summary: import {import_summary} read_csv · recompute {:.2} ms ({:.0}× SQL) · sweep {:.2}× recompute · {:.1} B/touch · agree: {agree}\n",
             crate::format::thousands(self.clicks as i64),
             crate::format::thousands(self.conversions as i64),
             crate::format::thousands(self.candidate_touches as i64),
-            self.import_secs,
-            self.duckdb_read_csv_secs,
-            self.import_ratio,
             self.index_secs,
             self.bytes_per_touch,
             self.recompute_ms,
@@ -250,7 +262,6 @@ impl BenchReport {
             self.sweep_ms,
             self.sweep_to_recompute,
             self.peak_rss_mb,
-            self.import_ratio,
             self.recompute_ms,
             self.recompute_speedup,
             self.sweep_to_recompute,
