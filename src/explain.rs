@@ -2,7 +2,7 @@
 //! each model, and its leakage cause when it leaked.
 
 use crate::attribution::{
-    AttributionSettings, BrowserFamily, CookieWindow, Methods, Model, TouchVerdict, compute_credit,
+    Allocator, AttributionSettings, BrowserFamily, CookieWindow, Methods, Model, TouchVerdict,
     touch_verdict,
 };
 use crate::journeys::{JourneyIndex, Source};
@@ -290,27 +290,25 @@ fn reason(
     }
 }
 
-/// The credit of conversion `c` alone, per model: the engine run on a one-conversion index.
+/// The credit of conversion `c` alone, per model, as the allocator splits it.
 fn credit_of_one(
     index: &JourneyIndex,
     settings: &AttributionSettings,
     c: usize,
 ) -> Vec<(Model, Vec<(String, f64)>)> {
-    let journey: Vec<_> = index.touch_range(c).map(|p| index.touch(p)).collect();
-    let one = JourneyIndex::from_journeys(
-        index.sources.clone(),
-        vec![index.conversions[c].clone()],
-        &[journey],
-    );
-    let table = compute_credit(&one, settings);
+    let credit = Allocator::new(index, settings).credit(c);
     Model::ALL
         .into_iter()
         .map(|model| {
-            let shares = table.by_model[model.index()]
+            let shares = credit
+                .shares(model)
                 .iter()
-                .enumerate()
-                .filter(|(_, credit)| credit.conversions > 0.0)
-                .map(|(s, credit)| (index.sources[s].id.clone(), credit.conversions))
+                .map(|share| {
+                    (
+                        index.sources[share.source as usize].id.clone(),
+                        share.fraction(),
+                    )
+                })
                 .collect();
             (model, shares)
         })

@@ -4,9 +4,9 @@ mod common;
 
 use common::{assert_rows_agree, import, settings, write};
 use partner_attribution::attribution::{
-    AttributionSettings, BrowserCaps, BrowserFamily, CookieWindow, CouponPrecedence, CreditTable,
-    MAX_WINDOW_DAYS, Methods, Model, TouchKey, TrackingSettings, compute_credit, sql_credit_rows,
-    sweep_windows,
+    Allocator, AttributionSettings, BrowserCaps, BrowserFamily, CookieWindow, CouponPrecedence,
+    CreditTable, MAX_WINDOW_DAYS, Methods, Model, TouchKey, TrackingSettings, compute_credit,
+    sql_credit_rows, sweep_windows,
 };
 use partner_attribution::import::FileKind;
 use partner_attribution::journeys::{
@@ -147,6 +147,31 @@ proptest! {
 }
 
 proptest! {
+    /// Guards payouts and audits: the exact per-conversion split sums to the engine's totals.
+    #[test]
+    fn per_conversion_shares_sum_to_the_engine_totals(
+        journeys in prop::collection::vec(journey(), 1..30), settings in any_settings(),
+    ) {
+        let index = index_of(&journeys);
+        let table = compute_credit(&index, &settings);
+        let allocator = Allocator::new(&index, &settings);
+        let mut sums = [[0.0f64; 4]; 3];
+        for c in 0..index.conversions.len() {
+            let credit = allocator.credit(c);
+            for model in Model::ALL {
+                for share in credit.shares(model) {
+                    sums[model.index()][share.source as usize] += share.fraction();
+                }
+            }
+        }
+        for model in Model::ALL {
+            for (s, sum) in sums[model.index()].iter().enumerate() {
+                let engine = table.credit(model, s).conversions;
+                prop_assert!((sum - engine).abs() < 1e-9, "{model:?} source {s}: {sum} vs {engine}");
+            }
+        }
+    }
+
     #[test]
     fn the_window_sweep_equals_a_recompute_at_every_window(
         journeys in prop::collection::vec(journey(), 1..30), toggles in any_settings(),

@@ -7,11 +7,13 @@
 //! ordered by time, then by input order. First-touch credits the earliest counted touch,
 //! last-touch the latest, linear gives each counted touch an equal share.
 
+mod allocation;
 mod engine;
 mod settings;
 mod sweep;
 mod tracking;
 
+pub use allocation::{Allocator, ConversionCredit, Share};
 pub use engine::{CreditRow, CreditTable, SourceCredit, compute_credit, sql_credit_rows};
 pub use settings::{AttributionSettings, CookieWindow, MAX_WINDOW_DAYS, Model};
 pub use sweep::{WindowSweep, sweep_windows};
