@@ -61,6 +61,21 @@ pub fn bytes(size: i64) -> String {
     }
 }
 
+/// Text a spreadsheet would run as a formula gets a leading apostrophe; fields with commas,
+/// quotes or line breaks are quoted.
+pub fn csv_field(text: &str) -> String {
+    let neutral = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    if neutral.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", neutral.replace('"', "\"\""))
+    } else {
+        neutral
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -73,6 +73,12 @@ pub struct ConversionFacts {
     pub coupon_partner: Option<u32>,
     /// The partner (source id) whose reported lead names this conversion, if any.
     pub reported_by: Option<u32>,
+    /// `approved`, `pending`, `refunded` or `cancelled`.
+    pub status: String,
+    /// Currency code, when given.
+    pub currency: Option<String>,
+    /// Its number in import order (with gaps), as the store knows it.
+    pub conversion_seq: i64,
 }
 
 /// One candidate touch of a conversion, as given to [`JourneyIndex::from_journeys`].
@@ -291,6 +297,9 @@ fn conversion_from(row: ConversionRow) -> ConversionFacts {
         revenue: row.revenue,
         coupon_partner: row.coupon_source_id,
         reported_by: row.reported_source_id,
+        status: row.status,
+        currency: row.currency,
+        conversion_seq: row.conversion_seq,
     }
 }
 
@@ -348,6 +357,9 @@ pub(crate) fn random_index(conversions: usize, seed: u64) -> JourneyIndex {
             payable: i % 11 != 0,
             coupon_partner: (i % 13 == 0).then_some((i % 4 * 2) as u32),
             reported_by: None,
+            status: "approved".to_owned(),
+            currency: None,
+            conversion_seq: i as i64,
         })
         .collect();
     JourneyIndex::from_journeys(sources, facts, &journeys)

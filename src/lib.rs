@@ -14,6 +14,7 @@ pub mod journeys;
 pub mod leakage;
 pub mod links;
 pub mod paths;
+pub mod payouts;
 pub mod programme;
 pub mod sample;
 pub mod store;

@@ -68,6 +68,9 @@ fn index_of(journeys: &[Vec<CandidateTouch>]) -> JourneyIndex {
             payable: i % 5 != 0,
             coupon_partner: [None, Some(0), None, Some(1)][i % 4],
             reported_by: None,
+            status: if i % 5 == 0 { "refunded" } else { "approved" }.to_owned(),
+            currency: None,
+            conversion_seq: i as i64,
         })
         .collect();
     JourneyIndex::from_journeys(sources(), conversions, journeys)

@@ -15,7 +15,7 @@ mod tracking;
 
 pub use allocation::{Allocator, ConversionCredit, Share};
 pub use engine::{CreditRow, CreditTable, SourceCredit, compute_credit, sql_credit_rows};
-pub use settings::{AttributionSettings, CookieWindow, MAX_WINDOW_DAYS, Model};
+pub use settings::{AttributionSettings, CookieWindow, MAX_WINDOW_DAYS, Model, SECS_PER_DAY};
 pub use sweep::{WindowSweep, sweep_windows};
 pub use tracking::{
     BrowserCaps, BrowserFamily, CountRule, CouponPrecedence, Methods, Preset, TouchKey,

@@ -6,23 +6,9 @@ use std::time::Duration;
 use crate::attribution::{
     AttributionSettings, CookieWindow, CreditRow, CreditTable, Model, SourceCredit, WindowSweep,
 };
+pub use crate::format::csv_field;
 use crate::format::{conversions, money, thousands};
 use crate::journeys::JourneyIndex;
-
-/// Text a spreadsheet would run as a formula gets a leading apostrophe; fields with commas,
-/// quotes or line breaks are quoted.
-pub fn csv_field(text: &str) -> String {
-    let neutral = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    if neutral.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", neutral.replace('"', "\"\""))
-    } else {
-        neutral
-    }
-}
 
 /// One credit row as CSV fields (no line end).
 fn csv_row(row: &CreditRow) -> String {

@@ -1,0 +1,366 @@
+//! Payouts per month for finance: commission per partner under each model, to the exact cent.
+//!
+//! Each conversion of the month is split by the [`Allocator`] into exact shares; a share's
+//! revenue and commission are rounded to the cent once (half away from zero), in integer
+//! arithmetic, so the rows of an export always add up to its printed total. Refunded and
+//! cancelled conversions pay nothing and are listed apart; conversions still `pending`, or
+//! younger than the hold period at the month's end, are pending, not payable. Currencies are
+//! never mixed: every amount belongs to one currency.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::attribution::{Allocator, AttributionSettings, Model, SECS_PER_DAY, Share};
+use crate::import::ProgrammeTimeZone;
+use crate::journeys::{Commission, ConversionFacts, JourneyIndex};
+
+/// The programme's official payout rules: the attribution settings, the model that pays,
+/// and the hold period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutSettings {
+    /// Window, toggles and tracking.
+    pub attribution: AttributionSettings,
+    /// The model partners are paid by.
+    pub model: Model,
+    /// Conversions younger than this at the month's end are pending.
+    pub hold_days: u32,
+}
+
+impl Default for PayoutSettings {
+    /// Last-touch, the default attribution settings, a 30-day hold.
+    fn default() -> Self {
+        PayoutSettings {
+            attribution: AttributionSettings::default(),
+            model: Model::Last,
+            hold_days: 30,
+        }
+    }
+}
+
+impl PayoutSettings {
+    /// A short, stable fingerprint of every setting that moves an amount (12 hex digits).
+    pub fn fingerprint(&self) -> String {
+        let json = serde_json::to_string(self).unwrap_or_default();
+        let digest = Sha256::digest(json.as_bytes());
+        digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// A calendar month in the programme time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Period {
+    /// Year.
+    pub year: i32,
+    /// Month, 1–12.
+    pub month: u32,
+}
+
+impl Period {
+    /// Reads `2026-10`.
+    pub fn parse(text: &str) -> Result<Period, String> {
+        let bad = || format!("expected a month like 2026-10, found '{text}'");
+        let (year, month) = text.trim().split_once('-').ok_or_else(bad)?;
+        let year: i32 = year.parse().map_err(|_| bad())?;
+        let month: u32 = month.parse().map_err(|_| bad())?;
+        if !(1..=12).contains(&month) {
+            return Err(bad());
+        }
+        Ok(Period { year, month })
+    }
+
+    /// `2026-10`.
+    pub fn label(self) -> String {
+        format!("{:04}-{:02}", self.year, self.month)
+    }
+
+    /// The month after this one.
+    pub fn next(self) -> Period {
+        if self.month == 12 {
+            Period {
+                year: self.year + 1,
+                month: 1,
+            }
+        } else {
+            Period {
+                month: self.month + 1,
+                ..self
+            }
+        }
+    }
+
+    /// The first instant of the month after this one, UTC seconds, in `zone`.
+    pub fn end_secs(self, zone: ProgrammeTimeZone) -> i64 {
+        let next = self.next();
+        let local = chrono::NaiveDate::from_ymd_opt(next.year, next.month, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .unwrap_or_default();
+        local.and_utc().timestamp() - i64::from(zone.offset_at_local(local))
+    }
+
+    /// The month a UTC instant falls in, in `zone`.
+    pub fn of(utc_secs: i64, zone: ProgrammeTimeZone) -> Period {
+        Period::parse(&zone.month_of(utc_secs)).unwrap_or(Period {
+            year: 1970,
+            month: 1,
+        })
+    }
+}
+
+/// Whether a conversion's commission is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PayoutStatus {
+    /// Approved and past the hold period: due.
+    Payable,
+    /// Still pending, or within the hold period at the month's end.
+    Pending,
+    /// Refunded: pays nothing.
+    Refunded,
+    /// Cancelled: pays nothing.
+    Cancelled,
+}
+
+impl PayoutStatus {
+    /// Every status, in table order.
+    pub const ALL: [PayoutStatus; 4] = [
+        PayoutStatus::Payable,
+        PayoutStatus::Pending,
+        PayoutStatus::Refunded,
+        PayoutStatus::Cancelled,
+    ];
+
+    /// The name in CSV and JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            PayoutStatus::Payable => "payable",
+            PayoutStatus::Pending => "pending",
+            PayoutStatus::Refunded => "refunded",
+            PayoutStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Reads a CSV name back.
+    pub fn parse(text: &str) -> Option<PayoutStatus> {
+        PayoutStatus::ALL.into_iter().find(|s| s.key() == text)
+    }
+
+    /// The status of a conversion at the end of a month with a hold period.
+    fn of(facts: &ConversionFacts, period_end_secs: i64, hold_days: u32) -> PayoutStatus {
+        match facts.status.as_str() {
+            "refunded" => PayoutStatus::Refunded,
+            "cancelled" => PayoutStatus::Cancelled,
+            "pending" => PayoutStatus::Pending,
+            _ if period_end_secs - facts.converted_at_secs
+                < i64::from(hold_days) * SECS_PER_DAY =>
+            {
+                PayoutStatus::Pending
+            }
+            _ => PayoutStatus::Payable,
+        }
+    }
+}
+
+/// Money as a whole number of cents.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cents(pub i64);
+
+impl Cents {
+    /// From a stored decimal amount (two decimals).
+    pub fn from_amount(amount: f64) -> Cents {
+        Cents((amount * 100.0).round() as i64)
+    }
+
+    /// `1234.50` (no separators: for CSV).
+    pub fn decimal(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+
+    /// As a float, for charts.
+    pub fn as_f64(self) -> f64 {
+        self.0 as f64 / 100.0
+    }
+}
+
+/// `numerator / denominator` rounded half away from zero (denominator > 0).
+fn round_div(numerator: i128, denominator: i128) -> i64 {
+    let half = denominator / 2;
+    let rounded = if numerator >= 0 {
+        (numerator + half) / denominator
+    } else {
+        (numerator - half) / denominator
+    };
+    rounded as i64
+}
+
+/// A share's revenue and commission, each rounded to the cent once.
+fn share_amounts(revenue: Cents, commission: Commission, share: Share) -> (Cents, Cents) {
+    let (parts, of) = (i128::from(share.parts), i128::from(share.of));
+    let revenue_share = Cents(round_div(i128::from(revenue.0) * parts, of));
+    // A percentage as parts per million of revenue, a flat amount in cents.
+    let (ppm, flat) = match commission {
+        Commission::Percent(p) => ((p * 10_000.0).round() as i128, 0),
+        Commission::Flat(amount) => (0, i128::from(Cents::from_amount(amount).0)),
+        Commission::None => (0, 0),
+    };
+    let whole = i128::from(revenue.0) * ppm + flat * 1_000_000;
+    (
+        revenue_share,
+        Cents(round_div(whole * parts, of * 1_000_000)),
+    )
+}
+
+/// One partner's payout under one model, in one currency and status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PayoutLine {
+    /// The partner (source id).
+    pub partner: u32,
+    /// The model.
+    pub model: Model,
+    /// Currency code ("" when the conversions carry none).
+    pub currency: String,
+    /// Payable, pending, refunded or cancelled.
+    pub status: PayoutStatus,
+    /// Credited conversions (fractional under linear).
+    pub conversions: f64,
+    /// Credited revenue.
+    pub revenue: Cents,
+    /// Commission (zero for refunded and cancelled).
+    pub commission: Cents,
+}
+
+/// Every partner's payout lines for one month.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodPayouts {
+    /// The month.
+    pub period: Period,
+    /// The rules used.
+    pub settings: PayoutSettings,
+    /// Lines by partner, model, currency and status.
+    pub lines: Vec<PayoutLine>,
+}
+
+impl PeriodPayouts {
+    /// The lines of one model.
+    pub fn of_model(&self, model: Model) -> impl Iterator<Item = &PayoutLine> {
+        self.lines.iter().filter(move |l| l.model == model)
+    }
+
+    /// Total commission of `model` in `status`, per currency.
+    pub fn total(&self, model: Model, status: PayoutStatus) -> Vec<(String, Cents)> {
+        let mut totals: Vec<(String, Cents)> = Vec::new();
+        for line in self.of_model(model).filter(|l| l.status == status) {
+            match totals.iter_mut().find(|(c, _)| *c == line.currency) {
+                Some((_, sum)) => sum.0 += line.commission.0,
+                None => totals.push((line.currency.clone(), line.commission)),
+            }
+        }
+        totals.sort();
+        totals
+    }
+}
+
+/// The payouts of `period` under `settings`: every partner, every model.
+pub fn payouts(
+    index: &JourneyIndex,
+    settings: &PayoutSettings,
+    period: Period,
+    zone: ProgrammeTimeZone,
+) -> PeriodPayouts {
+    let allocator = Allocator::new(index, &settings.attribution);
+    let end = period.end_secs(zone);
+    let mut cells: std::collections::BTreeMap<(u32, usize, String, PayoutStatus), PayoutLine> =
+        Default::default();
+    for (c, facts) in index.conversions.iter().enumerate() {
+        if Period::of(facts.converted_at_secs, zone) != period {
+            continue;
+        }
+        let status = PayoutStatus::of(facts, end, settings.hold_days);
+        let currency = facts.currency.clone().unwrap_or_default();
+        let revenue = Cents::from_amount(facts.revenue);
+        let credit = allocator.credit(c);
+        for model in Model::ALL {
+            for &share in credit.shares(model) {
+                let source = &index.sources[share.source as usize];
+                if !source.is_partner {
+                    continue;
+                }
+                let (revenue_share, mut commission) =
+                    share_amounts(revenue, source.commission, share);
+                if matches!(status, PayoutStatus::Refunded | PayoutStatus::Cancelled) {
+                    commission = Cents(0);
+                }
+                let key = (share.source, model.index(), currency.clone(), status);
+                let line = cells.entry(key).or_insert_with(|| PayoutLine {
+                    partner: share.source,
+                    model,
+                    currency: currency.clone(),
+                    status,
+                    conversions: 0.0,
+                    revenue: Cents(0),
+                    commission: Cents(0),
+                });
+                line.conversions += share.fraction();
+                line.revenue.0 += revenue_share.0;
+                line.commission.0 += commission.0;
+            }
+        }
+    }
+    PeriodPayouts {
+        period,
+        settings: *settings,
+        lines: cells.into_values().collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn share(parts: u32, of: u32) -> Share {
+        Share {
+            source: 0,
+            parts,
+            of,
+        }
+    }
+
+    #[test]
+    fn commission_is_rounded_to_the_cent_once_per_share() {
+        // 12% of 338.98 = 40.6776 → 40.68.
+        let (revenue, commission) =
+            share_amounts(Cents(33_898), Commission::Percent(12.0), share(1, 1));
+        assert_eq!((revenue, commission), (Cents(33_898), Cents(4_068)));
+        // A third of 7.5% of 100.00 = 2.5 → 2.50; a third of 100.00 = 33.33.
+        let (revenue, commission) =
+            share_amounts(Cents(10_000), Commission::Percent(7.5), share(1, 3));
+        assert_eq!((revenue, commission), (Cents(3_333), Cents(250)));
+        // Half of a flat 25.00 = 12.50; 10% of 2.68 = 0.268 → 0.27.
+        assert_eq!(
+            share_amounts(Cents(999), Commission::Flat(25.0), share(1, 2)).1,
+            Cents(1_250)
+        );
+        assert_eq!(
+            share_amounts(Cents(268), Commission::Percent(10.0), share(1, 1)).1,
+            Cents(27)
+        );
+    }
+
+    #[test]
+    fn months_are_cut_in_the_programme_zone() {
+        let berlin = ProgrammeTimeZone::parse("Europe/Berlin").unwrap();
+        let october = Period::parse("2026-10").unwrap();
+        // 2026-10-31 23:30 UTC is already November in Berlin (UTC+1 after the DST change).
+        let late = chrono::NaiveDate::from_ymd_opt(2026, 10, 31)
+            .unwrap()
+            .and_hms_opt(23, 30, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp();
+        assert_eq!(Period::of(late, berlin).label(), "2026-11");
+        assert_eq!(october.end_secs(berlin), late - 30 * 60);
+        assert!(Period::parse("2026-13").is_err());
+        assert_eq!(Cents(-1_205).decimal(), "-12.05");
+    }
+}
