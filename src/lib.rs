@@ -5,6 +5,7 @@
 //! know SQL and DuckDB; only `ui` knows egui.
 
 pub mod attribution;
+pub mod audit;
 pub mod bench;
 pub mod cli;
 pub mod explain;

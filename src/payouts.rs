@@ -11,8 +11,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::attribution::{Allocator, AttributionSettings, Model, SECS_PER_DAY, Share};
+use crate::format::csv_field;
 use crate::import::ProgrammeTimeZone;
 use crate::journeys::{Commission, ConversionFacts, JourneyIndex};
+use crate::store::{PayoutExportRow, SignoffLine, SignoffRecord};
 
 /// The programme's official payout rules: the attribution settings, the model that pays,
 /// and the hold period.
@@ -363,4 +365,136 @@ mod tests {
         assert!(Period::parse("2026-13").is_err());
         assert_eq!(Cents(-1_205).decimal(), "-12.05");
     }
+}
+
+/// The rows of a payout export of `model`, ordered by partner, currency and status.
+pub fn export_rows(index: &JourneyIndex, payouts: &PeriodPayouts, model: Model) -> Vec<PayoutExportRow> {
+    let fingerprint = payouts.settings.fingerprint();
+    let mut rows: Vec<PayoutExportRow> = payouts
+        .of_model(model)
+        .map(|line| {
+            let source = &index.sources[line.partner as usize];
+            PayoutExportRow {
+                period: payouts.period.label(),
+                partner_id: source.id.clone(),
+                partner_name: source.name.clone().unwrap_or_default(),
+                model: model.key().to_owned(),
+                conversions: line.conversions,
+                revenue: line.revenue.decimal(),
+                commission: line.commission.decimal(),
+                currency: line.currency.clone(),
+                status: line.status.key().to_owned(),
+                fingerprint: fingerprint.clone(),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (&a.partner_id, &a.currency, &a.status).cmp(&(&b.partner_id, &b.currency, &b.status))
+    });
+    rows
+}
+
+/// The CSV finance opens: a header, one row per partner, currency and status, every text cell
+/// safe from formula injection.
+pub fn export_csv(rows: &[PayoutExportRow]) -> String {
+    let mut out = String::from(
+        "period,partner_id,partner_name,model,credited_conversions,revenue,commission,currency,status,settings_fingerprint\n",
+    );
+    for row in rows {
+        let cells = [
+            csv_field(&row.period),
+            csv_field(&row.partner_id),
+            csv_field(&row.partner_name),
+            row.model.clone(),
+            format!("{:.4}", row.conversions),
+            row.revenue.clone(),
+            row.commission.clone(),
+            csv_field(&row.currency),
+            row.status.clone(),
+            row.fingerprint.clone(),
+        ];
+        out += &cells.join(",");
+        out.push('\n');
+    }
+    out
+}
+
+/// The snapshot finance signs: the official model's lines of `payouts`.
+pub fn signoff_record(index: &JourneyIndex, payouts: &PeriodPayouts, signed_by: &str) -> SignoffRecord {
+    let model = payouts.settings.model;
+    let lines = payouts
+        .of_model(model)
+        .map(|line| SignoffLine {
+            partner_id: index.sources[line.partner as usize].id.clone(),
+            currency: line.currency.clone(),
+            status: line.status.key().to_owned(),
+            conversions: line.conversions,
+            revenue_cents: line.revenue.0,
+            commission_cents: line.commission.0,
+        })
+        .collect();
+    SignoffRecord {
+        signoff_id: 0,
+        period: payouts.period.label(),
+        model: model.key().to_owned(),
+        fingerprint: payouts.settings.fingerprint(),
+        settings_json: serde_json::to_string(&payouts.settings).unwrap_or_default(),
+        signed_by: signed_by.trim().to_owned(),
+        signed_at: String::new(),
+        lines,
+    }
+}
+
+/// One partner amount that moved since the sign-off.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignoffChange {
+    /// The partner.
+    pub partner_id: String,
+    /// Currency.
+    pub currency: String,
+    /// Payout status.
+    pub status: String,
+    /// Commission signed off, and now.
+    pub signed_commission: Cents,
+    /// Commission now.
+    pub now_commission: Cents,
+    /// Conversions signed off.
+    pub signed_conversions: f64,
+    /// Conversions now.
+    pub now_conversions: f64,
+}
+
+/// The partner amounts of `record` that differ from `now` (the same period, recomputed with
+/// today's data and settings); empty when nothing moved.
+pub fn changes_since(record: &SignoffRecord, now: &SignoffRecord) -> Vec<SignoffChange> {
+    let key = |l: &SignoffLine| (l.partner_id.clone(), l.currency.clone(), l.status.clone());
+    let mut keys: Vec<(String, String, String)> =
+        record.lines.iter().chain(&now.lines).map(key).collect();
+    keys.sort();
+    keys.dedup();
+    let find = |lines: &[SignoffLine], k: &(String, String, String)| {
+        lines.iter().find(|l| key(l) == *k).cloned()
+    };
+    keys.into_iter()
+        .filter_map(|k| {
+            let (signed, current) = (find(&record.lines, &k), find(&now.lines, &k));
+            let amount = |l: &Option<SignoffLine>| {
+                l.as_ref()
+                    .map_or((Cents(0), 0.0), |l| (Cents(l.commission_cents), l.conversions))
+            };
+            let ((signed_commission, signed_conversions), (now_commission, now_conversions)) =
+                (amount(&signed), amount(&current));
+            let moved = signed_commission != now_commission
+                || (signed_conversions - now_conversions).abs() > 1e-9;
+            moved.then(|| SignoffChange {
+                partner_id: k.0,
+                currency: k.1,
+                status: k.2,
+                signed_commission,
+                now_commission,
+                signed_conversions,
+                now_conversions,
+            })
+        })
+        .collect()
 }

@@ -6,6 +6,7 @@
 
 mod credit_sql;
 mod evidence;
+mod payout_records;
 mod journey_rows;
 mod schema;
 
@@ -15,6 +16,7 @@ use duckdb::{Connection, params};
 
 pub use credit_sql::{SqlCreditParams, SqlCreditRow};
 pub use evidence::{ConversionDetail, RedirectRow, TouchDetail};
+pub use payout_records::{LeadMatch, PayoutExportRow, SignoffLine, SignoffRecord};
 pub use journey_rows::{CandidateRow, ConversionRow, SourceRow};
 
 /// A failure of the database itself (not of the user's input).

@@ -86,6 +86,24 @@ CREATE OR REPLACE VIEW touch_campaigns AS
         coalesce(utm_term, nullif(url_decode(regexp_extract(url, '[?&]utm_term=([^&#]*)', 1)), ''))
             AS utm_term
     FROM touches;
+CREATE TABLE IF NOT EXISTS signoffs (
+    signoff_id BIGINT NOT NULL,
+    period VARCHAR NOT NULL,
+    model VARCHAR NOT NULL,
+    fingerprint VARCHAR NOT NULL,
+    settings_json VARCHAR NOT NULL,
+    signed_by VARCHAR NOT NULL,
+    signed_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS signoff_lines (
+    signoff_id BIGINT NOT NULL,
+    partner_id VARCHAR NOT NULL,
+    currency VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    conversions DOUBLE NOT NULL,
+    revenue_cents BIGINT NOT NULL,
+    commission_cents BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS leads (
     import_id BIGINT NOT NULL,
     line BIGINT NOT NULL,
