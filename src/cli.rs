@@ -2,8 +2,10 @@
 
 mod compare_output;
 mod leakage_cmd;
+mod payout_cmd;
 
 pub use leakage_cmd::{ExplainArgs, LeakageArgs, LeakageGroup, SettingsArgs};
+pub use payout_cmd::{AuditArgs, PayoutRulesArgs, PayoutsArgs, SignoffArgs};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +52,13 @@ pub enum Command {
     Leakage(LeakageArgs),
     /// One conversion's candidate touches, which counted and why, and its credit per model.
     Explain(ExplainArgs),
+    /// Commission per partner for a month under the official model, beside the other models;
+    /// exports CSV or Parquet for finance.
+    Payouts(PayoutsArgs),
+    /// Record a signed-off payout snapshot for a month.
+    Signoff(SignoffArgs),
+    /// Partner-reported leads against what our records credit, per month and partner.
+    Audit(AuditArgs),
     /// Generate the deterministic sample programme as CSV files.
     Sample(SampleArgs),
     /// Measure import, index build, recompute (ours against SQL) and the window sweep.
@@ -233,6 +242,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Sample(args)) => sample(args),
         Some(Command::Leakage(args)) => leakage_cmd::leakage(args),
         Some(Command::Explain(args)) => leakage_cmd::explain_command(args),
+        Some(Command::Payouts(args)) => payout_cmd::payouts_command(args),
+        Some(Command::Signoff(args)) => payout_cmd::signoff_command(args),
+        Some(Command::Audit(args)) => payout_cmd::audit_command(args),
         Some(Command::Bench(args)) => bench(args),
     }
 }

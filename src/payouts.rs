@@ -29,12 +29,12 @@ pub struct PayoutSettings {
 }
 
 impl Default for PayoutSettings {
-    /// Last-touch, the default attribution settings, a 30-day hold.
+    /// Last-touch, the default attribution settings, a 14-day hold.
     fn default() -> Self {
         PayoutSettings {
             attribution: AttributionSettings::default(),
             model: Model::Last,
-            hold_days: 30,
+            hold_days: 14,
         }
     }
 }
@@ -177,6 +177,16 @@ impl Cents {
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
         format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+
+    /// `1,234.50 EUR` (the currency code after the amount; none when empty).
+    pub fn display(self, currency: &str) -> String {
+        let text = crate::format::decimal2(self.as_f64());
+        if currency.is_empty() {
+            text
+        } else {
+            format!("{text} {currency}")
+        }
     }
 
     /// As a float, for charts.
@@ -368,7 +378,11 @@ mod tests {
 }
 
 /// The rows of a payout export of `model`, ordered by partner, currency and status.
-pub fn export_rows(index: &JourneyIndex, payouts: &PeriodPayouts, model: Model) -> Vec<PayoutExportRow> {
+pub fn export_rows(
+    index: &JourneyIndex,
+    payouts: &PeriodPayouts,
+    model: Model,
+) -> Vec<PayoutExportRow> {
     let fingerprint = payouts.settings.fingerprint();
     let mut rows: Vec<PayoutExportRow> = payouts
         .of_model(model)
@@ -420,7 +434,11 @@ pub fn export_csv(rows: &[PayoutExportRow]) -> String {
 }
 
 /// The snapshot finance signs: the official model's lines of `payouts`.
-pub fn signoff_record(index: &JourneyIndex, payouts: &PeriodPayouts, signed_by: &str) -> SignoffRecord {
+pub fn signoff_record(
+    index: &JourneyIndex,
+    payouts: &PeriodPayouts,
+    signed_by: &str,
+) -> SignoffRecord {
     let model = payouts.settings.model;
     let lines = payouts
         .of_model(model)
@@ -479,8 +497,9 @@ pub fn changes_since(record: &SignoffRecord, now: &SignoffRecord) -> Vec<Signoff
         .filter_map(|k| {
             let (signed, current) = (find(&record.lines, &k), find(&now.lines, &k));
             let amount = |l: &Option<SignoffLine>| {
-                l.as_ref()
-                    .map_or((Cents(0), 0.0), |l| (Cents(l.commission_cents), l.conversions))
+                l.as_ref().map_or((Cents(0), 0.0), |l| {
+                    (Cents(l.commission_cents), l.conversions)
+                })
             };
             let ((signed_commission, signed_conversions), (now_commission, now_conversions)) =
                 (amount(&signed), amount(&current));

@@ -191,6 +191,7 @@ fn reject_duplicates(
                 "conversion_id",
                 &display("conversion_id"),
             )?;
+            mark_late_refunds(conn)?;
             in_database(
                 conn,
                 "raw_conversion_id",
@@ -242,6 +243,22 @@ fn event_id_prefix(file_name: &str) -> String {
         .to_owned()
 }
 
+/// A conversion already imported that comes back refunded or cancelled is a late status
+/// change, not a duplicate: it is marked to update the stored row instead of adding one.
+fn mark_late_refunds(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "ALTER TABLE pa_checked ADD COLUMN status_update BOOLEAN DEFAULT false;
+         UPDATE pa_checked SET status_update = true
+         FROM conversions c
+         WHERE c.conversion_id = pa_checked.raw_conversion_id
+           AND pa_checked.reject_reason IS NULL
+           AND pa_checked.status IN ('refunded', 'cancelled')
+           AND c.status <> pa_checked.status;
+",
+    )
+    .doing("finding late refunds and cancellations")
+}
+
 fn in_file(conn: &Connection, key: &str, label: &str, column: &str) -> Result<(), StoreError> {
     conn.execute_batch(&format!(
         "UPDATE pa_checked SET reject_column = {column},
@@ -263,6 +280,11 @@ fn in_database(
     table: &str,
     table_key: &str,
 ) -> Result<(), StoreError> {
+    let skip_updates = if table == "conversions" && key == "raw_conversion_id" {
+        "coalesce(pa_checked.status_update, false)"
+    } else {
+        "false"
+    };
     conn.execute_batch(&format!(
         "UPDATE pa_checked SET reject_column = {column},
              reject_reason = format('duplicate {label} ''{{}}'': already imported from {{}} line {{}}',
@@ -271,7 +293,8 @@ fn in_database(
                FROM {table} t JOIN imports i ON i.import_id = t.import_id
                WHERE t.{table_key} IN (SELECT {key} FROM pa_checked)
                GROUP BY t.{table_key}) e
-         WHERE pa_checked.{key} = e.k AND pa_checked.reject_reason IS NULL"
+         WHERE pa_checked.{key} = e.k AND pa_checked.reject_reason IS NULL
+           AND NOT {skip_updates}"
     ))
     .doing("finding ids already imported")
 }
@@ -392,11 +415,15 @@ fn insert_accepted(conn: &Connection, kind: FileKind, import_id: i64) -> Result<
             base = next("touches", "touch_seq")?
         ),
         FileKind::Conversions => format!(
-            "INSERT INTO conversions
+            "UPDATE conversions SET status = u.status
+             FROM pa_checked u
+             WHERE u.status_update AND u.reject_reason IS NULL
+               AND conversions.conversion_id = u.raw_conversion_id;
+             INSERT INTO conversions
                  SELECT {base} + pa_line, raw_conversion_id, {import_id}, pa_line, converted_at,
                         revenue, upper(raw_currency), raw_cookie_id, raw_user_id, raw_click_id,
                         raw_coupon_code, status
-                 FROM pa_checked WHERE reject_reason IS NULL;",
+                 FROM pa_checked WHERE reject_reason IS NULL AND NOT status_update;",
             base = next("conversions", "conversion_seq")?
         ),
         FileKind::Leads => format!(

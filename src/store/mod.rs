@@ -6,8 +6,8 @@
 
 mod credit_sql;
 mod evidence;
-mod payout_records;
 mod journey_rows;
+mod payout_records;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -16,8 +16,8 @@ use duckdb::{Connection, params};
 
 pub use credit_sql::{SqlCreditParams, SqlCreditRow};
 pub use evidence::{ConversionDetail, RedirectRow, TouchDetail};
-pub use payout_records::{LeadMatch, PayoutExportRow, SignoffLine, SignoffRecord};
 pub use journey_rows::{CandidateRow, ConversionRow, SourceRow};
+pub use payout_records::{LeadMatch, PayoutExportRow, SignoffLine, SignoffRecord};
 
 /// A failure of the database itself (not of the user's input).
 #[derive(Debug, thiserror::Error)]

@@ -102,7 +102,11 @@ impl Store {
         let doing = "recording the sign-off";
         let id: i64 = self
             .conn
-            .query_row("SELECT coalesce(max(signoff_id), 0) + 1 FROM signoffs", [], |r| r.get(0))
+            .query_row(
+                "SELECT coalesce(max(signoff_id), 0) + 1 FROM signoffs",
+                [],
+                |r| r.get(0),
+            )
             .doing(doing)?;
         self.conn
             .execute(
