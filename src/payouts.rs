@@ -505,7 +505,7 @@ pub fn changes_since(record: &SignoffRecord, now: &SignoffRecord) -> Vec<Signoff
                 (amount(&signed), amount(&current));
             let moved = signed_commission != now_commission
                 || (signed_conversions - now_conversions).abs() > 1e-9;
-            moved.then(|| SignoffChange {
+            moved.then_some(SignoffChange {
                 partner_id: k.0,
                 currency: k.1,
                 status: k.2,
