@@ -76,6 +76,13 @@ pub fn csv_field(text: &str) -> String {
     }
 }
 
+/// UTC seconds as `2026-10-01 12:30` (UTC).
+pub fn utc_minutes(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

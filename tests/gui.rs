@@ -11,11 +11,14 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use partner_attribution::attribution::{
-    AttributionSettings, CookieWindow, Methods, Preset, TrackingSettings, compute_credit,
+    AttributionSettings, CookieWindow, Methods, Model, Preset, TrackingSettings, compute_credit,
 };
+use partner_attribution::audit::{Category, audit};
 use partner_attribution::format::{money, thousands};
+use partner_attribution::import::ProgrammeTimeZone;
 use partner_attribution::journeys::JourneyIndex;
 use partner_attribution::leakage::analyse;
+use partner_attribution::payouts::{PayoutSettings, PayoutStatus, Period, payouts};
 use partner_attribution::store::Store;
 use partner_attribution::ui::{AppPaths, PartnerApp, Tab};
 
@@ -277,4 +280,96 @@ fn the_fullest_tracking_preset_lowers_the_leaked_total_shown() {
         Methods(15),
         "every method is on"
     );
+}
+
+/// The sample programme with its partner-reported leads.
+fn sample_with_leads(dir: &Path) -> std::path::PathBuf {
+    let db = dir.join("sample-leads.duckdb");
+    let store = Store::open(&db).unwrap();
+    for file in ["partners.csv", "clicks.csv", "conversions.csv", "leads.csv"] {
+        common::import(&store, &repo().join("sample-data").join(file), None).unwrap();
+    }
+    db
+}
+
+#[test]
+fn payouts_view_shows_the_months_payable_total_and_records_a_sign_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_with_leads(dir.path());
+    let store = Store::open(&db).unwrap();
+    let index = JourneyIndex::build(&store).unwrap();
+    drop(store);
+    let settings = PayoutSettings::default();
+    let october = Period::parse("2026-10").unwrap();
+    let expected = payouts(&index, &settings, october, ProgrammeTimeZone::default());
+    let usd = expected
+        .total(Model::Last, PayoutStatus::Payable)
+        .into_iter()
+        .find(|(c, _)| c == "USD")
+        .unwrap()
+        .1;
+
+    let mut harness = harness(app_on(&db, dir.path()));
+    settle(&mut harness);
+    harness.get_by_label("Payouts").click();
+    harness.run();
+    settle(&mut harness);
+    let total = usd.display("USD");
+    assert!(
+        shows_text(&harness, &total),
+        "expected the payable total {total}"
+    );
+    assert!(shows_text(&harness, "2026-10 is not signed off"));
+    harness
+        .get_by_role_and_label(Role::TextInput, "Signed by")
+        .focus();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::TextInput, "Signed by")
+        .type_text("Ann Finance");
+    harness.run();
+    assert_eq!(harness.state().payout_signer(), "Ann Finance");
+    harness.get_by_label("Sign off 2026-10").click();
+    harness.step();
+    settle(&mut harness);
+    assert!(
+        shows_text(&harness, "Signed off by Ann Finance"),
+        "the sign-off is recorded and shown"
+    );
+    assert!(shows_text(&harness, "no amount has moved since"));
+}
+
+#[test]
+fn audit_view_counts_each_category_of_the_sample_leads() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_with_leads(dir.path());
+    let store = Store::open(&db).unwrap();
+    let index = JourneyIndex::build(&store).unwrap();
+    let audited = audit(
+        &index,
+        &PayoutSettings::default(),
+        store.lead_matches(7).unwrap(),
+        ProgrammeTimeZone::default(),
+    );
+    drop(store);
+    let not_found = audited
+        .iter()
+        .filter(|a| a.verdict.category() == Category::NotFound)
+        .count();
+
+    let mut harness = harness(app_on(&db, dir.path()));
+    settle(&mut harness);
+    harness.get_by_label("Audit").click();
+    harness.run();
+    settle(&mut harness);
+    assert!(shows_text(&harness, "433 reported leads"));
+    let summary = format!("Not in our records: {not_found}");
+    assert!(shows_text(&harness, &summary), "expected '{summary}'");
+    harness
+        .query_all_by_label("budgetmom")
+        .next()
+        .expect("budgetmom has leads")
+        .click();
+    harness.run();
+    assert!(shows_text(&harness, "Leads budgetmom reported in"));
 }

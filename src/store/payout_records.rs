@@ -139,19 +139,31 @@ impl Store {
         Ok(id)
     }
 
+    /// Every sign-off of every period, newest first, with their lines.
+    pub fn all_signoffs(&self) -> Result<Vec<SignoffRecord>, StoreError> {
+        self.signoffs_where("true", None)
+    }
+
     /// The sign-offs of `period`, newest first, with their lines.
     pub fn signoffs(&self, period: &str) -> Result<Vec<SignoffRecord>, StoreError> {
+        self.signoffs_where("period = ?", Some(period))
+    }
+
+    fn signoffs_where(
+        &self,
+        condition: &str,
+        period: Option<&str>,
+    ) -> Result<Vec<SignoffRecord>, StoreError> {
         let doing = "reading sign-offs";
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT signoff_id, period, model, fingerprint, settings_json, signed_by,
-                        strftime(signed_at, '%Y-%m-%d %H:%M:%S')
-                 FROM signoffs WHERE period = ? ORDER BY signoff_id DESC",
-            )
-            .doing(doing)?;
+        let sql = format!(
+            "SELECT signoff_id, period, model, fingerprint, settings_json, signed_by,
+                    strftime(signed_at, '%Y-%m-%d %H:%M:%S')
+             FROM signoffs WHERE {condition} ORDER BY signoff_id DESC"
+        );
+        let mut stmt = self.conn.prepare(&sql).doing(doing)?;
+        let params: Vec<&str> = period.into_iter().collect();
         let records = stmt
-            .query_map([period], |r| {
+            .query_map(duckdb::params_from_iter(params), |r| {
                 Ok(SignoffRecord {
                     signoff_id: r.get(0)?,
                     period: r.get(1)?,

@@ -6,10 +6,12 @@ use std::time::Duration;
 
 use eframe::egui;
 
+use super::audit_tab::{AuditAction, AuditTabState, audit_ui};
 use super::compare_tab::compare_ui;
 use super::credit_engine::CreditEngine;
 use super::data_tab::{DataTabState, data_ui};
 use super::leakage_tab::{LeakageTabState, leakage_ui};
+use super::payouts_tab::{PayoutAction, PayoutsTabState, payouts_ui};
 use super::sensitivity_tab::sensitivity_ui;
 use super::settings::{Tab, UiSettings};
 use super::worker::{Job, Reply, Snapshot, WorkerBridge};
@@ -61,6 +63,8 @@ pub struct PartnerApp {
     messages: Vec<StatusMessage>,
     data_tab: DataTabState,
     leakage_tab: LeakageTabState,
+    payouts_tab: PayoutsTabState,
+    audit_tab: AuditTabState,
     picked_files: Option<Receiver<Vec<PathBuf>>>,
     picked_database: Option<Receiver<PathBuf>>,
 }
@@ -87,6 +91,8 @@ impl PartnerApp {
             messages: Vec::new(),
             data_tab: DataTabState::default(),
             leakage_tab: LeakageTabState::default(),
+            payouts_tab: PayoutsTabState::default(),
+            audit_tab: AuditTabState::default(),
             picked_files: None,
             picked_database: None,
         };
@@ -133,7 +139,10 @@ impl PartnerApp {
 
     /// Whether the worker has a job queued or running, or a sweep is being computed.
     pub fn is_busy(&self) -> bool {
-        self.worker.is_busy() || self.credit.is_busy() || self.leakage_tab.is_busy()
+        self.worker.is_busy()
+            || self.credit.is_busy()
+            || self.leakage_tab.is_busy()
+            || self.payouts_tab.is_busy()
     }
 
     /// The status log, oldest first.
@@ -162,7 +171,18 @@ impl PartnerApp {
     fn handle_replies(&mut self) {
         for reply in self.worker.drain(DRAIN_BUDGET) {
             match reply {
-                Reply::Loaded(snapshot) => self.snapshot = Some(snapshot),
+                Reply::Loaded(snapshot) => {
+                    self.audit_tab.reset();
+                    self.snapshot = Some(snapshot);
+                }
+                Reply::LeadMatches(days, leads) => self.audit_tab.receive_matches(days, leads),
+                Reply::Signoffs(signoffs) => {
+                    if let Some(snapshot) = &mut self.snapshot {
+                        snapshot.signoffs = signoffs;
+                    }
+                    self.push_message("payouts signed off".to_owned(), false);
+                }
+                Reply::Exported(message) => self.push_message(message, false),
                 Reply::FileDone {
                     message, failed, ..
                 } => self.push_message(message, failed),
@@ -215,6 +235,8 @@ impl PartnerApp {
             ui.selectable_value(&mut self.settings.tab, Tab::Compare, "Compare");
             ui.selectable_value(&mut self.settings.tab, Tab::Sensitivity, "Sensitivity");
             ui.selectable_value(&mut self.settings.tab, Tab::Leakage, "Leakage");
+            ui.selectable_value(&mut self.settings.tab, Tab::Payouts, "Payouts");
+            ui.selectable_value(&mut self.settings.tab, Tab::Audit, "Audit");
             ui.selectable_value(&mut self.settings.tab, Tab::Data, "Data");
             ui.separator();
             if ui
@@ -322,6 +344,31 @@ impl PartnerApp {
                     self.worker.send(Job::Evidence(conversion_id));
                 }
             }
+            Tab::Payouts => {
+                super::compare_tab::settings_bar_ui(ui, &mut self.settings);
+                let action = payouts_ui(ui, &mut self.payouts_tab, &mut self.settings, snapshot);
+                match action {
+                    Some(PayoutAction::SignOff(record)) => self.worker.send(Job::SignOff(record)),
+                    Some(PayoutAction::Export(rows, path)) => {
+                        self.worker.send(Job::Export(rows, path))
+                    }
+                    None => {}
+                }
+            }
+            Tab::Audit => {
+                super::compare_tab::settings_bar_ui(ui, &mut self.settings);
+                match audit_ui(ui, &mut self.audit_tab, &mut self.settings, snapshot) {
+                    Some(AuditAction::Rematch(days)) => self.worker.send(Job::MatchLeads(days)),
+                    Some(AuditAction::Export(text, path)) => {
+                        let message = match std::fs::write(&path, text) {
+                            Ok(()) => (format!("exported the audit to {}", path.display()), false),
+                            Err(e) => (format!("could not write {}: {e}", path.display()), true),
+                        };
+                        self.push_message(message.0, message.1);
+                    }
+                    None => {}
+                }
+            }
             Tab::Data => {
                 let picked = data_ui(ui, &mut self.data_tab, snapshot, &self.messages);
                 if picked {
@@ -342,6 +389,11 @@ impl PartnerApp {
             self.push_message(text, true);
         }
         self.saved_settings = self.settings.clone();
+    }
+
+    /// The name typed for a payout sign-off.
+    pub fn payout_signer(&self) -> &str {
+        &self.payouts_tab.signer
     }
 
     /// What the last window change cost (reading the sweep), for the status line and tests.

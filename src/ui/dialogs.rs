@@ -41,3 +41,25 @@ pub fn pick_database(ctx: &egui::Context) -> Receiver<PathBuf> {
     });
     rx
 }
+
+/// Asks where to save an export named `file_name` of the given kind (`csv` or `parquet`).
+pub fn pick_export(
+    ctx: &egui::Context,
+    file_name: String,
+    extension: &'static str,
+) -> Receiver<PathBuf> {
+    let (tx, rx) = channel();
+    let ctx = ctx.clone();
+    std::thread::spawn(move || {
+        let picked = rfd::FileDialog::new()
+            .set_title("Export for finance")
+            .add_filter(extension.to_uppercase(), &[extension])
+            .set_file_name(file_name)
+            .save_file();
+        if let Some(path) = picked {
+            let _ = tx.send(path);
+        }
+        ctx.request_repaint();
+    });
+    rx
+}

@@ -469,7 +469,7 @@ fn leaked_list_ui(
                     let causes: Vec<&str> = leak.causes().iter().map(|c| c.label()).collect();
                     let cells = [
                         RichText::new(&facts.conversion_id),
-                        RichText::new(date(facts.converted_at_secs)),
+                        RichText::new(crate::format::utc_minutes(facts.converted_at_secs)),
                         RichText::new(&index.sources[leak.partner as usize].id),
                         RichText::new(leak.cause.label()).color(cause_color(leak.cause)),
                         RichText::new(causes.join(", ")).weak(),
@@ -497,12 +497,6 @@ const LIST_TEXT_COLUMNS: [(&str, f32); 5] = [
     ("Cause", 140.0),
     ("All causes", 220.0),
 ];
-
-fn date(secs: i64) -> String {
-    chrono::DateTime::from_timestamp(secs, 0)
-        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
-}
 
 fn evidence_window_ui(
     ctx: &egui::Context,

@@ -1,12 +1,14 @@
 //! Everything egui: the window, its views, and the bridge to the store thread.
 
 mod app;
+mod audit_tab;
 mod background;
 mod compare_tab;
 mod credit_engine;
 mod data_tab;
 mod dialogs;
 mod leakage_tab;
+mod payouts_tab;
 mod sensitivity_tab;
 mod settings;
 mod tracking_panel;

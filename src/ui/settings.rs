@@ -67,6 +67,10 @@ pub enum Tab {
     Sensitivity,
     /// Partner-sourced sales that pay no partner, and why.
     Leakage,
+    /// Commission per partner for a month, and its sign-off.
+    Payouts,
+    /// Partner-reported leads against our records.
+    Audit,
     /// Imports, row counts and rejects.
     Data,
 }
@@ -93,6 +97,28 @@ pub struct UiSettings {
     pub sensitivity_models: SensitivityModels,
     /// Sources drawn in the Sensitivity view (empty: the top partners).
     pub sensitivity_sources: Vec<String>,
+    /// The model partners are paid by.
+    pub payout_model: Model,
+    /// Hold period of payouts, in days.
+    pub hold_days: u32,
+    /// The month shown in Payouts (`2026-10`; `None`: the latest).
+    pub payout_period: Option<String>,
+    /// Days between a reported lead and its conversion, at most.
+    pub audit_tolerance_days: u32,
+    /// The month shown in Audit (`None`: every month).
+    pub audit_month: Option<String>,
+}
+
+impl UiSettings {
+    /// The official payout rules: the attribution settings on screen, the payout model and
+    /// the hold period.
+    pub fn payout_settings(&self) -> crate::payouts::PayoutSettings {
+        crate::payouts::PayoutSettings {
+            attribution: self.attribution,
+            model: self.payout_model,
+            hold_days: self.hold_days,
+        }
+    }
 }
 
 impl Default for UiSettings {
@@ -107,6 +133,11 @@ impl Default for UiSettings {
             tab: Tab::Compare,
             sensitivity_models: SensitivityModels::One(Model::Last),
             sensitivity_sources: Vec::new(),
+            payout_model: Model::Last,
+            hold_days: crate::payouts::PayoutSettings::default().hold_days,
+            payout_period: None,
+            audit_tolerance_days: crate::audit::DEFAULT_TOLERANCE_DAYS,
+            audit_month: None,
         }
     }
 }

@@ -9,12 +9,13 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 
+use crate::audit::DEFAULT_TOLERANCE_DAYS;
 use crate::import::{ImportRequest, ProgrammeTimeZone};
 use crate::journeys::JourneyIndex;
 use crate::programme::{create_sample_database, import_batch_until, import_settings};
 use crate::store::{
-    ConversionDetail, ImportRecord, QueryProbe, RedirectRow, RejectRecord, Store, TableCounts,
-    TouchDetail,
+    ConversionDetail, ImportRecord, LeadMatch, PayoutExportRow, QueryProbe, RedirectRow,
+    RejectRecord, SignoffRecord, Store, TableCounts, TouchDetail,
 };
 
 /// How many rejected rows the Data view lists.
@@ -35,6 +36,12 @@ pub enum Job {
     Import(Vec<ImportRequest>),
     /// Read one conversion's stored details and candidate touches.
     Evidence(String),
+    /// Match the reported leads again with another date tolerance (days).
+    MatchLeads(u32),
+    /// Record a signed-off payout snapshot.
+    SignOff(Box<SignoffRecord>),
+    /// Write a payout export: Parquet through DuckDB, else CSV.
+    Export(Vec<PayoutExportRow>, PathBuf),
 }
 
 /// Everything the window shows about a database, read in one go after each change.
@@ -56,6 +63,10 @@ pub struct Snapshot {
     pub redirects: Vec<RedirectRow>,
     /// The programme time zone months are cut in.
     pub time_zone: ProgrammeTimeZone,
+    /// Every sign-off, newest first.
+    pub signoffs: Vec<SignoffRecord>,
+    /// Reported leads matched with [`DEFAULT_TOLERANCE_DAYS`].
+    pub lead_matches: Vec<LeadMatch>,
 }
 
 /// One conversion's stored details and touches, for its evidence window.
@@ -81,6 +92,12 @@ pub enum Reply {
     },
     /// A conversion's evidence was read (`None`: no such conversion).
     Evidence(String, Option<Box<Evidence>>),
+    /// Leads matched with a tolerance of this many days.
+    LeadMatches(u32, Vec<LeadMatch>),
+    /// The sign-offs after recording one.
+    Signoffs(Vec<SignoffRecord>),
+    /// An export was written (a message for the status line).
+    Exported(String),
     /// A job failed; the previous state stays on screen.
     Failed(String),
 }
@@ -260,6 +277,28 @@ impl StoreWorker {
                         });
                 return Ok(Reply::Evidence(conversion_id, evidence));
             }
+            Job::MatchLeads(days) => {
+                let leads = self.open_store()?.lead_matches(days)?;
+                return Ok(Reply::LeadMatches(days, leads));
+            }
+            Job::SignOff(record) => {
+                let store = self.open_store()?;
+                store.record_signoff(&record)?;
+                return Ok(Reply::Signoffs(store.all_signoffs()?));
+            }
+            Job::Export(rows, path) => {
+                let parquet = path
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+                if parquet {
+                    self.open_store()?.export_payouts_parquet(&rows, &path)?;
+                } else {
+                    std::fs::write(&path, crate::payouts::export_csv(&rows))
+                        .with_context(|| format!("writing {}", path.display()))?;
+                }
+                let message = format!("exported {} rows to {}", rows.len(), path.display());
+                return Ok(Reply::Exported(message));
+            }
             Job::Open {
                 database,
                 sample_files,
@@ -277,6 +316,12 @@ impl StoreWorker {
             Job::Import(requests) => self.import(&requests)?,
         }
         Ok(Reply::Loaded(Box::new(self.snapshot()?)))
+    }
+
+    fn open_store(&self) -> anyhow::Result<&Store> {
+        self.store
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("no database is open"))
     }
 
     fn import(&mut self, requests: &[ImportRequest]) -> anyhow::Result<()> {
@@ -344,6 +389,8 @@ impl StoreWorker {
             index_build: started.elapsed(),
             redirects: store.redirect_rows()?,
             time_zone: import_settings(store)?.time_zone,
+            signoffs: store.all_signoffs()?,
+            lead_matches: store.lead_matches(DEFAULT_TOLERANCE_DAYS)?,
         })
     }
 }

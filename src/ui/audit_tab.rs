@@ -1,0 +1,260 @@
+//! The Audit view: per month and partner, the leads partners reported against what our records
+//! credit, with the list behind each row and an export.
+
+use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
+
+use eframe::egui::{self, RichText};
+
+use super::settings::UiSettings;
+use super::widgets::{fixed_number_cell, left_cell, right_cell};
+use super::worker::Snapshot;
+use crate::audit::{AuditedLead, Category, audit, monthly};
+use crate::format::{csv_field, decimal2, thousands};
+use crate::store::LeadMatch;
+
+/// What the Audit view keeps between frames.
+#[derive(Default)]
+pub struct AuditTabState {
+    /// Leads matched with a tolerance other than the snapshot's (days, leads).
+    matched: Option<(u32, Vec<LeadMatch>)>,
+    /// The row whose leads are listed: (month, partner).
+    selected: Option<(String, String)>,
+    export: Option<(Receiver<PathBuf>, String)>,
+    /// The tolerance last asked of the store.
+    requested: Option<u32>,
+}
+
+impl AuditTabState {
+    /// The store's answer to a re-match with another tolerance.
+    pub fn receive_matches(&mut self, days: u32, leads: Vec<LeadMatch>) {
+        self.matched = Some((days, leads));
+    }
+
+    /// Forgets matches made against an earlier database state.
+    pub fn reset(&mut self) {
+        self.matched = None;
+        self.requested = None;
+    }
+}
+
+/// What the view asks the app to do.
+pub enum AuditAction {
+    /// Match the leads again with this tolerance.
+    Rematch(u32),
+    /// Write this CSV text to this file.
+    Export(String, PathBuf),
+}
+
+/// Draws the Audit view; returns what the app should do.
+pub fn audit_ui(
+    ui: &mut egui::Ui,
+    state: &mut AuditTabState,
+    settings: &mut UiSettings,
+    snapshot: &Snapshot,
+) -> Option<AuditAction> {
+    let action = collect_export(state);
+    let tolerance = settings.audit_tolerance_days;
+    let leads = match &state.matched {
+        Some((days, leads)) if *days == tolerance => leads.clone(),
+        _ if tolerance == crate::audit::DEFAULT_TOLERANCE_DAYS => snapshot.lead_matches.clone(),
+        _ => {
+            controls_ui(ui, settings, &[]);
+            ui.spinner();
+            if state.requested == Some(tolerance) {
+                return action;
+            }
+            state.requested = Some(tolerance);
+            return Some(AuditAction::Rematch(tolerance));
+        }
+    };
+    if leads.is_empty() {
+        controls_ui(ui, settings, &[]);
+        ui.label("No partner-reported leads yet: import a leads file in the Data view.");
+        return action;
+    }
+    let mut audited = audit(
+        &snapshot.index,
+        &settings.payout_settings(),
+        leads,
+        snapshot.time_zone,
+    );
+    let mut months: Vec<String> = audited.iter().map(|a| a.month.clone()).collect();
+    months.sort();
+    months.dedup();
+    controls_ui(ui, settings, &months);
+    if let Some(month) = &settings.audit_month {
+        audited.retain(|a| &a.month == month);
+    }
+    summary_ui(ui, &audited);
+    if ui.button("Export CSV…").clicked() {
+        let picked = super::dialogs::pick_export(ui.ctx(), "lead-audit.csv".to_owned(), "csv");
+        state.export = Some((picked, audit_csv(&audited)));
+    }
+    ui.separator();
+    egui::ScrollArea::vertical()
+        .id_salt("audit_scroll")
+        .show(ui, |ui| {
+            monthly_ui(ui, state, &audited);
+            ui.add_space(8.0);
+            drill_down_ui(ui, state, &audited);
+        });
+    action
+}
+
+fn controls_ui(ui: &mut egui::Ui, settings: &mut UiSettings, months: &[String]) {
+    ui.horizontal_wrapped(|ui| {
+        let label = ui.label("Month");
+        let shown = settings
+            .audit_month
+            .clone()
+            .unwrap_or_else(|| "All months".to_owned());
+        egui::ComboBox::from_id_salt("audit_month")
+            .selected_text(shown)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut settings.audit_month, None, "All months");
+                for month in months {
+                    ui.selectable_value(&mut settings.audit_month, Some(month.clone()), month);
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        ui.separator();
+        let label = ui.label("Date tolerance");
+        ui.add(
+            egui::DragValue::new(&mut settings.audit_tolerance_days)
+                .range(0..=60)
+                .suffix(" days"),
+        )
+        .labelled_by(label.id)
+        .on_hover_text("Days between a reported lead and the conversion it names, at most");
+        ui.separator();
+        ui.label(
+            RichText::new(format!(
+                "Judged under the official payout model ({}) and the tracking settings",
+                settings.payout_model.label()
+            ))
+            .weak(),
+        );
+    });
+}
+
+fn summary_ui(ui: &mut egui::Ui, audited: &[AuditedLead]) {
+    let parts: Vec<String> = Category::ALL
+        .into_iter()
+        .map(|category| {
+            let count = audited
+                .iter()
+                .filter(|a| a.verdict.category() == category)
+                .count();
+            format!("{}: {}", category.label(), thousands(count as i64))
+        })
+        .collect();
+    ui.label(
+        RichText::new(format!(
+            "{} reported leads · {}",
+            thousands(audited.len() as i64),
+            parts.join(" · ")
+        ))
+        .strong(),
+    );
+}
+
+const CELL: f32 = 200.0;
+
+fn monthly_ui(ui: &mut egui::Ui, state: &mut AuditTabState, audited: &[AuditedLead]) {
+    ui.label(
+        RichText::new("Per month and partner: leads · amount (click a partner to list its leads)")
+            .strong(),
+    );
+    ui.horizontal(|ui| {
+        left_cell(ui, 80.0, RichText::new("Month").strong());
+        left_cell(ui, 140.0, RichText::new("Partner").strong());
+        for category in Category::ALL {
+            right_cell(ui, CELL, |ui| {
+                ui.label(RichText::new(category.label()).strong())
+            });
+        }
+    });
+    for row in monthly(audited) {
+        ui.horizontal(|ui| {
+            left_cell(ui, 80.0, RichText::new(&row.month));
+            let key = (row.month.clone(), row.partner_id.clone());
+            let chosen = state.selected.as_ref() == Some(&key);
+            ui.allocate_ui(egui::vec2(140.0, ui.spacing().interact_size.y), |ui| {
+                ui.set_min_width(140.0);
+                if ui.selectable_label(chosen, &row.partner_id).clicked() {
+                    state.selected = if chosen { None } else { Some(key.clone()) };
+                }
+            });
+            for tally in row.tallies {
+                let text = format!("{} · {}", tally.leads, decimal2(tally.amount));
+                fixed_number_cell(ui, CELL, text);
+            }
+        });
+    }
+}
+
+fn drill_down_ui(ui: &mut egui::Ui, state: &AuditTabState, audited: &[AuditedLead]) {
+    let Some((month, partner)) = &state.selected else {
+        return;
+    };
+    ui.label(RichText::new(format!("Leads {partner} reported in {month}")).strong());
+    egui::Grid::new("audit_leads")
+        .num_columns(6)
+        .striped(true)
+        .show(ui, |ui| {
+            for head in [
+                "Reported (UTC)",
+                "Reference",
+                "Our conversion",
+                "Verdict",
+                "Amount",
+                "From",
+            ] {
+                ui.label(RichText::new(head).strong());
+            }
+            ui.end_row();
+            let rows = audited
+                .iter()
+                .filter(|a| &a.month == month && &a.lead.partner_id == partner);
+            for lead in rows {
+                ui.label(crate::format::utc_minutes(lead.lead.reported_at_secs));
+                ui.label(lead.lead.reference.trim());
+                ui.label(lead.conversion_id.as_deref().unwrap_or("–"));
+                ui.label(lead.verdict.detail());
+                fixed_number_cell(ui, 90.0, decimal2(lead.amount));
+                ui.label(RichText::new(&lead.lead.file_line).weak());
+                ui.end_row();
+            }
+        });
+}
+
+/// Every audited lead as CSV, safe to open in a spreadsheet.
+pub fn audit_csv(audited: &[AuditedLead]) -> String {
+    let mut out = String::from(
+        "month,partner_id,reported_at,reference,conversion_id,category,detail,amount\n",
+    );
+    for lead in audited {
+        let cells = [
+            lead.month.clone(),
+            csv_field(&lead.lead.partner_id),
+            crate::format::utc_minutes(lead.lead.reported_at_secs),
+            csv_field(lead.lead.reference.trim()),
+            csv_field(lead.conversion_id.as_deref().unwrap_or("")),
+            lead.verdict.category().key().to_owned(),
+            csv_field(&lead.verdict.detail()),
+            format!("{:.2}", lead.amount),
+        ];
+        out += &cells.join(",");
+        out.push('\n');
+    }
+    out
+}
+
+fn collect_export(state: &mut AuditTabState) -> Option<AuditAction> {
+    let (picked, _) = state.export.as_ref()?;
+    let path = picked.try_recv().ok()?;
+    let (_, text) = state.export.take()?;
+    Some(AuditAction::Export(text, path))
+}

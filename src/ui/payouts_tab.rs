@@ -1,0 +1,470 @@
+//! The Payouts view: a month's commission per partner under the official model beside the
+//! other models, pending and refunded amounts, a bar chart, the export for finance, and the
+//! sign-off that later changes are held against.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
+
+use eframe::egui::{self, RichText};
+use egui_plot::{Bar, BarChart, Legend, Plot};
+
+use super::background::Latest;
+use super::compare_tab::model_color;
+use super::settings::UiSettings;
+use super::widgets::{fixed_number_cell, left_cell, right_cell, unit_marks};
+use super::worker::Snapshot;
+use crate::attribution::Model;
+use crate::format::conversions;
+use crate::journeys::JourneyIndex;
+use crate::payouts::{
+    Cents, PayoutSettings, PayoutStatus, Period, PeriodPayouts, changes_since, export_rows,
+    payouts, signoff_record,
+};
+use crate::store::{PayoutExportRow, SignoffRecord};
+
+/// What the view asks the app to do.
+pub enum PayoutAction {
+    /// Record this sign-off.
+    SignOff(Box<SignoffRecord>),
+    /// Write these rows to this file.
+    Export(Vec<PayoutExportRow>, PathBuf),
+}
+
+type PayoutKey = (usize, PayoutSettings, Period);
+
+/// What the Payouts view keeps between frames.
+pub struct PayoutsTabState {
+    results: Latest<PayoutKey, PeriodPayouts>,
+    months: Option<(usize, Vec<Period>)>,
+    /// The name typed for the sign-off.
+    pub signer: String,
+    export: Option<(Receiver<PathBuf>, Vec<PayoutExportRow>)>,
+}
+
+impl Default for PayoutsTabState {
+    fn default() -> Self {
+        PayoutsTabState {
+            results: Latest::new("payouts"),
+            months: None,
+            signer: String::new(),
+            export: None,
+        }
+    }
+}
+
+impl PayoutsTabState {
+    /// Whether payouts are being computed.
+    pub fn is_busy(&self) -> bool {
+        self.results.is_busy()
+    }
+
+    /// The months with conversions, oldest first (cached per index).
+    fn months(&mut self, snapshot: &Snapshot) -> Vec<Period> {
+        let id = Arc::as_ptr(&snapshot.index) as usize;
+        if self.months.as_ref().is_none_or(|(i, _)| *i != id) {
+            let mut months: Vec<Period> = snapshot
+                .index
+                .conversions
+                .iter()
+                .map(|c| Period::of(c.converted_at_secs, snapshot.time_zone))
+                .collect();
+            months.sort();
+            months.dedup();
+            self.months = Some((id, months));
+        }
+        self.months
+            .as_ref()
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Draws the Payouts view; returns what the app should do.
+pub fn payouts_ui(
+    ui: &mut egui::Ui,
+    state: &mut PayoutsTabState,
+    settings: &mut UiSettings,
+    snapshot: &Snapshot,
+) -> Option<PayoutAction> {
+    let months = state.months(snapshot);
+    let Some(&latest) = months.last() else {
+        ui.label("No conversions yet: import conversions in the Data view.");
+        return None;
+    };
+    let period = settings
+        .payout_period
+        .as_deref()
+        .and_then(|p| Period::parse(p).ok())
+        .filter(|p| months.contains(p))
+        .unwrap_or(latest);
+    rules_bar_ui(ui, settings, &months, period);
+    let official = settings.payout_settings();
+    let key = (Arc::as_ptr(&snapshot.index) as usize, official, period);
+    let (index, zone) = (snapshot.index.clone(), snapshot.time_zone);
+    let Some((result, fresh)) = state
+        .results
+        .get(&key, move || payouts(&index, &official, period, zone))
+    else {
+        ui.spinner();
+        return None;
+    };
+    let mut action = collect_export(state);
+    let index = &snapshot.index;
+    totals_ui(ui, &result, fresh);
+    if let Some(signed) = signoff_ui(ui, state, index, &result, snapshot) {
+        action = Some(PayoutAction::SignOff(Box::new(signed)));
+    }
+    if let Some(export) = export_buttons_ui(ui, state, index, &result) {
+        action = Some(export);
+    }
+    ui.separator();
+    egui::ScrollArea::vertical()
+        .id_salt("payouts_scroll")
+        .show(ui, |ui| {
+            table_ui(ui, index, &result);
+            ui.add_space(8.0);
+            chart_ui(ui, index, &result);
+        });
+    action
+}
+
+fn rules_bar_ui(ui: &mut egui::Ui, settings: &mut UiSettings, months: &[Period], period: Period) {
+    ui.horizontal_wrapped(|ui| {
+        let label = ui.label("Period");
+        egui::ComboBox::from_id_salt("payout_period")
+            .selected_text(period.label())
+            .show_ui(ui, |ui| {
+                for month in months.iter().rev() {
+                    let chosen = *month == period;
+                    if ui.selectable_label(chosen, month.label()).clicked() {
+                        settings.payout_period = Some(month.label());
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        ui.separator();
+        ui.label("Official model");
+        for model in Model::ALL {
+            ui.selectable_value(&mut settings.payout_model, model, model.label());
+        }
+        ui.separator();
+        let label = ui.label("Hold period");
+        ui.add(
+            egui::DragValue::new(&mut settings.hold_days)
+                .range(0..=120)
+                .suffix(" days"),
+        )
+        .labelled_by(label.id)
+        .on_hover_text("Conversions younger than this at the month's end are pending");
+    });
+}
+
+/// Per currency: `1,234.50 USD`, joined.
+fn per_currency(totals: &[(String, Cents)]) -> String {
+    if totals.is_empty() {
+        return "nothing".to_owned();
+    }
+    let parts: Vec<String> = totals.iter().map(|(c, t)| t.display(c)).collect();
+    parts.join(" · ")
+}
+
+fn totals_ui(ui: &mut egui::Ui, result: &PeriodPayouts, fresh: bool) {
+    let model = result.settings.model;
+    let refunds = result
+        .of_model(model)
+        .filter(|l| matches!(l.status, PayoutStatus::Refunded | PayoutStatus::Cancelled));
+    let (refunded, refunded_revenue) = refunds.fold((0.0, 0i64), |(n, r), l| {
+        (n + l.conversions, r + l.revenue.0)
+    });
+    ui.horizontal_wrapped(|ui| {
+        ui.label(
+            RichText::new(format!(
+                "Payable {}: {}",
+                result.period.label(),
+                per_currency(&result.total(model, PayoutStatus::Payable))
+            ))
+            .strong(),
+        );
+        ui.label(format!(
+            "· pending {} · refunds and cancellations removed: {} conversions, {} revenue · settings fingerprint {}",
+            per_currency(&result.total(model, PayoutStatus::Pending)),
+            conversions(refunded),
+            Cents(refunded_revenue).display(""),
+            result.settings.fingerprint()
+        ));
+        if !fresh {
+            ui.spinner();
+        }
+    });
+}
+
+fn signoff_ui(
+    ui: &mut egui::Ui,
+    state: &mut PayoutsTabState,
+    index: &JourneyIndex,
+    result: &PeriodPayouts,
+    snapshot: &Snapshot,
+) -> Option<SignoffRecord> {
+    let label = result.period.label();
+    let latest = snapshot.signoffs.iter().find(|s| s.period == label);
+    let now = signoff_record(index, result, &state.signer);
+    ui.horizontal_wrapped(|ui| match latest {
+        None => {
+            ui.label(RichText::new(format!("{label} is not signed off.")).weak());
+        }
+        Some(signed) => {
+            let changes = changes_since(signed, &now);
+            let text = format!(
+                "Signed off by {} at {} UTC ({} model, fingerprint {})",
+                signed.signed_by, signed.signed_at, signed.model, signed.fingerprint
+            );
+            if changes.is_empty() {
+                ui.label(format!("{text}: no amount has moved since."));
+            } else {
+                let warn = ui.visuals().warn_fg_color;
+                ui.label(RichText::new(format!("{text}: DIFFERS from its sign-off")).color(warn))
+                    .on_hover_text("Later imports or changed settings moved these amounts");
+                for c in changes.iter().take(8) {
+                    ui.label(
+                        RichText::new(format!(
+                            "{} {} {}: {} signed, {} now",
+                            c.partner_id,
+                            c.status,
+                            c.currency,
+                            c.signed_commission.decimal(),
+                            c.now_commission.decimal()
+                        ))
+                        .color(warn),
+                    );
+                }
+            }
+        }
+    });
+    let mut signed = None;
+    ui.horizontal(|ui| {
+        let label = ui.label("Signed by");
+        ui.add(egui::TextEdit::singleline(&mut state.signer).desired_width(180.0))
+            .labelled_by(label.id);
+        let ready = !state.signer.trim().is_empty();
+        if ui
+            .add_enabled(
+                ready,
+                egui::Button::new(format!("Sign off {}", result.period.label())),
+            )
+            .on_hover_text("Record these amounts; later changes are shown against them")
+            .clicked()
+        {
+            signed = Some(signoff_record(index, result, &state.signer));
+        }
+    });
+    signed
+}
+
+fn export_buttons_ui(
+    ui: &mut egui::Ui,
+    state: &mut PayoutsTabState,
+    index: &JourneyIndex,
+    result: &PeriodPayouts,
+) -> Option<PayoutAction> {
+    let mut chosen = None;
+    ui.horizontal(|ui| {
+        for (extension, text) in [("csv", "Export CSV…"), ("parquet", "Export Parquet…")] {
+            if ui
+                .button(text)
+                .on_hover_text("The official model's rows for finance, amounts exact to the cent")
+                .clicked()
+            {
+                chosen = Some(extension);
+            }
+        }
+    });
+    let extension = chosen?;
+    let rows = export_rows(index, result, result.settings.model);
+    let name = format!(
+        "payouts-{}-{}.{extension}",
+        result.period.label(),
+        result.settings.model.key()
+    );
+    let picked = super::dialogs::pick_export(ui.ctx(), name, extension);
+    state.export = Some((picked, rows));
+    None
+}
+
+fn collect_export(state: &mut PayoutsTabState) -> Option<PayoutAction> {
+    let (picked, _) = state.export.as_ref()?;
+    let path = picked.try_recv().ok()?;
+    let (_, rows) = state.export.take()?;
+    Some(PayoutAction::Export(rows, path))
+}
+
+const MONEY: f32 = 100.0;
+const COUNT: f32 = 70.0;
+
+/// Per partner and currency: the official model's payable line, pending, and each model's
+/// payable commission with its difference to the official one.
+fn table_ui(ui: &mut egui::Ui, index: &JourneyIndex, result: &PeriodPayouts) {
+    let official = result.settings.model;
+    let mut keys: Vec<(u32, String)> = result
+        .lines
+        .iter()
+        .map(|l| (l.partner, l.currency.clone()))
+        .collect();
+    keys.sort_by(|a, b| {
+        (&index.sources[a.0 as usize].id, &a.1).cmp(&(&index.sources[b.0 as usize].id, &b.1))
+    });
+    keys.dedup();
+    let cell = |partner: u32, currency: &str, model: Model, status: PayoutStatus| {
+        result
+            .of_model(model)
+            .filter(|l| l.partner == partner && l.currency == currency && l.status == status)
+            .fold((0.0, Cents(0), Cents(0)), |(n, r, c), l| {
+                (
+                    n + l.conversions,
+                    Cents(r.0 + l.revenue.0),
+                    Cents(c.0 + l.commission.0),
+                )
+            })
+    };
+    ui.horizontal(|ui| {
+        left_cell(ui, 150.0, RichText::new("Partner").strong());
+        left_cell(ui, 50.0, RichText::new("Cur.").strong());
+        let heads = [
+            ("Conv.", COUNT),
+            ("Revenue", MONEY),
+            ("Commission", MONEY),
+            ("Pending", MONEY),
+        ];
+        for (head, width) in heads {
+            right_cell(ui, width, |ui| ui.label(RichText::new(head).strong()));
+        }
+        for model in Model::ALL.into_iter().filter(|m| *m != official) {
+            let head = RichText::new(model.label())
+                .strong()
+                .color(model_color(model));
+            right_cell(ui, MONEY, |ui| ui.label(head.clone()));
+            right_cell(ui, MONEY, |ui| {
+                ui.label(RichText::new("vs official").weak())
+            });
+        }
+    });
+    let mut currencies: Vec<String> = keys.iter().map(|(_, c)| c.clone()).collect();
+    currencies.sort();
+    currencies.dedup();
+    for (partner, currency) in &keys {
+        let (n, revenue, commission) = cell(*partner, currency, official, PayoutStatus::Payable);
+        let (_, _, pending) = cell(*partner, currency, official, PayoutStatus::Pending);
+        ui.horizontal(|ui| {
+            left_cell(
+                ui,
+                150.0,
+                RichText::new(&index.sources[*partner as usize].id),
+            );
+            left_cell(ui, 50.0, RichText::new(currency));
+            fixed_number_cell(ui, COUNT, conversions(n));
+            fixed_number_cell(ui, MONEY, revenue.display(""));
+            fixed_number_cell(ui, MONEY, commission.display(""));
+            fixed_number_cell(ui, MONEY, pending.display(""));
+            for model in Model::ALL.into_iter().filter(|m| *m != official) {
+                let (_, _, other) = cell(*partner, currency, model, PayoutStatus::Payable);
+                fixed_number_cell(ui, MONEY, other.display(""));
+                let difference = Cents(other.0 - commission.0);
+                let sign = if difference.0 > 0 { "+" } else { "" };
+                fixed_number_cell(ui, MONEY, format!("{sign}{}", difference.display("")));
+            }
+        });
+    }
+    for currency in &currencies {
+        totals_row_ui(ui, result, currency);
+    }
+}
+
+/// The payable totals of one currency, in the table's columns.
+fn totals_row_ui(ui: &mut egui::Ui, result: &PeriodPayouts, currency: &str) {
+    let official = result.settings.model;
+    let sum = |model: Model, status: PayoutStatus| {
+        result
+            .of_model(model)
+            .filter(|l| l.currency == currency && l.status == status)
+            .fold((0.0, 0i64, 0i64), |(n, r, c), l| {
+                (n + l.conversions, r + l.revenue.0, c + l.commission.0)
+            })
+    };
+    let (n, revenue, commission) = sum(official, PayoutStatus::Payable);
+    let (_, _, pending) = sum(official, PayoutStatus::Pending);
+    ui.horizontal(|ui| {
+        left_cell(ui, 150.0, RichText::new("Total").strong());
+        left_cell(ui, 50.0, RichText::new(currency).strong());
+        fixed_number_cell(ui, COUNT, conversions(n));
+        fixed_number_cell(ui, MONEY, Cents(revenue).display(""));
+        fixed_number_cell(ui, MONEY, Cents(commission).display(""));
+        fixed_number_cell(ui, MONEY, Cents(pending).display(""));
+        for model in Model::ALL.into_iter().filter(|m| *m != official) {
+            let (_, _, other) = sum(model, PayoutStatus::Payable);
+            fixed_number_cell(ui, MONEY, Cents(other).display(""));
+            let difference = other - commission;
+            let sign = if difference > 0 { "+" } else { "" };
+            fixed_number_cell(
+                ui,
+                MONEY,
+                format!("{sign}{}", Cents(difference).display("")),
+            );
+        }
+    });
+}
+
+fn chart_ui(ui: &mut egui::Ui, index: &JourneyIndex, result: &PeriodPayouts) {
+    let mut partners: Vec<u32> = result.lines.iter().map(|l| l.partner).collect();
+    partners.sort();
+    partners.dedup();
+    let names: Vec<String> = partners
+        .iter()
+        .map(|&p| index.sources[p as usize].id.clone())
+        .collect();
+    ui.label(RichText::new("Payable commission per partner and model (all currencies)").strong());
+    let axis = names.clone();
+    Plot::new("payouts_chart")
+        .legend(Legend::default())
+        .height(260.0)
+        .x_axis_label("Partner")
+        .y_axis_label("Commission")
+        .allow_scroll(false)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .include_y(0.0)
+        .x_grid_spacer(unit_marks)
+        .x_axis_formatter(move |mark, _| {
+            let i = mark.value.round();
+            if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+                axis.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .show(ui, |plot| {
+            for (m, model) in Model::ALL.into_iter().enumerate() {
+                let bars: Vec<Bar> = partners
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &p)| {
+                        let total: i64 = result
+                            .of_model(model)
+                            .filter(|l| l.partner == p && l.status == PayoutStatus::Payable)
+                            .map(|l| l.commission.0)
+                            .sum();
+                        Bar::new(i as f64 + (m as f64 - 1.0) * 0.27, total as f64 / 100.0)
+                            .width(0.25)
+                            .name(format!("{} · {}", names[i], model.label()))
+                    })
+                    .collect();
+                plot.add(
+                    BarChart::new(model.label(), bars)
+                        .color(model_color(model))
+                        .element_formatter(Box::new(|bar, _| {
+                            format!("{}\n{}", bar.name, crate::format::decimal2(bar.value))
+                        })),
+                );
+            }
+        });
+}
