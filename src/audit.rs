@@ -27,6 +27,8 @@ pub enum LeadVerdict {
     CreditedToOther(String),
     /// No partner gets the credit; the leakage cause when known.
     NotCredited(Option<Cause>),
+    /// A non-partner channel takes the credit under the official model (its name).
+    TakenByChannel(String),
     /// No conversion matches the reference within the tolerance.
     NotFound,
 }
@@ -81,7 +83,7 @@ impl LeadVerdict {
         match self {
             LeadVerdict::CreditedToReporter => Category::CreditedToReporter,
             LeadVerdict::CreditedToOther(_) => Category::CreditedToOther,
-            LeadVerdict::NotCredited(_) => Category::NotCredited,
+            LeadVerdict::NotCredited(_) | LeadVerdict::TakenByChannel(_) => Category::NotCredited,
             LeadVerdict::NotFound => Category::NotFound,
         }
     }
@@ -93,6 +95,9 @@ impl LeadVerdict {
             LeadVerdict::CreditedToOther(partner) => format!("credited to {partner}"),
             LeadVerdict::NotCredited(Some(cause)) => format!("not credited: {}", cause.key()),
             LeadVerdict::NotCredited(None) => "not credited".to_owned(),
+            LeadVerdict::TakenByChannel(channel) => {
+                format!("not credited: {channel} takes the credit under this model")
+            }
             LeadVerdict::NotFound => "not found in our records".to_owned(),
         }
     }
@@ -141,11 +146,14 @@ pub fn audit(
                     amount,
                 };
             };
-            let credited: Vec<&str> = allocator
-                .credit(c)
+            let credit = allocator.credit(c);
+            let sources: Vec<&crate::journeys::Source> = credit
                 .shares(settings.model)
                 .iter()
                 .map(|s| &index.sources[s.source as usize])
+                .collect();
+            let credited: Vec<&str> = sources
+                .iter()
                 .filter(|s| s.is_partner)
                 .map(|s| s.id.as_str())
                 .collect();
@@ -153,9 +161,12 @@ pub fn audit(
                 LeadVerdict::CreditedToReporter
             } else if let Some(other) = credited.first() {
                 LeadVerdict::CreditedToOther((*other).to_owned())
+            } else if let Some(cause) = analyse_one(index, &settings.attribution, c) {
+                LeadVerdict::NotCredited(Some(cause.cause))
+            } else if let Some(channel) = sources.first() {
+                LeadVerdict::TakenByChannel(channel.id.clone())
             } else {
-                let cause = analyse_one(index, &settings.attribution, c).map(|l| l.cause);
-                LeadVerdict::NotCredited(cause)
+                LeadVerdict::NotCredited(None)
             };
             let facts = &index.conversions[c];
             AuditedLead {

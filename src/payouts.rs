@@ -482,6 +482,28 @@ pub struct SignoffChange {
     pub now_conversions: f64,
 }
 
+impl SignoffChange {
+    /// `budgetmom payable USD: 110.30 signed, 70.30 now (6 → 5 conversions)`.
+    pub fn describe(&self) -> String {
+        let mut text = format!(
+            "{} {} {}: {} signed, {} now",
+            self.partner_id,
+            self.status,
+            self.currency,
+            self.signed_commission.decimal(),
+            self.now_commission.decimal()
+        );
+        if (self.signed_conversions - self.now_conversions).abs() > 1e-9 {
+            text += &format!(
+                " ({} → {} conversions)",
+                crate::format::conversions(self.signed_conversions),
+                crate::format::conversions(self.now_conversions)
+            );
+        }
+        text
+    }
+}
+
 /// The partner amounts of `record` that differ from `now` (the same period, recomputed with
 /// today's data and settings); empty when nothing moved.
 pub fn changes_since(record: &SignoffRecord, now: &SignoffRecord) -> Vec<SignoffChange> {

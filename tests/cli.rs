@@ -186,6 +186,9 @@ fn every_command_has_help() {
         vec!["bench", "--help"],
         vec!["leakage", "--help"],
         vec!["explain", "--help"],
+        vec!["payouts", "--help"],
+        vec!["signoff", "--help"],
+        vec!["audit", "--help"],
     ] {
         let text = stdout(&run(&command));
         assert!(text.contains("Usage:"), "{command:?}: {text}");
@@ -448,4 +451,74 @@ fn explain_tells_why_each_touch_counts_or_not() {
         .unwrap();
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no conversion `NOPE`"));
+}
+
+#[test]
+fn payouts_signoff_and_audit_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_database(dir.path());
+    let csv = stdout(&run(&[
+        "payouts", "--db", &db, "--period", "2026-10", "--format", "csv",
+    ]));
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "period,partner_id,partner_name,model,credited_conversions,revenue,commission,currency,status,settings_fingerprint"
+        )
+    );
+    assert!(lines.all(|l| l.starts_with("2026-10,") && l.contains(",last,")));
+    let parquet = dir.path().join("october.parquet");
+    run(&[
+        "payouts",
+        "--db",
+        &db,
+        "--period",
+        "2026-10",
+        "--model",
+        "linear",
+        "--out",
+        parquet.to_str().unwrap(),
+    ]);
+    assert!(std::fs::metadata(&parquet).unwrap().len() > 0);
+    let signed = stdout(&run(&[
+        "signoff",
+        "--db",
+        &db,
+        "--period",
+        "2026-10",
+        "--by",
+        "Ann Finance",
+    ]));
+    assert!(
+        signed.contains("signed off 2026-10 (last model"),
+        "{signed}"
+    );
+    let table = stdout(&run(&["payouts", "--db", &db, "--period", "2026-10"]));
+    assert!(table.contains("Signed off by Ann Finance"), "{table}");
+    assert!(table.contains("No amount has moved since."), "{table}");
+    let moved = stdout(&run(&[
+        "payouts",
+        "--db",
+        &db,
+        "--period",
+        "2026-10",
+        "--methods",
+        "cookie,click-id,user",
+    ]));
+    assert!(moved.contains("DIFFERS from its sign-off"), "{moved}");
+    let audit = stdout(&run(&[
+        "audit", "--db", &db, "--period", "2026-09", "--format", "csv",
+    ]));
+    assert!(
+        audit.starts_with("month,partner_id,category,leads,amount\n"),
+        "{audit}"
+    );
+    assert!(audit.lines().skip(1).all(|l| l.starts_with("2026-09,")));
+    let bad = binary()
+        .args(["payouts", "--db", &db, "--period", "2026-13"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("expected a month like 2026-10"));
 }

@@ -240,15 +240,7 @@ fn signoff_status(
     } else {
         let _ = writeln!(out, "DIFFERS from its sign-off:");
         for c in &changes {
-            let _ = writeln!(
-                out,
-                "  {} {} {}: {} signed, {} now",
-                c.partner_id,
-                c.currency,
-                c.status,
-                c.signed_commission.decimal(),
-                c.now_commission.decimal()
-            );
+            let _ = writeln!(out, "  {}", c.describe());
         }
         if latest.fingerprint != now.fingerprint {
             let _ = writeln!(

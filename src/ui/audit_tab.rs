@@ -94,11 +94,8 @@ pub fn audit_ui(
     ui.separator();
     egui::ScrollArea::vertical()
         .id_salt("audit_scroll")
-        .show(ui, |ui| {
-            monthly_ui(ui, state, &audited);
-            ui.add_space(8.0);
-            drill_down_ui(ui, state, &audited);
-        });
+        .show(ui, |ui| monthly_ui(ui, state, &audited));
+    drill_down_window_ui(ui.ctx(), state, &audited);
     action
 }
 
@@ -160,7 +157,7 @@ fn summary_ui(ui: &mut egui::Ui, audited: &[AuditedLead]) {
     );
 }
 
-const CELL: f32 = 200.0;
+const CELL: f32 = 190.0;
 
 fn monthly_ui(ui: &mut egui::Ui, state: &mut AuditTabState, audited: &[AuditedLead]) {
     ui.label(
@@ -195,39 +192,49 @@ fn monthly_ui(ui: &mut egui::Ui, state: &mut AuditTabState, audited: &[AuditedLe
     }
 }
 
-fn drill_down_ui(ui: &mut egui::Ui, state: &AuditTabState, audited: &[AuditedLead]) {
-    let Some((month, partner)) = &state.selected else {
+/// The leads behind the chosen row, in a window beside the table.
+fn drill_down_window_ui(ctx: &egui::Context, state: &mut AuditTabState, audited: &[AuditedLead]) {
+    let Some((month, partner)) = state.selected.clone() else {
         return;
     };
-    ui.label(RichText::new(format!("Leads {partner} reported in {month}")).strong());
-    egui::Grid::new("audit_leads")
-        .num_columns(6)
-        .striped(true)
-        .show(ui, |ui| {
-            for head in [
-                "Reported (UTC)",
-                "Reference",
-                "Our conversion",
-                "Verdict",
-                "Amount",
-                "From",
-            ] {
-                ui.label(RichText::new(head).strong());
-            }
-            ui.end_row();
+    let mut open = true;
+    egui::Window::new(format!("Leads {partner} reported in {month}"))
+        .open(&mut open)
+        .default_width(760.0)
+        .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-16.0, 150.0))
+        .show(ctx, |ui| {
             let rows = audited
                 .iter()
-                .filter(|a| &a.month == month && &a.lead.partner_id == partner);
-            for lead in rows {
-                ui.label(crate::format::utc_minutes(lead.lead.reported_at_secs));
-                ui.label(lead.lead.reference.trim());
-                ui.label(lead.conversion_id.as_deref().unwrap_or("–"));
-                ui.label(lead.verdict.detail());
-                fixed_number_cell(ui, 90.0, decimal2(lead.amount));
-                ui.label(RichText::new(&lead.lead.file_line).weak());
-                ui.end_row();
-            }
+                .filter(|a| a.month == month && a.lead.partner_id == partner);
+            egui::Grid::new("audit_leads")
+                .num_columns(6)
+                .striped(true)
+                .show(ui, |ui| {
+                    for head in [
+                        "Reported (UTC)",
+                        "Reference",
+                        "Our conversion",
+                        "Verdict",
+                        "Amount",
+                        "From",
+                    ] {
+                        ui.label(RichText::new(head).strong());
+                    }
+                    ui.end_row();
+                    for lead in rows {
+                        ui.label(crate::format::utc_minutes(lead.lead.reported_at_secs));
+                        ui.label(lead.lead.reference.trim());
+                        ui.label(lead.conversion_id.as_deref().unwrap_or("–"));
+                        ui.label(lead.verdict.detail());
+                        fixed_number_cell(ui, 90.0, decimal2(lead.amount));
+                        ui.label(RichText::new(&lead.lead.file_line).weak());
+                        ui.end_row();
+                    }
+                });
         });
+    if !open {
+        state.selected = None;
+    }
 }
 
 /// Every audited lead as CSV, safe to open in a spreadsheet.

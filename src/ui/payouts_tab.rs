@@ -227,17 +227,7 @@ fn signoff_ui(
                 ui.label(RichText::new(format!("{text}: DIFFERS from its sign-off")).color(warn))
                     .on_hover_text("Later imports or changed settings moved these amounts");
                 for c in changes.iter().take(8) {
-                    ui.label(
-                        RichText::new(format!(
-                            "{} {} {}: {} signed, {} now",
-                            c.partner_id,
-                            c.status,
-                            c.currency,
-                            c.signed_commission.decimal(),
-                            c.now_commission.decimal()
-                        ))
-                        .color(warn),
-                    );
+                    ui.label(RichText::new(c.describe()).color(warn));
                 }
             }
         }
