@@ -23,7 +23,12 @@ pub struct AuditTabState {
     export: Option<(Receiver<PathBuf>, String)>,
     /// The tolerance last asked of the store.
     requested: Option<u32>,
+    /// The leads as last judged, and what they were judged under.
+    judged: Option<(JudgedKey, Vec<AuditedLead>)>,
 }
+
+/// What a judgement depends on: the index, the rules, the tolerance and the leads.
+type JudgedKey = (usize, crate::payouts::PayoutSettings, u32, usize);
 
 impl AuditTabState {
     /// The store's answer to a re-match with another tolerance.
@@ -35,6 +40,7 @@ impl AuditTabState {
     pub fn reset(&mut self) {
         self.matched = None;
         self.requested = None;
+        self.judged = None;
     }
 }
 
@@ -56,8 +62,8 @@ pub fn audit_ui(
     let action = collect_export(state);
     let tolerance = settings.audit_tolerance_days;
     let leads = match &state.matched {
-        Some((days, leads)) if *days == tolerance => leads.clone(),
-        _ if tolerance == crate::audit::DEFAULT_TOLERANCE_DAYS => snapshot.lead_matches.clone(),
+        Some((days, leads)) if *days == tolerance => leads,
+        _ if tolerance == crate::audit::DEFAULT_TOLERANCE_DAYS => &snapshot.lead_matches,
         _ => {
             controls_ui(ui, settings, &[]);
             ui.spinner();
@@ -73,12 +79,27 @@ pub fn audit_ui(
         ui.label("No partner-reported leads yet: import a leads file in the Data view.");
         return action;
     }
-    let mut audited = audit(
-        &snapshot.index,
-        &settings.payout_settings(),
-        leads,
-        snapshot.time_zone,
+    // Judged once per index, rules and tolerance, not every frame.
+    let key = (
+        std::sync::Arc::as_ptr(&snapshot.index) as usize,
+        settings.payout_settings(),
+        tolerance,
+        leads.len(),
     );
+    if state.judged.as_ref().is_none_or(|(k, _)| *k != key) {
+        let audited = audit(
+            &snapshot.index,
+            &settings.payout_settings(),
+            leads.clone(),
+            snapshot.time_zone,
+        );
+        state.judged = Some((key, audited));
+    }
+    let mut audited = state
+        .judged
+        .as_ref()
+        .map(|(_, a)| a.clone())
+        .unwrap_or_default();
     let mut months: Vec<String> = audited.iter().map(|a| a.month.clone()).collect();
     months.sort();
     months.dedup();
