@@ -90,13 +90,17 @@ impl Period {
         }
     }
 
-    /// The first instant of the month after this one, UTC seconds, in `zone`.
-    pub fn end_secs(self, zone: ProgrammeTimeZone) -> i64 {
-        let next = self.next();
-        let local = chrono::NaiveDate::from_ymd_opt(next.year, next.month, 1)
+    /// The first instant of this month, UTC seconds, in `zone`.
+    pub fn start_secs(self, zone: ProgrammeTimeZone) -> i64 {
+        let local = chrono::NaiveDate::from_ymd_opt(self.year, self.month, 1)
             .and_then(|d| d.and_hms_opt(0, 0, 0))
             .unwrap_or_default();
         local.and_utc().timestamp() - i64::from(zone.offset_at_local(local))
+    }
+
+    /// The first instant of the month after this one, UTC seconds, in `zone`.
+    pub fn end_secs(self, zone: ProgrammeTimeZone) -> i64 {
+        self.next().start_secs(zone)
     }
 
     /// The month a UTC instant falls in, in `zone`.
@@ -281,11 +285,11 @@ pub fn payouts(
     zone: ProgrammeTimeZone,
 ) -> PeriodPayouts {
     let allocator = Allocator::new(index, &settings.attribution);
-    let end = period.end_secs(zone);
+    let (start, end) = (period.start_secs(zone), period.end_secs(zone));
     let mut cells: std::collections::BTreeMap<(u32, usize, String, PayoutStatus), PayoutLine> =
         Default::default();
     for (c, facts) in index.conversions.iter().enumerate() {
-        if Period::of(facts.converted_at_secs, zone) != period {
+        if !(start..end).contains(&facts.converted_at_secs) {
             continue;
         }
         let status = PayoutStatus::of(facts, end, settings.hold_days);

@@ -59,18 +59,28 @@ impl PayoutsTabState {
         self.results.is_busy()
     }
 
-    /// The months with conversions, oldest first (cached per index).
+    /// The months from the first conversion to the last, oldest first (cached per index).
     fn months(&mut self, snapshot: &Snapshot) -> Vec<Period> {
         let id = Arc::as_ptr(&snapshot.index) as usize;
         if self.months.as_ref().is_none_or(|(i, _)| *i != id) {
-            let mut months: Vec<Period> = snapshot
+            let times = snapshot
                 .index
                 .conversions
                 .iter()
-                .map(|c| Period::of(c.converted_at_secs, snapshot.time_zone))
-                .collect();
-            months.sort();
-            months.dedup();
+                .map(|c| c.converted_at_secs);
+            let (first, last) =
+                times.fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(t), hi.max(t)));
+            let mut months = Vec::new();
+            if first <= last {
+                let (mut month, end) = (
+                    Period::of(first, snapshot.time_zone),
+                    Period::of(last, snapshot.time_zone),
+                );
+                while month <= end {
+                    months.push(month);
+                    month = month.next();
+                }
+            }
             self.months = Some((id, months));
         }
         self.months
