@@ -4,7 +4,7 @@ mod compare_output;
 mod leakage_cmd;
 mod payout_cmd;
 
-pub use leakage_cmd::{ExplainArgs, LeakageArgs, LeakageGroup, SettingsArgs};
+pub use leakage_cmd::{ExplainArgs, LeakageArgs, LeakageGroup, SettingsArgs, TogglesArgs};
 pub use payout_cmd::{AuditArgs, PayoutRulesArgs, PayoutsArgs, SignoffArgs};
 
 use std::path::PathBuf;
@@ -15,8 +15,8 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::attribution::{
-    AttributionSettings, BrowserCaps, CookieWindow, CouponPrecedence, Methods, TrackingSettings,
-    compute_credit, sweep_windows,
+    BrowserCaps, CookieWindow, CouponPrecedence, Methods, TrackingSettings, compute_credit,
+    sweep_windows,
 };
 use crate::import::{ColumnMap, FileKind, ImportOutcome, ImportRequest, ProgrammeTimeZone};
 use crate::journeys::JourneyIndex;
@@ -98,14 +98,8 @@ pub struct SweepArgs {
     /// The longest finite window listed, in days (1–365).
     #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=365))]
     pub max_days: u32,
-    /// Touches at or before an earlier conversion of the same identity are not reused.
-    #[arg(long)]
-    pub reset_after_conversion: bool,
-    /// Drop non-partner touches before the models run.
-    #[arg(long)]
-    pub partners_only: bool,
     #[command(flatten)]
-    pub tracking: TrackingArgs,
+    pub toggles: TogglesArgs,
     /// Output format (csv or json).
     #[arg(long, value_enum, default_value_t = OutputFormat::Csv)]
     pub format: OutputFormat,
@@ -141,17 +135,8 @@ pub struct CompareArgs {
     /// The programme database.
     #[arg(long, value_name = "FILE")]
     pub db: PathBuf,
-    /// Cookie window in days (inclusive), or `unlimited`.
-    #[arg(long, value_name = "N|unlimited", default_value = "30", value_parser = parse_window)]
-    pub window_days: CookieWindow,
-    /// Touches at or before an earlier conversion of the same identity are not reused.
-    #[arg(long)]
-    pub reset_after_conversion: bool,
-    /// Drop non-partner touches before the models run.
-    #[arg(long)]
-    pub partners_only: bool,
     #[command(flatten)]
-    pub tracking: TrackingArgs,
+    pub settings: SettingsArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
@@ -338,12 +323,7 @@ pub(crate) fn open_existing(db: &std::path::Path) -> Result<Store> {
 fn sweep(args: SweepArgs) -> Result<ExitCode> {
     let store = open_existing(&args.db)?;
     let index = JourneyIndex::build(&store).context("building the journey index")?;
-    let settings = AttributionSettings {
-        window: CookieWindow::Unlimited,
-        reset_after_conversion: args.reset_after_conversion,
-        partners_only: args.partners_only,
-        tracking: args.tracking.settings(),
-    };
+    let settings = args.toggles.settings(CookieWindow::Unlimited);
     let sweep = sweep_windows(&index, &settings);
     let windows: Vec<CookieWindow> = (1..=args.max_days)
         .map(CookieWindow::Days)
@@ -361,12 +341,7 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
     let store = open_existing(&args.db)?;
     let started = Instant::now();
     let index = JourneyIndex::build(&store).context("building the journey index")?;
-    let settings = AttributionSettings {
-        window: args.window_days,
-        reset_after_conversion: args.reset_after_conversion,
-        partners_only: args.partners_only,
-        tracking: args.tracking.settings(),
-    };
+    let settings = args.settings.settings();
     let table = compute_credit(&index, &settings);
     let rows = table.rows(&index);
     let text = match args.format {

@@ -20,12 +20,9 @@ use crate::journeys::JourneyIndex;
 use crate::leakage::{Cause, LeakageReport, analyse};
 use crate::programme::import_settings;
 
-/// The attribution settings `leakage` and `explain` take.
+/// The toggles and tracking every model command takes.
 #[derive(Debug, Clone, clap::Args)]
-pub struct SettingsArgs {
-    /// Cookie window in days (inclusive), or `unlimited`.
-    #[arg(long, value_name = "N|unlimited", default_value = "30", value_parser = parse_window)]
-    pub window_days: CookieWindow,
+pub struct TogglesArgs {
     /// Touches at or before an earlier conversion of the same identity are not reused.
     #[arg(long)]
     pub reset_after_conversion: bool,
@@ -36,15 +33,32 @@ pub struct SettingsArgs {
     pub tracking: TrackingArgs,
 }
 
-impl SettingsArgs {
-    /// The settings these flags name.
-    pub fn settings(&self) -> AttributionSettings {
+impl TogglesArgs {
+    /// The settings these flags name, with `window`.
+    pub fn settings(&self, window: CookieWindow) -> AttributionSettings {
         AttributionSettings {
-            window: self.window_days,
+            window,
             reset_after_conversion: self.reset_after_conversion,
             partners_only: self.partners_only,
             tracking: self.tracking.settings(),
         }
+    }
+}
+
+/// The attribution settings of `compare`, `leakage`, `explain`, `payouts`, `signoff`, `audit`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SettingsArgs {
+    /// Cookie window in days (inclusive), or `unlimited`.
+    #[arg(long, value_name = "N|unlimited", default_value = "30", value_parser = parse_window)]
+    pub window_days: CookieWindow,
+    #[command(flatten)]
+    pub toggles: TogglesArgs,
+}
+
+impl SettingsArgs {
+    /// The settings these flags name.
+    pub fn settings(&self) -> AttributionSettings {
+        self.toggles.settings(self.window_days)
     }
 }
 
