@@ -2,6 +2,7 @@
 //! credit, with the list behind each row and an export.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 
 use eframe::egui::{self, RichText};
@@ -24,7 +25,7 @@ pub struct AuditTabState {
     /// The tolerance last asked of the store.
     requested: Option<u32>,
     /// The leads as last judged, and what they were judged under.
-    judged: Option<(JudgedKey, Vec<AuditedLead>)>,
+    judged: Option<(JudgedKey, Arc<Vec<AuditedLead>>)>,
 }
 
 /// What a judgement depends on: the index, the rules, the tolerance and the leads.
@@ -93,20 +94,21 @@ pub fn audit_ui(
             leads.clone(),
             snapshot.time_zone,
         );
-        state.judged = Some((key, audited));
+        state.judged = Some((key, Arc::new(audited)));
     }
-    let mut audited = state
+    let all = state
         .judged
         .as_ref()
         .map(|(_, a)| a.clone())
         .unwrap_or_default();
-    let mut months: Vec<String> = audited.iter().map(|a| a.month.clone()).collect();
+    let mut months: Vec<String> = all.iter().map(|a| a.month.clone()).collect();
     months.sort();
     months.dedup();
     controls_ui(ui, settings, &months);
-    if let Some(month) = &settings.audit_month {
-        audited.retain(|a| &a.month == month);
-    }
+    let audited: Arc<Vec<AuditedLead>> = match &settings.audit_month {
+        Some(month) => Arc::new(all.iter().filter(|a| &a.month == month).cloned().collect()),
+        None => all,
+    };
     summary_ui(ui, &audited);
     if ui.button("Export CSV…").clicked() {
         let picked = super::dialogs::pick_export(ui.ctx(), "lead-audit.csv".to_owned(), "csv");
