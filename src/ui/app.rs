@@ -360,11 +360,7 @@ impl PartnerApp {
                 match audit_ui(ui, &mut self.audit_tab, &mut self.settings, snapshot) {
                     Some(AuditAction::Rematch(days)) => self.worker.send(Job::MatchLeads(days)),
                     Some(AuditAction::Export(text, path)) => {
-                        let message = match std::fs::write(&path, text) {
-                            Ok(()) => (format!("exported the audit to {}", path.display()), false),
-                            Err(e) => (format!("could not write {}: {e}", path.display()), true),
-                        };
-                        self.push_message(message.0, message.1);
+                        self.worker.send(Job::WriteText(text, path))
                     }
                     None => {}
                 }

@@ -42,6 +42,8 @@ pub enum Job {
     SignOff(Box<SignoffRecord>),
     /// Write a payout export: Parquet through DuckDB, else CSV.
     Export(Vec<PayoutExportRow>, PathBuf),
+    /// Write a text export (CSV) to a file.
+    WriteText(String, PathBuf),
 }
 
 /// Everything the window shows about a database, read in one go after each change.
@@ -285,6 +287,11 @@ impl StoreWorker {
                 let store = self.open_store()?;
                 store.record_signoff(&record)?;
                 return Ok(Reply::Signoffs(store.all_signoffs()?));
+            }
+            Job::WriteText(text, path) => {
+                std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                return Ok(Reply::Exported(format!("exported to {}", path.display())));
             }
             Job::Export(rows, path) => {
                 let parquet = path
