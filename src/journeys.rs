@@ -154,8 +154,12 @@ impl JourneyIndex {
         // Rows arrive ordered by conversion sequence: a cursor finds each one's position.
         let mut position = 0usize;
         store.for_each_candidate(|row| {
-            while sequence[position] < row.conversion_seq {
+            while position < sequence.len() && sequence[position] < row.conversion_seq {
                 position += 1;
+            }
+            if sequence.get(position) != Some(&row.conversion_seq) {
+                debug_assert!(false, "a candidate of an unlisted conversion");
+                return;
             }
             let lag_us = (converted_us[position] - row.touched_us).max(0);
             let lag_secs = (lag_us + 999_999) / 1_000_000;
