@@ -102,6 +102,8 @@ pub struct JourneyIndex {
     pub sources: Vec<Source>,
     /// Every conversion, in import order.
     pub conversions: Vec<ConversionFacts>,
+    /// The currencies the conversions are in, sorted ("" for none given).
+    currencies: Vec<String>,
     /// `touch_offsets[c]..touch_offsets[c + 1]` are conversion `c`'s touches.
     touch_offsets: Vec<u32>,
     /// Seconds, clamped to `u32::MAX` (136 years): 4 bytes instead of 8 per touch.
@@ -215,6 +217,21 @@ impl JourneyIndex {
             .iter()
             .map(|c| c.coupon_partner.unwrap_or(NO_SOURCE))
             .collect();
+        let mut currencies: Vec<String> = Vec::new();
+        for conversion in &self.conversions {
+            let currency = conversion.currency.as_deref().unwrap_or("");
+            if !currencies.iter().any(|c| c == currency) {
+                currencies.push(currency.to_owned());
+            }
+        }
+        currencies.sort();
+        self.currencies = currencies;
+    }
+
+    /// The currencies the conversions are in, sorted ("" when a conversion names none):
+    /// revenue summed across several of them is a mix, and views say so.
+    pub fn currencies(&self) -> &[String] {
+        &self.currencies
     }
 
     /// The arrays as slices.

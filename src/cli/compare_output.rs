@@ -114,6 +114,19 @@ pub fn table(
         money(credit.total.revenue),
         settings.tracking.describe()
     );
+    let named: Vec<&str> = index
+        .currencies()
+        .iter()
+        .filter(|c| !c.is_empty())
+        .map(String::as_str)
+        .collect();
+    if named.len() > 1 {
+        let _ = writeln!(
+            out,
+            "Note: revenue adds up {} without conversion (payouts keep them apart).\n",
+            named.join(", ")
+        );
+    }
     header(&mut out);
     let mut order: Vec<usize> = (0..index.sources.len()).collect();
     order.sort_by(|&a, &b| {

@@ -40,6 +40,7 @@ pub fn compare_ui(
     };
     let credit = &table;
     summary_ui(ui, credit, engine, stale);
+    currency_mix_ui(ui, index);
     if index.conversions.is_empty() {
         ui.label("No conversions yet: import conversions (or an event log) in the Data view.");
         return;
@@ -105,6 +106,25 @@ pub fn settings_bar_ui(ui: &mut egui::Ui, settings: &mut UiSettings) {
         }
     });
     tracking_bar_ui(ui, &mut settings.attribution.tracking);
+}
+
+/// A warning when revenue adds up several currencies.
+pub fn currency_mix_ui(ui: &mut egui::Ui, index: &JourneyIndex) {
+    let named: Vec<&str> = index
+        .currencies()
+        .iter()
+        .filter(|c| !c.is_empty())
+        .map(String::as_str)
+        .collect();
+    if named.len() > 1 {
+        ui.label(
+            RichText::new(format!(
+                "Revenue here adds up {} without conversion; the Payouts view keeps currencies apart.",
+                named.join(", ")
+            ))
+            .color(ui.visuals().warn_fg_color),
+        );
+    }
 }
 
 fn summary_ui(ui: &mut egui::Ui, credit: &CreditTable, engine: &CreditEngine, stale: bool) {

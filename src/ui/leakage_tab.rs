@@ -96,6 +96,7 @@ pub fn leakage_ui(
         return None;
     };
     headline_ui(ui, &report, fresh);
+    super::compare_tab::currency_mix_ui(ui, index);
     if report.partner_sourced.conversions == 0.0 {
         ui.label("No partner-sourced conversions: import clicks with partners, and conversions.");
         return None;
