@@ -15,8 +15,9 @@ use crate::leakage::{Cause, analyse_one};
 use crate::payouts::PayoutSettings;
 use crate::store::LeadMatch;
 
-/// Days between a reported lead and its conversion, at most, unless set otherwise.
-pub const DEFAULT_TOLERANCE_DAYS: u32 = 7;
+/// Days between a reported lead and its conversion, at most, unless set otherwise (the same
+/// tolerance the journey index uses for leakage evidence).
+pub const DEFAULT_TOLERANCE_DAYS: u32 = crate::store::LEAD_MATCH_DAYS;
 
 /// What became of one reported lead.
 #[derive(Debug, Clone, PartialEq, Eq)]

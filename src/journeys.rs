@@ -5,7 +5,7 @@
 //! contiguously, ordered by time and then by input order, so "first" and "last" are positions.
 
 use crate::attribution::TouchKey;
-use crate::store::{ConversionRow, SourceRow, Store, StoreError};
+use crate::store::{ConversionRow, LEAD_MATCH_DAYS, LeadMatch, SourceRow, Store, StoreError};
 
 mod reuse;
 
@@ -171,7 +171,35 @@ impl JourneyIndex {
         index.close_journeys_up_to(index.conversions.len());
         index.shrink_to_fit();
         index.fill_hot_columns();
+        index.note_reported_leads(&store.lead_matches(LEAD_MATCH_DAYS)?);
         Ok(index)
+    }
+
+    /// Marks each conversion a partner reported as a lead (the earliest report wins): the same
+    /// matching the audit of reported leads uses, so leakage and audit agree.
+    fn note_reported_leads(&mut self, leads: &[LeadMatch]) {
+        let source_of: std::collections::HashMap<&str, u32> = self
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.as_str(), i as u32))
+            .collect();
+        let mut claims: Vec<(usize, i64, u32)> = leads
+            .iter()
+            .filter_map(|lead| {
+                let seq = lead.conversion_seq?;
+                let c = self
+                    .conversions
+                    .binary_search_by_key(&seq, |c| c.conversion_seq)
+                    .ok()?;
+                let partner = *source_of.get(lead.partner_id.as_str())?;
+                Some((c, lead.reported_at_secs, partner))
+            })
+            .collect();
+        claims.sort_unstable();
+        for (c, _, partner) in claims.into_iter().rev() {
+            self.conversions[c].reported_by = Some(partner);
+        }
     }
 
     /// Builds an index from hand-made journeys (tests, scenarios): `journeys[c]` are
@@ -317,7 +345,7 @@ fn conversion_from(row: ConversionRow) -> ConversionFacts {
         converted_at_secs: row.converted_at_secs,
         revenue: row.revenue,
         coupon_partner: row.coupon_source_id,
-        reported_by: row.reported_source_id,
+        reported_by: None,
         status: row.status,
         currency: row.currency,
         conversion_seq: row.conversion_seq,

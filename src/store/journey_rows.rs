@@ -13,8 +13,8 @@ use duckdb::arrow::datatypes::{Float64Type, Int64Type};
 
 use super::{QueryContext, Store, StoreError};
 
-/// Days between a partner-reported lead and the conversion it names, at most.
-pub const LEAD_MATCH_DAYS: i64 = 7;
+/// Days between a partner-reported lead and the conversion it names, at most, by default.
+pub const LEAD_MATCH_DAYS: u32 = 7;
 
 /// Sources (partners and channels) numbered by name, plus every registered partner.
 const SOURCES_CTE: &str = "
@@ -88,23 +88,6 @@ coupon_codes AS (
 coupon_owners AS (
     SELECT upper(trim(code)) AS code, min(partner_id) AS partner_id
     FROM coupon_codes WHERE trim(code) <> '' GROUP BY upper(trim(code)))";
-
-/// Partner-reported leads matched to conversions: the reference (trimmed, case-folded) is the
-/// conversion id or the user id, reported within the tolerance; the earliest report wins.
-const LEAD_CLAIMS_CTE: &str = "
-lead_refs AS (
-    SELECT partner_id, reported_at, lower(trim(reference)) AS ref FROM leads),
-lead_matches AS (
-    SELECT c.conversion_idx, l.partner_id, l.reported_at
-    FROM conv c JOIN lead_refs l ON l.ref = lower(trim(c.conversion_id))
-    UNION ALL
-    SELECT c.conversion_idx, l.partner_id, l.reported_at
-    FROM conv c JOIN lead_refs l ON l.ref = lower(trim(c.user_id))),
-lead_claims AS (
-    SELECT m.conversion_idx, arg_min(m.partner_id, m.reported_at) AS partner_id
-    FROM lead_matches m JOIN conv c USING (conversion_idx)
-    WHERE abs(epoch(m.reported_at) - epoch(c.converted_at)) <= {lead_days} * 86400
-    GROUP BY m.conversion_idx)";
 
 /// A `landing_status` (lower-cased) that says the landing failed.
 pub(super) const FAILED_LANDING: &str =
@@ -183,8 +166,6 @@ pub struct ConversionRow {
     pub currency: Option<String>,
     /// The source id of the partner owning the conversion's coupon code.
     pub coupon_source_id: Option<u32>,
-    /// The source id of the partner whose reported lead names the conversion.
-    pub reported_source_id: Option<u32>,
 }
 
 /// One candidate touch of one conversion, delivered in (conversion, time, input order) order.
@@ -226,21 +207,17 @@ impl Store {
         rows.collect::<Result<_, _>>().doing("listing sources")
     }
 
-    /// Every conversion in import order, with its coupon's partner and its reporting partner.
+    /// Every conversion in import order, with its coupon's partner.
     pub fn conversion_rows(&self) -> Result<Vec<ConversionRow>, StoreError> {
         let sql = format!(
-            "WITH {SOURCES_CTE}, {CONVERSION_IDS_CTE}, {COUPON_OWNERS_CTE}, {}
+            "WITH {SOURCES_CTE}, {CONVERSION_IDS_CTE}, {COUPON_OWNERS_CTE}
              SELECT c.conversion_id, epoch_us(c.converted_at) // 1000000, c.revenue::DOUBLE,
-                    c.status,
-                    c.currency, cs.source_id, rs.source_id, c.conversion_seq,
+                    c.status, c.currency, cs.source_id, c.conversion_seq,
                     epoch_us(c.converted_at), {}, {}, {}
              FROM conv c
              LEFT JOIN coupon_owners o ON o.code = upper(trim(c.coupon_code))
              LEFT JOIN source_ids cs ON cs.source = o.partner_id
-             LEFT JOIN lead_claims l ON l.conversion_idx = c.conversion_idx
-             LEFT JOIN source_ids rs ON rs.source = l.partner_id
              ORDER BY c.conversion_idx",
-            lead_claims_cte(),
             identity_hash("c.cookie_id"),
             identity_hash("c.click_id"),
             identity_hash("c.user_id"),
@@ -268,10 +245,9 @@ impl Store {
                         .is_valid(row)
                         .then(|| currency.value(row).to_owned()),
                     coupon_source_id: optional(5, row).map(|id| id as u32),
-                    reported_source_id: optional(6, row).map(|id| id as u32),
-                    conversion_seq: int(7).value(row),
-                    converted_us: int(8).value(row),
-                    identity_hashes: [optional(9, row), optional(10, row), optional(11, row)],
+                    conversion_seq: int(6).value(row),
+                    converted_us: int(7).value(row),
+                    identity_hashes: [optional(8, row), optional(9, row), optional(10, row)],
                 });
             }
         }
@@ -334,10 +310,6 @@ pub(super) fn candidates_cte() -> String {
 
 pub(super) fn coupon_owners_cte() -> &'static str {
     COUPON_OWNERS_CTE
-}
-
-pub(super) fn lead_claims_cte() -> String {
-    LEAD_CLAIMS_CTE.replace("{lead_days}", &LEAD_MATCH_DAYS.to_string())
 }
 
 /// A 63-bit hash of an identity column, NULL when it is (DuckDB hashes NULL to a value).

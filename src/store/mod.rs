@@ -16,7 +16,7 @@ use duckdb::{Connection, params};
 
 pub use credit_sql::{SqlCreditParams, SqlCreditRow};
 pub use evidence::{ConversionDetail, RedirectRow, TouchDetail};
-pub use journey_rows::{CandidateRow, ConversionRow, SourceRow};
+pub use journey_rows::{CandidateRow, ConversionRow, LEAD_MATCH_DAYS, SourceRow};
 pub use payout_records::{LeadMatch, PayoutExportRow, SignoffLine, SignoffRecord};
 
 /// A failure of the database itself (not of the user's input).
