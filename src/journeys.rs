@@ -256,10 +256,21 @@ impl JourneyIndex {
         self.currencies = currencies;
     }
 
-    /// The currencies the conversions are in, sorted ("" when a conversion names none):
-    /// revenue summed across several of them is a mix, and views say so.
+    /// The currencies the conversions are in, sorted ("" when a conversion names none).
     pub fn currencies(&self) -> &[String] {
         &self.currencies
+    }
+
+    /// `EUR, USD` when the conversions name more than one currency: revenue summed over
+    /// them is a mix, and views say so.
+    pub fn mixed_currencies(&self) -> Option<String> {
+        let named: Vec<&str> = self
+            .currencies
+            .iter()
+            .filter(|c| !c.is_empty())
+            .map(String::as_str)
+            .collect();
+        (named.len() > 1).then(|| named.join(", "))
     }
 
     /// The arrays as slices.

@@ -165,6 +165,31 @@ impl LeakageReport {
         tally(self.leaked.iter())
     }
 
+    /// Per partner (source id), the conversions whose primary cause is a broken redirect:
+    /// what the redirect audit says each partner's broken clicks lost.
+    pub fn lost_to_redirects(&self) -> std::collections::HashMap<u32, SourceCredit> {
+        let mut lost: std::collections::HashMap<u32, SourceCredit> = Default::default();
+        for leak in self
+            .leaked
+            .iter()
+            .filter(|l| l.cause == Cause::BrokenRedirect)
+        {
+            add(lost.entry(leak.partner).or_default(), leak);
+        }
+        lost
+    }
+
+    /// The `count` partners (source ids) with the most leaked revenue, most first.
+    pub fn top_partners(&self, count: usize) -> Vec<u32> {
+        let mut revenue: std::collections::HashMap<u32, f64> = Default::default();
+        for leak in &self.leaked {
+            *revenue.entry(leak.partner).or_default() += leak.revenue;
+        }
+        let mut partners: Vec<(u32, f64)> = revenue.into_iter().collect();
+        partners.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        partners.into_iter().take(count).map(|(p, _)| p).collect()
+    }
+
     /// Per group key (partner, month ...) and primary cause, the leaked totals; groups sorted
     /// by key, causes in table order, empty cells left out.
     pub fn grouped<K: Ord + Clone>(

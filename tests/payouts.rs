@@ -56,6 +56,19 @@ fn programme(dir: &std::path::Path) -> Store {
     store
 }
 
+/// Every reported lead judged under the default payout rules, 7 days' tolerance.
+fn audited_leads(
+    store: &Store,
+    index: &JourneyIndex,
+) -> Vec<partner_attribution::audit::AuditedLead> {
+    audit(
+        index,
+        &PayoutSettings::default(),
+        store.lead_matches(7).unwrap(),
+        utc(),
+    )
+}
+
 fn september() -> Period {
     Period::parse("2026-09").unwrap()
 }
@@ -266,12 +279,7 @@ alpha,2026-10-20T00:00:00Z,o1,338.98
     )
     .unwrap();
     let index = JourneyIndex::build(&store).unwrap();
-    let audited = audit(
-        &index,
-        &PayoutSettings::default(),
-        store.lead_matches(7).unwrap(),
-        utc(),
-    );
+    let audited = audited_leads(&store, &index);
     let verdicts: Vec<(String, String, LeadVerdict)> = audited
         .iter()
         .map(|a| {
@@ -334,12 +342,7 @@ fn the_sample_leads_fall_in_every_category() {
         import(&store, &repo().join("sample-data").join(name), None).unwrap();
     }
     let index = JourneyIndex::build(&store).unwrap();
-    let audited = audit(
-        &index,
-        &PayoutSettings::default(),
-        store.lead_matches(7).unwrap(),
-        utc(),
-    );
+    let audited = audited_leads(&store, &index);
     assert_eq!(audited.len(), 433);
     let count = |category: Category| {
         audited

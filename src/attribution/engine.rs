@@ -99,53 +99,22 @@ impl CreditTable {
 /// Candidate touches above which the work is split across the machine's cores.
 const PARALLEL_TOUCHES: usize = 200_000;
 
-/// Counted positions kept while scanning; longer journeys are rescanned.
-const KEPT_POSITIONS: usize = 16;
-
-/// The counted touches of one conversion, found in one pass.
-struct Counted {
-    first: usize,
-    last: usize,
-    count: u32,
-    /// The first `KEPT_POSITIONS` counted positions.
-    positions: [u32; KEPT_POSITIONS],
-}
-
-impl Counted {
-    /// Tests every touch once.
-    fn scan(touches: std::ops::Range<usize>, counts: impl Fn(usize) -> bool) -> Counted {
-        let mut counted = Counted {
-            first: usize::MAX,
-            last: 0,
-            count: 0,
-            positions: [0; KEPT_POSITIONS],
-        };
-        for p in touches {
-            if counts(p) {
-                if counted.count == 0 {
-                    counted.first = p;
-                }
-                if (counted.count as usize) < KEPT_POSITIONS {
-                    counted.positions[counted.count as usize] = p as u32;
-                }
-                counted.last = p;
-                counted.count += 1;
+/// First and last counted positions and the count, by testing every touch.
+fn scan_counted(
+    touches: std::ops::Range<usize>,
+    counts: impl Fn(usize) -> bool,
+) -> (usize, usize, u32) {
+    let (mut first, mut last, mut counted) = (usize::MAX, 0, 0u32);
+    for p in touches {
+        if counts(p) {
+            if counted == 0 {
+                first = p;
             }
-        }
-        counted
-    }
-
-    /// Calls `visit` with every counted position, in order.
-    fn for_each(&self, counts: impl Fn(usize) -> bool, mut visit: impl FnMut(usize)) {
-        if self.count as usize <= KEPT_POSITIONS {
-            let kept = &self.positions[..self.count as usize];
-            kept.iter().for_each(|&p| visit(p as usize));
-        } else {
-            (self.first..=self.last)
-                .filter(|&p| counts(p))
-                .for_each(visit);
+            last = p;
+            counted += 1;
         }
     }
+    (first, last, counted)
 }
 
 /// The machine's cores, asked once (the answer comes from cgroup files on Linux).
@@ -355,8 +324,7 @@ fn credit_of_range_with<const PARTNERS_ONLY: bool, const COUPONS: bool>(
             }
             continue;
         }
-        let found = Counted::scan(touches, counts);
-        let (first, last, counted) = (found.first, found.last, found.count);
+        let (first, last, counted) = scan_counted(touches, counts);
         let coupon_touch = COUPONS && coupon_rule == CouponRule::Touch && coupon != NO_SOURCE;
         let all = counted + u32::from(coupon_touch);
         if all == 0 {
@@ -392,10 +360,12 @@ fn credit_of_range_with<const PARTNERS_ONLY: bool, const COUPONS: bool>(
             continue;
         }
         let share = 1.0 / f64::from(all);
-        found.for_each(counts, |p| {
-            let s = hot.sources[p] as usize;
-            acc.add(Model::Linear, s, share, revenue, payout(s));
-        });
+        if counted > 0 {
+            for p in (first..=last).filter(|&p| counts(p)) {
+                let s = hot.sources[p] as usize;
+                acc.add(Model::Linear, s, share, revenue, payout(s));
+            }
+        }
         if coupon_touch {
             let s = coupon as usize;
             acc.add(Model::Linear, s, share, revenue, payout(s));

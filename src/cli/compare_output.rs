@@ -114,17 +114,10 @@ pub fn table(
         money(credit.total.revenue),
         settings.tracking.describe()
     );
-    let named: Vec<&str> = index
-        .currencies()
-        .iter()
-        .filter(|c| !c.is_empty())
-        .map(String::as_str)
-        .collect();
-    if named.len() > 1 {
+    if let Some(currencies) = index.mixed_currencies() {
         let _ = writeln!(
             out,
-            "Note: revenue adds up {} without conversion (payouts keep them apart).\n",
-            named.join(", ")
+            "Note: revenue adds up {currencies} without conversion (payouts keep them apart).\n"
         );
     }
     header(&mut out);

@@ -290,15 +290,16 @@ fn redirect_table(
         "\nRedirect audit{:>22}{:>12}{:>12}{:>12}{:>16}",
         "Clicks", "Multi-hop", "Failed", "Lost conv.", "Lost revenue"
     );
+    let losses = report.lost_to_redirects();
     for row in redirects
         .iter()
         .filter(|r| r.multi_hop + r.failed_landing > 0)
     {
-        let lost = report.leaked.iter().filter(|l| {
-            l.cause == Cause::BrokenRedirect
-                && index.sources[l.partner as usize].id == row.partner_id
-        });
-        let (count, revenue) = lost.fold((0, 0.0), |(n, r), l| (n + 1, r + l.revenue));
+        let partner = index.sources.iter().position(|s| s.id == row.partner_id);
+        let lost = partner
+            .and_then(|p| losses.get(&(p as u32)).copied())
+            .unwrap_or_default();
+        let (count, revenue) = (lost.conversions as i64, lost.revenue);
         let _ = writeln!(
             out,
             "{:<36}{:>12}{:>12}{:>12}{:>12}{:>16}",

@@ -10,7 +10,7 @@ use eframe::egui::{self, RichText};
 use super::settings::UiSettings;
 use super::widgets::{fixed_number_cell, left_cell, right_cell};
 use super::worker::Snapshot;
-use crate::audit::{AuditedLead, Category, audit, monthly};
+use crate::audit::{AuditedLead, Category, MonthlyRow, audit, monthly};
 use crate::format::{csv_field, decimal2, thousands};
 use crate::store::LeadMatch;
 
@@ -25,7 +25,16 @@ pub struct AuditTabState {
     /// The tolerance last asked of the store.
     requested: Option<u32>,
     /// The leads as last judged, and what they were judged under.
-    judged: Option<(JudgedKey, Arc<Vec<AuditedLead>>)>,
+    judged: Option<(JudgedKey, Arc<Judged>)>,
+}
+
+/// The judged leads and the tables drawn from them, made once per judgement.
+struct Judged {
+    leads: Vec<AuditedLead>,
+    /// The months with leads, sorted.
+    months: Vec<String>,
+    /// The monthly table per partner.
+    monthly: Vec<MonthlyRow>,
 }
 
 /// What a judgement depends on: the index, the rules, the tolerance and the leads.
@@ -94,31 +103,43 @@ pub fn audit_ui(
             leads.clone(),
             snapshot.time_zone,
         );
-        state.judged = Some((key, Arc::new(audited)));
+        let mut months: Vec<String> = audited.iter().map(|a| a.month.clone()).collect();
+        months.sort();
+        months.dedup();
+        let judged = Judged {
+            monthly: monthly(&audited),
+            leads: audited,
+            months,
+        };
+        state.judged = Some((key, Arc::new(judged)));
     }
-    let all = state
-        .judged
-        .as_ref()
-        .map(|(_, a)| a.clone())
-        .unwrap_or_default();
-    let mut months: Vec<String> = all.iter().map(|a| a.month.clone()).collect();
-    months.sort();
-    months.dedup();
-    controls_ui(ui, settings, &months);
-    let audited: Arc<Vec<AuditedLead>> = match &settings.audit_month {
-        Some(month) => Arc::new(all.iter().filter(|a| &a.month == month).cloned().collect()),
-        None => all,
+    let Some((_, judged)) = state.judged.clone() else {
+        return action;
     };
-    summary_ui(ui, &audited);
+    controls_ui(ui, settings, &judged.months);
+    let month = settings.audit_month.clone();
+    let in_month = |m: &String| month.as_ref().is_none_or(|chosen| chosen == m);
+    let rows: Vec<&MonthlyRow> = judged
+        .monthly
+        .iter()
+        .filter(|r| in_month(&r.month))
+        .collect();
+    summary_ui(ui, &rows);
     if ui.button("Export CSV…").clicked() {
+        let shown: Vec<AuditedLead> = judged
+            .leads
+            .iter()
+            .filter(|a| in_month(&a.month))
+            .cloned()
+            .collect();
         let picked = super::dialogs::pick_export(ui.ctx(), "lead-audit.csv".to_owned(), "csv");
-        state.export = Some((picked, audit_csv(&audited)));
+        state.export = Some((picked, audit_csv(&shown)));
     }
     ui.separator();
     egui::ScrollArea::vertical()
         .id_salt("audit_scroll")
-        .show(ui, |ui| monthly_ui(ui, state, &audited));
-    drill_down_window_ui(ui.ctx(), state, &audited);
+        .show(ui, |ui| monthly_ui(ui, state, &rows));
+    drill_down_window_ui(ui.ctx(), state, &judged.leads);
     action
 }
 
@@ -159,21 +180,28 @@ fn controls_ui(ui: &mut egui::Ui, settings: &mut UiSettings, months: &[String]) 
     });
 }
 
-fn summary_ui(ui: &mut egui::Ui, audited: &[AuditedLead]) {
+/// Leads per category over the rows shown.
+fn summary_ui(ui: &mut egui::Ui, rows: &[&MonthlyRow]) {
+    let count = |category: Category| -> u64 {
+        rows.iter()
+            .map(|r| r.tallies[category as usize].leads)
+            .sum()
+    };
+    let total: u64 = Category::ALL.into_iter().map(count).sum();
     let parts: Vec<String> = Category::ALL
         .into_iter()
         .map(|category| {
-            let count = audited
-                .iter()
-                .filter(|a| a.verdict.category() == category)
-                .count();
-            format!("{}: {}", category.label(), thousands(count as i64))
+            format!(
+                "{}: {}",
+                category.label(),
+                thousands(count(category) as i64)
+            )
         })
         .collect();
     ui.label(
         RichText::new(format!(
             "{} reported leads · {}",
-            thousands(audited.len() as i64),
+            thousands(total as i64),
             parts.join(" · ")
         ))
         .strong(),
@@ -182,7 +210,7 @@ fn summary_ui(ui: &mut egui::Ui, audited: &[AuditedLead]) {
 
 const CELL: f32 = 190.0;
 
-fn monthly_ui(ui: &mut egui::Ui, state: &mut AuditTabState, audited: &[AuditedLead]) {
+fn monthly_ui(ui: &mut egui::Ui, state: &mut AuditTabState, rows: &[&MonthlyRow]) {
     ui.label(
         RichText::new("Per month and partner: leads · amount (click a partner to list its leads)")
             .strong(),
@@ -196,7 +224,7 @@ fn monthly_ui(ui: &mut egui::Ui, state: &mut AuditTabState, audited: &[AuditedLe
             });
         }
     });
-    for row in monthly(audited) {
+    for row in rows {
         ui.horizontal(|ui| {
             left_cell(ui, 80.0, RichText::new(&row.month));
             let key = (row.month.clone(), row.partner_id.clone());
@@ -207,7 +235,7 @@ fn monthly_ui(ui: &mut egui::Ui, state: &mut AuditTabState, audited: &[AuditedLe
                     state.selected = if chosen { None } else { Some(key.clone()) };
                 }
             });
-            for tally in row.tallies {
+            for tally in &row.tallies {
                 let text = format!("{} · {}", tally.leads, decimal2(tally.amount));
                 fixed_number_cell(ui, CELL, text);
             }

@@ -110,17 +110,10 @@ pub fn settings_bar_ui(ui: &mut egui::Ui, settings: &mut UiSettings) {
 
 /// A warning when revenue adds up several currencies.
 pub fn currency_mix_ui(ui: &mut egui::Ui, index: &JourneyIndex) {
-    let named: Vec<&str> = index
-        .currencies()
-        .iter()
-        .filter(|c| !c.is_empty())
-        .map(String::as_str)
-        .collect();
-    if named.len() > 1 {
+    if let Some(currencies) = index.mixed_currencies() {
         ui.label(
             RichText::new(format!(
-                "Revenue here adds up {} without conversion; the Payouts view keeps currencies apart.",
-                named.join(", ")
+                "Revenue here adds up {currencies} without conversion; the Payouts view keeps currencies apart."
             ))
             .color(ui.visuals().warn_fg_color),
         );

@@ -16,6 +16,7 @@ use crate::explain::{
     redirect_words, share_words,
 };
 use crate::format::{conversions, money, thousands};
+use crate::import::ProgrammeTimeZone;
 use crate::journeys::JourneyIndex;
 use crate::leakage::{Cause, LeakageReport, analyse};
 
@@ -37,9 +38,62 @@ pub fn cause_color(cause: Cause) -> egui::Color32 {
 
 type ReportKey = (usize, AttributionSettings);
 
+/// One month's leaks: totals and the cause with the most revenue.
+struct MonthRow {
+    month: String,
+    tally: SourceCredit,
+    main_cause: Cause,
+}
+
+/// The report and every table drawn from it, computed once per setting off the UI thread.
+pub struct LeakageView {
+    report: LeakageReport,
+    /// Leaked totals per (partner, cause).
+    by_partner: Vec<(u32, Cause, SourceCredit)>,
+    /// The partners with the most leaked revenue.
+    top_partners: Vec<u32>,
+    months: Vec<MonthRow>,
+    /// Per partner, the conversions its broken redirects lost.
+    lost_to_redirects: std::collections::HashMap<u32, SourceCredit>,
+}
+
+impl LeakageView {
+    fn new(index: &JourneyIndex, settings: &AttributionSettings, zone: ProgrammeTimeZone) -> Self {
+        let report = analyse(index, settings);
+        let by_month =
+            report.grouped(|l| zone.month_of(index.conversions[l.conversion].converted_at_secs));
+        let mut months: Vec<MonthRow> = Vec::new();
+        let mut best = 0.0;
+        for (month, cause, tally) in by_month {
+            if months.last().is_none_or(|m| m.month != month) {
+                months.push(MonthRow {
+                    month,
+                    tally: SourceCredit::default(),
+                    main_cause: cause,
+                });
+                best = 0.0;
+            }
+            let row = months.last_mut().expect("just pushed");
+            row.tally.conversions += tally.conversions;
+            row.tally.revenue += tally.revenue;
+            row.tally.payout += tally.payout;
+            if tally.revenue > best {
+                (row.main_cause, best) = (cause, tally.revenue);
+            }
+        }
+        LeakageView {
+            by_partner: report.grouped(|l| l.partner),
+            top_partners: report.top_partners(CHART_PARTNERS),
+            lost_to_redirects: report.lost_to_redirects(),
+            months,
+            report,
+        }
+    }
+}
+
 /// What the Leakage view keeps between frames.
 pub struct LeakageTabState {
-    reports: Latest<ReportKey, LeakageReport>,
+    reports: Latest<ReportKey, LeakageView>,
     /// Only leaks of this cause are listed.
     cause_filter: Option<Cause>,
     /// The conversion whose evidence is open, and its details once read.
@@ -57,15 +111,16 @@ impl Default for LeakageTabState {
 }
 
 impl LeakageTabState {
-    /// The report for `settings`, or the previous one while it is computed.
-    pub fn report(
+    /// The view for `settings`, or the previous one while it is computed.
+    fn view(
         &mut self,
-        index: &Arc<JourneyIndex>,
+        snapshot: &Snapshot,
         settings: &AttributionSettings,
-    ) -> Option<(Arc<LeakageReport>, bool)> {
-        let key = (Arc::as_ptr(index) as usize, *settings);
-        let (index, settings) = (index.clone(), *settings);
-        self.reports.get(&key, move || analyse(&index, &settings))
+    ) -> Option<(Arc<LeakageView>, bool)> {
+        let key = (Arc::as_ptr(&snapshot.index) as usize, *settings);
+        let (index, settings, zone) = (snapshot.index.clone(), *settings, snapshot.time_zone);
+        self.reports
+            .get(&key, move || LeakageView::new(&index, &settings, zone))
     }
 
     /// Whether a report is being computed.
@@ -91,11 +146,12 @@ pub fn leakage_ui(
     settings: &AttributionSettings,
 ) -> Option<String> {
     let index = &snapshot.index;
-    let Some((report, fresh)) = state.report(index, settings) else {
+    let Some((view, fresh)) = state.view(snapshot, settings) else {
         ui.spinner();
         return None;
     };
-    headline_ui(ui, &report, fresh);
+    let report = &view.report;
+    headline_ui(ui, report, fresh);
     super::compare_tab::currency_mix_ui(ui, index);
     if report.partner_sourced.conversions == 0.0 {
         ui.label("No partner-sourced conversions: import clicks with partners, and conversions.");
@@ -106,18 +162,18 @@ pub fn leakage_ui(
         .id_salt("leakage_scroll")
         .show(ui, |ui| {
             ui.columns(2, |columns| {
-                stacked_chart_ui(&mut columns[0], index, &report);
-                waterfall_ui(&mut columns[1], &report);
+                stacked_chart_ui(&mut columns[0], index, &view);
+                waterfall_ui(&mut columns[1], report);
             });
             ui.add_space(8.0);
             ui.columns(2, |columns| {
-                recovery_ui(&mut columns[0], &report);
+                recovery_ui(&mut columns[0], report);
                 columns[0].add_space(8.0);
-                months_ui(&mut columns[0], snapshot, &report);
-                redirect_audit_ui(&mut columns[1], snapshot, &report);
+                months_ui(&mut columns[0], snapshot, &view);
+                redirect_audit_ui(&mut columns[1], snapshot, &view);
             });
             ui.add_space(8.0);
-            wanted = leaked_list_ui(ui, state, index, &report);
+            wanted = leaked_list_ui(ui, state, index, report);
         });
     evidence_window_ui(ui.ctx(), state, index, settings);
     if let Some(id) = &wanted {
@@ -155,21 +211,6 @@ fn headline_ui(ui: &mut egui::Ui, report: &LeakageReport, fresh: bool) {
             ui.label(RichText::new("updating…").weak());
         }
     });
-}
-
-/// Partners by leaked revenue, most first, at most `CHART_PARTNERS`.
-fn top_partners(report: &LeakageReport) -> Vec<u32> {
-    let mut revenue: std::collections::HashMap<u32, f64> = Default::default();
-    for leak in &report.leaked {
-        *revenue.entry(leak.partner).or_default() += leak.revenue;
-    }
-    let mut partners: Vec<(u32, f64)> = revenue.into_iter().collect();
-    partners.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    partners
-        .into_iter()
-        .take(CHART_PARTNERS)
-        .map(|(p, _)| p)
-        .collect()
 }
 
 /// A horizontal bar plot with one named category per row, the first on top (category `i`
@@ -215,14 +256,14 @@ fn money_label(bar: &Bar, _: &BarChart) -> String {
     format!("{}\n{}", bar.name, money(bar.value))
 }
 
-fn stacked_chart_ui(ui: &mut egui::Ui, index: &JourneyIndex, report: &LeakageReport) {
-    let partners = top_partners(report);
+fn stacked_chart_ui(ui: &mut egui::Ui, index: &JourneyIndex, view: &LeakageView) {
+    let partners = &view.top_partners;
     ui.label(RichText::new("Leaked revenue by cause, per partner").strong());
     let names: Vec<String> = partners
         .iter()
         .map(|&p| index.sources[p as usize].id.clone())
         .collect();
-    let cells = report.grouped(|l| l.partner);
+    let cells = &view.by_partner;
     let plot = Plot::new("leakage_by_partner")
         .legend(Legend::default().position(egui_plot::Corner::RightBottom))
         .x_axis_label("Leaked revenue");
@@ -335,25 +376,7 @@ fn recovery_ui(ui: &mut egui::Ui, report: &LeakageReport) {
 }
 
 /// Leaked totals per month (programme time zone), with the month's main cause.
-fn months_ui(ui: &mut egui::Ui, snapshot: &Snapshot, report: &LeakageReport) {
-    let index = &snapshot.index;
-    let cells = report.grouped(|l| {
-        let at = index.conversions[l.conversion].converted_at_secs;
-        snapshot.time_zone.month_of(at)
-    });
-    let mut months: Vec<(String, SourceCredit, Cause, f64)> = Vec::new();
-    for (month, cause, tally) in cells {
-        if months.last().is_none_or(|m| m.0 != month) {
-            months.push((month, SourceCredit::default(), cause, 0.0));
-        }
-        let row = months.last_mut().expect("just pushed");
-        row.1.conversions += tally.conversions;
-        row.1.revenue += tally.revenue;
-        row.1.payout += tally.payout;
-        if tally.revenue > row.3 {
-            (row.2, row.3) = (cause, tally.revenue);
-        }
-    }
+fn months_ui(ui: &mut egui::Ui, snapshot: &Snapshot, view: &LeakageView) {
     ui.label(RichText::new(format!("Per month ({})", snapshot.time_zone.name())).strong());
     egui::Grid::new("leak_months")
         .num_columns(5)
@@ -370,24 +393,32 @@ fn months_ui(ui: &mut egui::Ui, snapshot: &Snapshot, report: &LeakageReport) {
             );
             ui.label(RichText::new("Main cause").strong());
             ui.end_row();
-            for (month, tally, cause, _) in &months {
-                ui.label(month);
-                tally_cells(ui, tally);
-                ui.label(RichText::new(cause.label()).color(cause_color(*cause)));
+            for row in &view.months {
+                ui.label(&row.month);
+                tally_cells(ui, &row.tally);
+                let cause = row.main_cause;
+                ui.label(RichText::new(cause.label()).color(cause_color(cause)));
                 ui.end_row();
             }
         });
 }
 
-fn redirect_audit_ui(ui: &mut egui::Ui, snapshot: &Snapshot, report: &LeakageReport) {
+fn redirect_audit_ui(ui: &mut egui::Ui, snapshot: &Snapshot, view: &LeakageView) {
     ui.label(RichText::new("Redirect audit: clicks that set no cookie").strong());
     egui::ScrollArea::vertical()
         .id_salt("redirect_scroll")
         .max_height(190.0)
-        .show(ui, |ui| redirect_grid_ui(ui, snapshot, report));
+        .show(ui, |ui| redirect_grid_ui(ui, snapshot, view));
 }
 
-fn redirect_grid_ui(ui: &mut egui::Ui, snapshot: &Snapshot, report: &LeakageReport) {
+fn redirect_grid_ui(ui: &mut egui::Ui, snapshot: &Snapshot, view: &LeakageView) {
+    let source_of: std::collections::HashMap<&str, u32> = snapshot
+        .index
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i as u32))
+        .collect();
     egui::Grid::new("redirect_audit")
         .num_columns(6)
         .striped(true)
@@ -409,11 +440,12 @@ fn redirect_grid_ui(ui: &mut egui::Ui, snapshot: &Snapshot, report: &LeakageRepo
                 .iter()
                 .filter(|r| r.multi_hop + r.failed_landing > 0)
             {
-                let lost = report.leaked.iter().filter(|l| {
-                    l.cause == Cause::BrokenRedirect
-                        && snapshot.index.sources[l.partner as usize].id == row.partner_id
-                });
-                let (count, revenue) = lost.fold((0i64, 0.0), |(n, r), l| (n + 1, r + l.revenue));
+                let lost = source_of
+                    .get(row.partner_id.as_str())
+                    .and_then(|p| view.lost_to_redirects.get(p))
+                    .copied()
+                    .unwrap_or_default();
+                let (count, revenue) = (lost.conversions as i64, lost.revenue);
                 ui.label(&row.partner_id);
                 fixed_number_cell(ui, COUNT_WIDTH, thousands(row.clicks));
                 fixed_number_cell(ui, COUNT_WIDTH, thousands(row.multi_hop));
