@@ -18,5 +18,6 @@ pub mod paths;
 pub mod payouts;
 pub mod programme;
 pub mod sample;
+pub mod scenario;
 pub mod store;
 pub mod ui;

@@ -8,6 +8,7 @@ mod credit_sql;
 mod evidence;
 mod journey_rows;
 mod payout_records;
+mod records;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ pub use credit_sql::{SqlCreditParams, SqlCreditRow};
 pub use evidence::{ConversionDetail, RedirectRow, TouchDetail};
 pub use journey_rows::{CandidateRow, ConversionRow, LEAD_MATCH_DAYS, SourceRow};
 pub use payout_records::{LeadMatch, PayoutExportRow, SignoffLine, SignoffRecord};
+pub use records::{ConversionRecord, PartnerRecord, SavedScenario, TouchRecord};
 
 /// A failure of the database itself (not of the user's input).
 #[derive(Debug, thiserror::Error)]

@@ -104,6 +104,11 @@ CREATE TABLE IF NOT EXISTS signoff_lines (
     revenue_cents BIGINT NOT NULL,
     commission_cents BIGINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS scenarios (
+    name VARCHAR NOT NULL,
+    steps_json VARCHAR NOT NULL,
+    saved_at TIMESTAMP NOT NULL
+);
 CREATE TABLE IF NOT EXISTS leads (
     import_id BIGINT NOT NULL,
     line BIGINT NOT NULL,

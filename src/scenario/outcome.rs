@@ -1,0 +1,178 @@
+//! A scenario judged: played into a scratch in-memory database, indexed and credited by the
+//! same code as real data, and every touch explained.
+
+use super::{KnownPartner, SCENARIO_START_SECS, Scenario, ScenarioRecords};
+use crate::attribution::{AttributionSettings, CreditRow, Model, TouchVerdict, compute_credit};
+use crate::explain::{self, Explanation};
+use crate::journeys::JourneyIndex;
+use crate::store::{Store, StoreError, TouchRecord};
+
+/// One touch of the scenario as seen from one purchase.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TouchLine {
+    /// `day 3, 14:00`.
+    pub when: String,
+    /// Partner id or channel.
+    pub source: String,
+    /// Whether the source is a partner.
+    pub is_partner: bool,
+    /// Whether it counts for the purchase under the settings.
+    pub counts: bool,
+    /// Why it counts or not: `alpha's click, 64 days before the sale, is outside the 60-day
+    /// window.`
+    pub sentence: String,
+}
+
+/// One purchase of the scenario, judged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversionOutcome {
+    /// The engine's explanation of its candidate touches, credit and leak.
+    pub explanation: Explanation,
+    /// Every touch before the purchase, linked or not, oldest first.
+    pub touches: Vec<TouchLine>,
+}
+
+impl ConversionOutcome {
+    /// The credit of `model` as words: `alpha 0.50, organic 0.50`.
+    pub fn credit_words(&self, model: Model) -> String {
+        self.explanation
+            .credit
+            .iter()
+            .find(|(m, _)| *m == model)
+            .map(|(_, shares)| explain::share_words(shares))
+            .unwrap_or_default()
+    }
+
+    /// The share of `source` under `model` (0 when not credited).
+    pub fn share(&self, model: Model, source: &str) -> f64 {
+        self.explanation
+            .credit
+            .iter()
+            .filter(|(m, _)| *m == model)
+            .flat_map(|(_, shares)| shares.iter())
+            .filter(|(s, _)| s == source)
+            .map(|(_, share)| share)
+            .sum()
+    }
+}
+
+/// A whole scenario judged under one setting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioOutcome {
+    /// Each purchase, in timeline order.
+    pub conversions: Vec<ConversionOutcome>,
+    /// Credit per source and model over all purchases.
+    pub credit: Vec<CreditRow>,
+}
+
+impl ScenarioOutcome {
+    /// The credit row of `source` under `model`.
+    pub fn credit(&self, model: Model, source: &str) -> Option<&CreditRow> {
+        self.credit
+            .iter()
+            .find(|r| r.model == model.key() && r.source == source)
+    }
+}
+
+/// Judges `scenario` under `settings`; `known` are the programme's partners.
+pub fn run(
+    scenario: &Scenario,
+    settings: &AttributionSettings,
+    known: &[KnownPartner],
+) -> Result<ScenarioOutcome, StoreError> {
+    let records = scenario.records(known);
+    let store = Store::open_in_memory()?;
+    store.insert_records(&records.partners, &records.touches, &records.conversions)?;
+    let index = JourneyIndex::build(&store)?;
+    let credit = compute_credit(&index, settings).rows(&index);
+    let mut conversions = Vec::new();
+    for conversion in &records.conversions {
+        if let Some(explanation) =
+            explain::explain(&store, &index, settings, &conversion.conversion_id)?
+        {
+            let touches = touch_lines(&records, conversion.converted_at_secs, &explanation);
+            conversions.push(ConversionOutcome {
+                explanation,
+                touches,
+            });
+        }
+    }
+    Ok(ScenarioOutcome {
+        conversions,
+        credit: credit.into_iter().filter(|r| r.conversions > 0.0).collect(),
+    })
+}
+
+/// Every touch at or before the purchase: the engine's verdict for those an identity links,
+/// and "not linked" for the rest.
+fn touch_lines(
+    records: &ScenarioRecords,
+    converted_at_secs: i64,
+    explanation: &Explanation,
+) -> Vec<TouchLine> {
+    records
+        .touches
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.touched_at_secs <= converted_at_secs)
+        .map(|(i, touch)| {
+            let explained = explanation
+                .touches
+                .iter()
+                .find(|e| touch_number(&e.detail.file_line) == Some(i));
+            let (counts, reason) = match explained {
+                Some(e) => (e.verdict == TouchVerdict::Counts, e.reason.clone()),
+                None => (false, not_linked_reason(touch)),
+            };
+            TouchLine {
+                when: when(touch.touched_at_secs),
+                source: touch.source.clone(),
+                is_partner: touch.partner_id.is_some(),
+                counts,
+                sentence: format!("{} — {reason}", touch_name(touch)),
+            }
+        })
+        .collect()
+}
+
+/// The touch's position from the line the scratch database gave it (line = position + 2).
+fn touch_number(file_line: &str) -> Option<usize> {
+    let line: usize = file_line.rsplit(':').next()?.parse().ok()?;
+    line.checked_sub(2)
+}
+
+fn when(secs: i64) -> String {
+    let minutes = (secs - SCENARIO_START_SECS) / 60 + 9 * 60;
+    format!(
+        "day {}, {:02}:{:02}",
+        minutes.div_euclid(1440),
+        minutes.rem_euclid(1440) / 60,
+        minutes.rem_euclid(60)
+    )
+}
+
+/// `alpha's click on phone · Safari` or `organic visit on laptop · Chrome`.
+fn touch_name(touch: &TouchRecord) -> String {
+    let place = format!(
+        "{} · {}",
+        touch.device_id.as_deref().unwrap_or("?"),
+        touch.browser.as_deref().unwrap_or("?")
+    );
+    if touch.partner_id.is_some() {
+        format!("{}'s click on {place}", touch.source)
+    } else {
+        format!("{} visit on {place}", touch.source)
+    }
+}
+
+fn not_linked_reason(touch: &TouchRecord) -> String {
+    let logged = if touch.user_id.is_some() {
+        "the purchase was not made logged in"
+    } else {
+        "the prospect was not logged in"
+    };
+    format!(
+        "Does not count: no identity links it to this purchase (its cookie is not the \
+         purchase's — another device or browser, or cookies cleared since — and {logged})."
+    )
+}
