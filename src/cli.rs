@@ -1,9 +1,11 @@
 //! The command line: parse → call the library → print. No arguments opens the window.
 
 mod compare_output;
+mod document_cmd;
 mod leakage_cmd;
 mod payout_cmd;
 
+pub use document_cmd::{LinksArgs, RulesArgs};
 pub use leakage_cmd::{ExplainArgs, LeakageArgs, LeakageGroup, SettingsArgs, TogglesArgs};
 pub use payout_cmd::{AuditArgs, PayoutRulesArgs, PayoutsArgs, SignoffArgs};
 
@@ -59,6 +61,11 @@ pub enum Command {
     Signoff(SignoffArgs),
     /// Partner-reported leads against what our records credit, per month and partner.
     Audit(AuditArgs),
+    /// Write the partner-facing rules document (HTML or Markdown) from the current settings,
+    /// each rule with a worked example computed by the engine.
+    Rules(RulesArgs),
+    /// One tracking link per partner (utm_source, utm_medium=partner, utm_campaign).
+    Links(LinksArgs),
     /// Generate the deterministic sample programme as CSV files.
     Sample(SampleArgs),
     /// Measure import, index build, recompute (ours against SQL) and the window sweep.
@@ -230,6 +237,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Payouts(args)) => payout_cmd::payouts_command(args),
         Some(Command::Signoff(args)) => payout_cmd::signoff_command(args),
         Some(Command::Audit(args)) => payout_cmd::audit_command(args),
+        Some(Command::Rules(args)) => document_cmd::rules_command(args),
+        Some(Command::Links(args)) => document_cmd::links_command(args),
         Some(Command::Bench(args)) => bench(args),
     }
 }

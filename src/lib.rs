@@ -17,6 +17,7 @@ pub mod links;
 pub mod paths;
 pub mod payouts;
 pub mod programme;
+pub mod report;
 pub mod sample;
 pub mod scenario;
 pub mod store;

@@ -82,6 +82,160 @@ impl LinkRules {
     }
 }
 
+/// The `utm_medium` every partner link carries.
+pub const PARTNER_MEDIUM: &str = "partner";
+
+/// The campaign of links built without one.
+pub const DEFAULT_CAMPAIGN: &str = "partner-programme";
+
+/// Referral parameter names other platforms use; a link carrying one the programme does not
+/// read is flagged.
+pub const KNOWN_ALIASES: [&str; 7] = [
+    "ref",
+    "via",
+    "aff",
+    "partner",
+    "affiliate",
+    "partner_id",
+    "aff_id",
+];
+
+/// Builds partner `partner_id`'s tracking link on `base_url`: the referral parameter `param`,
+/// then `utm_source` (the partner), `utm_medium=partner` and `utm_campaign`. An existing query
+/// is kept and a `#fragment` stays last.
+pub fn build_link(base_url: &str, param: &str, partner_id: &str, campaign: &str) -> String {
+    let (without_fragment, fragment) = match base_url.trim().split_once('#') {
+        Some((url, fragment)) => (url.to_owned(), format!("#{fragment}")),
+        None => (base_url.trim().to_owned(), String::new()),
+    };
+    let joiner = if !without_fragment.contains('?') {
+        "?"
+    } else if without_fragment.ends_with('?') || without_fragment.ends_with('&') {
+        ""
+    } else {
+        "&"
+    };
+    format!(
+        "{without_fragment}{joiner}{}={}&utm_source={}&utm_medium={PARTNER_MEDIUM}&utm_campaign={}{fragment}",
+        percent_encode(param),
+        percent_encode(partner_id),
+        percent_encode(partner_id),
+        percent_encode(campaign),
+    )
+}
+
+/// Escapes everything but RFC 3986's unreserved characters.
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// What the programme knows when a pasted link is checked.
+#[derive(Debug, Clone, Default)]
+pub struct LinkContext {
+    /// Every registered partner id.
+    pub partners: Vec<String>,
+    /// Per partner id: its recorded clicks and how many took more than one redirect hop.
+    pub redirects: Vec<(String, i64, i64)>,
+}
+
+/// A pasted link, read and checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkCheck {
+    /// The partner the link names (through a configured parameter).
+    pub partner_id: Option<String>,
+    /// Its `utm_campaign`.
+    pub campaign: Option<String>,
+    /// What is wrong with it, one sentence each; empty when it is fine.
+    pub problems: Vec<String>,
+}
+
+impl LinkRules {
+    /// Reads `url` and says what is wrong with it as a tracking link of this programme.
+    pub fn check_link(&self, url: &str, context: &LinkContext) -> LinkCheck {
+        let url = url.trim();
+        let parts = self.parse_link(url);
+        let utm = |name: &str| {
+            parts
+                .utm
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        };
+        let mut check = LinkCheck {
+            partner_id: parts.partner_id.clone(),
+            campaign: utm("utm_campaign"),
+            problems: Vec::new(),
+        };
+        let problems = &mut check.problems;
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            problems.push("Not a web address: a tracking link starts with https://.".to_owned());
+        }
+        let configured = self.ref_params.join(", ");
+        for alias in self.unread_aliases(url) {
+            problems.push(format!(
+                "It names the partner with '{alias}=', which this programme does not read \
+                 (referral parameters: {configured}); clicks on it are not credited."
+            ));
+        }
+        match &parts.partner_id {
+            None => problems.push(format!(
+                "No referral parameter: expected ?{}=PARTNER_ID.",
+                self.ref_params[0]
+            )),
+            Some(id) if !context.partners.iter().any(|p| p == id) => {
+                problems.push(format!("Unknown partner '{id}': not in the partners list."))
+            }
+            Some(id) => {
+                if let Some(source) = utm("utm_source").filter(|s| s != id) {
+                    problems.push(format!(
+                        "utm_source is '{source}' but the link names partner '{id}'."
+                    ));
+                }
+                if let Some((_, clicks, multi)) =
+                    context.redirects.iter().find(|(p, _, m)| p == id && *m > 0)
+                {
+                    problems.push(format!(
+                        "Redirect chain: {multi} of {clicks} recorded clicks on {id}'s links \
+                         took more than one redirect hop, so cookies may not be set; link \
+                         straight to the shop."
+                    ));
+                }
+            }
+        }
+        if check.campaign.is_none() && parts.partner_id.is_some() {
+            problems.push("No utm_campaign: campaign reports will show it as '(none)'.".to_owned());
+        }
+        check
+    }
+
+    /// Referral-looking parameters in `url` this programme does not read.
+    fn unread_aliases(&self, url: &str) -> Vec<String> {
+        let query = url
+            .split_once('?')
+            .map(|(_, q)| q.split('#').next().unwrap_or(q))
+            .unwrap_or("");
+        let mut unread = Vec::new();
+        for pair in query.split('&') {
+            let name = percent_decode(pair.split('=').next().unwrap_or("")).to_ascii_lowercase();
+            if KNOWN_ALIASES.contains(&name.as_str())
+                && !self.ref_params.contains(&name)
+                && !unread.contains(&name)
+            {
+                unread.push(name);
+            }
+        }
+        unread
+    }
+}
+
 /// Decodes `%xx` escapes and `+` as space; invalid escapes are kept as written.
 pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
@@ -138,5 +292,70 @@ mod tests {
     #[test]
     fn percent_decoding_keeps_broken_escapes() {
         assert_eq!(percent_decode("a%20b+c%zz%"), "a b c%zz%");
+    }
+
+    #[test]
+    fn built_links_round_trip_to_partner_and_campaign() {
+        let rules = LinkRules::default();
+        for (base, partner, campaign) in [
+            ("https://shop.example.com/", "partner123", "spring 2026"),
+            (
+                "https://shop.example.com/p?color=red#reviews",
+                "O'Brien & Sons",
+                "bf/cm",
+            ),
+            ("http://x.test", "ünï", "a=b&c"),
+        ] {
+            let link = build_link(base, "ref", partner, campaign);
+            let check = rules.check_link(
+                &link,
+                &LinkContext {
+                    partners: vec![partner.to_owned()],
+                    redirects: vec![],
+                },
+            );
+            assert_eq!(check.partner_id.as_deref(), Some(partner), "{link}");
+            assert_eq!(check.campaign.as_deref(), Some(campaign), "{link}");
+            assert!(check.problems.is_empty(), "{link}: {:?}", check.problems);
+        }
+        assert_eq!(
+            build_link(
+                "https://shop.example.com/p?color=red#reviews",
+                "ref",
+                "a b",
+                "c"
+            ),
+            "https://shop.example.com/p?color=red&ref=a%20b&utm_source=a%20b&utm_medium=partner&utm_campaign=c#reviews"
+        );
+    }
+
+    #[test]
+    fn checked_links_name_what_is_wrong() {
+        let rules = LinkRules::default();
+        let context = LinkContext {
+            partners: vec!["alpha".to_owned()],
+            redirects: vec![("alpha".to_owned(), 40, 3)],
+        };
+        let alias = rules.check_link("https://shop.example.com/?via=alpha", &context);
+        assert_eq!(alias.partner_id, None);
+        assert!(alias.problems[0].contains("'via='"), "{:?}", alias.problems);
+        assert!(alias.problems[1].starts_with("No referral parameter"));
+        let unknown = rules.check_link(
+            "https://shop.example.com/?ref=zeta&utm_campaign=x",
+            &context,
+        );
+        assert_eq!(
+            unknown.problems,
+            vec!["Unknown partner 'zeta': not in the partners list."]
+        );
+        let chain = rules.check_link(
+            "https://shop.example.com/?ref=alpha&utm_campaign=x",
+            &context,
+        );
+        assert!(
+            chain.problems[0].starts_with("Redirect chain: 3 of 40"),
+            "{:?}",
+            chain.problems
+        );
     }
 }

@@ -34,7 +34,8 @@ pub struct PayoutRulesArgs {
 }
 
 impl PayoutRulesArgs {
-    fn payout_settings(&self) -> PayoutSettings {
+    /// The payout settings these flags name.
+    pub fn payout_settings(&self) -> PayoutSettings {
         PayoutSettings {
             attribution: self.settings.settings(),
             model: self.model,

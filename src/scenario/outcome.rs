@@ -30,6 +30,8 @@ pub struct ConversionOutcome {
     pub explanation: Explanation,
     /// Every touch before the purchase, linked or not, oldest first.
     pub touches: Vec<TouchLine>,
+    /// What the coupon did, and the leak when a partner's evidence earns nothing.
+    pub notes: Vec<String>,
 }
 
 impl ConversionOutcome {
@@ -80,10 +82,7 @@ pub fn run(
     settings: &AttributionSettings,
     known: &[KnownPartner],
 ) -> Result<ScenarioOutcome, StoreError> {
-    let records = scenario.records(known);
-    let store = Store::open_in_memory()?;
-    store.insert_records(&records.partners, &records.touches, &records.conversions)?;
-    let index = JourneyIndex::build(&store)?;
+    let (store, index, records) = scratch(scenario, known)?;
     let credit = compute_credit(&index, settings).rows(&index);
     let mut conversions = Vec::new();
     for conversion in &records.conversions {
@@ -92,6 +91,7 @@ pub fn run(
         {
             let touches = touch_lines(&records, conversion.converted_at_secs, &explanation);
             conversions.push(ConversionOutcome {
+                notes: notes(&explanation),
                 explanation,
                 touches,
             });
@@ -101,6 +101,18 @@ pub fn run(
         conversions,
         credit: credit.into_iter().filter(|r| r.conversions > 0.0).collect(),
     })
+}
+
+/// The scenario played into a scratch in-memory database, and its journey index.
+pub fn scratch(
+    scenario: &Scenario,
+    known: &[KnownPartner],
+) -> Result<(Store, JourneyIndex, ScenarioRecords), StoreError> {
+    let records = scenario.records(known);
+    let store = Store::open_in_memory()?;
+    store.insert_records(&records.partners, &records.touches, &records.conversions)?;
+    let index = JourneyIndex::build(&store)?;
+    Ok((store, index, records))
 }
 
 /// Every touch at or before the purchase: the engine's verdict for those an identity links,
@@ -133,6 +145,23 @@ fn touch_lines(
             }
         })
         .collect()
+}
+
+/// The coupon and the leak, as sentences.
+fn notes(explanation: &Explanation) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let (Some((partner, what)), Some(code)) =
+        (&explanation.coupon, &explanation.conversion.coupon_code)
+    {
+        notes.push(format!("{partner}'s coupon {code} — {what}."));
+    }
+    if let Some((partner, cause, _)) = &explanation.leak {
+        notes.push(format!(
+            "Leaked: {partner} sent this sale but earns nothing ({}).",
+            cause.label().to_lowercase()
+        ));
+    }
+    notes
 }
 
 /// The touch's position from the line the scratch database gave it (line = position + 2).

@@ -243,3 +243,21 @@ fn commission_text(kind: &str, value: f64) -> String {
         format!("{value:.2}")
     }
 }
+
+impl Store {
+    /// The address partner links most often point to (scheme, host and path, no query), when
+    /// the clicks carry URLs.
+    pub fn partner_link_base(&self) -> Result<Option<String>, StoreError> {
+        let doing = "reading partner link addresses";
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT regexp_extract(url, '^(https?://[^?#]*)', 1) AS base
+                 FROM touches WHERE partner_id IS NOT NULL AND url IS NOT NULL
+                 GROUP BY base HAVING base <> '' ORDER BY count(*) DESC, base LIMIT 1",
+            )
+            .doing(doing)?;
+        let mut rows = stmt.query_map([], |r| r.get(0)).doing(doing)?;
+        rows.next().transpose().doing(doing)
+    }
+}

@@ -1,0 +1,52 @@
+//! Documents written from the programme's settings: the partner-facing rules document.
+
+mod render;
+mod rules;
+
+pub use render::{html_escape, markdown_escape, to_html, to_markdown};
+pub use rules::{PartnerInfo, RulesDocument, RulesInput, Section, WorkedExample, rules_document};
+
+use crate::import::ProgrammeTimeZone;
+use crate::journeys::JourneyIndex;
+use crate::links::LinkRules;
+use crate::programme::import_settings;
+use crate::store::{Store, StoreError};
+
+/// The shop address used when the clicks carry no URLs.
+pub const FALLBACK_BASE_URL: &str = "https://shop.example.com/";
+
+/// What the programme's data says that the rules document and the links need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgrammeFacts {
+    /// Registered partners (and partner sources seen in clicks).
+    pub partners: Vec<PartnerInfo>,
+    /// The address partner links most often point to.
+    pub base_url: String,
+    /// The referral parameters the programme reads.
+    pub link_rules: LinkRules,
+    /// The programme time zone.
+    pub time_zone: ProgrammeTimeZone,
+}
+
+/// Reads the partners, link address, referral parameters and time zone of a programme.
+pub fn programme_facts(store: &Store, index: &JourneyIndex) -> Result<ProgrammeFacts, StoreError> {
+    let settings = import_settings(store)?;
+    let partners = index
+        .sources
+        .iter()
+        .filter(|s| s.is_partner)
+        .map(|s| PartnerInfo {
+            partner_id: s.id.clone(),
+            name: s.name.clone(),
+            commission: s.commission,
+        })
+        .collect();
+    Ok(ProgrammeFacts {
+        partners,
+        base_url: store
+            .partner_link_base()?
+            .unwrap_or_else(|| FALLBACK_BASE_URL.to_owned()),
+        link_rules: settings.links,
+        time_zone: settings.time_zone,
+    })
+}

@@ -1,0 +1,615 @@
+//! The rules document: what partners are told about tracking, credit and payment, stated
+//! from the current settings, each rule with a worked example the engine computes from a
+//! scenario — so the document cannot contradict the numbers.
+
+use chrono::NaiveDate;
+
+use crate::attribution::{AttributionSettings, CookieWindow, CouponPrecedence, Methods, Model};
+use crate::format;
+use crate::import::ProgrammeTimeZone;
+use crate::journeys::Commission;
+use crate::links::{self, LinkRules};
+use crate::payouts::{PayoutSettings, PayoutStatus, Period, payouts};
+use crate::scenario::{self, ConversionOutcome, PARTNER_A, Scenario, ScenarioOutcome, built_in};
+use crate::store::StoreError;
+
+/// A registered partner, as the document mentions it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartnerInfo {
+    /// The partner id.
+    pub partner_id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// How it is paid.
+    pub commission: Commission,
+}
+
+/// Everything the document is written from.
+#[derive(Debug, Clone)]
+pub struct RulesInput {
+    /// The programme's name, as partners know it.
+    pub programme: String,
+    /// The official rules: attribution settings, paying model, hold period.
+    pub payout: PayoutSettings,
+    /// Days between a reported lead and the sale it names, at most.
+    pub tolerance_days: u32,
+    /// Which link parameters carry the partner id.
+    pub link_rules: LinkRules,
+    /// The shop address links point to.
+    pub base_url: String,
+    /// The registered partners.
+    pub partners: Vec<PartnerInfo>,
+    /// The programme's time zone (months are cut in it).
+    pub time_zone: ProgrammeTimeZone,
+    /// The document's date.
+    pub date: NaiveDate,
+}
+
+/// A rule's worked example: a scenario and what the engine made of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkedExample {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The steps, `day 0, 09:00 — partner-a's link clicked on laptop · Chrome`.
+    pub steps: Vec<String>,
+    /// Per touch, whether it counts, and the sentence why.
+    pub touches: Vec<(bool, String)>,
+    /// What the coupon did, and the leak, as sentences.
+    pub notes: Vec<String>,
+    /// The outcome under each model, the official one first.
+    pub outcome: Vec<String>,
+    /// The outcome that settles the rule, in one sentence.
+    pub conclusion: String,
+}
+
+/// One rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    /// Its heading.
+    pub title: String,
+    /// Paragraphs of plain text.
+    pub paragraphs: Vec<String>,
+    /// Bullet points of plain text.
+    pub bullets: Vec<String>,
+    /// Labelled example links.
+    pub links: Vec<(String, String)>,
+    /// Worked examples.
+    pub examples: Vec<WorkedExample>,
+}
+
+/// The whole document, before it is rendered as HTML or Markdown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RulesDocument {
+    /// `Attribution rules — NAME`.
+    pub title: String,
+    /// The programme's name.
+    pub programme: String,
+    /// `2026-11-24`.
+    pub date: String,
+    /// The settings fingerprint, as on payout exports and sign-offs.
+    pub fingerprint: String,
+    /// The rules.
+    pub sections: Vec<Section>,
+}
+
+impl Section {
+    fn new(title: &str) -> Section {
+        Section {
+            title: title.to_owned(),
+            paragraphs: Vec::new(),
+            bullets: Vec::new(),
+            links: Vec::new(),
+            examples: Vec::new(),
+        }
+    }
+
+    fn say(mut self, text: impl Into<String>) -> Section {
+        self.paragraphs.push(text.into());
+        self
+    }
+
+    fn bullet(mut self, text: impl Into<String>) -> Section {
+        self.bullets.push(text.into());
+        self
+    }
+
+    fn example(mut self, example: WorkedExample) -> Section {
+        self.examples.push(example);
+        self
+    }
+}
+
+/// Writes the rules document from `input`; every example is computed by the engine.
+pub fn rules_document(input: &RulesInput) -> Result<RulesDocument, StoreError> {
+    let sections = vec![
+        links_section(input),
+        methods_section(input)?,
+        window_section(input)?,
+        caps_section(input)?,
+        model_section(input)?,
+        tie_section(input)?,
+        coupon_section(input)?,
+        conversion_section(input),
+        refunds_section(input)?,
+        schedule_section(input)?,
+        audit_section(input)?,
+    ];
+    Ok(RulesDocument {
+        title: format!("Attribution rules — {}", input.programme),
+        programme: input.programme.clone(),
+        date: input.date.format("%Y-%m-%d").to_string(),
+        fingerprint: input.payout.fingerprint(),
+        sections,
+    })
+}
+
+fn settings(input: &RulesInput) -> &AttributionSettings {
+    &input.payout.attribution
+}
+
+fn window_words(window: CookieWindow) -> String {
+    match window {
+        CookieWindow::Days(1) => "1 day".to_owned(),
+        CookieWindow::Days(d) => format!("{d} days"),
+        CookieWindow::Unlimited => "no time limit".to_owned(),
+    }
+}
+
+fn links_section(input: &RulesInput) -> Section {
+    let param = &input.link_rules.ref_params[0];
+    let mut section = Section::new("Tracking links").say(format!(
+        "Every partner gets links of the form {}?{param}=YOUR_PARTNER_ID&utm_source=YOUR_PARTNER_ID\
+         &utm_medium={}&utm_campaign=CAMPAIGN. The {param} parameter names you; the utm \
+         parameters only group clicks into campaigns in reports. Link straight to the shop: \
+         every extra redirect risks losing the cookie.",
+        input.base_url.trim_end_matches('/').to_owned() + "/",
+        links::PARTNER_MEDIUM
+    ));
+    if input.link_rules.ref_params.len() > 1 {
+        section = section.say(format!(
+            "These parameter names are read as well, in this order: {}.",
+            input.link_rules.ref_params[1..].join(", ")
+        ));
+    }
+    for (label, partner) in example_partners(&input.partners) {
+        let link = links::build_link(
+            &input.base_url,
+            param,
+            &partner.partner_id,
+            links::DEFAULT_CAMPAIGN,
+        );
+        section.links.push((label, link));
+    }
+    section
+}
+
+/// One example partner per kind of commission: the first by id of each.
+fn example_partners(partners: &[PartnerInfo]) -> Vec<(String, &PartnerInfo)> {
+    let mut sorted: Vec<&PartnerInfo> = partners.iter().collect();
+    sorted.sort_by(|a, b| a.partner_id.cmp(&b.partner_id));
+    let name = |p: &PartnerInfo| p.name.clone().unwrap_or_else(|| p.partner_id.clone());
+    let mut examples = Vec::new();
+    if let Some(p) = sorted
+        .iter()
+        .find(|p| matches!(p.commission, Commission::Percent(_)))
+    {
+        let Commission::Percent(rate) = p.commission else {
+            unreachable!()
+        };
+        examples.push((
+            format!("Revenue-share partner ({}, {rate}% of revenue)", name(p)),
+            *p,
+        ));
+    }
+    if let Some(p) = sorted
+        .iter()
+        .find(|p| matches!(p.commission, Commission::Flat(_)))
+    {
+        let Commission::Flat(amount) = p.commission else {
+            unreachable!()
+        };
+        examples.push((
+            format!(
+                "Flat-fee partner ({}, {} per sale)",
+                name(p),
+                format::money(amount)
+            ),
+            *p,
+        ));
+    }
+    examples
+}
+
+fn methods_section(input: &RulesInput) -> Result<Section, StoreError> {
+    let methods = settings(input).tracking.methods;
+    let state = |m: Methods| {
+        if methods.contains(m) {
+            "used"
+        } else {
+            "not used"
+        }
+    };
+    let preset = settings(input)
+        .tracking
+        .preset()
+        .map_or("a custom combination".to_owned(), |p| p.label().to_owned());
+    let section = Section::new("How a sale is linked to your click")
+        .say(format!(
+            "A click counts for a sale when one of the methods below links them. They are \
+             tried in this order; a click linked several ways counts once. This programme \
+             runs {preset}."
+        ))
+        .bullet(format!(
+            "Server-side click id ({}): the click id our redirect records is kept by the \
+             shop and sent back with the sale; browsers cannot shorten it.",
+            state(Methods::CLICK_ID)
+        ))
+        .bullet(format!(
+            "First-party cookie ({}): the cookie set when your link lands.",
+            state(Methods::COOKIE)
+        ))
+        .bullet(format!(
+            "Cross-device ({}): the customer was logged in when clicking and when buying, \
+             on different devices.",
+            state(Methods::USER)
+        ))
+        .bullet(format!(
+            "Coupon code ({}): your own coupon code used at checkout; see the coupon rule.",
+            state(Methods::COUPON)
+        ));
+    let example = worked("Phone to laptop", input)?;
+    Ok(section.example(example))
+}
+
+fn window_section(input: &RulesInput) -> Result<Section, StoreError> {
+    let window = settings(input).window;
+    let text = match window {
+        CookieWindow::Days(_) => format!(
+            "A click counts for sales up to {} after it, to the second: a click exactly {} \
+             before the sale still counts, a later one never does.",
+            window_words(window),
+            window_words(window)
+        ),
+        CookieWindow::Unlimited => {
+            "A click counts for any later sale: the cookie window has no time limit.".to_owned()
+        }
+    };
+    Ok(Section::new("Cookie window")
+        .say(text)
+        .example(worked("Cookie expired", input)?))
+}
+
+fn caps_section(input: &RulesInput) -> Result<Section, StoreError> {
+    let caps: Vec<String> = settings(input)
+        .tracking
+        .browser_caps
+        .set()
+        .map(|(family, days)| format!("{}: {days} days", family.label()))
+        .collect();
+    let mut section = Section::new("Browser cookie caps");
+    section = if caps.is_empty() {
+        section.say("No browser caps apply: every cookie lasts the whole cookie window.")
+    } else {
+        section
+            .say(
+                "Some browsers delete cookies early. When a click is linked to a sale only by \
+                 its cookie, it counts in these browsers only within the cap (server-side \
+                 click ids and log-ins are not capped):",
+            )
+            .bullet(caps.join(" · "))
+    };
+    Ok(section.example(worked("Safari cookie cap", input)?))
+}
+
+/// What a model means, in a sentence.
+pub(crate) fn model_meaning(model: Model) -> &'static str {
+    match model {
+        Model::First => {
+            "the earliest counting touch before the sale takes the whole sale (first-touch)"
+        }
+        Model::Last => {
+            "the latest counting touch before the sale takes the whole sale (last-touch)"
+        }
+        Model::Linear => {
+            "every counting touch before the sale gets an equal share; a partner whose link \
+             was clicked twice gets two shares (linear)"
+        }
+    }
+}
+
+fn model_section(input: &RulesInput) -> Result<Section, StoreError> {
+    let model = input.payout.model;
+    let scope = if settings(input).partners_only {
+        "Only partner clicks are considered: visits from search, ads, e-mail or typed-in \
+         addresses never take credit from a partner."
+    } else {
+        "Every touch is considered, partner or not: an organic search or direct visit after \
+         your click can take the credit under last-touch."
+    };
+    Ok(Section::new("The official model")
+        .say(format!(
+            "Payouts follow the {} model: {}.",
+            model.label(),
+            model_meaning(model)
+        ))
+        .say(scope)
+        .example(worked("Partner click, then three organic visits", input)?))
+}
+
+fn tie_section(input: &RulesInput) -> Result<Section, StoreError> {
+    let rule = match input.payout.model {
+        Model::First => "the partner whose link was clicked first gets the sale",
+        Model::Last => "the partner whose link was clicked last gets the sale",
+        Model::Linear => "the partners share the sale equally, one share per click",
+    };
+    Ok(Section::new("Two partners' links before one sale")
+        .say(format!(
+            "When a customer clicks several partners' links before buying, {rule}. Clicks at \
+             the same second are ordered as our click log recorded them."
+        ))
+        .example(worked("Two partners before one purchase", input)?))
+}
+
+fn coupon_section(input: &RulesInput) -> Result<Section, StoreError> {
+    let tracking = settings(input).tracking;
+    let mut section = Section::new("Coupon codes");
+    section = if !tracking.coupons_on() {
+        section.say(
+            "Coupon codes do not decide credit in this programme: a sale with your coupon \
+             and no counting click is not credited to you.",
+        )
+    } else {
+        section.say(match tracking.coupon {
+            CouponPrecedence::Backup => {
+                "Your coupon is a backup: a sale with your coupon is yours when no partner's \
+                 click counts for it; a counting click of another partner wins."
+            }
+            CouponPrecedence::Override => {
+                "Your coupon wins: a sale with your coupon is yours, whatever partner links \
+                 were clicked before."
+            }
+            CouponPrecedence::Touch => {
+                "Your coupon counts as one more touch, at the moment of the sale, alongside \
+                 the clicks before it; the model then shares the sale as usual."
+            }
+        })
+    };
+    Ok(section
+        .example(worked("Coupon without a click", input)?)
+        .example(worked("Coupon and another partner's click", input)?))
+}
+
+fn conversion_section(input: &RulesInput) -> Section {
+    let reset = if settings(input).reset_after_conversion {
+        "After a sale, the clicks before it are used up: the same customer's next sale needs \
+         a new click."
+    } else {
+        "A click keeps counting for every later sale of the same customer within the window."
+    };
+    Section::new("What counts as a sale")
+        .say(
+            "A sale is an order recorded by the shop with its time, revenue and currency. \
+             Approved sales earn commission; pending ones are shown and paid once approved. \
+             Commission is a share of the order's revenue, or a flat fee per sale, as in your \
+             agreement; amounts are never converted between currencies.",
+        )
+        .say(reset)
+}
+
+fn refunds_section(input: &RulesInput) -> Result<Section, StoreError> {
+    Ok(Section::new("Refunds and cancellations")
+        .say(
+            "A refunded or cancelled sale earns no commission. It stays visible in your \
+             statement with its credit, so you can see it was yours. A refund that arrives \
+             after a month was signed off shows as a change against the signed statement.",
+        )
+        .example(worked("Refunded purchase", input)?))
+}
+
+fn schedule_section(input: &RulesInput) -> Result<Section, StoreError> {
+    let hold = input.payout.hold_days;
+    let zone = input.time_zone.name();
+    let mut section = Section::new("Hold period and payout schedule").say(format!(
+        "Commission is paid monthly. Months are counted in the programme's time zone \
+         ({zone}). Sales made in the last {hold} days of a month are held: they appear as \
+         pending on that month's statement and are paid with the next payout, once the \
+         refund period has passed. Each statement carries the fingerprint of the rules used."
+    ));
+    section.examples.push(hold_example(input)?);
+    Ok(section)
+}
+
+/// A click and a sale late in the month: the payout code decides whether it is held.
+fn hold_example(input: &RulesInput) -> Result<WorkedExample, StoreError> {
+    let scenario = Scenario {
+        name: "Sale near the month's end".to_owned(),
+        description: String::new(),
+        steps: vec![
+            scenario::Step::at(
+                20,
+                0,
+                scenario::StepKind::PartnerClick {
+                    partner: PARTNER_A.to_owned(),
+                    place: scenario::Place::default(),
+                },
+            ),
+            scenario::Step::at(
+                21,
+                0,
+                scenario::StepKind::Purchase {
+                    revenue: 100.0,
+                    status: "approved".to_owned(),
+                    place: scenario::Place::default(),
+                },
+            ),
+        ],
+    };
+    let mut example = worked_scenario(&scenario, input)?;
+    let (_store, index, _) = scenario::scratch(&scenario, &[])?;
+    let sale = index.conversions[0].converted_at_secs;
+    let period = Period::of(sale, input.time_zone);
+    let statement = payouts(&index, &input.payout, period, input.time_zone);
+    let status = statement
+        .of_model(input.payout.model)
+        .map(|l| l.status)
+        .next();
+    example.conclusion = match status {
+        Some(PayoutStatus::Pending) => format!(
+            "The sale is {} days before the end of {}, within the {}-day hold: it is pending \
+             on {}'s statement.",
+            days_to_month_end(sale, period, input.time_zone),
+            period.label(),
+            input.payout.hold_days,
+            period.label()
+        ),
+        Some(PayoutStatus::Payable) => format!(
+            "The sale is {} days before the end of {}, past the {}-day hold: it is payable on \
+             {}'s statement.",
+            days_to_month_end(sale, period, input.time_zone),
+            period.label(),
+            input.payout.hold_days,
+            period.label()
+        ),
+        _ => "The sale is not credited to a partner.".to_owned(),
+    };
+    Ok(example)
+}
+
+fn days_to_month_end(sale_secs: i64, period: Period, zone: ProgrammeTimeZone) -> i64 {
+    (period.end_secs(zone) - sale_secs) / 86_400
+}
+
+fn audit_section(input: &RulesInput) -> Result<Section, StoreError> {
+    let section = Section::new("Monthly audit and missing leads")
+        .say(format!(
+            "Each month you may send us the sales you believe you referred: a file with the \
+             columns partner_id, reported_at and reference (the order number or the \
+             customer's account id), optionally amount. We match each lead to the sale with \
+             that reference within {} days of the date you give, and answer for each: \
+             credited to you, credited to another partner (which), not credited (and why), \
+             or not in our records.",
+            input.tolerance_days
+        ))
+        .say(
+            "To raise a missing lead, send it in that file or to your partner manager with \
+             the order number and the date of the click; we answer with the verdict and the \
+             evidence for it.",
+        );
+    let mut example = worked("Phone to laptop", input)?;
+    let scenario = built_in("Phone to laptop").unwrap_or_default();
+    let outcome = scenario::run(&scenario, settings(input), &[])?;
+    example.conclusion = audit_words(&outcome, input.payout.model);
+    Ok(section.example(example))
+}
+
+/// What the audit answers when partner A reports the scenario's sale.
+fn audit_words(outcome: &ScenarioOutcome, model: Model) -> String {
+    let Some(sale) = outcome.conversions.first() else {
+        return String::new();
+    };
+    let id = &sale.explanation.conversion.conversion_id;
+    let verdict = if sale.share(model, PARTNER_A) > 0.0 {
+        "credited to you".to_owned()
+    } else if let Some((_, cause, _)) = &sale.explanation.leak {
+        format!("not credited — {}", cause.label().to_lowercase())
+    } else {
+        format!("not credited — {}", sale.credit_words(model))
+    };
+    format!("If {PARTNER_A} reports {id}, the audit answers: {verdict}.")
+}
+
+fn worked(name: &str, input: &RulesInput) -> Result<WorkedExample, StoreError> {
+    worked_scenario(&built_in(name).unwrap_or_default(), input)
+}
+
+/// Runs `scenario` under the official settings and writes down what happened.
+fn worked_scenario(scenario: &Scenario, input: &RulesInput) -> Result<WorkedExample, StoreError> {
+    let outcome = scenario::run(scenario, settings(input), &[])?;
+    let steps = scenario
+        .timeline()
+        .iter()
+        .map(|s| format!("{} — {}", s.when(), s.describe()))
+        .collect();
+    let official = input.payout.model;
+    let mut models = vec![official];
+    models.extend(Model::ALL.into_iter().filter(|m| *m != official));
+    let sale = outcome.conversions.first();
+    let touches = sale
+        .map(|s| {
+            s.touches
+                .iter()
+                .map(|t| (t.counts, t.sentence.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let notes = sale.map(|s| s.notes.clone()).unwrap_or_default();
+    let outcome_lines = models
+        .iter()
+        .map(|&m| model_outcome(&outcome, m, m == official))
+        .collect();
+    let conclusion = sale.map_or(String::new(), |s| conclusion(&outcome, s, official));
+    Ok(WorkedExample {
+        scenario: scenario.name.clone(),
+        steps,
+        touches,
+        notes,
+        outcome: outcome_lines,
+        conclusion,
+    })
+}
+
+/// The official model's verdict: who is paid what, or why nobody is.
+fn conclusion(outcome: &ScenarioOutcome, sale: &ConversionOutcome, official: Model) -> String {
+    let model = official.label().to_lowercase();
+    let paid: Vec<String> = outcome
+        .credit
+        .iter()
+        .filter(|r| r.model == official.key())
+        .map(|r| {
+            let refunded = if r.payout == 0.0 && sale.explanation.conversion.status != "approved" {
+                format!(" (the sale is {})", sale.explanation.conversion.status)
+            } else {
+                String::new()
+            };
+            format!(
+                "{} is credited with {} and earns {}{refunded}",
+                r.source,
+                format::money(r.revenue),
+                format::money(r.payout)
+            )
+        })
+        .collect();
+    match (&sale.explanation.leak, paid.is_empty()) {
+        (Some((partner, cause, _)), true) => format!(
+            "Under the official {model} model nobody is credited: {partner}'s sale leaks ({}).",
+            cause.label().to_lowercase()
+        ),
+        (None, true) => format!("Under the official {model} model nobody is credited."),
+        _ => format!("Under the official {model} model: {}.", paid.join("; ")),
+    }
+}
+
+/// `Last-touch (official): partner-b 1.00 — revenue $120.00, commission $12.00`.
+fn model_outcome(outcome: &ScenarioOutcome, model: Model, official: bool) -> String {
+    let mark = if official { " (official)" } else { "" };
+    let rows: Vec<String> = outcome
+        .credit
+        .iter()
+        .filter(|r| r.model == model.key())
+        .map(|r| {
+            format!(
+                "{} {} — revenue {}, commission {}",
+                r.source,
+                format::conversions(r.conversions),
+                format::money(r.revenue),
+                format::money(r.payout)
+            )
+        })
+        .collect();
+    let credit = if rows.is_empty() {
+        "nobody (the sale is unattributed)".to_owned()
+    } else {
+        rows.join("; ")
+    };
+    format!("{}{mark}: {credit}", model.label())
+}
