@@ -10,8 +10,12 @@ use super::audit_tab::{AuditAction, AuditTabState, audit_ui};
 use super::compare_tab::compare_ui;
 use super::credit_engine::CreditEngine;
 use super::data_tab::{DataTabState, data_ui};
+use super::evidence_window::{EvidenceWindow, evidence_window_ui};
+use super::lab_tab::{LabAction, LabTabState, lab_ui};
 use super::leakage_tab::{LeakageTabState, leakage_ui};
+use super::links_tab::{LinksTabState, links_ui};
 use super::payouts_tab::{PayoutAction, PayoutsTabState, payouts_ui};
+use super::rules_tab::{RulesTabState, rules_ui};
 use super::sensitivity_tab::sensitivity_ui;
 use super::settings::{Tab, UiSettings};
 use super::worker::{Job, Reply, Snapshot, WorkerBridge};
@@ -65,6 +69,10 @@ pub struct PartnerApp {
     leakage_tab: LeakageTabState,
     payouts_tab: PayoutsTabState,
     audit_tab: AuditTabState,
+    evidence: EvidenceWindow,
+    lab_tab: LabTabState,
+    rules_tab: RulesTabState,
+    links_tab: LinksTabState,
     picked_files: Option<Receiver<Vec<PathBuf>>>,
     picked_database: Option<Receiver<PathBuf>>,
 }
@@ -93,6 +101,10 @@ impl PartnerApp {
             leakage_tab: LeakageTabState::default(),
             payouts_tab: PayoutsTabState::default(),
             audit_tab: AuditTabState::default(),
+            evidence: EvidenceWindow::default(),
+            lab_tab: LabTabState::default(),
+            rules_tab: RulesTabState::default(),
+            links_tab: LinksTabState::default(),
             picked_files: None,
             picked_database: None,
         };
@@ -143,6 +155,8 @@ impl PartnerApp {
             || self.credit.is_busy()
             || self.leakage_tab.is_busy()
             || self.payouts_tab.is_busy()
+            || self.lab_tab.is_busy()
+            || self.rules_tab.is_busy()
     }
 
     /// The status log, oldest first.
@@ -183,11 +197,17 @@ impl PartnerApp {
                     self.push_message("payouts signed off".to_owned(), false);
                 }
                 Reply::Exported(message) => self.push_message(message, false),
+                Reply::Scenarios(saved, message) => {
+                    if let Some(snapshot) = &mut self.snapshot {
+                        snapshot.saved_scenarios = saved;
+                    }
+                    self.push_message(message, false);
+                }
                 Reply::FileDone {
                     message, failed, ..
                 } => self.push_message(message, failed),
                 Reply::Evidence(conversion_id, evidence) => {
-                    self.leakage_tab.receive_evidence(conversion_id, evidence)
+                    self.evidence.receive(conversion_id, evidence)
                 }
                 Reply::Failed(message) => self.push_message(message, true),
             }
@@ -237,6 +257,9 @@ impl PartnerApp {
             ui.selectable_value(&mut self.settings.tab, Tab::Leakage, "Leakage");
             ui.selectable_value(&mut self.settings.tab, Tab::Payouts, "Payouts");
             ui.selectable_value(&mut self.settings.tab, Tab::Audit, "Audit");
+            ui.selectable_value(&mut self.settings.tab, Tab::Lab, "Scenario lab");
+            ui.selectable_value(&mut self.settings.tab, Tab::Rules, "Rules");
+            ui.selectable_value(&mut self.settings.tab, Tab::Links, "Links");
             ui.selectable_value(&mut self.settings.tab, Tab::Data, "Data");
             ui.separator();
             if ui
@@ -318,6 +341,7 @@ impl PartnerApp {
             });
             return;
         };
+        let mut explain: Option<String> = None;
         match self.settings.tab {
             Tab::Compare => compare_ui(ui, &mut self.settings, &snapshot.index, &mut self.credit),
             Tab::Sensitivity => {
@@ -340,9 +364,7 @@ impl PartnerApp {
                     snapshot,
                     &self.settings.attribution,
                 );
-                if let Some(conversion_id) = wanted {
-                    self.worker.send(Job::Evidence(conversion_id));
-                }
+                explain = wanted;
             }
             Tab::Payouts => {
                 super::compare_tab::settings_bar_ui(ui, &mut self.settings);
@@ -362,9 +384,31 @@ impl PartnerApp {
                     Some(AuditAction::Export(text, path)) => {
                         self.worker.send(Job::WriteText(text, path))
                     }
+                    Some(AuditAction::Explain(conversion_id)) => explain = Some(conversion_id),
                     None => {}
                 }
             }
+            Tab::Lab => {
+                super::compare_tab::settings_bar_ui(ui, &mut self.settings);
+                let attribution = self.settings.attribution;
+                match lab_ui(ui, &mut self.lab_tab, snapshot, &attribution) {
+                    Some(LabAction::Save(name, json)) => {
+                        self.worker.send(Job::SaveScenario(name, json))
+                    }
+                    Some(LabAction::Delete(name)) => self.worker.send(Job::DeleteScenario(name)),
+                    Some(LabAction::Explain(conversion_id)) => explain = Some(conversion_id),
+                    None => {}
+                }
+            }
+            Tab::Rules => {
+                super::compare_tab::settings_bar_ui(ui, &mut self.settings);
+                if let Some((text, path)) =
+                    rules_ui(ui, &mut self.rules_tab, &mut self.settings, snapshot)
+                {
+                    self.worker.send(Job::WriteText(text, path));
+                }
+            }
+            Tab::Links => links_ui(ui, &mut self.links_tab, snapshot),
             Tab::Data => {
                 let picked = data_ui(ui, &mut self.data_tab, snapshot, &self.messages);
                 if picked {
@@ -372,6 +416,13 @@ impl PartnerApp {
                 }
             }
         }
+        if let Some(conversion_id) = explain {
+            let conversion_id = conversion_id.trim().to_owned();
+            self.evidence.open(conversion_id.clone());
+            self.worker.send(Job::Evidence(conversion_id));
+        }
+        let attribution = &self.settings.attribution;
+        evidence_window_ui(ui.ctx(), &mut self.evidence, &snapshot.index, attribution);
     }
 
     fn persist_settings(&mut self) {

@@ -60,6 +60,8 @@ pub enum AuditAction {
     Rematch(u32),
     /// Write this CSV text to this file.
     Export(String, PathBuf),
+    /// Open the evidence window on this conversion.
+    Explain(String),
 }
 
 /// Draws the Audit view; returns what the app should do.
@@ -139,8 +141,8 @@ pub fn audit_ui(
     egui::ScrollArea::vertical()
         .id_salt("audit_scroll")
         .show(ui, |ui| monthly_ui(ui, state, &rows));
-    drill_down_window_ui(ui.ctx(), state, &judged.leads);
-    action
+    let explain = drill_down_window_ui(ui.ctx(), state, &judged.leads);
+    action.or(explain.map(AuditAction::Explain))
 }
 
 fn controls_ui(ui: &mut egui::Ui, settings: &mut UiSettings, months: &[String]) {
@@ -243,11 +245,15 @@ fn monthly_ui(ui: &mut egui::Ui, state: &mut AuditTabState, rows: &[&MonthlyRow]
     }
 }
 
-/// The leads behind the chosen row, in a window beside the table.
-fn drill_down_window_ui(ctx: &egui::Context, state: &mut AuditTabState, audited: &[AuditedLead]) {
-    let Some((month, partner)) = state.selected.clone() else {
-        return;
-    };
+/// The leads behind the chosen row, in a window beside the table; returns the conversion
+/// whose "Explain…" was clicked.
+fn drill_down_window_ui(
+    ctx: &egui::Context,
+    state: &mut AuditTabState,
+    audited: &[AuditedLead],
+) -> Option<String> {
+    let (month, partner) = state.selected.clone()?;
+    let mut explain = None;
     let mut open = true;
     egui::Window::new(format!("Leads {partner} reported in {month}"))
         .open(&mut open)
@@ -275,7 +281,19 @@ fn drill_down_window_ui(ctx: &egui::Context, state: &mut AuditTabState, audited:
                     for lead in rows {
                         ui.label(crate::format::utc_minutes(lead.lead.reported_at_secs));
                         ui.label(lead.lead.reference.trim());
-                        ui.label(lead.conversion_id.as_deref().unwrap_or("–"));
+                        match &lead.conversion_id {
+                            Some(id) => {
+                                ui.horizontal(|ui| {
+                                    ui.label(id);
+                                    if ui.small_button("Explain…").clicked() {
+                                        explain = Some(id.clone());
+                                    }
+                                });
+                            }
+                            None => {
+                                ui.label("–");
+                            }
+                        }
                         ui.label(lead.verdict.detail());
                         fixed_number_cell(ui, 90.0, decimal2(lead.amount));
                         ui.label(RichText::new(&lead.lead.file_line).weak());
@@ -286,6 +304,7 @@ fn drill_down_window_ui(ctx: &egui::Context, state: &mut AuditTabState, audited:
     if !open {
         state.selected = None;
     }
+    explain
 }
 
 /// Every audited lead as CSV, safe to open in a spreadsheet.

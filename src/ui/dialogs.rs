@@ -52,7 +52,7 @@ pub fn pick_export(
     let ctx = ctx.clone();
     std::thread::spawn(move || {
         let picked = rfd::FileDialog::new()
-            .set_title("Export for finance")
+            .set_title("Export")
             .add_filter(extension.to_uppercase(), &[extension])
             .set_file_name(file_name)
             .save_file();

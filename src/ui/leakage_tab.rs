@@ -9,12 +9,8 @@ use egui_plot::{Bar, BarChart, Legend, Plot};
 
 use super::background::Latest;
 use super::widgets::{fixed_number_cell, left_cell, right_cell, unit_marks};
-use super::worker::{Evidence, Snapshot};
+use super::worker::Snapshot;
 use crate::attribution::{AttributionSettings, SourceCredit};
-use crate::explain::{
-    Explanation, age, conversion_heading, explain_position, identity_words, link_words,
-    redirect_words, share_words,
-};
 use crate::format::{conversions, money, thousands};
 use crate::import::ProgrammeTimeZone;
 use crate::journeys::JourneyIndex;
@@ -96,8 +92,6 @@ pub struct LeakageTabState {
     reports: Latest<ReportKey, LeakageView>,
     /// Only leaks of this cause are listed.
     cause_filter: Option<Cause>,
-    /// The conversion whose evidence is open, and its details once read.
-    open: Option<(String, Option<Box<Evidence>>)>,
 }
 
 impl Default for LeakageTabState {
@@ -105,7 +99,6 @@ impl Default for LeakageTabState {
         LeakageTabState {
             reports: Latest::new("leakage"),
             cause_filter: None,
-            open: None,
         }
     }
 }
@@ -126,15 +119,6 @@ impl LeakageTabState {
     /// Whether a report is being computed.
     pub fn is_busy(&self) -> bool {
         self.reports.is_busy()
-    }
-
-    /// The store's answer to an evidence request.
-    pub fn receive_evidence(&mut self, conversion_id: String, evidence: Option<Box<Evidence>>) {
-        if let Some((open, slot)) = &mut self.open
-            && *open == conversion_id
-        {
-            *slot = evidence;
-        }
     }
 }
 
@@ -175,10 +159,6 @@ pub fn leakage_ui(
             ui.add_space(8.0);
             wanted = leaked_list_ui(ui, state, index, report);
         });
-    evidence_window_ui(ui.ctx(), state, index, settings);
-    if let Some(id) = &wanted {
-        state.open = Some((id.clone(), None));
-    }
     wanted
 }
 
@@ -531,104 +511,3 @@ const LIST_TEXT_COLUMNS: [(&str, f32); 5] = [
     ("All causes", 220.0),
 ];
 
-fn evidence_window_ui(
-    ctx: &egui::Context,
-    state: &mut LeakageTabState,
-    index: &JourneyIndex,
-    settings: &AttributionSettings,
-) {
-    let Some((id, evidence)) = &state.open else {
-        return;
-    };
-    let mut open = true;
-    egui::Window::new(format!("Evidence · {id}"))
-        .open(&mut open)
-        .default_width(900.0)
-        .show(ctx, |ui| match evidence {
-            None => {
-                ui.spinner();
-            }
-            Some(evidence) => {
-                let position = index
-                    .conversions
-                    .iter()
-                    .position(|c| &c.conversion_id == id);
-                match position {
-                    Some(c) => {
-                        let explanation = explain_position(
-                            index,
-                            settings,
-                            c,
-                            evidence.conversion.clone(),
-                            evidence.touches.clone(),
-                        );
-                        explanation_ui(ui, &explanation);
-                    }
-                    None => {
-                        ui.label("This conversion is no longer in the database.");
-                    }
-                }
-            }
-        });
-    if !open {
-        state.open = None;
-    }
-}
-
-/// One conversion's explanation: identities, touches with their verdicts, credit, cause.
-pub fn explanation_ui(ui: &mut egui::Ui, e: &Explanation) {
-    ui.label(RichText::new(conversion_heading(&e.conversion)).strong());
-    ui.label(format!("Identities: {}", identity_words(&e.conversion)));
-    egui::Grid::new("evidence_touches")
-        .num_columns(7)
-        .striped(true)
-        .show(ui, |ui| {
-            for head in [
-                "Time (UTC)",
-                "Source",
-                "Before the sale",
-                "Linked by",
-                "Browser",
-                "Redirect",
-                "Why",
-            ] {
-                ui.label(RichText::new(head).strong());
-            }
-            ui.end_row();
-            for t in &e.touches {
-                ui.label(&t.detail.touched_at);
-                ui.label(&t.detail.source);
-                ui.label(age(t.lag_secs));
-                ui.label(link_words(t.links));
-                ui.label(t.detail.browser.as_deref().unwrap_or("–"));
-                ui.label(redirect_words(&t.detail));
-                let color = if t.verdict == crate::attribution::TouchVerdict::Counts {
-                    egui::Color32::from_rgb(52, 168, 83)
-                } else {
-                    ui.visuals().weak_text_color()
-                };
-                ui.label(RichText::new(&t.reason).color(color));
-                ui.end_row();
-            }
-        });
-    if let Some((partner, what)) = &e.coupon {
-        ui.label(format!("Coupon of {partner}: {what}."));
-    }
-    if let Some(partner) = &e.reported_by {
-        ui.label(format!("Reported as a lead by {partner}."));
-    }
-    for (model, shares) in &e.credit {
-        ui.label(format!("{}: {}", model.label(), share_words(shares)));
-    }
-    if let Some((partner, cause, causes)) = &e.leak {
-        let all: Vec<&str> = causes.iter().map(|c| c.label()).collect();
-        ui.label(
-            RichText::new(format!(
-                "Leaked: {partner} sent it and no partner is credited. Cause: {} (all: {}).",
-                cause.label(),
-                all.join(", ")
-            ))
-            .color(cause_color(*cause)),
-        );
-    }
-}

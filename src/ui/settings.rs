@@ -71,6 +71,12 @@ pub enum Tab {
     Payouts,
     /// Partner-reported leads against our records.
     Audit,
+    /// Compose a journey and see who gets what, touch by touch.
+    Lab,
+    /// The partner-facing rules document.
+    Rules,
+    /// Partners' tracking links: build, copy, check.
+    Links,
     /// Imports, row counts and rejects.
     Data,
 }
@@ -107,6 +113,8 @@ pub struct UiSettings {
     pub audit_tolerance_days: u32,
     /// The month shown in Audit (`None`: every month).
     pub audit_month: Option<String>,
+    /// The programme's name in the rules document.
+    pub programme_name: String,
 }
 
 impl UiSettings {
@@ -138,6 +146,7 @@ impl Default for UiSettings {
             payout_period: None,
             audit_tolerance_days: crate::audit::DEFAULT_TOLERANCE_DAYS,
             audit_month: None,
+            programme_name: "Partner programme".to_owned(),
         }
     }
 }

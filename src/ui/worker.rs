@@ -12,8 +12,10 @@ use eframe::egui;
 use crate::audit::DEFAULT_TOLERANCE_DAYS;
 use crate::import::{ImportRequest, ProgrammeTimeZone};
 use crate::journeys::JourneyIndex;
+use crate::report::ProgrammeFacts;
 use crate::programme::{create_sample_database, import_batch_until, import_settings};
 use crate::store::{
+    SavedScenario,
     ConversionDetail, ImportRecord, LeadMatch, PayoutExportRow, QueryProbe, RedirectRow,
     RejectRecord, SignoffRecord, Store, TableCounts, TouchDetail,
 };
@@ -44,6 +46,10 @@ pub enum Job {
     Export(Vec<PayoutExportRow>, PathBuf),
     /// Write a text export (CSV) to a file.
     WriteText(String, PathBuf),
+    /// Save a scenario (name, JSON) in the database, replacing one of the same name.
+    SaveScenario(String, String),
+    /// Delete a saved scenario.
+    DeleteScenario(String),
 }
 
 /// Everything the window shows about a database, read in one go after each change.
@@ -69,6 +75,10 @@ pub struct Snapshot {
     pub signoffs: Vec<SignoffRecord>,
     /// Reported leads matched with [`DEFAULT_TOLERANCE_DAYS`].
     pub lead_matches: Vec<LeadMatch>,
+    /// Partners, link address, referral parameters: what links and the rules document need.
+    pub facts: ProgrammeFacts,
+    /// Scenarios saved in the database, by name.
+    pub saved_scenarios: Vec<SavedScenario>,
 }
 
 /// One conversion's stored details and touches, for its evidence window.
@@ -100,6 +110,8 @@ pub enum Reply {
     Signoffs(Vec<SignoffRecord>),
     /// An export was written (a message for the status line).
     Exported(String),
+    /// The saved scenarios after saving or deleting one, with what happened.
+    Scenarios(Vec<SavedScenario>, String),
     /// A job failed; the previous state stays on screen.
     Failed(String),
 }
@@ -288,6 +300,18 @@ impl StoreWorker {
                 store.record_signoff(&record)?;
                 return Ok(Reply::Signoffs(store.all_signoffs()?));
             }
+            Job::SaveScenario(name, json) => {
+                let store = self.open_store()?;
+                store.save_scenario(&name, &json)?;
+                let saved = store.saved_scenarios()?;
+                return Ok(Reply::Scenarios(saved, format!("scenario '{name}' saved")));
+            }
+            Job::DeleteScenario(name) => {
+                let store = self.open_store()?;
+                store.delete_scenario(&name)?;
+                let saved = store.saved_scenarios()?;
+                return Ok(Reply::Scenarios(saved, format!("scenario '{name}' deleted")));
+            }
             Job::WriteText(text, path) => {
                 std::fs::write(&path, text)
                     .with_context(|| format!("writing {}", path.display()))?;
@@ -387,7 +411,10 @@ impl StoreWorker {
         self.set_progress(Progress::activity("Building the journey index…"));
         let started = Instant::now();
         let index = JourneyIndex::build(store)?;
+        let facts = crate::report::programme_facts(store, &index)?;
         Ok(Snapshot {
+            facts,
+            saved_scenarios: store.saved_scenarios()?,
             database: store.path().map(PathBuf::from).unwrap_or_default(),
             counts: store.counts()?,
             history: store.import_history()?,
