@@ -373,3 +373,106 @@ fn audit_view_counts_each_category_of_the_sample_leads() {
     harness.run();
     assert!(shows_text(&harness, "Leads budgetmom reported in"));
 }
+
+/// The window on the sample programme, showing the view labelled `view`, settled.
+fn sample_view(dir: &Path, view: &str) -> Harness<'static, PartnerApp> {
+    let db = sample_database(dir);
+    let mut harness = harness(app_on(&db, dir));
+    settle(&mut harness);
+    harness.get_by_label(view).click();
+    harness.step();
+    settle(&mut harness);
+    harness
+}
+
+/// Guards the scenario lab's promise: every step the user adds is judged at once.
+#[test]
+fn adding_a_step_in_the_scenario_lab_changes_the_outcome_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = sample_view(dir.path(), "Scenario lab");
+    // The lab opens on two partners' clicks before one purchase.
+    assert!(shows(&harness, "Last touch: partner-b 1"));
+    assert!(shows(&harness, "Linear: partner-a 0.50, partner-b 0.50"));
+    // An organic visit, added an hour before the purchase, takes the last touch.
+    harness.get_by_label("+ Visit").click();
+    harness.step();
+    settle(&mut harness);
+    assert!(
+        shows(&harness, "Last touch: organic 1"),
+        "the new visit takes last touch"
+    );
+    assert!(shows(
+        &harness,
+        "Linear: partner-a 0.33, partner-b 0.33, organic 0.33"
+    ));
+    assert!(shows_text(
+        &harness,
+        "organic visit on laptop · Chrome — Counts: linked by cookie, 1 h 0 min before the sale"
+    ));
+    // Partners only: the visit no longer counts, and its sentence says why.
+    harness.get_by_label("Partners only").click();
+    harness.step();
+    settle(&mut harness);
+    assert!(shows(&harness, "Last touch: partner-b 1"));
+    assert!(shows_text(&harness, "only partner touches count"));
+}
+
+#[test]
+fn a_real_conversion_is_explained_from_the_lab() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = sample_view(dir.path(), "Scenario lab");
+    let field = harness.get_by_role_and_label(Role::TextInput, "Explain a real conversion:");
+    field.focus();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::TextInput, "Explain a real conversion:")
+        .type_text("ORD-000001");
+    harness.run();
+    harness.get_by_label("Explain").click();
+    harness.step();
+    settle(&mut harness);
+    assert!(shows_text(&harness, "Evidence · ORD-000001"));
+    assert!(shows_text(
+        &harness,
+        "linked only by logged-in user, which is switched off"
+    ));
+}
+
+#[test]
+fn rules_view_previews_the_document_with_computed_examples() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = sample_view(dir.path(), "Rules");
+    assert!(shows(&harness, "Attribution rules — Partner programme"));
+    assert!(shows(
+        &harness,
+        "Under the official last touch model: partner-b is credited with $120.00 and earns $12.00."
+    ));
+    // Moving the window to 60 days moves the expired-cookie example with it.
+    harness.state_mut().settings.attribution.window = CookieWindow::Days(60);
+    harness.step();
+    settle(&mut harness);
+    assert!(shows(
+        &harness,
+        "Under the official last touch model: partner-a is credited with $60.00 and earns $6.00."
+    ));
+}
+
+#[test]
+fn links_view_checks_a_pasted_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = sample_view(dir.path(), "Links");
+    assert!(shows_text(
+        &harness,
+        "?ref=budgetmom&utm_source=budgetmom&utm_medium=partner&utm_campaign=partner-programme"
+    ));
+    harness
+        .get_by_role_and_label(Role::TextInput, "Paste a partner's link:")
+        .focus();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::TextInput, "Paste a partner's link:")
+        .type_text("https://shop.example.com/?aff=dealhunter&ref=nobody");
+    harness.run();
+    assert!(shows_text(&harness, "• It names the partner with 'aff='"));
+    assert!(shows_text(&harness, "• Unknown partner 'nobody'"));
+}

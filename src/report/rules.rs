@@ -121,19 +121,31 @@ impl Section {
 
 /// Writes the rules document from `input`; every example is computed by the engine.
 pub fn rules_document(input: &RulesInput) -> Result<RulesDocument, StoreError> {
-    let sections = vec![
-        links_section(input),
-        methods_section(input)?,
-        window_section(input)?,
-        caps_section(input)?,
-        model_section(input)?,
-        tie_section(input)?,
-        coupon_section(input)?,
-        conversion_section(input),
-        refunds_section(input)?,
-        schedule_section(input)?,
-        audit_section(input)?,
+    // Each rule runs its scenarios in its own scratch database: write them side by side.
+    type Build = fn(&RulesInput) -> Result<Section, StoreError>;
+    let builds: [Build; 11] = [
+        |i| Ok(links_section(i)),
+        methods_section,
+        window_section,
+        caps_section,
+        model_section,
+        tie_section,
+        coupon_section,
+        |i| Ok(conversion_section(i)),
+        refunds_section,
+        schedule_section,
+        audit_section,
     ];
+    let sections = std::thread::scope(|scope| {
+        let running: Vec<_> = builds
+            .iter()
+            .map(|build| scope.spawn(move || build(input)))
+            .collect();
+        running
+            .into_iter()
+            .map(|section| section.join().expect("writing a rule"))
+            .collect::<Result<Vec<Section>, StoreError>>()
+    })?;
     Ok(RulesDocument {
         title: format!("Attribution rules — {}", input.programme),
         programme: input.programme.clone(),

@@ -180,6 +180,10 @@ impl PartnerApp {
         egui::CentralPanel::default().show(ui, |ui| self.central_ui(ui));
         drop_overlay_ui(ui.ctx());
         self.persist_settings();
+        if self.is_busy() {
+            // Background computations do not wake the window themselves.
+            ui.ctx().request_repaint_after(Duration::from_millis(50));
+        }
     }
 
     fn handle_replies(&mut self) {

@@ -61,7 +61,9 @@ pub fn evidence_window_ui(
                 ui.spinner();
             }
             Lookup::Missing => {
-                ui.label(format!("No conversion with the id '{id}' in this database."));
+                ui.label(format!(
+                    "No conversion with the id '{id}' in this database."
+                ));
             }
             Lookup::Found(evidence) => {
                 let position = index

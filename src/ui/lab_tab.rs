@@ -7,6 +7,7 @@ use eframe::egui::{self, Color32, RichText};
 
 use super::background::Latest;
 use super::evidence_window::explanation_ui;
+use super::widgets::fixed_number_cell;
 use super::worker::Snapshot;
 use crate::attribution::{AttributionSettings, BrowserFamily, Model};
 use crate::format::{conversions, money};
@@ -87,7 +88,9 @@ pub fn lab_ui(
     ui.columns(2, |columns| {
         egui::ScrollArea::vertical()
             .id_salt("lab_steps")
-            .show(&mut columns[0], |ui| steps_ui(ui, &mut state.scenario, &partner_ids));
+            .show(&mut columns[0], |ui| {
+                steps_ui(ui, &mut state.scenario, &partner_ids)
+            });
         egui::ScrollArea::vertical()
             .id_salt("lab_outcome")
             .show(&mut columns[1], |ui| match &outcome {
@@ -163,7 +166,10 @@ fn scenario_bar_ui(
             .show_ui(ui, |ui| {
                 ui.label(RichText::new("Built in").weak());
                 for name in BUILT_IN_NAMES {
-                    if ui.selectable_label(state.scenario.name == name, name).clicked() {
+                    if ui
+                        .selectable_label(state.scenario.name == name, name)
+                        .clicked()
+                    {
                         picked = built_in(name);
                     }
                 }
@@ -222,13 +228,19 @@ fn timeline_ui(ui: &mut egui::Ui, scenario: &Scenario) {
         [egui::pos2(left, line_y), egui::pos2(right, line_y)],
         egui::Stroke::new(1.5, ui.visuals().weak_text_color()),
     );
-    let last = timeline.last().map_or(1, |s| s.at_minutes.max(1));
+    let first = timeline.first().map_or(0, |s| s.at_minutes);
+    let span = timeline.last().map_or(1, |s| (s.at_minutes - first).max(1));
     for (i, step) in timeline.iter().enumerate() {
-        let x = left + (right - left) * step.at_minutes as f32 / last as f32;
+        let x = left + (right - left) * (step.at_minutes - first) as f32 / span as f32;
         let color = step_color(&step.kind);
         painter.circle_filled(egui::pos2(x, line_y), 6.0, color);
-        let text = format!("{} d{}", step_mark(&step.kind), step.at_minutes / 1440);
-        let y = if i % 2 == 0 { line_y + 16.0 } else { line_y - 14.0 };
+        let day = (step.at_minutes + START_MINUTE_OF_DAY).div_euclid(1440);
+        let text = format!("{} d{day}", step_mark(&step.kind));
+        let y = if i % 2 == 0 {
+            line_y + 16.0
+        } else {
+            line_y - 14.0
+        };
         painter.text(
             egui::pos2(x, y),
             egui::Align2::CENTER_CENTER,
@@ -270,7 +282,11 @@ fn steps_ui(ui: &mut egui::Ui, scenario: &mut Scenario, partners: &[String]) {
             ui.horizontal_wrapped(|ui| {
                 time_ui(ui, step);
                 step_editor_ui(ui, &mut step.kind, partners);
-                if ui.small_button("✕").on_hover_text("Remove this step").clicked() {
+                if ui
+                    .small_button("×")
+                    .on_hover_text("Remove this step")
+                    .clicked()
+                {
                     remove = Some(i);
                 }
             });
@@ -290,7 +306,10 @@ fn steps_ui(ui: &mut egui::Ui, scenario: &mut Scenario, partners: &[String]) {
 }
 
 fn new_step_kinds(partners: &[String]) -> Vec<(&'static str, StepKind)> {
-    let partner = partners.first().cloned().unwrap_or_else(|| PARTNER_A.to_owned());
+    let partner = partners
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PARTNER_A.to_owned());
     vec![
         (
             "+ Partner click",
@@ -347,76 +366,107 @@ fn add_step(scenario: &mut Scenario, kind: StepKind) {
     scenario.steps.push(Step { at_minutes, kind });
 }
 
+/// The scenario's clock starts on day 0 at 09:00.
+const START_MINUTE_OF_DAY: i64 = 9 * 60;
+
+/// Day and hour of the step, as the timeline and sentences show them.
 fn time_ui(ui: &mut egui::Ui, step: &mut Step) {
-    let mut days = step.at_minutes.div_euclid(1440);
-    let mut hours = step.at_minutes.rem_euclid(1440) / 60;
-    let minutes = step.at_minutes.rem_euclid(60);
-    let day = ui.add(egui::DragValue::new(&mut days).range(0..=500).prefix("day "));
-    let hour = ui.add(egui::DragValue::new(&mut hours).range(0..=23).suffix(" h"));
+    let clock = step.at_minutes + START_MINUTE_OF_DAY;
+    let mut days = clock.div_euclid(1440);
+    let mut hours = clock.rem_euclid(1440) / 60;
+    let minutes = clock.rem_euclid(60);
+    let day = ui.add(
+        egui::DragValue::new(&mut days)
+            .range(0..=500)
+            .prefix("day "),
+    );
+    let at = ui.label("at");
+    let hour = ui
+        .add(
+            egui::DragValue::new(&mut hours)
+                .range(0..=23)
+                .custom_formatter(|h, _| format!("{h:02}:{minutes:02}"))
+                .custom_parser(|text| text.split(':').next()?.trim().parse().ok()),
+        )
+        .labelled_by(at.id);
     if day.changed() || hour.changed() {
-        step.at_minutes = days * 1440 + hours * 60 + minutes;
+        step.at_minutes = days * 1440 + hours * 60 + minutes - START_MINUTE_OF_DAY;
     }
 }
 
 fn step_editor_ui(ui: &mut egui::Ui, kind: &mut StepKind, partners: &[String]) {
     match kind {
         StepKind::PartnerClick { partner, place } => {
-            ui.label("Partner click");
-            partner_ui(ui, partner, partners);
+            let label = ui.label("Partner click");
+            partner_ui(ui, partner, partners, label.id);
             place_ui(ui, place);
         }
         StepKind::Visit { channel, place } => {
+            let label = ui.label("Visit from");
             egui::ComboBox::from_id_salt("channel")
-                .selected_text(format!("{} visit", channel.key()))
+                .selected_text(channel.key())
                 .show_ui(ui, |ui| {
                     for c in Channel::ALL {
                         ui.selectable_value(channel, c, c.key());
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
             place_ui(ui, place);
         }
         StepKind::CookiesCleared { device } => {
-            ui.label("Cookies cleared on");
-            device_ui(ui, device);
+            let label = ui.label("Cookies cleared on");
+            device_ui(ui, device, label.id);
         }
         StepKind::LogIn { place } => {
             ui.label("Logs in on");
             place_ui(ui, place);
         }
         StepKind::Coupon { partner } => {
-            ui.label("Coupon of");
-            partner_ui(ui, partner, partners);
+            let label = ui.label("Coupon of");
+            partner_ui(ui, partner, partners, label.id);
         }
         StepKind::Purchase {
             revenue,
             status,
             place,
         } => {
-            ui.label("Purchase");
-            ui.add(egui::DragValue::new(revenue).range(0.0..=1e7).prefix("$").speed(1.0));
+            let label = ui.label("Purchase");
+            ui.add(
+                egui::DragValue::new(revenue)
+                    .range(0.0..=1e7)
+                    .prefix("$")
+                    .speed(1.0),
+            )
+            .labelled_by(label.id);
+            let status_label = ui.label("status");
             egui::ComboBox::from_id_salt("status")
                 .selected_text(status.as_str())
                 .show_ui(ui, |ui| {
                     for s in ["approved", "pending", "refunded", "cancelled"] {
                         ui.selectable_value(status, s.to_owned(), s);
                     }
-                });
+                })
+                .response
+                .labelled_by(status_label.id);
             place_ui(ui, place);
         }
     }
 }
 
-fn partner_ui(ui: &mut egui::Ui, partner: &mut String, partners: &[String]) {
+fn partner_ui(ui: &mut egui::Ui, partner: &mut String, partners: &[String], label: egui::Id) {
     egui::ComboBox::from_id_salt("partner")
         .selected_text(partner.as_str())
         .show_ui(ui, |ui| {
             for p in partners {
                 ui.selectable_value(partner, p.clone(), p);
             }
-        });
+        })
+        .response
+        .labelled_by(label);
 }
 
-fn device_ui(ui: &mut egui::Ui, device: &mut Device) {
+fn device_ui(ui: &mut egui::Ui, device: &mut Device, label: egui::Id) {
     egui::ComboBox::from_id_salt("device")
         .selected_text(device.label())
         .width(80.0)
@@ -424,12 +474,15 @@ fn device_ui(ui: &mut egui::Ui, device: &mut Device) {
             for d in Device::ALL {
                 ui.selectable_value(device, d, d.label());
             }
-        });
+        })
+        .response
+        .labelled_by(label);
 }
 
 fn place_ui(ui: &mut egui::Ui, place: &mut Place) {
-    ui.label("on");
-    device_ui(ui, &mut place.device);
+    let on = ui.label("on");
+    device_ui(ui, &mut place.device, on.id);
+    let browser = ui.label("in");
     egui::ComboBox::from_id_salt("browser")
         .selected_text(place.browser.label())
         .width(90.0)
@@ -437,7 +490,9 @@ fn place_ui(ui: &mut egui::Ui, place: &mut Place) {
             for b in BrowserFamily::ALL.into_iter().skip(1) {
                 ui.selectable_value(&mut place.browser, b, b.label());
             }
-        });
+        })
+        .response
+        .labelled_by(browser.id);
 }
 
 fn outcome_ui(ui: &mut egui::Ui, result: &Result<ScenarioOutcome, String>, fresh: bool) {
@@ -473,12 +528,12 @@ fn purchase_ui(ui: &mut egui::Ui, sale: &ConversionOutcome) {
         );
     }
     for touch in &sale.touches {
-        let (mark, color) = if touch.counts {
-            ("✓", Color32::from_rgb(52, 168, 83))
+        let color = if touch.counts {
+            Color32::from_rgb(52, 168, 83)
         } else {
-            ("✗", ui.visuals().weak_text_color())
+            ui.visuals().weak_text_color()
         };
-        ui.label(RichText::new(format!("{mark} {} · {}", touch.when, touch.sentence)).color(color));
+        ui.label(RichText::new(format!("{} · {}", touch.when, touch.sentence)).color(color));
     }
     for note in &sale.notes {
         ui.label(RichText::new(note).italics());
@@ -502,9 +557,9 @@ fn totals_ui(ui: &mut egui::Ui, outcome: &ScenarioOutcome) {
                 for row in outcome.credit.iter().filter(|r| r.model == model.key()) {
                     ui.label(model.label());
                     ui.label(&row.source);
-                    ui.label(conversions(row.conversions));
-                    ui.label(money(row.revenue));
-                    ui.label(money(row.payout));
+                    fixed_number_cell(ui, 80.0, conversions(row.conversions));
+                    fixed_number_cell(ui, 90.0, money(row.revenue));
+                    fixed_number_cell(ui, 90.0, money(row.payout));
                     ui.end_row();
                 }
             }

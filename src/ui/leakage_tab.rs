@@ -510,4 +510,3 @@ const LIST_TEXT_COLUMNS: [(&str, f32); 5] = [
     ("Cause", 140.0),
     ("All causes", 220.0),
 ];
-

@@ -138,16 +138,22 @@ fn checker_ui(ui: &mut egui::Ui, state: &mut LinksTabState, snapshot: &Snapshot)
             .map(|r| (r.partner_id.clone(), r.clicks, r.multi_hop))
             .collect(),
     };
-    let check = snapshot.facts.link_rules.check_link(&state.pasted, &context);
+    let check = snapshot
+        .facts
+        .link_rules
+        .check_link(&state.pasted, &context);
     ui.label(format!(
         "Partner: {} · campaign: {}",
         check.partner_id.as_deref().unwrap_or("none"),
         check.campaign.as_deref().unwrap_or("none")
     ));
     if check.problems.is_empty() {
-        ui.label(RichText::new("✓ A correct tracking link.").color(Color32::from_rgb(52, 168, 83)));
+        ui.label(
+            RichText::new("A correct tracking link: it names a known partner and a campaign.")
+                .color(Color32::from_rgb(52, 168, 83)),
+        );
     }
     for problem in &check.problems {
-        ui.label(RichText::new(format!("✗ {problem}")).color(ui.visuals().warn_fg_color));
+        ui.label(RichText::new(format!("• {problem}")).color(ui.visuals().warn_fg_color));
     }
 }

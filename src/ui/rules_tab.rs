@@ -122,8 +122,12 @@ fn controls_ui(
             .response
             .labelled_by(label.id);
         let label = ui.label("Hold");
-        ui.add(egui::DragValue::new(&mut settings.hold_days).range(0..=120).suffix(" days"))
-            .labelled_by(label.id);
+        ui.add(
+            egui::DragValue::new(&mut settings.hold_days)
+                .range(0..=120)
+                .suffix(" days"),
+        )
+        .labelled_by(label.id);
     });
 }
 
@@ -136,7 +140,13 @@ fn export_ui(
 ) -> Option<(String, PathBuf)> {
     let stem: String = programme
         .chars()
-        .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     ui.horizontal(|ui| {
         ui.label(

@@ -12,12 +12,11 @@ use eframe::egui;
 use crate::audit::DEFAULT_TOLERANCE_DAYS;
 use crate::import::{ImportRequest, ProgrammeTimeZone};
 use crate::journeys::JourneyIndex;
-use crate::report::ProgrammeFacts;
 use crate::programme::{create_sample_database, import_batch_until, import_settings};
+use crate::report::ProgrammeFacts;
 use crate::store::{
-    SavedScenario,
     ConversionDetail, ImportRecord, LeadMatch, PayoutExportRow, QueryProbe, RedirectRow,
-    RejectRecord, SignoffRecord, Store, TableCounts, TouchDetail,
+    RejectRecord, SavedScenario, SignoffRecord, Store, TableCounts, TouchDetail,
 };
 
 /// How many rejected rows the Data view lists.
@@ -310,7 +309,10 @@ impl StoreWorker {
                 let store = self.open_store()?;
                 store.delete_scenario(&name)?;
                 let saved = store.saved_scenarios()?;
-                return Ok(Reply::Scenarios(saved, format!("scenario '{name}' deleted")));
+                return Ok(Reply::Scenarios(
+                    saved,
+                    format!("scenario '{name}' deleted"),
+                ));
             }
             Job::WriteText(text, path) => {
                 std::fs::write(&path, text)
