@@ -42,6 +42,7 @@ fn input(payout: PayoutSettings) -> RulesInput {
         ],
         time_zone: ProgrammeTimeZone::default(),
         date: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+        saved: Vec::new(),
     }
 }
 
@@ -262,4 +263,38 @@ fn rules_and_links_commands_write_from_a_real_database() {
                 .contains(&("utm_campaign".to_owned(), "winter sale".to_owned()))
         );
     }
+}
+
+#[test]
+fn saved_scenarios_are_the_documents_examples() {
+    let mut input = input(PayoutSettings::default());
+    // A saved version of a built-in replaces that rule's example...
+    let mut expired = built_in("Cookie expired").unwrap();
+    expired.steps[1].at_minutes = 20 * 1440;
+    input.saved.push(expired);
+    // ...and any other saved scenario is added as a further example.
+    let mut own = built_in("Two partners before one purchase").unwrap();
+    own.name = "Three <b>partners</b>".to_owned();
+    own.steps.insert(
+        1,
+        scenario::Step::at(
+            2,
+            0,
+            scenario::StepKind::PartnerClick {
+                partner: "partner-c".to_owned(),
+                place: scenario::Place::default(),
+            },
+        ),
+    );
+    input.saved.push(own);
+    let doc = rules_document(&input).unwrap();
+    assert_eq!(
+        example(&doc, "Cookie expired").conclusion,
+        "Under the official last touch model: partner-a is credited with $60.00 and earns $6.00."
+    );
+    let more = doc.sections.last().unwrap();
+    assert_eq!(more.title, "More examples");
+    let linear = &example(&doc, "Three <b>partners</b>").outcome[2];
+    assert!(linear.contains("partner-c 0.33"), "{linear}");
+    assert!(to_html(&doc).contains("Example: Three &lt;b&gt;partners&lt;/b&gt;"));
 }

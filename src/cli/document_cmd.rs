@@ -78,6 +78,7 @@ pub fn rules_command(args: RulesArgs) -> Result<ExitCode> {
         partners: facts.partners,
         time_zone: facts.time_zone,
         date: chrono::Local::now().date_naive(),
+        saved: facts.saved,
     };
     let document = report::rules_document(&input).context("computing the worked examples")?;
     let text = if html {

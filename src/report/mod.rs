@@ -10,6 +10,7 @@ use crate::import::ProgrammeTimeZone;
 use crate::journeys::JourneyIndex;
 use crate::links::LinkRules;
 use crate::programme::import_settings;
+use crate::scenario::Scenario;
 use crate::store::{Store, StoreError};
 
 /// The shop address used when the clicks carry no URLs.
@@ -26,6 +27,8 @@ pub struct ProgrammeFacts {
     pub link_rules: LinkRules,
     /// The programme time zone.
     pub time_zone: ProgrammeTimeZone,
+    /// Scenarios saved in the database (those that no longer read are left out).
+    pub saved: Vec<Scenario>,
 }
 
 /// Reads the partners, link address, referral parameters and time zone of a programme.
@@ -48,5 +51,10 @@ pub fn programme_facts(store: &Store, index: &JourneyIndex) -> Result<ProgrammeF
             .unwrap_or_else(|| FALLBACK_BASE_URL.to_owned()),
         link_rules: settings.links,
         time_zone: settings.time_zone,
+        saved: store
+            .saved_scenarios()?
+            .iter()
+            .filter_map(|s| serde_json::from_str(&s.json).ok())
+            .collect(),
     })
 }

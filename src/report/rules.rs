@@ -43,6 +43,9 @@ pub struct RulesInput {
     pub time_zone: ProgrammeTimeZone,
     /// The document's date.
     pub date: NaiveDate,
+    /// Scenarios saved in the database: one named like a built-in replaces it as that rule's
+    /// example; the others are added as further examples.
+    pub saved: Vec<Scenario>,
 }
 
 /// A rule's worked example: a scenario and what the engine made of it.
@@ -136,7 +139,7 @@ pub fn rules_document(input: &RulesInput) -> Result<RulesDocument, StoreError> {
         schedule_section,
         audit_section,
     ];
-    let sections = std::thread::scope(|scope| {
+    let mut sections = std::thread::scope(|scope| {
         let running: Vec<_> = builds
             .iter()
             .map(|build| scope.spawn(move || build(input)))
@@ -146,6 +149,9 @@ pub fn rules_document(input: &RulesInput) -> Result<RulesDocument, StoreError> {
             .map(|section| section.join().expect("writing a rule"))
             .collect::<Result<Vec<Section>, StoreError>>()
     })?;
+    if let Some(more) = more_examples_section(input)? {
+        sections.push(more);
+    }
     Ok(RulesDocument {
         title: format!("Attribution rules — {}", input.programme),
         programme: input.programme.clone(),
@@ -508,7 +514,7 @@ fn audit_section(input: &RulesInput) -> Result<Section, StoreError> {
              evidence for it.",
         );
     let mut example = worked("Phone to laptop", input)?;
-    let scenario = built_in("Phone to laptop").unwrap_or_default();
+    let scenario = scenario_named(input, "Phone to laptop");
     let outcome = scenario::run(&scenario, settings(input), &[])?;
     example.conclusion = audit_words(&outcome, input.payout.model);
     Ok(section.example(example))
@@ -530,8 +536,37 @@ fn audit_words(outcome: &ScenarioOutcome, model: Model) -> String {
     format!("If {PARTNER_A} reports {id}, the audit answers: {verdict}.")
 }
 
+/// The saved scenario called `name`, else the built-in one.
+fn scenario_named(input: &RulesInput, name: &str) -> Scenario {
+    input
+        .saved
+        .iter()
+        .find(|s| s.name == name)
+        .cloned()
+        .or_else(|| built_in(name))
+        .unwrap_or_default()
+}
+
 fn worked(name: &str, input: &RulesInput) -> Result<WorkedExample, StoreError> {
-    worked_scenario(&built_in(name).unwrap_or_default(), input)
+    worked_scenario(&scenario_named(input, name), input)
+}
+
+/// The saved scenarios that are not a rule's example, each worked out.
+fn more_examples_section(input: &RulesInput) -> Result<Option<Section>, StoreError> {
+    let extra: Vec<&Scenario> = input
+        .saved
+        .iter()
+        .filter(|s| !scenario::BUILT_IN_NAMES.contains(&s.name.as_str()))
+        .collect();
+    if extra.is_empty() {
+        return Ok(None);
+    }
+    let mut section = Section::new("More examples")
+        .say("Further journeys, worked out under the same rules.");
+    for scenario in extra {
+        section = section.example(worked_scenario(scenario, input)?);
+    }
+    Ok(Some(section))
 }
 
 /// Runs `scenario` under the official settings and writes down what happened.

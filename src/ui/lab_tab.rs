@@ -212,6 +212,10 @@ fn scenario_bar_ui(
         {
             action = Some(LabAction::Delete(name));
         }
+        ui.label(RichText::new("(?)").weak()).on_hover_text(
+            "Saved scenarios are worked examples in the Rules document: one saved under a \
+             built-in's name replaces that rule's example, the others are added at the end.",
+        );
     });
     action
 }
@@ -223,7 +227,7 @@ fn timeline_ui(ui: &mut egui::Ui, scenario: &Scenario) {
     let (rect, _) = ui.allocate_exact_size(egui::vec2(width, 46.0), egui::Sense::hover());
     let painter = ui.painter_at(rect);
     let line_y = rect.top() + 16.0;
-    let (left, right) = (rect.left() + 30.0, rect.right() - 30.0);
+    let (left, right) = (rect.left() + 60.0, rect.right() - 60.0);
     painter.line_segment(
         [egui::pos2(left, line_y), egui::pos2(right, line_y)],
         egui::Stroke::new(1.5, ui.visuals().weak_text_color()),

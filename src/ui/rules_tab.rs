@@ -13,7 +13,7 @@ use super::worker::Snapshot;
 use crate::payouts::PayoutSettings;
 use crate::report::{self, RulesDocument, RulesInput, Section, WorkedExample};
 
-type DocumentKey = (PayoutSettings, String, String, u32, usize);
+type DocumentKey = (PayoutSettings, String, String, u32, usize, usize);
 
 /// The Rules view's state.
 pub struct RulesTabState {
@@ -59,6 +59,7 @@ pub fn rules_ui(
         base_url.clone(),
         settings.audit_tolerance_days,
         Arc::as_ptr(&snapshot.index) as usize,
+        saved_scenarios_version(snapshot),
     );
     let input = RulesInput {
         programme: settings.programme_name.clone(),
@@ -69,6 +70,11 @@ pub fn rules_ui(
         partners: snapshot.facts.partners.clone(),
         time_zone: snapshot.facts.time_zone,
         date: chrono::Local::now().date_naive(),
+        saved: snapshot
+            .saved_scenarios
+            .iter()
+            .filter_map(|s| serde_json::from_str(&s.json).ok())
+            .collect(),
     };
     let shown = state.documents.get(&key, move || {
         report::rules_document(&input).map_err(|e| e.to_string())
@@ -92,6 +98,16 @@ pub fn rules_ui(
         .id_salt("rules_preview")
         .show(ui, |ui| document_ui(ui, document));
     written
+}
+
+/// Changes whenever a scenario is saved or deleted (their save times and names).
+fn saved_scenarios_version(snapshot: &Snapshot) -> usize {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for s in &snapshot.saved_scenarios {
+        (&s.name, &s.saved_at, &s.json).hash(&mut hasher);
+    }
+    hasher.finish() as usize
 }
 
 fn controls_ui(
