@@ -561,8 +561,8 @@ fn more_examples_section(input: &RulesInput) -> Result<Option<Section>, StoreErr
     if extra.is_empty() {
         return Ok(None);
     }
-    let mut section = Section::new("More examples")
-        .say("Further journeys, worked out under the same rules.");
+    let mut section =
+        Section::new("More examples").say("Further journeys, worked out under the same rules.");
     for scenario in extra {
         section = section.example(worked_scenario(scenario, input)?);
     }
