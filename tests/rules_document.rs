@@ -21,6 +21,17 @@ use partner_attribution::store::Store;
 
 const HOSTILE_NAME: &str = "<script>alert('x')</script> & *Sons* [x](javascript:1)";
 
+#[test]
+fn markdown_escaping_stops_links_lists_and_html() {
+    use partner_attribution::report::markdown_escape;
+    assert_eq!(
+        markdown_escape("1. https://evil.test"),
+        r"1\. https\://evil.test"
+    );
+    assert_eq!(markdown_escape("- <b>x</b>"), r"\- &lt;b&gt;x&lt;/b&gt;");
+    assert_eq!(markdown_escape("a-b 2.5"), "a-b 2.5");
+}
+
 fn input(payout: PayoutSettings) -> RulesInput {
     RulesInput {
         programme: "Acme <b>Partners</b>".to_owned(),
@@ -108,7 +119,7 @@ fn worked_examples_are_the_engines_results() {
     let hold = example(&doc, "Sale near the month's end");
     assert_eq!(
         hold.conclusion,
-        "The sale is 5 days before the end of 2026-01, within the 14-day hold: it is pending on 2026-01's statement."
+        "The sale is 5.6 days before the end of 2026-01, within the 14-day hold: it is pending on 2026-01's statement."
     );
 }
 
@@ -174,7 +185,7 @@ fn hostile_partner_strings_are_escaped_and_the_html_stands_alone() {
     let md = to_markdown(&doc);
     assert!(!md.contains("<script"));
     assert!(md.contains("&lt;script&gt;"));
-    assert!(md.contains(r"\*Sons\* \[x\](javascript:1)"));
+    assert!(md.contains(r"\*Sons\* \[x\](javascript\:1)"));
     // The example link names the partner percent-encoded, so it cannot break out either.
     assert!(html.contains("?ref=evil%22%3Cimg%20src%3Dx%3E&amp;utm_source="));
 }

@@ -181,3 +181,66 @@ fn saved_scenarios_round_trip_and_replace_by_name() {
     assert!(store.delete_scenario("Mine").unwrap());
     assert!(store.saved_scenarios().unwrap().is_empty());
 }
+
+/// Guards list order at one minute: a click listed after the purchase in the same minute
+/// happened after it and never counts.
+#[test]
+fn steps_in_the_same_minute_keep_their_list_order() {
+    let mut scenario = built_in("Coupon without a click").unwrap();
+    scenario.steps.push(scenario::Step::at(
+        0,
+        0,
+        scenario::StepKind::PartnerClick {
+            partner: PARTNER_A.to_owned(),
+            place: scenario::Place::default(),
+        },
+    ));
+    let outcome = scenario::run(&scenario, &AttributionSettings::default(), &[]).unwrap();
+    assert_eq!(shares(&outcome, PARTNER_A), (0.0, 0.0, 0.0));
+    // Listed before the purchase, the same click counts.
+    let click = scenario.steps.pop().unwrap();
+    scenario.steps.insert(1, click);
+    let outcome = scenario::run(&scenario, &AttributionSettings::default(), &[]).unwrap();
+    assert_eq!(shares(&outcome, PARTNER_A), (1.0, 1.0, 1.0));
+}
+
+#[test]
+fn coupon_codes_stay_unique_and_unpaid_partners_stay_unpaid() {
+    let mut scenario = built_in("Coupon without a click").unwrap();
+    scenario.steps[0].kind = scenario::StepKind::Coupon {
+        partner: "partnera".to_owned(),
+    };
+    scenario.steps.insert(
+        0,
+        scenario::Step::at(
+            0,
+            0,
+            scenario::StepKind::Coupon {
+                partner: PARTNER_A.to_owned(),
+            },
+        ),
+    );
+    let codes = scenario.coupon_codes();
+    assert_eq!(
+        codes,
+        vec![
+            (PARTNER_A.to_owned(), "PARTNERA10".to_owned()),
+            ("partnera".to_owned(), "PARTNERA10-2".to_owned())
+        ]
+    );
+    // The last coupon typed before the purchase is partnera's, and it takes the sale; a
+    // programme partner with no commission earns nothing in the scenario either.
+    let unpaid = scenario::KnownPartner {
+        partner_id: "partnera".to_owned(),
+        name: None,
+        commission: partner_attribution::journeys::Commission::None,
+    };
+    let outcome = scenario::run(
+        &scenario,
+        &with_preset(Preset::HybridCrossDeviceCoupons),
+        &[unpaid],
+    )
+    .unwrap();
+    let row = outcome.credit(Model::Last, "partnera").unwrap();
+    assert_eq!((row.conversions, row.revenue, row.payout), (1.0, 50.0, 0.0));
+}

@@ -22,12 +22,19 @@ pub fn html_escape(text: &str) -> String {
     out
 }
 
-/// Escapes the characters Markdown would read as markup (and raw HTML).
+/// Escapes the characters Markdown would read as markup (and raw HTML), the `:` of web
+/// addresses (no auto-links), and a leading list marker.
 pub fn markdown_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    let mut out = String::with_capacity(text.len() + 8);
+    let marker_end = leading_list_marker(text);
+    for (i, c) in text.char_indices() {
+        if Some(i) == marker_end {
+            out.push('\\');
+            out.push(c);
+            continue;
+        }
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '!' | '{' | '}' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '!' | '{' | '}' | ':' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -39,6 +46,18 @@ pub fn markdown_escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// The byte position of the punctuation of a list marker opening `text` (`- `, `+ `, `1. `,
+/// `2) `), which would start a list.
+fn leading_list_marker(text: &str) -> Option<usize> {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let at = match text.as_bytes().get(digits)? {
+        b'.' | b')' if digits > 0 => digits,
+        b'-' | b'+' if digits == 0 => 0,
+        _ => return None,
+    };
+    matches!(text.as_bytes().get(at + 1), Some(b' ') | None).then_some(at)
 }
 
 const STYLE: &str = "

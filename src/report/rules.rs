@@ -10,7 +10,9 @@ use crate::import::ProgrammeTimeZone;
 use crate::journeys::Commission;
 use crate::links::{self, LinkRules};
 use crate::payouts::{PayoutSettings, PayoutStatus, Period, payouts};
-use crate::scenario::{self, ConversionOutcome, PARTNER_A, Scenario, ScenarioOutcome, built_in};
+use crate::scenario::{
+    self, ConversionOutcome, KnownPartner, PARTNER_A, Scenario, ScenarioOutcome, built_in,
+};
 use crate::store::StoreError;
 
 /// A registered partner, as the document mentions it.
@@ -165,6 +167,19 @@ fn settings(input: &RulesInput) -> &AttributionSettings {
     &input.payout.attribution
 }
 
+/// The programme's partners, so a scenario naming one is paid its real commission.
+fn known(input: &RulesInput) -> Vec<KnownPartner> {
+    input
+        .partners
+        .iter()
+        .map(|p| KnownPartner {
+            partner_id: p.partner_id.clone(),
+            name: p.name.clone(),
+            commission: p.commission,
+        })
+        .collect()
+}
+
 fn window_words(window: CookieWindow) -> String {
     match window {
         CookieWindow::Days(1) => "1 day".to_owned(),
@@ -175,17 +190,15 @@ fn window_words(window: CookieWindow) -> String {
 
 fn links_section(input: &RulesInput) -> Section {
     let param = &input.link_rules.ref_params[0];
+    let template = links::build_link(&input.base_url, param, "YOUR_PARTNER_ID", "CAMPAIGN");
     let mut section = Section::new("Tracking links").say(format!(
-        "Every partner gets links of the form {}?{param}=YOUR_PARTNER_ID&utm_source=YOUR_PARTNER_ID\
-         &utm_medium={}&utm_campaign=CAMPAIGN. The {param} parameter names you; the utm \
-         parameters only group clicks into campaigns in reports. Link straight to the shop: \
-         every extra redirect risks losing the cookie.",
-        input.base_url.trim_end_matches('/').to_owned() + "/",
-        links::PARTNER_MEDIUM
+        "Every partner gets links of the form {template}. The {param} parameter names you; \
+         the utm parameters only group clicks into campaigns in reports. Link straight to the \
+         shop: every extra redirect risks losing the cookie."
     ));
     if input.link_rules.ref_params.len() > 1 {
         section = section.say(format!(
-            "These parameter names are read as well, in this order: {}.",
+            "These parameter names are read as well: {}.",
             input.link_rules.ref_params[1..].join(", ")
         ));
     }
@@ -253,9 +266,9 @@ fn methods_section(input: &RulesInput) -> Result<Section, StoreError> {
         .map_or("a custom combination".to_owned(), |p| p.label().to_owned());
     let section = Section::new("How a sale is linked to your click")
         .say(format!(
-            "A click counts for a sale when one of the methods below links them. They are \
-             tried in this order; a click linked several ways counts once. This programme \
-             runs {preset}."
+            "A click counts for a sale when a method in use links them. The methods are \
+             listed from the most to the least robust; a click linked several ways counts \
+             once. This programme runs {preset}."
         ))
         .bullet(format!(
             "Server-side click id ({}): the click id our redirect records is kept by the \
@@ -268,7 +281,7 @@ fn methods_section(input: &RulesInput) -> Result<Section, StoreError> {
         ))
         .bullet(format!(
             "Cross-device ({}): the customer was logged in when clicking and when buying, \
-             on different devices.",
+             on another device or browser.",
             state(Methods::USER)
         ))
         .bullet(format!(
@@ -284,7 +297,8 @@ fn window_section(input: &RulesInput) -> Result<Section, StoreError> {
     let text = match window {
         CookieWindow::Days(_) => format!(
             "A click counts for sales up to {} after it, to the second: a click exactly {} \
-             before the sale still counts, a later one never does.",
+             before the sale still counts, an older one does not, and a click after the sale \
+             never counts.",
             window_words(window),
             window_words(window)
         ),
@@ -463,7 +477,7 @@ fn hold_example(input: &RulesInput) -> Result<WorkedExample, StoreError> {
         ],
     };
     let mut example = worked_scenario(&scenario, input)?;
-    let (_store, index, _) = scenario::scratch(&scenario, &[])?;
+    let (_store, index, _) = scenario::scratch(&scenario, &known(input))?;
     let sale = index.conversions[0].converted_at_secs;
     let period = Period::of(sale, input.time_zone);
     let statement = payouts(&index, &input.payout, period, input.time_zone);
@@ -493,8 +507,12 @@ fn hold_example(input: &RulesInput) -> Result<WorkedExample, StoreError> {
     Ok(example)
 }
 
-fn days_to_month_end(sale_secs: i64, period: Period, zone: ProgrammeTimeZone) -> i64 {
-    (period.end_secs(zone) - sale_secs) / 86_400
+/// `5.6` days from the sale to the month's end.
+fn days_to_month_end(sale_secs: i64, period: Period, zone: ProgrammeTimeZone) -> String {
+    format!(
+        "{:.1}",
+        (period.end_secs(zone) - sale_secs) as f64 / 86_400.0
+    )
 }
 
 fn audit_section(input: &RulesInput) -> Result<Section, StoreError> {
@@ -510,12 +528,12 @@ fn audit_section(input: &RulesInput) -> Result<Section, StoreError> {
         ))
         .say(
             "To raise a missing lead, send it in that file or to your partner manager with \
-             the order number and the date of the click; we answer with the verdict and the \
+             the order number and the date of the sale; we answer with the verdict and the \
              evidence for it.",
         );
     let mut example = worked("Phone to laptop", input)?;
     let scenario = scenario_named(input, "Phone to laptop");
-    let outcome = scenario::run(&scenario, settings(input), &[])?;
+    let outcome = scenario::run(&scenario, settings(input), &known(input))?;
     example.conclusion = audit_words(&outcome, input.payout.model);
     Ok(section.example(example))
 }
@@ -571,7 +589,7 @@ fn more_examples_section(input: &RulesInput) -> Result<Option<Section>, StoreErr
 
 /// Runs `scenario` under the official settings and writes down what happened.
 fn worked_scenario(scenario: &Scenario, input: &RulesInput) -> Result<WorkedExample, StoreError> {
-    let outcome = scenario::run(scenario, settings(input), &[])?;
+    let outcome = scenario::run(scenario, settings(input), &known(input))?;
     let steps = scenario
         .timeline()
         .iter()
@@ -581,15 +599,26 @@ fn worked_scenario(scenario: &Scenario, input: &RulesInput) -> Result<WorkedExam
     let mut models = vec![official];
     models.extend(Model::ALL.into_iter().filter(|m| *m != official));
     let sale = outcome.conversions.first();
-    let touches = sale
-        .map(|s| {
-            s.touches
+    // With several purchases, each line says which sale it is about.
+    let several = outcome.conversions.len() > 1;
+    let tag = |c: &ConversionOutcome, text: &str| match several {
+        true => format!("{}: {text}", c.explanation.conversion.conversion_id),
+        false => text.to_owned(),
+    };
+    let touches = outcome
+        .conversions
+        .iter()
+        .flat_map(|c| {
+            c.touches
                 .iter()
-                .map(|t| (t.counts, t.sentence.clone()))
-                .collect()
+                .map(move |t| (t.counts, tag(c, &t.sentence)))
         })
-        .unwrap_or_default();
-    let notes = sale.map(|s| s.notes.clone()).unwrap_or_default();
+        .collect();
+    let notes = outcome
+        .conversions
+        .iter()
+        .flat_map(|c| c.notes.iter().map(move |n| tag(c, n)))
+        .collect();
     let outcome_lines = models
         .iter()
         .map(|&m| model_outcome(&outcome, m, m == official))

@@ -13,6 +13,7 @@ mod outcome;
 use serde::{Deserialize, Serialize};
 
 use crate::attribution::BrowserFamily;
+use crate::journeys::Commission;
 use crate::store::{ConversionRecord, PartnerRecord, TouchRecord};
 
 pub use builtin::{BUILT_IN_NAMES, PARTNER_A, PARTNER_B, built_in, built_ins};
@@ -231,8 +232,8 @@ pub struct KnownPartner {
     pub partner_id: String,
     /// Display name.
     pub name: Option<String>,
-    /// `percent` or `flat`, and the value.
-    pub commission: (String, f64),
+    /// How it is paid (a partner paid nothing stays unpaid in scenarios).
+    pub commission: Commission,
 }
 
 /// A scenario's rows, ready for a scratch database.
@@ -271,26 +272,53 @@ impl Scenario {
         partners
     }
 
-    /// The partner's coupon code in scenarios: `ALPHA10` for `alpha`.
-    pub fn coupon_code(partner: &str) -> String {
-        let letters: String = partner
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect();
-        format!("{}10", letters.to_ascii_uppercase())
+    /// Each partner's coupon code in this scenario: `PARTNERA10` for `partner-a`, made
+    /// unique with a suffix when two ids read alike.
+    pub fn coupon_codes(&self) -> Vec<(String, String)> {
+        let mut codes: Vec<(String, String)> = Vec::new();
+        for partner in self.partners() {
+            let letters: String = partner
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect();
+            let base = format!("{}10", letters.to_ascii_uppercase());
+            let mut code = base.clone();
+            let mut n = 1;
+            while codes.iter().any(|(_, c)| *c == code) {
+                n += 1;
+                code = format!("{base}-{n}");
+            }
+            codes.push((partner, code));
+        }
+        codes
     }
 
     /// Plays the steps out into rows; `known` gives the programme's real partners' names and
     /// commissions (others get [`DEFAULT_COMMISSION_PERCENT`]).
     pub fn records(&self, known: &[KnownPartner]) -> ScenarioRecords {
         let partners = self
-            .partners()
+            .coupon_codes()
             .into_iter()
-            .map(|id| partner_record(&id, known))
+            .map(|(id, code)| partner_record(&id, code, known))
             .collect();
-        let mut play = Playback::default();
+        let mut play = Playback {
+            coupon_codes: self.coupon_codes(),
+            ..Playback::default()
+        };
+        let mut previous_minute = None;
+        let mut same_minute = 0;
         for step in self.timeline() {
-            play.step(step);
+            // Steps in the same minute keep their list order: one second apart.
+            same_minute = if previous_minute == Some(step.at_minutes) {
+                same_minute + 1
+            } else {
+                0
+            };
+            previous_minute = Some(step.at_minutes);
+            play.step(
+                step,
+                SCENARIO_START_SECS + step.at_minutes * 60 + same_minute,
+            );
         }
         ScenarioRecords {
             partners,
@@ -300,17 +328,21 @@ impl Scenario {
     }
 }
 
-fn partner_record(partner_id: &str, known: &[KnownPartner]) -> PartnerRecord {
+fn partner_record(partner_id: &str, coupon_code: String, known: &[KnownPartner]) -> PartnerRecord {
     let real = known.iter().find(|k| k.partner_id == partner_id);
-    let (kind, value) = real.map_or(("percent".to_owned(), DEFAULT_COMMISSION_PERCENT), |k| {
-        k.commission.clone()
-    });
+    let (kind, value) = match real.map(|k| k.commission) {
+        None => ("percent", DEFAULT_COMMISSION_PERCENT),
+        Some(Commission::Percent(rate)) => ("percent", rate),
+        Some(Commission::Flat(amount)) => ("flat", amount),
+        // Stored as a kind the index reads as "pays nothing", as the real programme does.
+        Some(Commission::None) => ("none", 0.0),
+    };
     PartnerRecord {
         partner_id: partner_id.to_owned(),
         name: real.and_then(|k| k.name.clone()),
-        commission_kind: kind,
+        commission_kind: kind.to_owned(),
         commission_value: value,
-        coupon_codes: Some(Scenario::coupon_code(partner_id)),
+        coupon_codes: Some(coupon_code),
     }
 }
 
@@ -325,6 +357,7 @@ struct BrowserState {
 /// The prospect's devices while the steps play out.
 #[derive(Debug, Default)]
 struct Playback {
+    coupon_codes: Vec<(String, String)>,
     browsers: Vec<(Place, BrowserState)>,
     cookies_made: usize,
     pending_coupon: Option<String>,
@@ -350,8 +383,7 @@ impl Playback {
         state
     }
 
-    fn step(&mut self, step: &Step) {
-        let secs = SCENARIO_START_SECS + step.at_minutes * 60;
+    fn step(&mut self, step: &Step, secs: i64) {
         match &step.kind {
             StepKind::PartnerClick { partner, place } => {
                 let click_id = format!("click-{}", self.touches.len() + 1);
@@ -371,7 +403,11 @@ impl Playback {
             }
             StepKind::LogIn { place } => self.browser(*place).logged_in = true,
             StepKind::Coupon { partner } => {
-                self.pending_coupon = Some(Scenario::coupon_code(partner))
+                self.pending_coupon = self
+                    .coupon_codes
+                    .iter()
+                    .find(|(p, _)| p == partner)
+                    .map(|(_, code)| code.clone())
             }
             StepKind::Purchase {
                 revenue,

@@ -12,7 +12,7 @@ pub struct PartnerRecord {
     pub partner_id: String,
     /// Display name.
     pub name: Option<String>,
-    /// `percent` or `flat`.
+    /// `percent` or `flat` (anything else pays nothing).
     pub commission_kind: String,
     /// 12.0 for 12%, or the flat amount.
     pub commission_value: f64,
@@ -237,10 +237,10 @@ impl Store {
 
 /// `12%` or `25.00`, as a partners file writes a commission.
 fn commission_text(kind: &str, value: f64) -> String {
-    if kind == "percent" {
-        format!("{value}%")
-    } else {
-        format!("{value:.2}")
+    match kind {
+        "percent" => format!("{value}%"),
+        "flat" => format!("{value:.2}"),
+        _ => String::new(),
     }
 }
 

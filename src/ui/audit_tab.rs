@@ -93,7 +93,7 @@ pub fn audit_ui(
     }
     // Judged once per index, rules and tolerance, not every frame.
     let key = (
-        std::sync::Arc::as_ptr(&snapshot.index) as usize,
+        snapshot.generation as usize,
         settings.payout_settings(),
         tolerance,
         leads.len(),

@@ -1,8 +1,6 @@
 //! The scenario lab: compose a journey from steps on a timeline and see at once who gets what
 //! under each model and the current settings, with a sentence for every touch.
 
-use std::sync::Arc;
-
 use eframe::egui::{self, Color32, RichText};
 
 use super::background::Latest;
@@ -11,7 +9,6 @@ use super::widgets::fixed_number_cell;
 use super::worker::Snapshot;
 use crate::attribution::{AttributionSettings, BrowserFamily, Model};
 use crate::format::{conversions, money};
-use crate::journeys::Commission;
 use crate::scenario::{
     self, BUILT_IN_NAMES, Channel, ConversionOutcome, Device, KnownPartner, PARTNER_A, Place,
     Scenario, ScenarioOutcome, Step, StepKind, built_in,
@@ -78,7 +75,7 @@ pub fn lab_ui(
     let key = (
         state.scenario.clone(),
         *settings,
-        Arc::as_ptr(&snapshot.index) as usize,
+        snapshot.generation as usize,
     );
     let (scenario, settings_now, partners) = (state.scenario.clone(), *settings, known.clone());
     let outcome = state.outcomes.get(&key, move || {
@@ -122,17 +119,10 @@ fn known_partners(snapshot: &Snapshot) -> Vec<KnownPartner> {
         .facts
         .partners
         .iter()
-        .filter_map(|p| {
-            let commission = match p.commission {
-                Commission::Percent(v) => ("percent".to_owned(), v),
-                Commission::Flat(v) => ("flat".to_owned(), v),
-                Commission::None => return None,
-            };
-            Some(KnownPartner {
-                partner_id: p.partner_id.clone(),
-                name: p.name.clone(),
-                commission,
-            })
+        .map(|p| KnownPartner {
+            partner_id: p.partner_id.clone(),
+            name: p.name.clone(),
+            commission: p.commission,
         })
         .collect()
 }
@@ -354,20 +344,26 @@ fn new_step_kinds(partners: &[String]) -> Vec<(&'static str, StepKind)> {
 }
 
 /// A new purchase goes a day after the last step; anything else an hour before the last
-/// purchase (so it takes part in it), or a day after the last step when there is none.
+/// purchase and just before it in the list (so it takes part in it), or a day after the last
+/// step when there is no purchase.
 fn add_step(scenario: &mut Scenario, kind: StepKind) {
     let last = scenario.steps.iter().map(|s| s.at_minutes).max();
     let last_purchase = scenario
         .steps
         .iter()
-        .filter(|s| matches!(s.kind, StepKind::Purchase { .. }))
-        .map(|s| s.at_minutes)
-        .max();
-    let at_minutes = match (&kind, last_purchase) {
-        (StepKind::Purchase { .. }, _) | (_, None) => last.map_or(0, |t| t + 1440),
-        (_, Some(purchase)) => (purchase - 60).max(0),
-    };
-    scenario.steps.push(Step { at_minutes, kind });
+        .enumerate()
+        .filter(|(_, s)| matches!(s.kind, StepKind::Purchase { .. }))
+        .max_by_key(|(_, s)| s.at_minutes);
+    match (&kind, last_purchase) {
+        (StepKind::Purchase { .. }, _) | (_, None) => {
+            let at_minutes = last.map_or(0, |t| t + 1440);
+            scenario.steps.push(Step { at_minutes, kind });
+        }
+        (_, Some((position, purchase))) => {
+            let at_minutes = (purchase.at_minutes - 60).max(-START_MINUTE_OF_DAY);
+            scenario.steps.insert(position, Step { at_minutes, kind });
+        }
+    }
 }
 
 /// The scenario's clock starts on day 0 at 09:00.

@@ -110,7 +110,7 @@ impl LeakageTabState {
         snapshot: &Snapshot,
         settings: &AttributionSettings,
     ) -> Option<(Arc<LeakageView>, bool)> {
-        let key = (Arc::as_ptr(&snapshot.index) as usize, *settings);
+        let key = (snapshot.generation as usize, *settings);
         let (index, settings, zone) = (snapshot.index.clone(), *settings, snapshot.time_zone);
         self.reports
             .get(&key, move || LeakageView::new(&index, &settings, zone))

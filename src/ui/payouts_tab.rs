@@ -3,7 +3,6 @@
 //! sign-off that later changes are held against.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 
 use eframe::egui::{self, RichText};
@@ -61,7 +60,7 @@ impl PayoutsTabState {
 
     /// The months from the first conversion to the last, oldest first (cached per index).
     fn months(&mut self, snapshot: &Snapshot) -> Vec<Period> {
-        let id = Arc::as_ptr(&snapshot.index) as usize;
+        let id = snapshot.generation as usize;
         if self.months.as_ref().is_none_or(|(i, _)| *i != id) {
             let times = snapshot
                 .index
@@ -110,7 +109,7 @@ pub fn payouts_ui(
         .unwrap_or(latest);
     rules_bar_ui(ui, settings, &months, period);
     let official = settings.payout_settings();
-    let key = (Arc::as_ptr(&snapshot.index) as usize, official, period);
+    let key = (snapshot.generation as usize, official, period);
     let (index, zone) = (snapshot.index.clone(), snapshot.time_zone);
     let Some((result, fresh)) = state
         .results

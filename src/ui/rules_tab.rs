@@ -2,7 +2,6 @@
 //! and exported as one HTML page or Markdown.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 
 use eframe::egui::{self, Color32, RichText};
@@ -13,7 +12,15 @@ use super::worker::Snapshot;
 use crate::payouts::PayoutSettings;
 use crate::report::{self, RulesDocument, RulesInput, Section, WorkedExample};
 
-type DocumentKey = (PayoutSettings, String, String, u32, usize, usize);
+type DocumentKey = (
+    PayoutSettings,
+    String,
+    String,
+    u32,
+    usize,
+    usize,
+    chrono::NaiveDate,
+);
 
 /// The Rules view's state.
 pub struct RulesTabState {
@@ -58,8 +65,9 @@ pub fn rules_ui(
         settings.programme_name.clone(),
         base_url.clone(),
         settings.audit_tolerance_days,
-        Arc::as_ptr(&snapshot.index) as usize,
+        snapshot.generation as usize,
         saved_scenarios_version(snapshot),
+        chrono::Local::now().date_naive(),
     );
     let input = RulesInput {
         programme: settings.programme_name.clone(),
@@ -90,7 +98,7 @@ pub fn rules_ui(
             return None;
         }
     };
-    let written = export_ui(ui, state, document, &settings.programme_name);
+    let written = export_ui(ui, state, document, &settings.programme_name, fresh);
     if !fresh {
         ui.spinner();
     }
@@ -153,6 +161,7 @@ fn export_ui(
     state: &mut RulesTabState,
     document: &RulesDocument,
     programme: &str,
+    fresh: bool,
 ) -> Option<(String, PathBuf)> {
     let stem: String = programme
         .chars()
@@ -172,11 +181,17 @@ fn export_ui(
             ))
             .weak(),
         );
-        if ui.button("Export HTML…").clicked() {
+        if ui
+            .add_enabled(fresh, egui::Button::new("Export HTML…"))
+            .clicked()
+        {
             let name = format!("{stem}-rules.html");
             state.export = Some((super::dialogs::pick_export(ui.ctx(), name, "html"), true));
         }
-        if ui.button("Export Markdown…").clicked() {
+        if ui
+            .add_enabled(fresh, egui::Button::new("Export Markdown…"))
+            .clicked()
+        {
             let name = format!("{stem}-rules.md");
             state.export = Some((super::dialogs::pick_export(ui.ctx(), name, "md"), false));
         }

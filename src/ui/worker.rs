@@ -2,7 +2,7 @@
 //! and drains its replies each frame, never waiting on it.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -54,6 +54,8 @@ pub enum Job {
 /// Everything the window shows about a database, read in one go after each change.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
+    /// Counts the snapshots read: results cached for one are not reused for another.
+    pub generation: u64,
     /// The database file.
     pub database: PathBuf,
     /// Rows per table.
@@ -414,7 +416,9 @@ impl StoreWorker {
         let started = Instant::now();
         let index = JourneyIndex::build(store)?;
         let facts = crate::report::programme_facts(store, &index)?;
+        static GENERATION: AtomicU64 = AtomicU64::new(1);
         Ok(Snapshot {
+            generation: GENERATION.fetch_add(1, Ordering::Relaxed),
             facts,
             saved_scenarios: store.saved_scenarios()?,
             database: store.path().map(PathBuf::from).unwrap_or_default(),
