@@ -4,7 +4,9 @@ mod render;
 mod rules;
 
 pub use render::{html_escape, markdown_escape, to_html, to_markdown};
-pub use rules::{PartnerInfo, RulesDocument, RulesInput, Section, WorkedExample, rules_document};
+pub use rules::{
+    PartnerInfo, RulesDocument, RulesInput, Section, WorkedExample, known_partners, rules_document,
+};
 
 use crate::import::ProgrammeTimeZone;
 use crate::journeys::JourneyIndex;

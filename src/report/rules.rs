@@ -169,8 +169,12 @@ fn settings(input: &RulesInput) -> &AttributionSettings {
 
 /// The programme's partners, so a scenario naming one is paid its real commission.
 fn known(input: &RulesInput) -> Vec<KnownPartner> {
-    input
-        .partners
+    known_partners(&input.partners)
+}
+
+/// Partners as scenarios know them: a scenario naming one pays its real commission.
+pub fn known_partners(partners: &[PartnerInfo]) -> Vec<KnownPartner> {
+    partners
         .iter()
         .map(|p| KnownPartner {
             partner_id: p.partner_id.clone(),

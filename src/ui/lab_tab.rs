@@ -68,7 +68,7 @@ pub fn lab_ui(
     snapshot: &Snapshot,
     settings: &AttributionSettings,
 ) -> Option<LabAction> {
-    let known = known_partners(snapshot);
+    let known = crate::report::known_partners(&snapshot.facts.partners);
     let mut action = scenario_bar_ui(ui, state, snapshot);
     ui.label(RichText::new(&state.scenario.description).weak());
     timeline_ui(ui, &state.scenario);
@@ -111,20 +111,6 @@ pub fn lab_ui(
         }
     });
     action
-}
-
-/// The programme's partners with their commissions, for scenario partners of the same id.
-fn known_partners(snapshot: &Snapshot) -> Vec<KnownPartner> {
-    snapshot
-        .facts
-        .partners
-        .iter()
-        .map(|p| KnownPartner {
-            partner_id: p.partner_id.clone(),
-            name: p.name.clone(),
-            commission: p.commission,
-        })
-        .collect()
 }
 
 fn partner_choices(scenario: &Scenario, known: &[KnownPartner]) -> Vec<String> {
