@@ -447,9 +447,9 @@ fn schedule_section(input: &RulesInput) -> Result<Section, StoreError> {
     let zone = input.time_zone.name();
     let mut section = Section::new("Hold period and payout schedule").say(format!(
         "Commission is paid monthly. Months are counted in the programme's time zone \
-         ({zone}). Sales made in the last {hold} days of a month are held: they appear as \
-         pending on that month's statement and are paid with the next payout, once the \
-         refund period has passed. Each statement carries the fingerprint of the rules used."
+         ({zone}). Sales made in the last {hold} days of a month are held: they show as \
+         pending, not payable, on that month's statement, because a refund may still come. \
+         Each statement carries the fingerprint of the rules used."
     ));
     section.examples.push(hold_example(input)?);
     Ok(section)
