@@ -421,6 +421,17 @@ fn adding_a_step_in_the_scenario_lab_changes_the_outcome_shown() {
 fn a_real_conversion_is_explained_from_the_lab() {
     let dir = tempfile::tempdir().unwrap();
     let mut harness = sample_view(dir.path(), "Scenario lab");
+    // Saving stores the scenario in the programme database.
+    harness.get_by_label("Save").click();
+    harness.step();
+    settle(&mut harness);
+    assert!(shows_text(
+        &harness,
+        "scenario 'Two partners before one purchase' saved"
+    ));
+    assert!(shows(&harness, "Delete saved"));
+    let saved = &harness.state().snapshot().unwrap().saved_scenarios;
+    assert_eq!(saved.len(), 1);
     let field = harness.get_by_role_and_label(Role::TextInput, "Explain a real conversion:");
     field.focus();
     harness.run();

@@ -53,10 +53,6 @@ pub fn programme_facts(store: &Store, index: &JourneyIndex) -> Result<ProgrammeF
             .unwrap_or_else(|| FALLBACK_BASE_URL.to_owned()),
         link_rules: settings.links,
         time_zone: settings.time_zone,
-        saved: store
-            .saved_scenarios()?
-            .iter()
-            .filter_map(|s| serde_json::from_str(&s.json).ok())
-            .collect(),
+        saved: crate::scenario::from_saved(&store.saved_scenarios()?),
     })
 }

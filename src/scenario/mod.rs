@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::attribution::BrowserFamily;
 use crate::journeys::Commission;
-use crate::store::{ConversionRecord, PartnerRecord, TouchRecord};
+use crate::store::{ConversionRecord, PartnerRecord, SavedScenario, TouchRecord};
 
 pub use builtin::{BUILT_IN_NAMES, PARTNER_A, PARTNER_B, built_in, built_ins};
 pub use outcome::{ConversionOutcome, ScenarioOutcome, TouchLine, run, scratch};
@@ -245,6 +245,14 @@ pub struct ScenarioRecords {
     pub touches: Vec<TouchRecord>,
     /// Purchases, in timeline order.
     pub conversions: Vec<ConversionRecord>,
+}
+
+/// The scenarios saved in a database (one that no longer reads is left out).
+pub fn from_saved(saved: &[SavedScenario]) -> Vec<Scenario> {
+    saved
+        .iter()
+        .filter_map(|s| serde_json::from_str(&s.json).ok())
+        .collect()
 }
 
 /// The prospect's user id in every scenario.

@@ -203,6 +203,8 @@ impl PartnerApp {
                 Reply::Exported(message) => self.push_message(message, false),
                 Reply::Scenarios(saved, message) => {
                     if let Some(snapshot) = &mut self.snapshot {
+                        // Parsed once here, not every frame by the views that use them.
+                        snapshot.facts.saved = crate::scenario::from_saved(&saved);
                         snapshot.saved_scenarios = saved;
                     }
                     self.push_message(message, false);

@@ -78,11 +78,7 @@ pub fn rules_ui(
         partners: snapshot.facts.partners.clone(),
         time_zone: snapshot.facts.time_zone,
         date: chrono::Local::now().date_naive(),
-        saved: snapshot
-            .saved_scenarios
-            .iter()
-            .filter_map(|s| serde_json::from_str(&s.json).ok())
-            .collect(),
+        saved: snapshot.facts.saved.clone(),
     };
     let shown = state.documents.get(&key, move || {
         report::rules_document(&input).map_err(|e| e.to_string())
