@@ -139,7 +139,7 @@ pub(crate) struct HotArrays<'a> {
 impl JourneyIndex {
     /// Builds the index from the database in one streamed pass.
     pub fn build(store: &Store) -> Result<JourneyIndex, StoreError> {
-        let sources = store.source_rows()?.into_iter().map(source_from).collect();
+        let sources = sources(store)?;
         let rows = store.conversion_rows()?;
         let sequence: Vec<i64> = rows.iter().map(|r| r.conversion_seq).collect();
         let converted_us: Vec<i64> = rows.iter().map(|r| r.converted_us).collect();
@@ -338,6 +338,12 @@ impl JourneyIndex {
 
 fn clamp_lag(lag_secs: i64) -> u32 {
     u32::try_from(lag_secs.max(0)).unwrap_or(u32::MAX)
+}
+
+/// Every source of the programme, without building the index (what the rules document and
+/// the links need).
+pub fn sources(store: &Store) -> Result<Vec<Source>, StoreError> {
+    Ok(store.source_rows()?.into_iter().map(source_from).collect())
 }
 
 fn source_from(row: SourceRow) -> Source {

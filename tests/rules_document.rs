@@ -209,7 +209,7 @@ fn rules_and_links_commands_write_from_a_real_database() {
         );
         import(&store, &clicks, Some(FileKind::Clicks)).unwrap();
         let index = JourneyIndex::build(&store).unwrap();
-        let facts = report::programme_facts(&store, &index).unwrap();
+        let facts = report::programme_facts(&store, &index.sources).unwrap();
         assert_eq!(facts.base_url, "https://store.test/deals");
     }
     let bin = env!("CARGO_BIN_EXE_partner-attribution");

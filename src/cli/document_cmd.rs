@@ -10,7 +10,6 @@ use super::payout_cmd::PayoutRulesArgs;
 use super::{OutputFormat, open_existing};
 use crate::audit::DEFAULT_TOLERANCE_DAYS;
 use crate::format::csv_field;
-use crate::journeys::JourneyIndex;
 use crate::links::{self, LinkRules};
 use crate::report::{self, RulesInput};
 
@@ -67,8 +66,7 @@ pub fn rules_command(args: RulesArgs) -> Result<ExitCode> {
         ),
     };
     let store = open_existing(&args.db)?;
-    let index = JourneyIndex::build(&store).context("building the journey index")?;
-    let facts = report::programme_facts(&store, &index).context("reading the programme")?;
+    let facts = programme_facts(&store)?;
     let input = RulesInput {
         programme: args.programme.clone(),
         payout: args.rules.payout_settings(),
@@ -101,6 +99,12 @@ pub fn rules_command(args: RulesArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The programme's partners, link rules and saved scenarios: no journey index needed.
+fn programme_facts(store: &crate::store::Store) -> Result<report::ProgrammeFacts> {
+    let sources = crate::journeys::sources(store).context("reading the partners")?;
+    report::programme_facts(store, &sources).context("reading the programme")
+}
+
 /// Runs `links`.
 pub fn links_command(args: LinksArgs) -> Result<ExitCode> {
     if !(args.base_url.starts_with("https://") || args.base_url.starts_with("http://")) {
@@ -110,8 +114,7 @@ pub fn links_command(args: LinksArgs) -> Result<ExitCode> {
         );
     }
     let store = open_existing(&args.db)?;
-    let index = JourneyIndex::build(&store).context("building the journey index")?;
-    let facts = report::programme_facts(&store, &index).context("reading the programme")?;
+    let facts = programme_facts(&store)?;
     let param = match &args.param {
         Some(p) => LinkRules::parse(p).ref_params[0].clone(),
         None => facts.link_rules.ref_params[0].clone(),

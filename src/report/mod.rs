@@ -9,7 +9,7 @@ pub use rules::{
 };
 
 use crate::import::ProgrammeTimeZone;
-use crate::journeys::JourneyIndex;
+use crate::journeys::Source;
 use crate::links::LinkRules;
 use crate::programme::import_settings;
 use crate::scenario::Scenario;
@@ -34,10 +34,9 @@ pub struct ProgrammeFacts {
 }
 
 /// Reads the partners, link address, referral parameters and time zone of a programme.
-pub fn programme_facts(store: &Store, index: &JourneyIndex) -> Result<ProgrammeFacts, StoreError> {
+pub fn programme_facts(store: &Store, sources: &[Source]) -> Result<ProgrammeFacts, StoreError> {
     let settings = import_settings(store)?;
-    let partners = index
-        .sources
+    let partners = sources
         .iter()
         .filter(|s| s.is_partner)
         .map(|s| PartnerInfo {

@@ -223,36 +223,25 @@ fn example_partners(partners: &[PartnerInfo]) -> Vec<(String, &PartnerInfo)> {
     let mut sorted: Vec<&PartnerInfo> = partners.iter().collect();
     sorted.sort_by(|a, b| a.partner_id.cmp(&b.partner_id));
     let name = |p: &PartnerInfo| p.name.clone().unwrap_or_else(|| p.partner_id.clone());
-    let mut examples = Vec::new();
-    if let Some(p) = sorted
-        .iter()
-        .find(|p| matches!(p.commission, Commission::Percent(_)))
-    {
-        let Commission::Percent(rate) = p.commission else {
-            unreachable!()
-        };
-        examples.push((
+    let revenue_share = sorted.iter().find_map(|p| match p.commission {
+        Commission::Percent(rate) => Some((
             format!("Revenue-share partner ({}, {rate}% of revenue)", name(p)),
             *p,
-        ));
-    }
-    if let Some(p) = sorted
-        .iter()
-        .find(|p| matches!(p.commission, Commission::Flat(_)))
-    {
-        let Commission::Flat(amount) = p.commission else {
-            unreachable!()
-        };
-        examples.push((
+        )),
+        _ => None,
+    });
+    let flat_fee = sorted.iter().find_map(|p| match p.commission {
+        Commission::Flat(amount) => Some((
             format!(
                 "Flat-fee partner ({}, {} per sale)",
                 name(p),
                 format::money(amount)
             ),
             *p,
-        ));
-    }
-    examples
+        )),
+        _ => None,
+    });
+    revenue_share.into_iter().chain(flat_fee).collect()
 }
 
 fn methods_section(input: &RulesInput) -> Result<Section, StoreError> {
@@ -480,11 +469,11 @@ fn hold_example(input: &RulesInput) -> Result<WorkedExample, StoreError> {
             ),
         ],
     };
-    let mut example = worked_scenario(&scenario, input)?;
-    let (_store, index, _) = scenario::scratch(&scenario, &known(input))?;
+    let (mut example, outcome) = worked_with_outcome(&scenario, input)?;
+    let index = &outcome.index;
     let sale = index.conversions[0].converted_at_secs;
     let period = Period::of(sale, input.time_zone);
-    let statement = payouts(&index, &input.payout, period, input.time_zone);
+    let statement = payouts(index, &input.payout, period, input.time_zone);
     let status = statement
         .of_model(input.payout.model)
         .map(|l| l.status)
@@ -535,9 +524,8 @@ fn audit_section(input: &RulesInput) -> Result<Section, StoreError> {
              the order number and the date of the sale; we answer with the verdict and the \
              evidence for it.",
         );
-    let mut example = worked("Phone to laptop", input)?;
-    let scenario = scenario_named(input, "Phone to laptop");
-    let outcome = scenario::run(&scenario, settings(input), &known(input))?;
+    let (mut example, outcome) =
+        worked_with_outcome(&scenario_named(input, "Phone to laptop"), input)?;
     example.conclusion = audit_words(&outcome, input.payout.model);
     Ok(section.example(example))
 }
@@ -593,6 +581,14 @@ fn more_examples_section(input: &RulesInput) -> Result<Option<Section>, StoreErr
 
 /// Runs `scenario` under the official settings and writes down what happened.
 fn worked_scenario(scenario: &Scenario, input: &RulesInput) -> Result<WorkedExample, StoreError> {
+    Ok(worked_with_outcome(scenario, input)?.0)
+}
+
+/// [`worked_scenario`], with the engine's outcome for rules that ask it more.
+fn worked_with_outcome(
+    scenario: &Scenario,
+    input: &RulesInput,
+) -> Result<(WorkedExample, ScenarioOutcome), StoreError> {
     let outcome = scenario::run(scenario, settings(input), &known(input))?;
     let steps = scenario
         .timeline()
@@ -628,14 +624,15 @@ fn worked_scenario(scenario: &Scenario, input: &RulesInput) -> Result<WorkedExam
         .map(|&m| model_outcome(&outcome, m, m == official))
         .collect();
     let conclusion = sale.map_or(String::new(), |s| conclusion(&outcome, s, official));
-    Ok(WorkedExample {
+    let example = WorkedExample {
         scenario: scenario.name.clone(),
         steps,
         touches,
         notes,
         outcome: outcome_lines,
         conclusion,
-    })
+    };
+    Ok((example, outcome))
 }
 
 /// The official model's verdict: who is paid what, or why nobody is.

@@ -17,10 +17,24 @@ use crate::journeys::Commission;
 use crate::store::{ConversionRecord, PartnerRecord, SavedScenario, TouchRecord};
 
 pub use builtin::{BUILT_IN_NAMES, PARTNER_A, PARTNER_B, built_in, built_ins};
-pub use outcome::{ConversionOutcome, ScenarioOutcome, TouchLine, run, scratch};
+pub use outcome::{ConversionOutcome, ScenarioOutcome, TouchLine, run};
 
 /// The moment a scenario starts: 2026-01-05 09:00 UTC (a Monday).
 pub const SCENARIO_START_SECS: i64 = 1_767_603_600;
+
+/// The scenario's clock starts on day 0 at 09:00: the minute of the day it starts at.
+pub const START_MINUTE_OF_DAY: i64 = 9 * 60;
+
+/// `day 3, 14:00` for a moment `minutes` after the scenario's start.
+pub fn clock_words(minutes: i64) -> String {
+    let clock = minutes + START_MINUTE_OF_DAY;
+    format!(
+        "day {}, {:02}:{:02}",
+        clock.div_euclid(1440),
+        clock.rem_euclid(1440) / 60,
+        clock.rem_euclid(60)
+    )
+}
 
 /// The commission a scenario partner earns when the programme does not know it: 10%.
 pub const DEFAULT_COMMISSION_PERCENT: f64 = 10.0;
@@ -171,13 +185,7 @@ impl Step {
 
     /// `day 3, 14:00` (the start is day 0 at 09:00).
     pub fn when(&self) -> String {
-        let minutes = self.at_minutes + 9 * 60;
-        format!(
-            "day {}, {:02}:{:02}",
-            minutes.div_euclid(1440),
-            minutes.rem_euclid(1440) / 60,
-            minutes.rem_euclid(60)
-        )
+        clock_words(self.at_minutes)
     }
 
     /// The step as a sentence: `Partner alpha's link clicked on phone · Safari`.

@@ -65,6 +65,8 @@ pub struct ScenarioOutcome {
     pub conversions: Vec<ConversionOutcome>,
     /// Credit per source and model over all purchases.
     pub credit: Vec<CreditRow>,
+    /// The scenario's journey index, for whatever else asks about it (payouts, audit).
+    pub index: JourneyIndex,
 }
 
 impl ScenarioOutcome {
@@ -100,11 +102,12 @@ pub fn run(
     Ok(ScenarioOutcome {
         conversions,
         credit: credit.into_iter().filter(|r| r.conversions > 0.0).collect(),
+        index,
     })
 }
 
 /// The scenario played into a scratch in-memory database, and its journey index.
-pub fn scratch(
+fn scratch(
     scenario: &Scenario,
     known: &[KnownPartner],
 ) -> Result<(Store, JourneyIndex, ScenarioRecords), StoreError> {
@@ -171,13 +174,7 @@ fn touch_number(file_line: &str) -> Option<usize> {
 }
 
 fn when(secs: i64) -> String {
-    let minutes = (secs - SCENARIO_START_SECS) / 60 + 9 * 60;
-    format!(
-        "day {}, {:02}:{:02}",
-        minutes.div_euclid(1440),
-        minutes.rem_euclid(1440) / 60,
-        minutes.rem_euclid(60)
-    )
+    super::clock_words((secs - SCENARIO_START_SECS).div_euclid(60))
 }
 
 /// `alpha's click on phone · Safari` or `organic visit on laptop · Chrome`.

@@ -11,7 +11,7 @@ use crate::attribution::{AttributionSettings, BrowserFamily, Model};
 use crate::format::{conversions, money};
 use crate::scenario::{
     self, BUILT_IN_NAMES, Channel, ConversionOutcome, Device, KnownPartner, PARTNER_A, Place,
-    Scenario, ScenarioOutcome, Step, StepKind, built_in,
+    START_MINUTE_OF_DAY, Scenario, ScenarioOutcome, Step, StepKind, built_in,
 };
 
 /// The scenario lab's state.
@@ -351,9 +351,6 @@ fn add_step(scenario: &mut Scenario, kind: StepKind) {
         }
     }
 }
-
-/// The scenario's clock starts on day 0 at 09:00.
-const START_MINUTE_OF_DAY: i64 = 9 * 60;
 
 /// Day and hour of the step, as the timeline and sentences show them.
 fn time_ui(ui: &mut egui::Ui, step: &mut Step) {

@@ -415,7 +415,7 @@ impl StoreWorker {
         self.set_progress(Progress::activity("Building the journey index…"));
         let started = Instant::now();
         let index = JourneyIndex::build(store)?;
-        let facts = crate::report::programme_facts(store, &index)?;
+        let facts = crate::report::programme_facts(store, &index.sources)?;
         static GENERATION: AtomicU64 = AtomicU64::new(1);
         Ok(Snapshot {
             generation: GENERATION.fetch_add(1, Ordering::Relaxed),
