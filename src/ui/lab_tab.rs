@@ -5,7 +5,7 @@ use eframe::egui::{self, Color32, RichText};
 
 use super::background::Latest;
 use super::evidence_window::explanation_ui;
-use super::widgets::fixed_number_cell;
+use super::widgets::{fixed_number_cell, right_cell};
 use super::worker::Snapshot;
 use crate::attribution::{AttributionSettings, BrowserFamily, Model};
 use crate::format::{conversions, money};
@@ -532,8 +532,16 @@ fn totals_ui(ui: &mut egui::Ui, outcome: &ScenarioOutcome) {
         .num_columns(5)
         .striped(true)
         .show(ui, |ui| {
-            for head in ["Model", "Source", "Conversions", "Revenue", "Commission"] {
+            for head in ["Model", "Source"] {
                 ui.label(RichText::new(head).strong());
+            }
+            // Numbers are right-aligned in fixed widths; so are their headings.
+            for (head, width) in [
+                ("Conversions", 80.0),
+                ("Revenue", 90.0),
+                ("Commission", 90.0),
+            ] {
+                right_cell(ui, width, |ui| ui.label(RichText::new(head).strong()));
             }
             ui.end_row();
             for model in Model::ALL {
