@@ -33,30 +33,30 @@ fn sources() -> Vec<Source> {
 }
 
 /// One journey: touches oldest first (lags non-increasing), each linked by some methods from
-/// some browser; per method, the oldest few were already used by an earlier conversion.
+/// some browser; per method, the oldest few were already used by an earlier conversion. Now
+/// and then a journey longer than the engine's 64-touch bit masks.
 fn journey() -> impl Strategy<Value = Vec<CandidateTouch>> {
-    (
-        prop::collection::vec((0..90 * DAY, 0u32..4, 1u8..8, 0usize..3), 0..8),
-        [0usize..8, 0usize..8, 0usize..8],
-    )
-        .prop_map(|(mut touches, reused)| {
-            touches.sort_by_key(|t| std::cmp::Reverse(t.0));
-            touches
-                .iter()
-                .enumerate()
-                .map(|(i, &(lag_secs, source_id, links, browser))| {
-                    let used = (0..3)
-                        .filter(|&m| i < reused[m])
-                        .fold(0u8, |bits, m| bits | 1 << m);
-                    CandidateTouch {
-                        lag_secs,
-                        source_id,
-                        key: TouchKey::new(Methods(links), BrowserFamily::ALL[browser])
-                            .used_before(Methods(used)),
-                    }
-                })
-                .collect()
-        })
+    let length = prop_oneof![12 => 0usize..8, 1 => 60usize..72];
+    let touches = length
+        .prop_flat_map(|n| prop::collection::vec((0..90 * DAY, 0u32..4, 1u8..8, 0usize..3), n));
+    (touches, [0usize..8, 0usize..8, 0usize..8]).prop_map(|(mut touches, reused)| {
+        touches.sort_by_key(|t| std::cmp::Reverse(t.0));
+        touches
+            .iter()
+            .enumerate()
+            .map(|(i, &(lag_secs, source_id, links, browser))| {
+                let used = (0..3)
+                    .filter(|&m| i < reused[m])
+                    .fold(0u8, |bits, m| bits | 1 << m);
+                CandidateTouch {
+                    lag_secs,
+                    source_id,
+                    key: TouchKey::new(Methods(links), BrowserFamily::ALL[browser])
+                        .used_before(Methods(used)),
+                }
+            })
+            .collect()
+    })
 }
 
 fn index_of(journeys: &[Vec<CandidateTouch>]) -> JourneyIndex {

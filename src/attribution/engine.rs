@@ -123,43 +123,74 @@ pub(crate) fn cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// Runs `work` over `0..items` in one chunk per core (or in one go when `parallel` is false)
-/// and folds the parts with `merge`.
-pub(super) fn split_across_cores<T: Send>(
-    items: usize,
-    parallel: bool,
-    work: impl Fn(std::ops::Range<usize>) -> T + Sync,
-    merge: impl Fn(T, T) -> T,
-) -> T {
-    let threads = cores();
-    if threads < 2 || !parallel {
-        return work(0..items);
-    }
-    let chunk = items.div_ceil(threads);
-    let work = &work;
-    let parts: Vec<T> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let range = (t * chunk).min(items)..((t + 1) * chunk).min(items);
-                scope.spawn(move || work(range))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("worker thread"))
-            .collect()
-    });
-    parts.into_iter().reduce(merge).expect("at least one part")
-}
-
 /// Runs first-touch, last-touch and linear over every conversion for one setting.
 pub fn compute_credit(index: &JourneyIndex, settings: &AttributionSettings) -> CreditTable {
-    split_across_cores(
+    deal_across_cores(
         index.conversions.len(),
         index.candidate_touches() >= PARALLEL_TOUCHES,
-        |range| credit_of_range(index, settings, range),
+        |part| credit_of_part(index, settings, part),
         merge,
     )
+}
+
+/// Conversions in a block dealt to one core.
+const BLOCK: usize = 4096;
+
+/// One core's share of the conversions: every `parts`-th block of walk positions, from block
+/// `part`.
+#[derive(Clone, Copy)]
+pub(super) struct Dealt {
+    conversions: usize,
+    part: usize,
+    parts: usize,
+}
+
+impl Dealt {
+    /// The walk positions of this share, in order.
+    pub(super) fn positions(self) -> impl Iterator<Item = usize> {
+        (self.part * BLOCK..self.conversions)
+            .step_by(self.parts * BLOCK)
+            .flat_map(move |start| start..(start + BLOCK).min(self.conversions))
+    }
+}
+
+/// Deals the walk positions of `conversions` conversions out to the machine's cores (or to
+/// one, when `parallel` is false) block by block, round-robin, so each core gets a like
+/// share of every journey length, and folds the parts with `merge`.
+pub(super) fn deal_across_cores<T: Send>(
+    conversions: usize,
+    parallel: bool,
+    work: impl Fn(Dealt) -> T + Sync,
+    merge: impl Fn(T, T) -> T,
+) -> T {
+    let parts = if parallel { cores() } else { 1 };
+    let work = &work;
+    let shares: Vec<T> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..parts)
+            .map(|part| {
+                scope.spawn(move || {
+                    work(Dealt {
+                        conversions,
+                        part,
+                        parts,
+                    })
+                })
+            })
+            .collect();
+        let first = work(Dealt {
+            conversions,
+            part: 0,
+            parts,
+        });
+        std::iter::once(first)
+            .chain(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("worker thread")),
+            )
+            .collect()
+    });
+    shares.into_iter().reduce(merge).expect("at least one part")
 }
 
 fn merge(mut into: CreditTable, from: CreditTable) -> CreditTable {
@@ -242,44 +273,141 @@ impl CouponRule {
     }
 }
 
-/// Credit sums as `[conversions, revenue, payout]` per model and source, flat.
-struct Accumulator {
+/// Per model and source, the sums credit is made of: conversions, revenue, paid revenue and
+/// paid conversions. A source's payout is `rate × paid revenue + flat × paid conversions`,
+/// applied once at the end instead of once per touch, and a touch's credit is one add of
+/// four lanes.
+struct Sums {
     sources: usize,
-    sums: Vec<[f64; 3]>,
+    cells: Vec<[f64; 4]>,
 }
 
-impl Accumulator {
-    fn add(&mut self, model: Model, source: usize, share: f64, revenue: f64, payout: f64) {
-        let sum = &mut self.sums[model.index() * self.sources + source];
-        sum[0] += share;
-        sum[1] += share * revenue;
-        sum[2] += share * payout;
+/// A whole conversion's lanes: `[1, revenue, paid × revenue, paid]`.
+type Lanes = [f64; 4];
+
+impl Sums {
+    fn new(sources: usize) -> Sums {
+        Sums {
+            sources,
+            cells: vec![[0.0; 4]; 3 * sources],
+        }
+    }
+
+    #[inline(always)]
+    fn add(&mut self, model: Model, source: usize, lanes: Lanes) {
+        let cell = &mut self.cells[model.index() * self.sources + source];
+        for (sum, lane) in cell.iter_mut().zip(lanes) {
+            *sum += lane;
+        }
+    }
+
+    fn into_table(
+        self,
+        rules: &SourceRules,
+        unattributed: SourceCredit,
+        total: SourceCredit,
+    ) -> CreditTable {
+        let by_model = std::array::from_fn(|m| {
+            self.cells[m * self.sources..(m + 1) * self.sources]
+                .iter()
+                .enumerate()
+                .map(
+                    |(s, &[conversions, revenue, paid_revenue, paid])| SourceCredit {
+                        conversions,
+                        revenue,
+                        payout: rules.rate[s] * paid_revenue + rules.flat[s] * paid,
+                    },
+                )
+                .collect()
+        });
+        CreditTable {
+            by_model,
+            unattributed,
+            total,
+        }
     }
 }
 
-/// The credit of the conversions in `range`: one tight pass over the flat arrays, with the
-/// scope and coupon tracking as compile-time constants so the loop carries no test it does
-/// not need.
-fn credit_of_range(
+fn scaled(lanes: Lanes, share: f64) -> Lanes {
+    lanes.map(|lane| lane * share)
+}
+
+/// Longest journey the bit-mask path takes; longer ones test touch by touch.
+const MASK_TOUCHES: usize = 64;
+
+/// Which of a journey's touches count (bit `j` for its `j`-th touch), and which of those are
+/// partners', without a branch per touch.
+#[inline(always)]
+fn counted_masks<const PARTNERS_ONLY: bool, const COUPONS: bool>(
+    rule: &CountRule,
+    rules: &SourceRules,
+    (lags, keys, sources): (&[u32], &[u16], &[u32]),
+) -> (u64, u64) {
+    let (mut counted, mut partners) = (0u64, 0u64);
+    for (j, ((&lag, &key), &source)) in lags.iter().zip(keys).zip(sources).enumerate() {
+        let source = source as usize;
+        let counts = rule.counts(key, lag) & !(PARTNERS_ONLY && rules.droppable[source]);
+        counted |= u64::from(counts) << j;
+        if COUPONS {
+            partners |= u64::from(counts & rules.is_partner[source]) << j;
+        }
+    }
+    (counted, partners)
+}
+
+/// The credit of one core's share of the conversions: one tight pass over the flat arrays,
+/// journeys of equal length together so the loops' trip counts repeat, and the scope and
+/// coupon tracking as compile-time constants so the loop carries no test it does not need.
+fn credit_of_part(
     index: &JourneyIndex,
     settings: &AttributionSettings,
-    range: std::ops::Range<usize>,
+    part: Dealt,
+) -> CreditTable {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2")
+        && std::is_x86_feature_detected!("popcnt")
+        && std::is_x86_feature_detected!("lzcnt")
+        && std::is_x86_feature_detected!("bmi1")
+    {
+        // SAFETY: the instructions the function is compiled for exist on this machine.
+        return unsafe { credit_of_part_avx2(index, settings, part) };
+    }
+    credit_of_part_portable(index, settings, part)
+}
+
+/// [`credit_of_part_portable`] compiled for the vector and bit-count instructions of x86-64
+/// processors since 2013: a four-lane add is one instruction, a touch count one `popcnt`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,popcnt,lzcnt,bmi1")]
+fn credit_of_part_avx2(
+    index: &JourneyIndex,
+    settings: &AttributionSettings,
+    part: Dealt,
+) -> CreditTable {
+    credit_of_part_portable(index, settings, part)
+}
+
+#[inline(always)]
+fn credit_of_part_portable(
+    index: &JourneyIndex,
+    settings: &AttributionSettings,
+    part: Dealt,
 ) -> CreditTable {
     let coupons = CouponRule::of(settings) != CouponRule::Off;
     match (settings.partners_only, coupons) {
-        (false, false) => credit_of_range_with::<false, false>(index, settings, range),
-        (true, false) => credit_of_range_with::<true, false>(index, settings, range),
-        (false, true) => credit_of_range_with::<false, true>(index, settings, range),
-        (true, true) => credit_of_range_with::<true, true>(index, settings, range),
+        (false, false) => credit_of_part_with::<false, false>(index, settings, part),
+        (true, false) => credit_of_part_with::<true, false>(index, settings, part),
+        (false, true) => credit_of_part_with::<false, true>(index, settings, part),
+        (true, true) => credit_of_part_with::<true, true>(index, settings, part),
     }
 }
 
-fn credit_of_range_with<const PARTNERS_ONLY: bool, const COUPONS: bool>(
+#[inline(always)]
+fn credit_of_part_with<const PARTNERS_ONLY: bool, const COUPONS: bool>(
     index: &JourneyIndex,
     settings: &AttributionSettings,
-    range: std::ops::Range<usize>,
+    part: Dealt,
 ) -> CreditTable {
-    let sources = index.sources.len();
     let hot = index.hot();
     let rules = SourceRules::new(index, settings);
     let rule = CountRule::new(
@@ -288,103 +416,121 @@ fn credit_of_range_with<const PARTNERS_ONLY: bool, const COUPONS: bool>(
         settings.reset_after_conversion,
     );
     let coupon_rule = CouponRule::of(settings);
-    let counts = |p: usize| {
-        rule.counts(hot.keys[p], hot.lags[p])
-            && !(PARTNERS_ONLY && rules.droppable[hot.sources[p] as usize])
-    };
-    let mut acc = Accumulator {
-        sources,
-        sums: vec![[0.0; 3]; 3 * sources],
-    };
-    let total = SourceCredit {
-        conversions: range.len() as f64,
-        revenue: hot.revenue[range.clone()].iter().sum(),
-        payout: 0.0,
-    };
+    let mut sums = Sums::new(index.sources.len());
+    let mut total = SourceCredit::default();
     let mut unattributed = SourceCredit::default();
-    for c in range {
+    for c in part.positions() {
         let revenue = hot.revenue[c];
-        let paid = if hot.payable[c] { 1.0 } else { 0.0 };
-        let payout = |s: usize| paid * (revenue * rules.rate[s] + rules.flat[s]);
+        total.add(1.0, revenue, 0.0);
+        let paid = f64::from(u8::from(hot.payable[c]));
+        let whole: Lanes = [1.0, revenue, paid * revenue, paid];
         let touches = hot.offsets[c] as usize..hot.offsets[c + 1] as usize;
+        let journey = (
+            &hot.lags[touches.clone()],
+            &hot.keys[touches.clone()],
+            &hot.sources[touches.clone()],
+        );
         let coupon = if COUPONS {
             hot.coupon_partner[c]
         } else {
             NO_SOURCE
         };
-        let partner_counts = || {
-            touches
-                .clone()
-                .any(|p| counts(p) && rules.is_partner[hot.sources[p] as usize])
+        let credit = JourneyCredit {
+            sums: &mut sums,
+            unattributed: &mut unattributed,
+            whole,
+            coupon,
+            coupon_rule,
         };
-        if COUPONS && coupon_rule.takes_all(coupon, partner_counts) {
-            let s = coupon as usize;
-            for model in Model::ALL {
-                acc.add(model, s, 1.0, revenue, payout(s));
-            }
-            continue;
-        }
-        let (first, last, counted) = scan_counted(touches, counts);
-        let coupon_touch = COUPONS && coupon_rule == CouponRule::Touch && coupon != NO_SOURCE;
-        let all = counted + u32::from(coupon_touch);
-        if all == 0 {
-            unattributed.add(1.0, revenue, 0.0);
-            continue;
-        }
-        let first_source = if counted > 0 {
-            hot.sources[first]
+        if journey.2.len() <= MASK_TOUCHES {
+            let (counted, partners) =
+                counted_masks::<PARTNERS_ONLY, COUPONS>(&rule, &rules, journey);
+            let tally = Tally {
+                counted: counted.count_ones(),
+                first: counted.trailing_zeros() as usize,
+                last: 63usize.wrapping_sub(counted.leading_zeros() as usize),
+                partner: partners != 0,
+            };
+            credit.add::<COUPONS>(journey.2, tally, |j| ((counted >> j) & 1) as f64);
         } else {
-            coupon
-        } as usize;
-        let last_source = if coupon_touch {
-            coupon
-        } else {
-            hot.sources[last]
-        } as usize;
-        acc.add(
-            Model::First,
-            first_source,
-            1.0,
-            revenue,
-            payout(first_source),
-        );
-        acc.add(Model::Last, last_source, 1.0, revenue, payout(last_source));
-        if all == 1 {
-            acc.add(
-                Model::Linear,
-                first_source,
-                1.0,
-                revenue,
-                payout(first_source),
-            );
-            continue;
-        }
-        let share = 1.0 / f64::from(all);
-        if counted > 0 {
-            for p in (first..=last).filter(|&p| counts(p)) {
-                let s = hot.sources[p] as usize;
-                acc.add(Model::Linear, s, share, revenue, payout(s));
-            }
-        }
-        if coupon_touch {
-            let s = coupon as usize;
-            acc.add(Model::Linear, s, share, revenue, payout(s));
+            let counts = |j: usize| {
+                rule.counts(journey.1[j], journey.0[j])
+                    && !(PARTNERS_ONLY && rules.droppable[journey.2[j] as usize])
+            };
+            let (first, last, counted) = scan_counted(0..journey.2.len(), counts);
+            let partner =
+                (0..journey.2.len()).any(|j| counts(j) && rules.is_partner[journey.2[j] as usize]);
+            let tally = Tally {
+                counted,
+                first,
+                last,
+                partner,
+            };
+            credit.add::<COUPONS>(journey.2, tally, |j| f64::from(u8::from(counts(j))));
         }
     }
-    let by_model = std::array::from_fn(|m| {
-        acc.sums[m * sources..(m + 1) * sources]
-            .iter()
-            .map(|&[conversions, revenue, payout]| SourceCredit {
-                conversions,
-                revenue,
-                payout,
-            })
-            .collect()
-    });
-    CreditTable {
-        by_model,
-        unattributed,
-        total,
+    sums.into_table(&rules, unattributed, total)
+}
+
+/// Which of a journey's touches count: how many, the first and last of them (positions in
+/// the journey), and whether a partner's is among them.
+#[derive(Clone, Copy)]
+struct Tally {
+    counted: u32,
+    first: usize,
+    last: usize,
+    partner: bool,
+}
+
+/// Where one conversion's credit goes.
+struct JourneyCredit<'a> {
+    sums: &'a mut Sums,
+    unattributed: &'a mut SourceCredit,
+    whole: Lanes,
+    coupon: u32,
+    coupon_rule: CouponRule,
+}
+
+impl JourneyCredit<'_> {
+    /// Credits the conversion whose journey has `sources` and `tally`; `on(j)` is 1.0 when
+    /// touch `j` counts and 0.0 when not.
+    #[inline(always)]
+    fn add<const COUPONS: bool>(self, sources: &[u32], tally: Tally, on: impl Fn(usize) -> f64) {
+        let coupon = self.coupon;
+        if COUPONS && self.coupon_rule.takes_all(coupon, || tally.partner) {
+            for model in Model::ALL {
+                self.sums.add(model, coupon as usize, self.whole);
+            }
+            return;
+        }
+        let coupon_touch = COUPONS && self.coupon_rule == CouponRule::Touch && coupon != NO_SOURCE;
+        let all = tally.counted + u32::from(coupon_touch);
+        if all == 0 {
+            self.unattributed.add(1.0, self.whole[1], 0.0);
+            return;
+        }
+        let first = if tally.counted > 0 {
+            sources[tally.first]
+        } else {
+            coupon
+        };
+        let last = if coupon_touch {
+            coupon
+        } else {
+            sources[tally.last]
+        };
+        self.sums.add(Model::First, first as usize, self.whole);
+        self.sums.add(Model::Last, last as usize, self.whole);
+        let share = scaled(self.whole, 1.0 / f64::from(all));
+        // Every touch adds its share times 0 or 1: the same work for every journey of this
+        // length, so nothing mispredicts.
+        for (j, &source) in sources.iter().enumerate() {
+            self.sums
+                .add(Model::Linear, source as usize, scaled(share, on(j)));
+        }
+        if coupon_touch {
+            self.sums.add(Model::Linear, coupon as usize, share);
+        }
     }
 }
 
@@ -432,7 +578,12 @@ mod tests {
             tracking: crate::attribution::Preset::HybridCrossDeviceCoupons.settings(),
         };
         let parallel = compute_credit(&index, &settings);
-        let serial = credit_of_range(&index, &settings, 0..index.conversions.len());
+        let serial = deal_across_cores(
+            index.conversions.len(),
+            false,
+            |part| credit_of_part(&index, &settings, part),
+            merge,
+        );
         for model in Model::ALL {
             for (p, s) in parallel.by_model[model.index()]
                 .iter()

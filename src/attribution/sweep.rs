@@ -7,7 +7,7 @@
 //! each change is two writes into a difference array over the windows. A prefix sum turns
 //! the differences into credit per window.
 
-use super::engine::{CouponRule, CreditTable, SourceCredit};
+use super::engine::{CouponRule, CreditTable, Dealt, SourceCredit};
 use super::settings::{AttributionSettings, CookieWindow, MAX_WINDOW_DAYS, Model, SECS_PER_DAY};
 use super::tracking::CountRule;
 use crate::journeys::{JourneyIndex, NO_SOURCE};
@@ -100,10 +100,10 @@ const PARALLEL_CONVERSIONS: usize = 50_000;
 /// Computes credit for every window in one pass over the index.
 pub fn sweep_windows(index: &JourneyIndex, settings: &AttributionSettings) -> WindowSweep {
     let conversions = index.conversions.len();
-    let mut sweep = super::engine::split_across_cores(
+    let mut sweep = super::engine::deal_across_cores(
         conversions,
         conversions >= PARALLEL_CONVERSIONS,
-        |range| sweep_range(index, settings, range),
+        |part| sweep_part(index, settings, part),
         merge,
     );
     prefix_sum(&mut sweep);
@@ -119,17 +119,13 @@ fn merge(mut into: WindowSweep, from: WindowSweep) -> WindowSweep {
     into
 }
 
-/// The difference arrays (not yet summed) of the conversions in `range`, with the scope as a
-/// compile-time constant.
-fn sweep_range(
-    index: &JourneyIndex,
-    settings: &AttributionSettings,
-    range: std::ops::Range<usize>,
-) -> WindowSweep {
+/// The difference arrays (not yet summed) of one core's share of the conversions, with the
+/// scope as a compile-time constant.
+fn sweep_part(index: &JourneyIndex, settings: &AttributionSettings, part: Dealt) -> WindowSweep {
     if settings.partners_only {
-        sweep_range_with::<true>(index, settings, range)
+        sweep_part_with::<true>(index, settings, part)
     } else {
-        sweep_range_with::<false>(index, settings, range)
+        sweep_part_with::<false>(index, settings, part)
     }
 }
 
@@ -216,10 +212,10 @@ impl Writer<'_> {
     }
 }
 
-fn sweep_range_with<const PARTNERS_ONLY: bool>(
+fn sweep_part_with<const PARTNERS_ONLY: bool>(
     index: &JourneyIndex,
     settings: &AttributionSettings,
-    range: std::ops::Range<usize>,
+    part: Dealt,
 ) -> WindowSweep {
     let sources = index.sources.len();
     let hot = index.hot();
@@ -242,7 +238,10 @@ fn sweep_range_with<const PARTNERS_ONLY: bool>(
         oldest: 0,
         first_written: None,
     };
-    for c in range.clone() {
+    let mut total = SourceCredit::default();
+    for c in part.positions() {
+        total.conversions += 1.0;
+        total.revenue += hot.revenue[c];
         let mut writer = Writer {
             values: &mut values,
             sources,
@@ -303,11 +302,7 @@ fn sweep_range_with<const PARTNERS_ONLY: bool>(
         settings: *settings,
         sources,
         values,
-        total: SourceCredit {
-            conversions: range.len() as f64,
-            revenue: hot.revenue[range].iter().sum(),
-            payout: 0.0,
-        },
+        total,
     }
 }
 
