@@ -125,6 +125,7 @@ pub struct JourneyIndex {
 /// The index's arrays as plain slices, for the tight loops of the models. Conversions are
 /// addressed by walk position (shortest journey first), not by import order: the models sum
 /// over all of them, so the order does not change their results.
+#[derive(Clone, Copy)]
 pub(crate) struct HotArrays<'a> {
     /// `offsets[w]..offsets[w + 1]` are the touches of the conversion at walk position `w`.
     pub offsets: &'a [u32],

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::settings::{AttributionSettings, Model};
 use super::tracking::{CountRule, CouponPrecedence};
-use crate::journeys::{JourneyIndex, NO_SOURCE};
+use crate::journeys::{HotArrays, JourneyIndex, NO_SOURCE};
 use crate::store::{SqlCreditParams, SqlCreditRow, Store, StoreError};
 
 /// Credit earned by one source under one model.
@@ -133,6 +133,27 @@ pub fn compute_credit(index: &JourneyIndex, settings: &AttributionSettings) -> C
     )
 }
 
+/// Calls `walk.method::<LENGTH>(c)` with the journey's length as a constant for journeys of
+/// up to eight touches (0, "any length", for the others): each length gets its own copy of
+/// the code, whose loops over the journey unroll, and walk order makes the choice
+/// predictable.
+macro_rules! by_journey_length {
+    ($length:expr, $walk:ident . $method:ident ($c:expr)) => {
+        match $length {
+            1 => $walk.$method::<1>($c),
+            2 => $walk.$method::<2>($c),
+            3 => $walk.$method::<3>($c),
+            4 => $walk.$method::<4>($c),
+            5 => $walk.$method::<5>($c),
+            6 => $walk.$method::<6>($c),
+            7 => $walk.$method::<7>($c),
+            8 => $walk.$method::<8>($c),
+            _ => $walk.$method::<0>($c),
+        }
+    };
+}
+pub(super) use by_journey_length;
+
 /// Conversions in a block dealt to one core.
 const BLOCK: usize = 4096;
 
@@ -146,11 +167,11 @@ pub(super) struct Dealt {
 }
 
 impl Dealt {
-    /// The walk positions of this share, in order.
-    pub(super) fn positions(self) -> impl Iterator<Item = usize> {
+    /// The blocks of walk positions of this share, in order.
+    pub(super) fn blocks(self) -> impl Iterator<Item = std::ops::Range<usize>> {
         (self.part * BLOCK..self.conversions)
             .step_by(self.parts * BLOCK)
-            .flat_map(move |start| start..(start + BLOCK).min(self.conversions))
+            .map(move |start| start..(start + BLOCK).min(self.conversions))
     }
 }
 
@@ -364,15 +385,20 @@ fn credit_of_part(
     part: Dealt,
 ) -> CreditTable {
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2")
-        && std::is_x86_feature_detected!("popcnt")
-        && std::is_x86_feature_detected!("lzcnt")
-        && std::is_x86_feature_detected!("bmi1")
-    {
+    if has_avx2() {
         // SAFETY: the instructions the function is compiled for exist on this machine.
         return unsafe { credit_of_part_avx2(index, settings, part) };
     }
     credit_of_part_portable(index, settings, part)
+}
+
+/// Whether this processor has AVX2 and the bit-count instructions (x86-64 since 2013).
+#[cfg(target_arch = "x86_64")]
+pub(super) fn has_avx2() -> bool {
+    std::is_x86_feature_detected!("avx2")
+        && std::is_x86_feature_detected!("popcnt")
+        && std::is_x86_feature_detected!("lzcnt")
+        && std::is_x86_feature_detected!("bmi1")
 }
 
 /// [`credit_of_part_portable`] compiled for the vector and bit-count instructions of x86-64
@@ -408,27 +434,61 @@ fn credit_of_part_with<const PARTNERS_ONLY: bool, const COUPONS: bool>(
     settings: &AttributionSettings,
     part: Dealt,
 ) -> CreditTable {
-    let hot = index.hot();
-    let rules = SourceRules::new(index, settings);
-    let rule = CountRule::new(
-        &settings.tracking,
-        settings.window,
-        settings.reset_after_conversion,
-    );
-    let coupon_rule = CouponRule::of(settings);
-    let mut sums = Sums::new(index.sources.len());
-    let mut total = SourceCredit::default();
-    let mut unattributed = SourceCredit::default();
-    for c in part.positions() {
+    let mut walk = Walk::<PARTNERS_ONLY, COUPONS> {
+        hot: index.hot(),
+        rules: SourceRules::new(index, settings),
+        rule: CountRule::new(
+            &settings.tracking,
+            settings.window,
+            settings.reset_after_conversion,
+        ),
+        coupon_rule: CouponRule::of(settings),
+        sums: Sums::new(index.sources.len()),
+        total: SourceCredit::default(),
+        unattributed: SourceCredit::default(),
+    };
+    let offsets = walk.hot.offsets;
+    for block in part.blocks() {
+        for c in block {
+            by_journey_length!(offsets[c + 1] - offsets[c], walk.conversion(c));
+        }
+    }
+    walk.sums
+        .into_table(&walk.rules, walk.unattributed, walk.total)
+}
+
+/// The state of one core's walk over its conversions.
+struct Walk<'a, const PARTNERS_ONLY: bool, const COUPONS: bool> {
+    hot: HotArrays<'a>,
+    rules: SourceRules,
+    rule: CountRule,
+    coupon_rule: CouponRule,
+    sums: Sums,
+    total: SourceCredit,
+    unattributed: SourceCredit,
+}
+
+impl<const PARTNERS_ONLY: bool, const COUPONS: bool> Walk<'_, PARTNERS_ONLY, COUPONS> {
+    /// Credits the conversion at walk position `c`, whose journey has `LENGTH` touches (or any
+    /// number when `LENGTH` is 0).
+    #[inline(always)]
+    fn conversion<const LENGTH: usize>(&mut self, c: usize) {
+        let hot = &self.hot;
         let revenue = hot.revenue[c];
-        total.add(1.0, revenue, 0.0);
+        self.total.add(1.0, revenue, 0.0);
         let paid = f64::from(u8::from(hot.payable[c]));
         let whole: Lanes = [1.0, revenue, paid * revenue, paid];
-        let touches = hot.offsets[c] as usize..hot.offsets[c + 1] as usize;
+        let start = hot.offsets[c] as usize;
+        let length = if LENGTH > 0 {
+            LENGTH
+        } else {
+            hot.offsets[c + 1] as usize - start
+        };
+        let touches = start..start + length;
         let journey = (
             &hot.lags[touches.clone()],
             &hot.keys[touches.clone()],
-            &hot.sources[touches.clone()],
+            &hot.sources[touches],
         );
         let coupon = if COUPONS {
             hot.coupon_partner[c]
@@ -436,15 +496,15 @@ fn credit_of_part_with<const PARTNERS_ONLY: bool, const COUPONS: bool>(
             NO_SOURCE
         };
         let credit = JourneyCredit {
-            sums: &mut sums,
-            unattributed: &mut unattributed,
+            sums: &mut self.sums,
+            unattributed: &mut self.unattributed,
             whole,
             coupon,
-            coupon_rule,
+            coupon_rule: self.coupon_rule,
         };
-        if journey.2.len() <= MASK_TOUCHES {
-            let (counted, partners) =
-                counted_masks::<PARTNERS_ONLY, COUPONS>(&rule, &rules, journey);
+        let (rule, rules) = (&self.rule, &self.rules);
+        if length <= MASK_TOUCHES {
+            let (counted, partners) = counted_masks::<PARTNERS_ONLY, COUPONS>(rule, rules, journey);
             let tally = Tally {
                 counted: counted.count_ones(),
                 first: counted.trailing_zeros() as usize,
@@ -457,9 +517,8 @@ fn credit_of_part_with<const PARTNERS_ONLY: bool, const COUPONS: bool>(
                 rule.counts(journey.1[j], journey.0[j])
                     && !(PARTNERS_ONLY && rules.droppable[journey.2[j] as usize])
             };
-            let (first, last, counted) = scan_counted(0..journey.2.len(), counts);
-            let partner =
-                (0..journey.2.len()).any(|j| counts(j) && rules.is_partner[journey.2[j] as usize]);
+            let (first, last, counted) = scan_counted(0..length, counts);
+            let partner = (0..length).any(|j| counts(j) && rules.is_partner[journey.2[j] as usize]);
             let tally = Tally {
                 counted,
                 first,
@@ -469,7 +528,6 @@ fn credit_of_part_with<const PARTNERS_ONLY: bool, const COUPONS: bool>(
             credit.add::<COUPONS>(journey.2, tally, |j| f64::from(u8::from(counts(j))));
         }
     }
-    sums.into_table(&rules, unattributed, total)
 }
 
 /// Which of a journey's touches count: how many, the first and last of them (positions in

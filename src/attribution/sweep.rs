@@ -10,7 +10,7 @@
 use super::engine::{CouponRule, CreditTable, Dealt, SourceCredit};
 use super::settings::{AttributionSettings, CookieWindow, MAX_WINDOW_DAYS, Model, SECS_PER_DAY};
 use super::tracking::CountRule;
-use crate::journeys::{JourneyIndex, NO_SOURCE};
+use crate::journeys::{HotArrays, JourneyIndex, NO_SOURCE};
 
 /// Windows 0..=365 days, then unlimited.
 const WINDOWS: usize = MAX_WINDOW_DAYS as usize + 2;
@@ -129,88 +129,76 @@ fn sweep_part(index: &JourneyIndex, settings: &AttributionSettings, part: Dealt)
     }
 }
 
-/// One conversion's running state while its touches are added newest first.
-struct Journey {
-    /// Sources counted so far: (source, touches, linear share last written).
-    present: Vec<(usize, u32, f64)>,
-    counted: u32,
-    /// Source of the oldest touch added so far, and the one written as first-touch.
-    oldest: usize,
-    first_written: Option<usize>,
+/// Conversions, revenue, paid revenue and paid conversions: the lanes of the working
+/// difference arrays, as in the recompute (a source's payout is applied at the end).
+const LANES: usize = 4;
+
+/// Where a (window, model, source) triple's lanes live in the working arrays.
+fn lanes_of(sources: usize, window: usize, model: Model, source: usize) -> usize {
+    ((model.index() * sources + source) * WINDOWS + window) * LANES
 }
 
-impl Journey {
-    fn restart(&mut self) {
-        self.present.clear();
-        self.counted = 0;
-        self.first_written = None;
-    }
-
-    /// Adds the next older counted touch.
-    fn push(&mut self, source: usize) {
-        self.counted += 1;
-        self.oldest = source;
-        match self.present.iter_mut().find(|(s, _, _)| *s == source) {
-            Some(entry) => entry.1 += 1,
-            None => self.present.push((source, 1, 0.0)),
-        }
-    }
-}
-
-/// Writes one conversion's changes of credit at window `at` into the difference array.
-struct Writer<'a> {
-    values: &'a mut [f64],
+/// The working difference arrays of one core: four lanes per window, model and source.
+struct Differences {
     sources: usize,
-    revenue: f64,
-    /// 1 when the conversion pays, else 0.
-    paid: f64,
-    rules: &'a super::engine::SourceRules,
+    cells: Vec<f64>,
     /// Windows below this one belong to a coupon backup: touch writes move up to it.
     floor: usize,
 }
 
-impl Writer<'_> {
-    fn add(&mut self, at: usize, model: Model, source: usize, share: f64) {
+impl Differences {
+    #[inline(always)]
+    fn add(&mut self, at: usize, model: Model, source: usize, lanes: Lanes) {
         let at = at.max(self.floor);
-        if at >= WINDOWS {
-            return;
+        let slot = lanes_of(self.sources, at, model, source);
+        let cell = &mut self.cells[slot..slot + LANES];
+        for (sum, lane) in cell.iter_mut().zip(lanes) {
+            *sum += lane;
         }
-        let slot = slot_of(self.sources, at, model, source);
-        self.values[slot] += share;
-        self.values[slot + 1] += share * self.revenue;
-        let payout = self.paid * (self.revenue * self.rules.rate[source] + self.rules.flat[source]);
-        self.values[slot + 2] += share * payout;
     }
 
     /// The whole conversion to `source` under every model, for windows `from..to`.
-    fn add_whole(&mut self, from: usize, to: usize, source: usize) {
-        let floor = std::mem::replace(&mut self.floor, 0);
+    fn add_whole(&mut self, from: usize, to: usize, source: usize, whole: Lanes) {
         for model in Model::ALL {
-            self.add(from, model, source, 1.0);
-            self.add(to, model, source, -1.0);
+            self.add(from, model, source, whole);
+            if to < WINDOWS {
+                self.add(to, model, source, whole.map(|lane| -lane));
+            }
         }
-        self.floor = floor;
     }
 
-    /// From window `at` on, the counted touches are those added so far.
-    fn flush(&mut self, at: usize, journey: &mut Journey) {
-        if journey.first_written != Some(journey.oldest) {
-            if let Some(previous) = journey.first_written {
-                self.add(at, Model::First, previous, -1.0);
+    /// One conversion's changes of credit. `eligible` are its touches that count at a long
+    /// enough window, newest first, as (entry window, source): entry windows never decrease
+    /// along it, so the touches counted at a window are a prefix. Touch `j` joins at its entry
+    /// window: the `j` newer ones then share less, and it becomes the first touch. Touches
+    /// with the same entry window write at the same window, so the steps between them cancel
+    /// out, and every journey of `k` eligible touches does the same work (no branch on the
+    /// data).
+    fn add_journey(&mut self, eligible: &[(usize, usize)], whole: Lanes) {
+        let Some(&(entry, newest)) = eligible.first() else {
+            return;
+        };
+        self.add(entry, Model::Last, newest, whole);
+        let negative = whole.map(|lane| -lane);
+        let mut previous_share = 0.0;
+        for (j, &(at, source)) in eligible.iter().enumerate() {
+            let share = 1.0 / (j + 1) as f64;
+            let shrink = whole.map(|lane| lane * (share - previous_share));
+            for &(_, newer) in &eligible[..j] {
+                self.add(at, Model::Linear, newer, shrink);
             }
-            self.add(at, Model::First, journey.oldest, 1.0);
-            journey.first_written = Some(journey.oldest);
-        }
-        let counted = f64::from(journey.counted);
-        for (source, touches, written) in journey.present.iter_mut() {
-            let share = f64::from(*touches) / counted;
-            if share != *written {
-                self.add(at, Model::Linear, *source, share - *written);
-                *written = share;
+            self.add(at, Model::Linear, source, whole.map(|lane| lane * share));
+            if j > 0 {
+                self.add(at, Model::First, eligible[j - 1].1, negative);
             }
+            self.add(at, Model::First, source, whole);
+            previous_share = share;
         }
     }
 }
+
+/// A whole conversion's lanes: `[1, revenue, paid × revenue, paid]`.
+type Lanes = [f64; LANES];
 
 fn sweep_part_with<const PARTNERS_ONLY: bool>(
     index: &JourneyIndex,
@@ -219,91 +207,135 @@ fn sweep_part_with<const PARTNERS_ONLY: bool>(
 ) -> WindowSweep {
     let sources = index.sources.len();
     let hot = index.hot();
-    let rules = super::engine::SourceRules::new(index, settings);
-    // The window is the sweep's variable: the rule only applies methods, caps and reset.
-    let rule = CountRule::new(
-        &settings.tracking,
-        CookieWindow::Unlimited,
-        settings.reset_after_conversion,
-    );
-    let coupon_rule = CouponRule::of(settings);
-    let eligible = |p: usize| {
-        rule.counts(hot.keys[p], hot.lags[p])
-            && !(PARTNERS_ONLY && rules.droppable[hot.sources[p] as usize])
-    };
-    let mut values = vec![0.0; WINDOWS * 3 * sources * MEASURES];
-    let mut journey = Journey {
-        present: Vec::with_capacity(8),
-        counted: 0,
-        oldest: 0,
-        first_written: None,
-    };
-    let mut total = SourceCredit::default();
-    for c in part.positions() {
-        total.conversions += 1.0;
-        total.revenue += hot.revenue[c];
-        let mut writer = Writer {
-            values: &mut values,
+    // Room for the longest journey (the last in walk order) and a coupon.
+    let longest = hot
+        .offsets
+        .windows(2)
+        .last()
+        .map_or(0, |w| (w[1] - w[0]) as usize);
+    let mut walk = SweepWalk::<PARTNERS_ONLY> {
+        hot,
+        rules: super::engine::SourceRules::new(index, settings),
+        // The window is the sweep's variable: the rule only applies methods, caps and reset.
+        rule: CountRule::new(
+            &settings.tracking,
+            CookieWindow::Unlimited,
+            settings.reset_after_conversion,
+        ),
+        coupon_rule: CouponRule::of(settings),
+        differences: Differences {
             sources,
-            revenue: hot.revenue[c],
-            paid: if hot.payable[c] { 1.0 } else { 0.0 },
-            rules: &rules,
+            cells: vec![0.0; WINDOWS * 3 * sources * LANES],
             floor: 0,
-        };
-        let touches = hot.offsets[c] as usize..hot.offsets[c + 1] as usize;
-        let coupon = match coupon_rule {
-            CouponRule::Off => NO_SOURCE,
-            _ => hot.coupon_partner[c],
-        };
-        if coupon != NO_SOURCE && coupon_rule != CouponRule::Touch {
-            // Override: the coupon's partner holds every window; backup: every window before
-            // a partner touch counts.
-            let partner_entry = match coupon_rule {
-                CouponRule::Override => WINDOWS,
-                _ => touches
-                    .clone()
-                    .rev()
-                    .find(|&p| eligible(p) && rules.is_partner[hot.sources[p] as usize])
-                    .map_or(WINDOWS, |p| entry_window(i64::from(hot.lags[p]))),
-            };
-            writer.add_whole(0, partner_entry, coupon as usize);
-            writer.floor = partner_entry;
-            if partner_entry >= WINDOWS {
-                continue;
-            }
-        }
-        journey.restart();
-        let mut boundary: Option<usize> = None;
-        if coupon_rule == CouponRule::Touch && coupon != NO_SOURCE {
-            writer.add(0, Model::Last, coupon as usize, 1.0);
-            boundary = Some(0);
-            journey.push(coupon as usize);
-        }
-        // Newest first: entry windows never decrease, so each change of entry is a boundary.
-        for p in touches.rev() {
-            if !eligible(p) {
-                continue;
-            }
-            let source = hot.sources[p] as usize;
-            let entry = entry_window(i64::from(hot.lags[p]));
-            match boundary {
-                None => writer.add(entry, Model::Last, source, 1.0),
-                Some(at) if at != entry => writer.flush(at, &mut journey),
-                Some(_) => {}
-            }
-            boundary = Some(entry);
-            journey.push(source);
-        }
-        if let Some(at) = boundary {
-            writer.flush(at, &mut journey);
+        },
+        eligible: vec![(0, 0); longest + 1],
+        total: SourceCredit::default(),
+    };
+    let offsets = hot.offsets;
+    for block in part.blocks() {
+        for c in block {
+            super::engine::by_journey_length!(offsets[c + 1] - offsets[c], walk.conversion(c));
         }
     }
     WindowSweep {
         settings: *settings,
         sources,
-        values,
-        total,
+        values: credit_of_lanes(walk.differences.cells, &walk.rules),
+        total: walk.total,
     }
+}
+
+/// The state of one core's sweep over its conversions.
+struct SweepWalk<'a, const PARTNERS_ONLY: bool> {
+    hot: HotArrays<'a>,
+    rules: super::engine::SourceRules,
+    rule: CountRule,
+    coupon_rule: CouponRule,
+    differences: Differences,
+    /// Room for one journey's eligible touches, as (entry window, source).
+    eligible: Vec<(usize, usize)>,
+    total: SourceCredit,
+}
+
+impl<const PARTNERS_ONLY: bool> SweepWalk<'_, PARTNERS_ONLY> {
+    fn counts(&self, p: usize) -> bool {
+        let hot = &self.hot;
+        self.rule.counts(hot.keys[p], hot.lags[p])
+            && !(PARTNERS_ONLY && self.rules.droppable[hot.sources[p] as usize])
+    }
+
+    /// Writes the credit changes of the conversion at walk position `c`, whose journey has
+    /// `LENGTH` touches (or any number when `LENGTH` is 0).
+    #[inline(always)]
+    fn conversion<const LENGTH: usize>(&mut self, c: usize) {
+        let hot = &self.hot;
+        let revenue = hot.revenue[c];
+        self.total.conversions += 1.0;
+        self.total.revenue += revenue;
+        let paid = f64::from(u8::from(hot.payable[c]));
+        let whole: Lanes = [1.0, revenue, paid * revenue, paid];
+        let start = hot.offsets[c] as usize;
+        let length = if LENGTH > 0 {
+            LENGTH
+        } else {
+            hot.offsets[c + 1] as usize - start
+        };
+        let touches = start..start + length;
+        let coupon = match self.coupon_rule {
+            CouponRule::Off => NO_SOURCE,
+            _ => hot.coupon_partner[c],
+        };
+        self.differences.floor = 0;
+        if coupon != NO_SOURCE && self.coupon_rule != CouponRule::Touch {
+            // Override: the coupon's partner holds every window; backup: every window before
+            // a partner touch counts.
+            let partner_entry = match self.coupon_rule {
+                CouponRule::Override => WINDOWS,
+                _ => touches
+                    .clone()
+                    .rev()
+                    .find(|&p| self.counts(p) && self.rules.is_partner[hot.sources[p] as usize])
+                    .map_or(WINDOWS, |p| entry_window(i64::from(hot.lags[p]))),
+            };
+            self.differences
+                .add_whole(0, partner_entry, coupon as usize, whole);
+            if partner_entry >= WINDOWS {
+                return;
+            }
+            self.differences.floor = partner_entry;
+        }
+        // Each touch is written, and kept (the length grows) only when it counts: no branch.
+        let mut kept = 0;
+        if self.coupon_rule == CouponRule::Touch && coupon != NO_SOURCE {
+            // The coupon is the newest touch, at the conversion instant.
+            self.eligible[0] = (0, coupon as usize);
+            kept = 1;
+        }
+        for p in touches.rev() {
+            let counts = self.counts(p);
+            self.eligible[kept] = (
+                entry_window(i64::from(hot.lags[p])),
+                hot.sources[p] as usize,
+            );
+            kept += usize::from(counts);
+        }
+        self.differences.add_journey(&self.eligible[..kept], whole);
+    }
+}
+
+/// Turns four-lane cells into conversions, revenue and payout per window, model and source.
+fn credit_of_lanes(cells: Vec<f64>, rules: &super::engine::SourceRules) -> Vec<f64> {
+    let sources = rules.rate.len();
+    let mut values = Vec::with_capacity(cells.len() / LANES * MEASURES);
+    for (slot, lanes) in cells.chunks_exact(LANES).enumerate() {
+        let source = slot / WINDOWS % sources;
+        values.extend([
+            lanes[0],
+            lanes[1],
+            rules.rate[source] * lanes[2] + rules.flat[source] * lanes[3],
+        ]);
+    }
+    values
 }
 
 fn prefix_sum(sweep: &mut WindowSweep) {
