@@ -144,37 +144,50 @@ pub(crate) struct HotArrays<'a> {
 }
 
 impl JourneyIndex {
-    /// Builds the index from the database in one streamed pass.
+    /// Builds the index from the database in one streamed pass. The candidate touches are
+    /// read on a second connection while this one reads the conversions, so the database's
+    /// joins and the index's own work share the machine's cores.
     pub fn build(store: &Store) -> Result<JourneyIndex, StoreError> {
         let sources = sources(store)?;
-        let rows = store.conversion_rows()?;
-        let sequence: Vec<i64> = rows.iter().map(|r| r.conversion_seq).collect();
-        let converted_us: Vec<i64> = rows.iter().map(|r| r.converted_us).collect();
-        let identities: Vec<[Option<i64>; 3]> = rows.iter().map(|r| r.identity_hashes).collect();
-        let previous = PreviousConversions::new(&identities, &converted_us);
-        let conversions: Vec<ConversionFacts> = rows.into_iter().map(conversion_from).collect();
+        let names: Vec<&str> = sources.iter().map(|s| s.id.as_str()).collect();
+        let twin = store.second_connection()?;
+        let (conversions, candidates) = std::thread::scope(|scope| {
+            let names = &names;
+            let candidates = scope.spawn(move || CandidateColumns::read(&twin, names));
+            let conversions = ConversionColumns::read(store, names);
+            let candidates = candidates.join().expect("the candidate reader");
+            (conversions, candidates)
+        });
+        let (conversions, candidates) = (conversions?, candidates?);
         let mut index = JourneyIndex {
+            touch_offsets: Vec::with_capacity(conversions.facts.len() + 1),
+            conversions: conversions.facts,
             sources,
-            touch_offsets: Vec::with_capacity(conversions.len() + 1),
-            conversions,
             ..JourneyIndex::default()
         };
         index.touch_offsets.push(0);
+        index.lag_secs.reserve_exact(candidates.touched_us.len());
+        index.source_ids.reserve_exact(candidates.touched_us.len());
+        index.keys.reserve_exact(candidates.touched_us.len());
         // Rows arrive ordered by conversion sequence: a cursor finds each one's position.
+        let (sequence, converted_us) = (&conversions.sequence, &conversions.converted_us);
         let mut position = 0usize;
-        store.for_each_candidate(|row| {
-            while position < sequence.len() && sequence[position] < row.conversion_seq {
+        for row in 0..candidates.touched_us.len() {
+            let seq = candidates.conversion_seq[row];
+            while position < sequence.len() && sequence[position] < seq {
                 position += 1;
             }
-            if sequence.get(position) != Some(&row.conversion_seq) {
+            if sequence.get(position) != Some(&seq) {
                 debug_assert!(false, "a candidate of an unlisted conversion");
-                return;
+                continue;
             }
-            let lag_us = (converted_us[position] - row.touched_us).max(0);
+            let touched_us = candidates.touched_us[row];
+            let lag_us = (converted_us[position] - touched_us).max(0);
             let lag_secs = (lag_us + 999_999) / 1_000_000;
-            let key = row.key | previous.used_bits(position, row.touched_us);
-            index.push_candidate(position, lag_secs, row.source_id, key);
-        })?;
+            let key = candidates.key[row] | conversions.previous.used_bits(position, touched_us);
+            index.push_candidate(position, lag_secs, candidates.source_id[row], key);
+        }
+        drop(candidates);
         index.close_journeys_up_to(index.conversions.len());
         index.shrink_to_fit();
         index.fill_hot_columns();
@@ -375,6 +388,52 @@ impl JourneyIndex {
     pub fn touch_range(&self, conversion: usize) -> std::ops::Range<usize> {
         let w = self.walk_position[conversion] as usize;
         self.touch_offsets[w] as usize..self.touch_offsets[w + 1] as usize
+    }
+}
+
+/// The conversions as the index build needs them, in import order.
+struct ConversionColumns {
+    facts: Vec<ConversionFacts>,
+    sequence: Vec<i64>,
+    converted_us: Vec<i64>,
+    previous: PreviousConversions,
+}
+
+impl ConversionColumns {
+    fn read(store: &Store, sources: &[&str]) -> Result<ConversionColumns, StoreError> {
+        let rows = store.conversion_rows(sources)?;
+        let sequence = rows.iter().map(|r| r.conversion_seq).collect();
+        let converted_us: Vec<i64> = rows.iter().map(|r| r.converted_us).collect();
+        let identities: Vec<[Option<i64>; 3]> = rows.iter().map(|r| r.identity_hashes).collect();
+        let previous = PreviousConversions::new(&identities, &converted_us);
+        Ok(ConversionColumns {
+            facts: rows.into_iter().map(conversion_from).collect(),
+            sequence,
+            converted_us,
+            previous,
+        })
+    }
+}
+
+/// Every candidate row, column by column, in the order the store delivers them.
+#[derive(Default)]
+struct CandidateColumns {
+    conversion_seq: Vec<i64>,
+    touched_us: Vec<i64>,
+    source_id: Vec<u32>,
+    key: Vec<u16>,
+}
+
+impl CandidateColumns {
+    fn read(store: &Store, sources: &[&str]) -> Result<CandidateColumns, StoreError> {
+        let mut columns = CandidateColumns::default();
+        store.for_each_candidate(sources, |row| {
+            columns.conversion_seq.push(row.conversion_seq);
+            columns.touched_us.push(row.touched_us);
+            columns.source_id.push(row.source_id);
+            columns.key.push(row.key);
+        })?;
+        Ok(columns)
     }
 }
 

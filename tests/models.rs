@@ -186,3 +186,32 @@ fn conversions_without_a_counted_touch_are_unattributed() {
         "o10 has no cookie at all"
     );
 }
+
+/// Guards the index build's list of sources handed to the database: an id with a quote in
+/// it must still name its touches and its coupon.
+#[test]
+fn a_partner_id_with_a_quote_keeps_its_credit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_memory().unwrap();
+    let partners = "partner_id,name,commission,coupon_codes\nO'Brien,O'Brien & Sons,10%,IRISH10\n";
+    let clicks = "clicked_at,partner_id,channel,cookie_id\n2026-07-01T10:00:00Z,O'Brien,,c1\n";
+    let conversions = "conversion_id,converted_at,revenue,cookie_id,coupon_code\n\
+                       o1,2026-07-02T10:00:00Z,100.00,c1,\n\
+                       o2,2026-07-03T10:00:00Z,50.00,c9,irish10\n";
+    for (name, text, kind) in [
+        ("partners.csv", partners, FileKind::Partners),
+        ("clicks.csv", clicks, FileKind::Clicks),
+        ("conversions.csv", conversions, FileKind::Conversions),
+    ] {
+        import(&store, &write(dir.path(), name, text), Some(kind)).unwrap();
+    }
+    let index = JourneyIndex::build(&store).unwrap();
+    let rows = credit(&store, &index, &settings(Some(30), false, false));
+    assert_credit(&rows, "O'Brien", "last", 1.0, 100.0, 10.0);
+    let coupons = AttributionSettings {
+        tracking: partner_attribution::attribution::Preset::HybridCrossDeviceCoupons.settings(),
+        ..settings(Some(30), false, false)
+    };
+    let rows = credit(&store, &index, &coupons);
+    assert_credit(&rows, "O'Brien", "last", 2.0, 150.0, 15.0);
+}

@@ -18,17 +18,18 @@ impl PreviousConversions {
         let count = converted_us.len();
         let mut previous_us = vec![[i64::MIN; 3]; count];
         for method in 0..3 {
-            let mut order: Vec<u32> = (0..count as u32)
-                .filter(|&c| identities[c as usize][method].is_some())
+            // (identity, time, conversion) side by side: the sort reads no other memory.
+            let mut order: Vec<(i64, i64, u32)> = identities
+                .iter()
+                .zip(converted_us)
+                .enumerate()
+                .filter_map(|(c, (identity, &at))| Some((identity[method]?, at, c as u32)))
                 .collect();
-            order.sort_unstable_by_key(|&c| {
-                let c = c as usize;
-                (identities[c][method], converted_us[c], c)
-            });
+            order.sort_unstable();
             for pair in order.windows(2) {
-                let (earlier, later) = (pair[0] as usize, pair[1] as usize);
-                if identities[earlier][method] == identities[later][method] {
-                    previous_us[later][method] = converted_us[earlier];
+                let ((identity, at, _), (next_identity, _, later)) = (pair[0], pair[1]);
+                if identity == next_identity {
+                    previous_us[later as usize][method] = at;
                 }
             }
         }

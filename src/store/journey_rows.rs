@@ -8,7 +8,7 @@
 //! window, caps, reset, scope) is decided later, in memory.
 
 use duckdb::arrow::array::Array;
-use duckdb::arrow::array::AsArray;
+use duckdb::arrow::array::{AsArray, PrimitiveArray};
 use duckdb::arrow::datatypes::{Float64Type, Int64Type};
 
 use super::{QueryContext, Store, StoreError};
@@ -207,17 +207,18 @@ impl Store {
         rows.collect::<Result<_, _>>().doing("listing sources")
     }
 
-    /// Every conversion in import order, with its coupon's partner.
-    pub fn conversion_rows(&self) -> Result<Vec<ConversionRow>, StoreError> {
+    /// Every conversion in import order, with its coupon's partner among `sources` (the
+    /// source ids, in id order, as [`Store::source_rows`] listed them).
+    pub fn conversion_rows(&self, sources: &[&str]) -> Result<Vec<ConversionRow>, StoreError> {
         let sql = format!(
-            "WITH {SOURCES_CTE}, {CONVERSION_IDS_CTE}, {COUPON_OWNERS_CTE}
+            "WITH {}, {CONVERSION_IDS_CTE}, {COUPON_OWNERS_CTE}
              SELECT c.conversion_id, epoch_us(c.converted_at) // 1000000, c.revenue::DOUBLE,
                     c.status, c.currency, cs.source_id, c.conversion_seq,
                     epoch_us(c.converted_at), {}, {}, {}
              FROM conv c
              LEFT JOIN coupon_owners o ON o.code = upper(trim(c.coupon_code))
-             LEFT JOIN source_ids cs ON cs.source = o.partner_id
-             ORDER BY c.conversion_idx",
+             LEFT JOIN source_ids cs ON cs.source = o.partner_id",
+            listed_sources_cte(sources),
             identity_hash("c.cookie_id"),
             identity_hash("c.click_id"),
             identity_hash("c.user_id"),
@@ -229,44 +230,56 @@ impl Store {
             let batch = batch.doing("listing conversions")?;
             let text = |i: usize| batch.column(i).as_string::<i32>();
             let int = |i: usize| batch.column(i).as_primitive::<Int64Type>();
-            let optional = |i: usize, row: usize| {
-                let column = int(i);
+            let optional = |column: &PrimitiveArray<Int64Type>, row: usize| {
                 column.is_valid(row).then(|| column.value(row))
             };
             let revenue = batch.column(2).as_primitive::<Float64Type>();
             let (id, status, currency) = (text(0), text(3), text(4));
+            let (secs, coupon, seq, micros) = (int(1), int(5), int(6), int(7));
+            let (cookie, click, user) = (int(8), int(9), int(10));
             for row in 0..batch.num_rows() {
                 rows.push(ConversionRow {
                     conversion_id: id.value(row).to_owned(),
-                    converted_at_secs: int(1).value(row),
+                    converted_at_secs: secs.value(row),
                     revenue: revenue.value(row),
                     status: status.value(row).to_owned(),
                     currency: currency
                         .is_valid(row)
                         .then(|| currency.value(row).to_owned()),
-                    coupon_source_id: optional(5, row).map(|id| id as u32),
-                    conversion_seq: int(6).value(row),
-                    converted_us: int(7).value(row),
-                    identity_hashes: [optional(8, row), optional(9, row), optional(10, row)],
+                    coupon_source_id: optional(coupon, row).map(|id| id as u32),
+                    conversion_seq: seq.value(row),
+                    converted_us: micros.value(row),
+                    identity_hashes: [
+                        optional(cookie, row),
+                        optional(click, row),
+                        optional(user, row),
+                    ],
                 });
             }
+        }
+        // The table holds them in import order already: a check, not a sort in the database.
+        if !rows.is_sorted_by_key(|r| r.conversion_seq) {
+            rows.sort_by_key(|r| r.conversion_seq);
         }
         Ok(rows)
     }
 
-    /// Streams every candidate touch, grouped by conversion, ordered by time then input order.
+    /// Streams every candidate touch, grouped by conversion, ordered by time then input order,
+    /// naming its source by its position in `sources` (as [`Store::source_rows`] listed them).
     pub fn for_each_candidate(
         &self,
+        sources: &[&str],
         mut visit: impl FnMut(CandidateRow),
     ) -> Result<(), StoreError> {
         let sql = format!(
-            "WITH {SOURCES_CTE},
+            "WITH {},
              conv AS (SELECT conversion_seq, cookie_id, click_id, user_id, converted_at
                       FROM conversions),
              linked AS ({})
              SELECT k.conversion_seq, k.touched_us, s.source_id, k.touch_key
              FROM linked k JOIN source_ids s ON s.source = k.source
              ORDER BY k.conversion_seq, k.touched_us, k.touch_seq",
+            listed_sources_cte(sources),
             link_branches(&format!(
                 "c.conversion_seq, epoch_us(t.touched_at) AS touched_us, t.touch_seq, t.source,
                  {}::BIGINT AS touch_key",
@@ -310,6 +323,26 @@ pub(super) fn candidates_cte() -> String {
 
 pub(super) fn coupon_owners_cte() -> &'static str {
     COUPON_OWNERS_CTE
+}
+
+/// `source_ids (source, source_id)` from a list the caller already has (position = id), so a
+/// query need not scan every touch again to number the sources.
+fn listed_sources_cte(sources: &[&str]) -> String {
+    if sources.is_empty() {
+        return "source_ids AS (SELECT NULL::VARCHAR AS source, NULL::BIGINT AS source_id \
+                WHERE false)"
+            .to_owned();
+    }
+    let values: Vec<String> = sources
+        .iter()
+        .enumerate()
+        .map(|(id, source)| format!("('{}', {id})", source.replace('\'', "''")))
+        .collect();
+    format!(
+        "source_ids AS (SELECT source::VARCHAR AS source, source_id::BIGINT AS source_id
+                        FROM (VALUES {}) v(source, source_id))",
+        values.join(", ")
+    )
 }
 
 /// A 63-bit hash of an identity column, NULL when it is (DuckDB hashes NULL to a value).

@@ -176,6 +176,15 @@ impl Store {
         Self::init(conn, None)
     }
 
+    /// A second connection to the same database, for reading on another thread while this
+    /// one works (it sees what has been committed).
+    pub fn second_connection(&self) -> Result<Store, StoreError> {
+        Ok(Store {
+            conn: self.conn.try_clone().doing("opening a second connection")?,
+            path: self.path.clone(),
+        })
+    }
+
     fn init(conn: Connection, path: Option<PathBuf>) -> Result<Store, StoreError> {
         conn.execute_batch(schema::CREATE_TABLES)
             .doing("creating the schema")?;
