@@ -537,3 +537,38 @@ fn a_cancelled_import_leaves_the_database_unchanged() {
     let again = import(&store, &dir.path().join("partners.csv"), None).unwrap();
     assert_eq!(again.record().rows_accepted, 20);
 }
+
+/// Guards the trim of staged text: padded values are stored without their spaces, and a
+/// value of spaces only counts as empty (here: a cookie that links nothing).
+#[test]
+fn padded_values_are_trimmed_and_blank_ones_are_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_memory().unwrap();
+    let clicks = write(
+        dir.path(),
+        "clicks.csv",
+        "clicked_at,partner_id,channel,cookie_id\n 2026-07-01T10:00:00Z ,  alpha ,,   \n\
+         2026-07-01T11:00:00Z,beta,, c1\n",
+    );
+    let conversions = write(
+        dir.path(),
+        "conversions.csv",
+        "conversion_id,converted_at,revenue,cookie_id\n  o9  ,2026-07-02T10:00:00Z, 5.00 ,c1   \n",
+    );
+    import(&store, &clicks, Some(FileKind::Clicks)).unwrap();
+    import(&store, &conversions, Some(FileKind::Conversions)).unwrap();
+    let index = JourneyIndex::build(&store).unwrap();
+    let ids: Vec<&str> = index.sources.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["alpha", "beta"]);
+    assert_eq!(index.conversions[0].conversion_id, "o9");
+    assert_eq!(index.conversions[0].revenue, 5.0);
+    let journey: Vec<u32> = index
+        .touch_range(0)
+        .map(|p| index.touch(p).source_id)
+        .collect();
+    assert_eq!(
+        journey,
+        [1],
+        "only beta's click shares the trimmed cookie c1"
+    );
+}

@@ -185,8 +185,7 @@ pub fn import_file(
     request: &ImportRequest,
     settings: &ImportSettings,
 ) -> Result<ImportOutcome, ImportError> {
-    let file_facts = FileFacts::read(&request.path)?;
-    let result = load::run(store, request, settings, &file_facts);
+    let result = load::run(store, request, settings);
     stage::clean_up(store.conn());
     result
 }
@@ -199,7 +198,7 @@ pub(crate) struct FileFacts {
 }
 
 impl FileFacts {
-    fn read(path: &Path) -> Result<FileFacts, ImportError> {
+    pub(super) fn read(path: &Path) -> Result<FileFacts, ImportError> {
         use sha2::{Digest, Sha256};
         let unreadable = |e: std::io::Error| ImportError::Unreadable {
             detail: e.to_string(),

@@ -32,10 +32,18 @@ pub struct KindRules {
     pub checks: Vec<Check>,
 }
 
-/// The raw trimmed text of one of our columns, NULL when empty or absent.
+/// The raw trimmed text of one of our columns, NULL when empty or absent. `trim` (spaces)
+/// runs only on values that start or end with a space: the test is a byte comparison, the
+/// trim itself walks the text, and most values need none.
 fn raw(columns: &ResolvedColumns, ours: &str) -> String {
     match columns.get(ours) {
-        Some(theirs) => format!("nullif(trim({}), '')", sql_ident(theirs)),
+        Some(theirs) => {
+            let column = sql_ident(theirs);
+            format!(
+                "CASE WHEN {column} LIKE ' %' OR {column} LIKE '% ' THEN nullif(trim({column}), '')
+                      ELSE nullif({column}, '') END"
+            )
+        }
         None => "NULL::VARCHAR".to_owned(),
     }
 }
