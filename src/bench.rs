@@ -86,16 +86,25 @@ pub fn run_bench(
     let index = JourneyIndex::build(&store)?;
     let index_secs = secs(started.elapsed());
     let settings = AttributionSettings::default();
-    log("timing recomputes…");
-    let (recompute, ours) = median_of(spec.recompute_runs.max(1), || {
-        compute_credit(&index, &settings).rows(&index)
-    });
+    log("timing the SQL version…");
     let (sql_recompute, theirs) = median_of((spec.recompute_runs / 4).max(3), || {
         sql_credit_rows(&store, &settings)
     });
     let theirs = theirs?;
-    log("timing the window sweep…");
-    let (sweep_time, sweep) = median_of(5, || sweep_windows(&index, &settings));
+    log("timing recomputes and window sweeps…");
+    // One after the other, run by run: the ratio of their medians compares them under the
+    // same conditions of the machine.
+    let mut last = None;
+    let (recompute, sweep_time) = medians_of_pairs(spec.recompute_runs.max(1), || {
+        let started = Instant::now();
+        let ours = compute_credit(&index, &settings).rows(&index);
+        let recompute = started.elapsed();
+        let started = Instant::now();
+        let sweep = sweep_windows(&index, &settings);
+        last = Some((ours, sweep));
+        (recompute, started.elapsed())
+    });
+    let (ours, sweep) = last.expect("at least one run");
     let sweep_ms = ms(sweep_time);
     let agree = rows_agree(&ours, &theirs)
         && rows_agree(&sweep.table_at(settings.window).rows(&index), &theirs);
@@ -175,6 +184,17 @@ fn plain_read_csv(db: &Path, file: &Path) -> Result<Duration, StoreError> {
     drop(store);
     let _ = std::fs::remove_file(db);
     took
+}
+
+/// The medians of two timings taken together, run by run.
+fn medians_of_pairs(
+    runs: usize,
+    mut run: impl FnMut() -> (Duration, Duration),
+) -> (Duration, Duration) {
+    let (mut first, mut second): (Vec<Duration>, Vec<Duration>) = (0..runs).map(|_| run()).unzip();
+    first.sort();
+    second.sort();
+    (first[runs / 2], second[runs / 2])
 }
 
 fn median_of<T>(runs: usize, mut run: impl FnMut() -> T) -> (Duration, T) {
