@@ -182,7 +182,7 @@ impl PartnerApp {
         self.persist_settings();
         if self.is_busy() {
             // Background computations do not wake the window themselves.
-            ui.ctx().request_repaint_after(Duration::from_millis(50));
+            ui.ctx().request_repaint_after(Duration::from_millis(100));
         }
     }
 
@@ -331,10 +331,10 @@ impl PartnerApp {
                 ui.add(egui::Label::new(egui::RichText::new(&message.text).color(color)).wrap());
             } else if let Some(snapshot) = &self.snapshot {
                 ui.label(format!(
-                    "{} conversions · {} touches · index built in {} ms",
+                    "{} conversions · {} touches · journey index built in {} ms",
                     crate::format::thousands(snapshot.counts.conversions as i64),
                     crate::format::thousands(snapshot.counts.touches as i64),
-                    snapshot.index_build.as_millis()
+                    crate::format::thousands(snapshot.index_build.as_millis() as i64)
                 ));
             }
         });

@@ -62,14 +62,19 @@ pub fn sensitivity_ui(
         ui.label("Pick one or more sources above.");
         return;
     }
-    let plot_width = (ui.available_width() * 0.64).max(360.0);
+    let plot_width = (ui.available_width() * 0.56).max(360.0);
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
             ui.set_width(plot_width);
             plot_ui(ui, settings, index, sweep, &shown);
         });
         ui.separator();
-        ui.vertical(|ui| table_ui(ui, settings, index, sweep, &shown));
+        // Millions in five columns can be wider than the room left: scroll, never cut.
+        egui::ScrollArea::horizontal()
+            .id_salt("sensitivity_table")
+            .show(ui, |ui| {
+                ui.vertical(|ui| table_ui(ui, settings, index, sweep, &shown));
+            });
     });
 }
 

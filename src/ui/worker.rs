@@ -66,7 +66,7 @@ pub struct Snapshot {
     pub rejects: Vec<RejectRecord>,
     /// The journey index the models run over.
     pub index: Arc<JourneyIndex>,
-    /// How long building the index took.
+    /// How long building the index took (the rest of the snapshot not counted).
     pub index_build: Duration,
     /// Per partner, clicks with redirect trouble.
     pub redirects: Vec<RedirectRow>,
@@ -415,6 +415,7 @@ impl StoreWorker {
         self.set_progress(Progress::activity("Building the journey index…"));
         let started = Instant::now();
         let index = JourneyIndex::build(store)?;
+        let index_build = started.elapsed();
         let facts = crate::report::programme_facts(store, &index.sources)?;
         static GENERATION: AtomicU64 = AtomicU64::new(1);
         Ok(Snapshot {
@@ -426,7 +427,7 @@ impl StoreWorker {
             history: store.import_history()?,
             rejects: store.rejects(REJECTS_SHOWN)?,
             index: Arc::new(index),
-            index_build: started.elapsed(),
+            index_build,
             redirects: store.redirect_rows()?,
             time_zone: import_settings(store)?.time_zone,
             signoffs: store.all_signoffs()?,
