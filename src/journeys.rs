@@ -95,7 +95,9 @@ pub struct CandidateTouch {
 /// Per conversion, its candidate touches in order, as flat arrays.
 ///
 /// Invariants the models rely on: within a conversion, touches are oldest first, so lags never
-/// increase; and for each method, the touches an earlier conversion already used are a prefix.
+/// increase; for each method, the touches an earlier conversion already used are a prefix; and
+/// the touch arrays and hot columns are in walk order, whose journeys never get shorter (the
+/// last is the longest).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyIndex {
     /// Every source, by id.
@@ -114,7 +116,7 @@ pub struct JourneyIndex {
     /// Each touch's packed [`TouchKey`].
     keys: Vec<u16>,
     /// Each conversion's revenue, whether it pays, and its coupon's partner ([`NO_SOURCE`]
-    /// when none): the hot columns of `conversions`.
+    /// when none): the hot columns of `conversions`, in walk order.
     revenue: Vec<f64>,
     payable: Vec<bool>,
     coupon_partner: Vec<u32>,
@@ -144,20 +146,29 @@ pub(crate) struct HotArrays<'a> {
 }
 
 impl JourneyIndex {
-    /// Builds the index from the database in one streamed pass. The candidate touches are
+    /// Builds the index from the database: the conversions in one query, the candidate
+    /// touches in another, read as flat columns. Outside a transaction the candidates are
     /// read on a second connection while this one reads the conversions, so the database's
-    /// joins and the index's own work share the machine's cores.
+    /// joins and the index's own work share the machine's cores; inside one (a second
+    /// connection would not see its rows) they are read one after the other.
     pub fn build(store: &Store) -> Result<JourneyIndex, StoreError> {
         let sources = sources(store)?;
         let names: Vec<&str> = sources.iter().map(|s| s.id.as_str()).collect();
-        let twin = store.second_connection()?;
-        let (conversions, candidates) = std::thread::scope(|scope| {
-            let names = &names;
-            let candidates = scope.spawn(move || CandidateColumns::read(&twin, names));
-            let conversions = ConversionColumns::read(store, names);
-            let candidates = candidates.join().expect("the candidate reader");
-            (conversions, candidates)
-        });
+        let (conversions, candidates) = if store.in_transaction() {
+            (
+                ConversionColumns::read(store, &names),
+                CandidateColumns::read(store, &names),
+            )
+        } else {
+            let twin = store.second_connection()?;
+            std::thread::scope(|scope| {
+                let names = &names;
+                let candidates = scope.spawn(move || CandidateColumns::read(&twin, names));
+                let conversions = ConversionColumns::read(store, names);
+                let candidates = candidates.join().expect("the candidate reader");
+                (conversions, candidates)
+            })
+        };
         let (conversions, candidates) = (conversions?, candidates?);
         let mut index = JourneyIndex {
             touch_offsets: Vec::with_capacity(conversions.facts.len() + 1),
@@ -257,6 +268,7 @@ impl JourneyIndex {
         index
     }
 
+    /// Lists the currencies and puts the arrays in walk order, once the touches are in.
     fn fill_hot_columns(&mut self) {
         let mut currencies: Vec<String> = Vec::new();
         for conversion in &self.conversions {

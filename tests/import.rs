@@ -538,8 +538,9 @@ fn a_cancelled_import_leaves_the_database_unchanged() {
     assert_eq!(again.record().rows_accepted, 20);
 }
 
-/// Guards the trim of staged text: padded values are stored without their spaces, and a
-/// value of spaces only counts as empty (here: a cookie that links nothing).
+/// Guards the trim of staged text: padded values are stored without their spaces (ASCII and
+/// Unicode ones such as a spreadsheet's no-break space), and a value of spaces only counts as
+/// empty (here: cookies that link nothing).
 #[test]
 fn padded_values_are_trimmed_and_blank_ones_are_empty() {
     let dir = tempfile::tempdir().unwrap();
@@ -548,7 +549,8 @@ fn padded_values_are_trimmed_and_blank_ones_are_empty() {
         dir.path(),
         "clicks.csv",
         "clicked_at,partner_id,channel,cookie_id\n 2026-07-01T10:00:00Z ,  alpha ,,   \n\
-         2026-07-01T11:00:00Z,beta,, c1\n",
+         2026-07-01T11:00:00Z,beta,, c1\n\
+         2026-07-01T12:00:00Z,\u{a0}gamma\u{a0},,\u{3000}\n",
     );
     let conversions = write(
         dir.path(),
@@ -559,7 +561,11 @@ fn padded_values_are_trimmed_and_blank_ones_are_empty() {
     import(&store, &conversions, Some(FileKind::Conversions)).unwrap();
     let index = JourneyIndex::build(&store).unwrap();
     let ids: Vec<&str> = index.sources.iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(ids, ["alpha", "beta"]);
+    assert_eq!(
+        ids,
+        ["alpha", "beta", "gamma"],
+        "no-break spaces trimmed too"
+    );
     assert_eq!(index.conversions[0].conversion_id, "o9");
     assert_eq!(index.conversions[0].revenue, 5.0);
     let journey: Vec<u32> = index

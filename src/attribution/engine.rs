@@ -25,10 +25,10 @@ impl SourceCredit {
         self.payout += other.payout;
     }
 
-    fn add(&mut self, share: f64, revenue: f64, full_payout: f64) {
-        self.conversions += share;
-        self.revenue += share * revenue;
-        self.payout += share * full_payout;
+    /// Counts one whole conversion of `revenue` that pays nothing here (totals, unattributed).
+    fn add_unpaid(&mut self, revenue: f64) {
+        self.conversions += 1.0;
+        self.revenue += revenue;
     }
 }
 
@@ -303,8 +303,27 @@ struct Sums {
     cells: Vec<[f64; 4]>,
 }
 
-/// A whole conversion's lanes: `[1, revenue, paid × revenue, paid]`.
-type Lanes = [f64; 4];
+/// A whole conversion's lanes: `[1, revenue, paid × revenue, paid]` (the recompute's sums
+/// and the sweep's difference arrays both add these).
+pub(super) type Lanes = [f64; 4];
+
+/// The whole lanes of the conversion at walk position `c` and the positions of its touches,
+/// `LENGTH` of them (any number when `LENGTH` is 0: read from the offsets).
+#[inline(always)]
+pub(super) fn conversion_at<const LENGTH: usize>(
+    hot: &HotArrays<'_>,
+    c: usize,
+) -> (Lanes, std::ops::Range<usize>) {
+    let revenue = hot.revenue[c];
+    let paid = f64::from(u8::from(hot.payable[c]));
+    let start = hot.offsets[c] as usize;
+    let length = if LENGTH > 0 {
+        LENGTH
+    } else {
+        hot.offsets[c + 1] as usize - start
+    };
+    ([1.0, revenue, paid * revenue, paid], start..start + length)
+}
 
 impl Sums {
     fn new(sources: usize) -> Sums {
@@ -394,7 +413,7 @@ fn credit_of_part(
 
 /// Whether this processor has AVX2 and the bit-count instructions (x86-64 since 2013).
 #[cfg(target_arch = "x86_64")]
-pub(super) fn has_avx2() -> bool {
+fn has_avx2() -> bool {
     std::is_x86_feature_detected!("avx2")
         && std::is_x86_feature_detected!("popcnt")
         && std::is_x86_feature_detected!("lzcnt")
@@ -474,17 +493,9 @@ impl<const PARTNERS_ONLY: bool, const COUPONS: bool> Walk<'_, PARTNERS_ONLY, COU
     #[inline(always)]
     fn conversion<const LENGTH: usize>(&mut self, c: usize) {
         let hot = &self.hot;
-        let revenue = hot.revenue[c];
-        self.total.add(1.0, revenue, 0.0);
-        let paid = f64::from(u8::from(hot.payable[c]));
-        let whole: Lanes = [1.0, revenue, paid * revenue, paid];
-        let start = hot.offsets[c] as usize;
-        let length = if LENGTH > 0 {
-            LENGTH
-        } else {
-            hot.offsets[c + 1] as usize - start
-        };
-        let touches = start..start + length;
+        let (whole, touches) = conversion_at::<LENGTH>(hot, c);
+        self.total.add_unpaid(whole[1]);
+        let length = touches.len();
         let journey = (
             &hot.lags[touches.clone()],
             &hot.keys[touches.clone()],
@@ -564,7 +575,7 @@ impl JourneyCredit<'_> {
         let coupon_touch = COUPONS && self.coupon_rule == CouponRule::Touch && coupon != NO_SOURCE;
         let all = tally.counted + u32::from(coupon_touch);
         if all == 0 {
-            self.unattributed.add(1.0, self.whole[1], 0.0);
+            self.unattributed.add_unpaid(self.whole[1]);
             return;
         }
         let first = if tally.counted > 0 {

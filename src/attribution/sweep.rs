@@ -7,7 +7,7 @@
 //! each change is two writes into a difference array over the windows. A prefix sum turns
 //! the differences into credit per window.
 
-use super::engine::{CouponRule, CreditTable, Dealt, SourceCredit};
+use super::engine::{CouponRule, CreditTable, Dealt, Lanes, SourceCredit};
 use super::settings::{AttributionSettings, CookieWindow, MAX_WINDOW_DAYS, Model, SECS_PER_DAY};
 use super::tracking::CountRule;
 use crate::journeys::{HotArrays, JourneyIndex, NO_SOURCE};
@@ -170,24 +170,36 @@ impl Differences {
     /// One conversion's changes of credit. `eligible` are its touches that count at a long
     /// enough window, newest first, as (entry window, source): entry windows never decrease
     /// along it, so the touches counted at a window are a prefix. Touch `j` joins at its entry
-    /// window: the `j` newer ones then share less, and it becomes the first touch. Touches
-    /// with the same entry window write at the same window, so the steps between them cancel
-    /// out, and every journey of `k` eligible touches does the same work (no branch on the
-    /// data).
-    fn add_journey(&mut self, eligible: &[(usize, usize)], whole: Lanes) {
+    /// window: it becomes the first touch, and linear gives each of the `j + 1` counted touches
+    /// `1 / (j + 1)`. Touches with the same entry window write at the same window, so the steps
+    /// between them cancel out, and every journey of `k` eligible touches does the same work
+    /// (no branch on the data) — `k (k + 1) / 2` linear writes, so journeys longer than
+    /// [`LONG_JOURNEY`] write once per source and step instead.
+    fn add_journey(
+        &mut self,
+        eligible: &[(usize, usize)],
+        per_source: &mut Vec<(usize, f64)>,
+        whole: Lanes,
+    ) {
         let Some(&(entry, newest)) = eligible.first() else {
             return;
         };
         self.add(entry, Model::Last, newest, whole);
         let negative = whole.map(|lane| -lane);
+        let long = eligible.len() > LONG_JOURNEY;
+        per_source.clear();
         let mut previous_share = 0.0;
         for (j, &(at, source)) in eligible.iter().enumerate() {
             let share = 1.0 / (j + 1) as f64;
-            let shrink = whole.map(|lane| lane * (share - previous_share));
-            for &(_, newer) in &eligible[..j] {
-                self.add(at, Model::Linear, newer, shrink);
+            if long {
+                self.add_linear_per_source(at, source, (previous_share, share), per_source, whole);
+            } else {
+                let shrink = whole.map(|lane| lane * (share - previous_share));
+                for &(_, newer) in &eligible[..j] {
+                    self.add(at, Model::Linear, newer, shrink);
+                }
+                self.add(at, Model::Linear, source, whole.map(|lane| lane * share));
             }
-            self.add(at, Model::Linear, source, whole.map(|lane| lane * share));
             if j > 0 {
                 self.add(at, Model::First, eligible[j - 1].1, negative);
             }
@@ -195,10 +207,36 @@ impl Differences {
             previous_share = share;
         }
     }
+
+    /// Linear's change at window `at` when a touch of `source` joins and each counted touch's
+    /// share goes from `before` to `after`, written once per source (`per_source` counts the
+    /// counted touches of each).
+    fn add_linear_per_source(
+        &mut self,
+        at: usize,
+        source: usize,
+        (before, after): (f64, f64),
+        per_source: &mut Vec<(usize, f64)>,
+        whole: Lanes,
+    ) {
+        match per_source.iter_mut().find(|(s, _)| *s == source) {
+            Some((_, touches)) => *touches += 1.0,
+            None => per_source.push((source, 1.0)),
+        }
+        for &(counted, touches) in per_source.iter() {
+            let had = if counted == source {
+                touches - 1.0
+            } else {
+                touches
+            };
+            let change = touches * after - had * before;
+            self.add(at, Model::Linear, counted, whole.map(|lane| lane * change));
+        }
+    }
 }
 
-/// A whole conversion's lanes: `[1, revenue, paid × revenue, paid]`.
-type Lanes = [f64; LANES];
+/// Eligible touches above which a journey's linear changes are written per source.
+const LONG_JOURNEY: usize = 64;
 
 fn sweep_part_with<const PARTNERS_ONLY: bool>(
     index: &JourneyIndex,
@@ -229,6 +267,7 @@ fn sweep_part_with<const PARTNERS_ONLY: bool>(
             floor: 0,
         },
         eligible: vec![(0, 0); longest + 1],
+        per_source: Vec::new(),
         total: SourceCredit::default(),
     };
     let offsets = hot.offsets;
@@ -254,6 +293,8 @@ struct SweepWalk<'a, const PARTNERS_ONLY: bool> {
     differences: Differences,
     /// Room for one journey's eligible touches, as (entry window, source).
     eligible: Vec<(usize, usize)>,
+    /// A long journey's counted touches per source.
+    per_source: Vec<(usize, f64)>,
     total: SourceCredit,
 }
 
@@ -269,18 +310,9 @@ impl<const PARTNERS_ONLY: bool> SweepWalk<'_, PARTNERS_ONLY> {
     #[inline(always)]
     fn conversion<const LENGTH: usize>(&mut self, c: usize) {
         let hot = &self.hot;
-        let revenue = hot.revenue[c];
+        let (whole, touches) = super::engine::conversion_at::<LENGTH>(hot, c);
         self.total.conversions += 1.0;
-        self.total.revenue += revenue;
-        let paid = f64::from(u8::from(hot.payable[c]));
-        let whole: Lanes = [1.0, revenue, paid * revenue, paid];
-        let start = hot.offsets[c] as usize;
-        let length = if LENGTH > 0 {
-            LENGTH
-        } else {
-            hot.offsets[c + 1] as usize - start
-        };
-        let touches = start..start + length;
+        self.total.revenue += whole[1];
         let coupon = match self.coupon_rule {
             CouponRule::Off => NO_SOURCE,
             _ => hot.coupon_partner[c],
@@ -319,23 +351,28 @@ impl<const PARTNERS_ONLY: bool> SweepWalk<'_, PARTNERS_ONLY> {
             );
             kept += usize::from(counts);
         }
-        self.differences.add_journey(&self.eligible[..kept], whole);
+        self.differences
+            .add_journey(&self.eligible[..kept], &mut self.per_source, whole);
     }
 }
 
 /// Turns four-lane cells into conversions, revenue and payout per window, model and source.
-fn credit_of_lanes(cells: Vec<f64>, rules: &super::engine::SourceRules) -> Vec<f64> {
+fn credit_of_lanes(mut cells: Vec<f64>, rules: &super::engine::SourceRules) -> Vec<f64> {
     let sources = rules.rate.len();
-    let mut values = Vec::with_capacity(cells.len() / LANES * MEASURES);
-    for (slot, lanes) in cells.chunks_exact(LANES).enumerate() {
+    let slots = cells.len() / LANES;
+    // In place: slot `i`'s three measures land at `3i`, never past the next slot's lanes.
+    for slot in 0..slots {
+        let at = slot * LANES;
+        let [conversions, revenue, paid_revenue, paid] =
+            [cells[at], cells[at + 1], cells[at + 2], cells[at + 3]];
         let source = slot / WINDOWS % sources;
-        values.extend([
-            lanes[0],
-            lanes[1],
-            rules.rate[source] * lanes[2] + rules.flat[source] * lanes[3],
-        ]);
+        let to = slot * MEASURES;
+        cells[to] = conversions;
+        cells[to + 1] = revenue;
+        cells[to + 2] = rules.rate[source] * paid_revenue + rules.flat[source] * paid;
     }
-    values
+    cells.truncate(slots * MEASURES);
+    cells
 }
 
 fn prefix_sum(sweep: &mut WindowSweep) {

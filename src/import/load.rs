@@ -31,13 +31,18 @@ pub(super) fn run(
         return stage_and_store(store, request, settings, &facts);
     }
     // No earlier import has this size, so none has this content: the checksum (a full read
-    // of the file) runs beside DuckDB's read of it.
-    std::thread::scope(|scope| {
-        let checksum = scope.spawn(|| FileFacts::read(&request.path));
-        let staged = stage_file(store, request);
-        let facts = checksum.join().expect("the checksum thread")?;
-        store_staged(store, request, settings, &facts, staged?)
-    })
+    // of the file) runs beside DuckDB's read of it. When staging fails (or is cancelled) the
+    // answer does not wait for it: the thread only reads.
+    let path = request.path.clone();
+    let checksum = std::thread::spawn(move || FileFacts::read(&path));
+    let staged = stage_file(store, request)?;
+    let facts = checksum.join().expect("the checksum thread")?;
+    // A file still being written could have grown into an earlier import since its size was
+    // read: the checksum decides.
+    if let Some(previous) = previous_import(&history, &facts.sha256) {
+        return Ok(ImportOutcome::AlreadyImported(previous));
+    }
+    store_staged(store, request, settings, &facts, staged)
 }
 
 /// The file in `pa_staged`, and its header.

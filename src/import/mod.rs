@@ -198,7 +198,7 @@ pub(crate) struct FileFacts {
 }
 
 impl FileFacts {
-    pub(super) fn read(path: &Path) -> Result<FileFacts, ImportError> {
+    fn read(path: &Path) -> Result<FileFacts, ImportError> {
         use sha2::{Digest, Sha256};
         let unreadable = |e: std::io::Error| ImportError::Unreadable {
             detail: e.to_string(),

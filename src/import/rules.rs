@@ -32,15 +32,20 @@ pub struct KindRules {
     pub checks: Vec<Check>,
 }
 
-/// The raw trimmed text of one of our columns, NULL when empty or absent. `trim` (spaces)
-/// runs only on values that start or end with a space: the test is a byte comparison, the
-/// trim itself walks the text, and most values need none.
+/// The raw trimmed text of one of our columns, NULL when empty or absent. DuckDB's `trim`
+/// removes Unicode space separators (the ASCII space, the no-break space of spreadsheets,
+/// U+2000–U+200A, U+3000, …) and walks the text to do it; most values need none, so it runs
+/// only on values that start or end with an ASCII space or hold any non-ASCII character
+/// (`strlen`, bytes, differs from `length`, characters) — byte tests, and the others are
+/// unchanged by `trim`.
 fn raw(columns: &ResolvedColumns, ours: &str) -> String {
     match columns.get(ours) {
         Some(theirs) => {
             let column = sql_ident(theirs);
             format!(
-                "CASE WHEN {column} LIKE ' %' OR {column} LIKE '% ' THEN nullif(trim({column}), '')
+                "CASE WHEN {column} LIKE ' %' OR {column} LIKE '% '
+                           OR strlen({column}) <> length({column})
+                      THEN nullif(trim({column}), '')
                       ELSE nullif({column}, '') END"
             )
         }

@@ -176,6 +176,11 @@ impl Store {
         Self::init(conn, None)
     }
 
+    /// Whether a transaction is open on this connection (its writes not yet committed).
+    pub fn in_transaction(&self) -> bool {
+        !self.conn.is_autocommit()
+    }
+
     /// A second connection to the same database, for reading on another thread while this
     /// one works (it sees what has been committed).
     pub fn second_connection(&self) -> Result<Store, StoreError> {
