@@ -59,7 +59,6 @@ pub struct Allocator<'a> {
     rule: CountRule,
     coupon: CouponRule,
     sources: SourceRules,
-    partners_only: bool,
 }
 
 impl<'a> Allocator<'a> {
@@ -74,14 +73,18 @@ impl<'a> Allocator<'a> {
             ),
             coupon: CouponRule::of(settings),
             sources: SourceRules::new(index, settings),
-            partners_only: settings.partners_only,
         }
     }
 
     fn counts(&self, position: usize) -> bool {
         let touch = self.index.touch(position);
-        self.rule.counts(touch.key.0, touch.lag_secs as u32)
-            && !(self.partners_only && self.sources.droppable[touch.source_id as usize])
+        // `droppable` already says whether the scope drops the source.
+        self.sources.counts::<true>(
+            &self.rule,
+            touch.key.0,
+            touch.lag_secs as u32,
+            touch.source_id,
+        )
     }
 
     /// Conversion `c`'s split under the three models.

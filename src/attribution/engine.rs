@@ -235,6 +235,20 @@ pub(super) struct SourceRules {
 }
 
 impl SourceRules {
+    /// Whether a touch with `key`, `lag_secs` before its conversion, from `source`, counts
+    /// under `rule` and the scope. With `PARTNERS_ONLY` false the scope is not looked up
+    /// (nothing is dropped then); `&`, not `&&`, so the hot loops carry no branch.
+    #[inline(always)]
+    pub(super) fn counts<const PARTNERS_ONLY: bool>(
+        &self,
+        rule: &CountRule,
+        key: u16,
+        lag_secs: u32,
+        source: u32,
+    ) -> bool {
+        rule.counts(key, lag_secs) & !(PARTNERS_ONLY && self.droppable[source as usize])
+    }
+
     pub(super) fn new(index: &JourneyIndex, settings: &AttributionSettings) -> SourceRules {
         let (rate, flat) = index
             .sources
@@ -385,11 +399,10 @@ fn counted_masks<const PARTNERS_ONLY: bool, const COUPONS: bool>(
 ) -> (u64, u64) {
     let (mut counted, mut partners) = (0u64, 0u64);
     for (j, ((&lag, &key), &source)) in lags.iter().zip(keys).zip(sources).enumerate() {
-        let source = source as usize;
-        let counts = rule.counts(key, lag) & !(PARTNERS_ONLY && rules.droppable[source]);
+        let counts = rules.counts::<PARTNERS_ONLY>(rule, key, lag, source);
         counted |= u64::from(counts) << j;
         if COUPONS {
-            partners |= u64::from(counts & rules.is_partner[source]) << j;
+            partners |= u64::from(counts & rules.is_partner[source as usize]) << j;
         }
     }
     (counted, partners)
@@ -525,8 +538,7 @@ impl<const PARTNERS_ONLY: bool, const COUPONS: bool> Walk<'_, PARTNERS_ONLY, COU
             credit.add::<COUPONS>(journey.2, tally, |j| ((counted >> j) & 1) as f64);
         } else {
             let counts = |j: usize| {
-                rule.counts(journey.1[j], journey.0[j])
-                    && !(PARTNERS_ONLY && rules.droppable[journey.2[j] as usize])
+                rules.counts::<PARTNERS_ONLY>(rule, journey.1[j], journey.0[j], journey.2[j])
             };
             let (first, last, counted) = scan_counted(0..length, counts);
             let partner = (0..length).any(|j| counts(j) && rules.is_partner[journey.2[j] as usize]);

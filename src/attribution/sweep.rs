@@ -301,8 +301,8 @@ struct SweepWalk<'a, const PARTNERS_ONLY: bool> {
 impl<const PARTNERS_ONLY: bool> SweepWalk<'_, PARTNERS_ONLY> {
     fn counts(&self, p: usize) -> bool {
         let hot = &self.hot;
-        self.rule.counts(hot.keys[p], hot.lags[p])
-            && !(PARTNERS_ONLY && self.rules.droppable[hot.sources[p] as usize])
+        self.rules
+            .counts::<PARTNERS_ONLY>(&self.rule, hot.keys[p], hot.lags[p], hot.sources[p])
     }
 
     /// Writes the credit changes of the conversion at walk position `c`, whose journey has
