@@ -262,7 +262,6 @@ fn the_fullest_tracking_preset_lowers_the_leaked_total_shown() {
     let mut harness = harness(app_on(&db, dir.path()));
     settle(&mut harness);
     harness.get_by_label("Leakage").click();
-    harness.run();
     settle(&mut harness);
     assert!(
         shows_text(&harness, &cookie_only),
@@ -271,7 +270,6 @@ fn the_fullest_tracking_preset_lowers_the_leaked_total_shown() {
     harness
         .get_by_label("Hybrid + cross-device + coupons")
         .click();
-    harness.run();
     settle(&mut harness);
     assert!(shows_text(&harness, &fullest), "expected '{fullest}'");
     assert!(!shows_text(&harness, &cookie_only));
@@ -312,7 +310,6 @@ fn payouts_view_shows_the_months_payable_total_and_records_a_sign_off() {
     let mut harness = harness(app_on(&db, dir.path()));
     settle(&mut harness);
     harness.get_by_label("Payouts").click();
-    harness.run();
     settle(&mut harness);
     let total = usd.display("USD");
     assert!(
@@ -360,7 +357,6 @@ fn audit_view_counts_each_category_of_the_sample_leads() {
     let mut harness = harness(app_on(&db, dir.path()));
     settle(&mut harness);
     harness.get_by_label("Audit").click();
-    harness.run();
     settle(&mut harness);
     assert!(shows_text(&harness, "433 reported leads"));
     let summary = format!("Not in our records: {not_found}");

@@ -313,6 +313,50 @@ fn structural_rejects_keep_later_line_numbers_right() {
     assert_eq!(rejects[1].0, Some(5), "{rejects:?}");
 }
 
+/// Lines are counted from the file's order after it is read once; a zone whose offsets are
+/// joined numbers its rows before the join.
+#[test]
+fn lines_stay_right_with_structural_rejects_in_every_time_zone() {
+    for zone in ["UTC", "+02:00", "Europe/Berlin"] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in_memory().unwrap();
+        let path = write(
+            dir.path(),
+            "ragged.csv",
+            "conversion_id,converted_at,revenue\n\
+             a1,2026-07-01 10:00:00,1.00\n\
+             a2,2026-07-01 10:00:00,2.00,extra\n\
+             a3,2026-07-01 10:00:00,3.00\n\
+             a3,2026-07-01 11:00:00,4.00\n\
+             a5,2026-07-01 12:00:00,5.00\n",
+        );
+        let settings = ImportSettings {
+            time_zone: ProgrammeTimeZone::parse(zone).unwrap(),
+            ..ImportSettings::default()
+        };
+        let outcome = import_file(&store, &ImportRequest::detect(&path), &settings).unwrap();
+        assert_eq!(outcome.record().rows_accepted, 3, "{zone}");
+        let rejects = rejects_of(&store);
+        assert_eq!(rejects.len(), 2, "{zone}: {rejects:?}");
+        assert_eq!(rejects[0].0, Some(3), "{zone}: {rejects:?}");
+        assert!(rejects[0].2.contains("expected 3 fields"), "{rejects:?}");
+        assert_eq!(rejects[1].0, Some(5), "{zone}: {rejects:?}");
+        assert_eq!(
+            rejects[1].2, "duplicate conversion_id 'a3': already on line 4 of this file",
+            "{zone}"
+        );
+        let shift = if zone == "UTC" { 0 } else { 2 * 3600 };
+        let ten = chrono::DateTime::parse_from_rfc3339("2026-07-01T10:00:00Z")
+            .unwrap()
+            .timestamp();
+        assert_eq!(
+            converted_at_secs(&store),
+            vec![ten - shift, ten - shift, ten + 7200 - shift],
+            "{zone}"
+        );
+    }
+}
+
 #[test]
 fn bom_crlf_quotes_and_other_delimiters_are_read() {
     let dir = tempfile::tempdir().unwrap();

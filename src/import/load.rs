@@ -3,7 +3,7 @@
 use duckdb::{Connection, Transaction, params};
 
 use super::kinds::{self, FileKind, ResolvedColumns};
-use super::rules::{KindRules, rules_for};
+use super::rules::{FileColumns, KindRules, TextCleaning, rules_for};
 use super::stage::{self, FileFormat, sql_literal};
 use super::timezone::ProgrammeTimeZone;
 use super::{FileFacts, ImportError, ImportOutcome, ImportRequest, ImportSettings, MissingColumn};
@@ -45,19 +45,33 @@ pub(super) fn run(
     store_staged(store, request, settings, &facts, staged)
 }
 
-/// The file in `pa_staged`, and its header.
+/// The file as the `pa_source` view, its header, and whether its values need trimming (a
+/// scan of the CSV's bytes beside DuckDB's detection of its dialect decides).
 fn stage_file(store: &Store, request: &ImportRequest) -> Result<Staged, ImportError> {
     let format = stage::sniff_format(&request.path)?;
-    let conn = store.conn();
-    let header = stage::stage(conn, &request.path, format)?;
-    stage::check_rows_match_header(conn, &request.path, header.len())?;
-    Ok(Staged { format, header })
+    let scan = (format == FileFormat::Csv).then(|| {
+        let path = request.path.clone();
+        std::thread::spawn(move || stage::values_may_need_trimming(&path))
+    });
+    let source = stage::stage(store.conn(), &request.path, format)?;
+    let padded = scan.is_none_or(|scan| scan.join().map_or(true, |found| found.unwrap_or(true)));
+    let cleaning = if source.boundaries_known && !padded {
+        TextCleaning::AsRead
+    } else {
+        TextCleaning::Trim
+    };
+    Ok(Staged {
+        format,
+        header: source.header,
+        cleaning,
+    })
 }
 
-/// A staged file's format and header.
+/// A staged file's format, header and how its values are cleaned.
 struct Staged {
     format: FileFormat,
     header: Vec<String>,
+    cleaning: TextCleaning,
 }
 
 fn stage_and_store(
@@ -76,7 +90,11 @@ fn store_staged(
     request: &ImportRequest,
     settings: &ImportSettings,
     facts: &FileFacts,
-    Staged { format, header }: Staged,
+    Staged {
+        format,
+        header,
+        cleaning,
+    }: Staged,
 ) -> Result<ImportOutcome, ImportError> {
     let store_error = |error: StoreError| ImportError::Store {
         error: Box::new(error),
@@ -85,8 +103,18 @@ fn store_staged(
     let conn = store.conn();
     let kind = decide_kind(request, &header)?;
     let columns = resolve(request, kind, &header, format)?;
-    let rules = rules_for(kind, &columns, &settings.links.sql_pattern());
-    prepare_rows(conn, kind, &rules, &columns, settings.time_zone, facts).map_err(store_error)?;
+    let file_columns = FileColumns {
+        columns: &columns,
+        cleaning,
+    };
+    let rules = rules_for(kind, &file_columns, &settings.links.sql_pattern());
+    let read = ReadSpec {
+        format,
+        time_zone: settings.time_zone,
+    };
+    check_rows(conn, &rules, &columns, read).map_err(store_error)?;
+    stage::check_rows_match_header(conn, "pa_checked", &request.path, header.len())?;
+    reject_duplicates(conn, kind, &columns, facts).map_err(store_error)?;
     let record = store_rows(conn, kind, &request.path, facts, header.len()).map_err(store_error)?;
     Ok(ImportOutcome::Imported(record))
 }
@@ -133,23 +161,56 @@ fn resolve(
     })
 }
 
-/// Builds `pa_parsed` and `pa_checked` (with reject columns) from `pa_staged`.
-fn prepare_rows(
+/// How the file's rows are read: its format (for line numbers) and the programme's zone.
+#[derive(Clone, Copy)]
+struct ReadSpec {
+    format: FileFormat,
+    time_zone: ProgrammeTimeZone,
+}
+
+/// Reads the file once into `pa_checked`: parsed, time-resolved and checked (reject columns),
+/// each row with its line (`pa_line`). When the time zone needs a join, which would not keep
+/// the file's order, the parsed rows are kept and numbered first.
+fn check_rows(
     conn: &Connection,
-    kind: FileKind,
     rules: &KindRules,
     columns: &ResolvedColumns,
-    time_zone: ProgrammeTimeZone,
-    facts: &FileFacts,
+    read: ReadSpec,
 ) -> Result<(), StoreError> {
-    let mut parsed = vec!["pa_line".to_owned()];
-    parsed.extend(rules.parsed.iter().cloned());
+    let mut parsed = rules.parsed.clone();
+    parsed.push("NULL::BIGINT AS pa_line".to_owned());
     conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP VIEW pa_parsed AS SELECT {} FROM pa_staged",
+        "CREATE OR REPLACE TEMP VIEW pa_parsed AS SELECT {} FROM pa_source",
         parsed.join(",\n")
     ))
     .doing("parsing the file's rows")?;
-    let timed = timed_rows_sql(conn, rules.time_column, time_zone)?;
+    // A zone's offsets are joined, which does not keep the rows' order: the parsed rows are
+    // then kept and numbered first.
+    let joins_offsets = !rules.time_column.is_empty() && offsets_are_joined(read.time_zone);
+    let from = if joins_offsets {
+        conn.execute_batch(
+            "CREATE OR REPLACE TEMP TABLE pa_parsed_rows AS SELECT * FROM pa_parsed",
+        )
+        .doing("reading the file's rows")?;
+        stage::number_lines(conn, "pa_parsed_rows", read.format).doing("numbering lines")?;
+        "pa_parsed_rows"
+    } else {
+        "pa_parsed"
+    };
+    let timed = timed_rows_sql(conn, rules.time_column, read.time_zone, from)?;
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE pa_checked AS {}",
+        checked_rows_sql(rules, columns, &timed)
+    ))
+    .doing("reading and checking the file's rows")?;
+    if joins_offsets {
+        return Ok(());
+    }
+    stage::number_lines(conn, "pa_checked", read.format).doing("numbering lines")
+}
+
+/// The rows of `timed` with the first failing check's column and reason.
+fn checked_rows_sql(rules: &KindRules, columns: &ResolvedColumns, timed: &str) -> String {
     let display = |ours: &str| {
         columns
             .get(ours)
@@ -172,41 +233,49 @@ fn prepare_rows(
         .iter()
         .map(|c| format!("WHEN {} THEN {}", c.failed_when, c.reason))
         .collect();
-    conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP TABLE pa_checked AS
-         SELECT *, CASE {} END AS reject_column, CASE {} END AS reject_reason
-         FROM ({timed})",
+    format!(
+        "SELECT *, CASE {} END AS reject_column, CASE {} END AS reject_reason FROM ({timed})",
         column_cases.join(" "),
         reason_cases.join(" ")
-    ))
-    .doing("checking the file's rows")?;
-    reject_duplicates(conn, kind, columns, facts)
+    )
 }
 
-/// The rows of `pa_parsed` with the kind's timestamp resolved to UTC.
+/// Whether naive timestamps in `zone` take their offset from a join with the zone's offset
+/// runs (a named zone other than UTC) rather than from one constant.
+fn offsets_are_joined(zone: ProgrammeTimeZone) -> bool {
+    !matches!(
+        zone,
+        ProgrammeTimeZone::Fixed(_) | ProgrammeTimeZone::Named(chrono_tz::Tz::UTC)
+    )
+}
+
+/// The rows of `from` (the parsed rows) with the kind's timestamp resolved to UTC.
 fn timed_rows_sql(
     conn: &Connection,
     time_column: &str,
     time_zone: ProgrammeTimeZone,
+    from: &str,
 ) -> Result<String, StoreError> {
     if time_column.is_empty() {
-        return Ok("SELECT * FROM pa_parsed".to_owned());
+        return Ok(format!("SELECT * FROM {from}"));
     }
-    let (offset, join) = match time_zone {
-        ProgrammeTimeZone::Fixed(secs) => (secs.to_string(), String::new()),
-        ProgrammeTimeZone::Named(chrono_tz::Tz::UTC) => ("0".to_owned(), String::new()),
-        zone => {
-            load_offset_runs(conn, zone)?;
-            (
-                "coalesce(z.offset_secs, 0)".to_owned(),
-                format!("ASOF LEFT JOIN pa_tz z ON p.{time_column}_local >= z.local_start"),
-            )
-        }
+    let (offset, join) = if offsets_are_joined(time_zone) {
+        load_offset_runs(conn, time_zone)?;
+        (
+            "coalesce(z.offset_secs, 0)".to_owned(),
+            format!("ASOF LEFT JOIN pa_tz z ON p.{time_column}_local >= z.local_start"),
+        )
+    } else {
+        let secs = match time_zone {
+            ProgrammeTimeZone::Fixed(secs) => secs,
+            _ => 0,
+        };
+        (secs.to_string(), String::new())
     };
     Ok(format!(
         "SELECT p.*, coalesce(p.{time_column}_utc_given, p.{time_column}_local - to_seconds({offset}))
              AS {time_column}
-         FROM pa_parsed p {join}"
+         FROM {from} p {join}"
     ))
 }
 

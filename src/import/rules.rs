@@ -32,15 +32,41 @@ pub struct KindRules {
     pub checks: Vec<Check>,
 }
 
+/// How the values read from a file are cleaned before they are parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextCleaning {
+    /// Some value may start or end with a space (or a Unicode space): values are trimmed and
+    /// blank ones become empty.
+    Trim,
+    /// No value starts or ends with a space or a non-ASCII character (the file was scanned),
+    /// and DuckDB's CSV reader already reads empty fields as NULL: values are taken as read.
+    AsRead,
+}
+
+/// A file's columns mapped onto ours, and how its values are cleaned.
+pub struct FileColumns<'a> {
+    /// Our column name → the file's.
+    pub columns: &'a ResolvedColumns,
+    /// Whether values need trimming.
+    pub cleaning: TextCleaning,
+}
+
+impl FileColumns<'_> {
+    fn get(&self, ours: &str) -> Option<&String> {
+        self.columns.get(ours)
+    }
+}
+
 /// The raw trimmed text of one of our columns, NULL when empty or absent. DuckDB's `trim`
 /// removes Unicode space separators (the ASCII space, the no-break space of spreadsheets,
 /// U+2000–U+200A, U+3000, …) and walks the text to do it; most values need none, so it runs
 /// only on values that start or end with an ASCII space or hold any non-ASCII character
 /// (`strlen`, bytes, differs from `length`, characters) — byte tests, and the others are
-/// unchanged by `trim`.
-fn raw(columns: &ResolvedColumns, ours: &str) -> String {
-    match columns.get(ours) {
-        Some(theirs) => {
+/// unchanged by `trim`. A file scanned free of such values skips the tests.
+fn raw(columns: &FileColumns, ours: &str) -> String {
+    match (columns.get(ours), columns.cleaning) {
+        (Some(theirs), TextCleaning::AsRead) => sql_ident(theirs),
+        (Some(theirs), TextCleaning::Trim) => {
             let column = sql_ident(theirs);
             format!(
                 "CASE WHEN {column} LIKE ' %' OR {column} LIKE '% '
@@ -49,11 +75,11 @@ fn raw(columns: &ResolvedColumns, ours: &str) -> String {
                       ELSE nullif({column}, '') END"
             )
         }
-        None => "NULL::VARCHAR".to_owned(),
+        (None, _) => "NULL::VARCHAR".to_owned(),
     }
 }
 
-fn raw_items(columns: &ResolvedColumns, names: &[&str]) -> Vec<String> {
+fn raw_items(columns: &FileColumns, names: &[&str]) -> Vec<String> {
     names
         .iter()
         .map(|n| format!("{} AS raw_{n}", raw(columns, n)))
@@ -88,7 +114,7 @@ fn offset_secs_sql(raw_name: &str) -> String {
 
 /// The raw text, the UTC time of a timestamp with an offset, and the local time of one
 /// without. The offset is applied here, by hand: the bundled DuckDB has no ICU.
-fn timestamp_items(columns: &ResolvedColumns, column: &'static str) -> Vec<String> {
+fn timestamp_items(columns: &FileColumns, column: &'static str) -> Vec<String> {
     let raw_name = format!("raw_{column}");
     // `Z` is by far the commonest offset, and DuckDB's own cast reads it as UTC: the fast
     // path spares those rows the regular expressions.
@@ -145,7 +171,7 @@ fn number_check(column: &'static str, example: &str, required: bool) -> Check {
 }
 
 /// The rules of `kind` for a file whose columns resolved to `columns`.
-pub fn rules_for(kind: FileKind, columns: &ResolvedColumns, ref_pattern: &str) -> KindRules {
+pub fn rules_for(kind: FileKind, columns: &FileColumns, ref_pattern: &str) -> KindRules {
     match kind {
         FileKind::Partners => partners(columns),
         FileKind::Clicks => clicks(columns, ref_pattern),
@@ -155,7 +181,7 @@ pub fn rules_for(kind: FileKind, columns: &ResolvedColumns, ref_pattern: &str) -
     }
 }
 
-fn partners(columns: &ResolvedColumns) -> KindRules {
+fn partners(columns: &FileColumns) -> KindRules {
     let mut parsed = raw_items(
         columns,
         &["partner_id", "name", "commission", "coupon_codes"],
@@ -193,11 +219,11 @@ fn partners(columns: &ResolvedColumns) -> KindRules {
 
 /// A campaign column as given in the file; parameters inside the link are read on demand by
 /// the store's `touch_campaigns` view, which spares every import a regex per parameter.
-fn utm_item(columns: &ResolvedColumns, name: &str) -> String {
+fn utm_item(columns: &FileColumns, name: &str) -> String {
     format!("{} AS {name}", raw(columns, name))
 }
 
-fn clicks(columns: &ResolvedColumns, ref_pattern: &str) -> KindRules {
+fn clicks(columns: &FileColumns, ref_pattern: &str) -> KindRules {
     let mut parsed = raw_items(
         columns,
         &[
@@ -271,7 +297,7 @@ const STATUS_SQL: &str = "CASE
         THEN 'cancelled'
     END AS status";
 
-fn conversions(columns: &ResolvedColumns) -> KindRules {
+fn conversions(columns: &FileColumns) -> KindRules {
     let mut parsed = raw_items(
         columns,
         &[
@@ -308,7 +334,7 @@ fn conversions(columns: &ResolvedColumns) -> KindRules {
     }
 }
 
-fn leads(columns: &ResolvedColumns) -> KindRules {
+fn leads(columns: &FileColumns) -> KindRules {
     let mut parsed = raw_items(columns, &["partner_id", "reference", "amount"]);
     parsed.extend(timestamp_items(columns, "reported_at"));
     parsed.push("TRY_CAST(raw_amount AS DOUBLE) AS amount".to_owned());
@@ -325,7 +351,7 @@ fn leads(columns: &ResolvedColumns) -> KindRules {
     }
 }
 
-fn events(columns: &ResolvedColumns) -> KindRules {
+fn events(columns: &FileColumns) -> KindRules {
     let mut parsed = raw_items(columns, &["user", "source", "conversion", "value"]);
     parsed.extend(timestamp_items(columns, "time"));
     parsed.push(

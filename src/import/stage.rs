@@ -1,5 +1,5 @@
-//! Reading a file into the `pa_staged` temp table: all text, one row per record, with the
-//! record's line in the file. DuckDB's own readers do the parsing.
+//! Exposing a file as the `pa_source` view (all text, one row per record) and numbering the
+//! lines of the rows read from it. DuckDB's own readers do the parsing.
 
 use std::io::Read;
 use std::path::Path;
@@ -57,57 +57,166 @@ pub fn sql_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Exposes the file as the `pa_staged` view (text columns + `pa_line`) and the structural rejects
-/// (rows DuckDB could not split into the header's columns) into `pa_structural`.
-/// Returns the header.
-pub fn stage(
-    conn: &Connection,
-    path: &Path,
-    format: FileFormat,
-) -> Result<Vec<String>, ImportError> {
+/// A file exposed as `pa_source`.
+pub struct Source {
+    /// The header's column names, as DuckDB reads them.
+    pub header: Vec<String>,
+    /// Whether the file is a CSV whose delimiter, quote and escape are among the bytes
+    /// [`values_may_need_trimming`] treats as field boundaries.
+    pub boundaries_known: bool,
+}
+
+/// Exposes the file as the `pa_source` view: one text column per header name, in the file's
+/// order, read lazily (the import's one full read materialises its parsed rows; see
+/// [`number_lines`]).
+pub fn stage(conn: &Connection, path: &Path, format: FileFormat) -> Result<Source, ImportError> {
     let unreadable = |e: duckdb::Error| ImportError::Unreadable {
         detail: first_line(&e.to_string()),
         file: path.to_path_buf(),
     };
     let path_sql = sql_literal(&path.to_string_lossy());
-    match format {
+    let boundaries_known = match format {
         FileFormat::Csv => stage_csv(conn, &path_sql).map_err(unreadable)?,
-        FileFormat::Parquet => stage_parquet(conn, &path_sql).map_err(unreadable)?,
-    }
-    staged_header(conn).map_err(unreadable)
+        FileFormat::Parquet => {
+            stage_parquet(conn, &path_sql).map_err(unreadable)?;
+            false
+        }
+    };
+    Ok(Source {
+        header: source_header(conn).map_err(unreadable)?,
+        boundaries_known,
+    })
 }
 
-fn stage_csv(conn: &Connection, path_sql: &str) -> duckdb::Result<()> {
-    conn.execute_batch(&format!(
-        "DROP TABLE IF EXISTS pa_csv_errors; DROP TABLE IF EXISTS pa_csv_scans;
-         CREATE OR REPLACE TEMP TABLE pa_raw AS
-             SELECT * FROM read_csv({path_sql}, all_varchar = true, header = true,
-                 ignore_errors = true, store_rejects = true,
-                 rejects_table = 'pa_csv_errors', rejects_scan = 'pa_csv_scans');
-         CREATE OR REPLACE TEMP TABLE pa_structural AS
-             SELECT line, min(column_name) AS column_name, min(error_type) AS error_type,
-                    min(error_message) AS error_message
-             FROM pa_csv_errors GROUP BY line;"
-    ))?;
-    let structural: i64 = conn.query_row("SELECT count(*) FROM pa_structural", [], |r| r.get(0))?;
-    // A data row's line is its position plus the header plus the rejected lines before it.
-    let staged = if structural == 0 {
-        "SELECT *, rowid + 2 AS pa_line FROM pa_raw".to_owned()
-    } else {
-        "SELECT r.* EXCLUDE (pa_rn), r.pa_rn + 1 + coalesce(s.skipped, 0) AS pa_line
-         FROM (SELECT rowid + 1 AS pa_rn, * FROM pa_raw) r
-         ASOF LEFT JOIN pa_skips_by s ON r.pa_rn > s.good_before"
-            .to_owned()
+/// DuckDB's reader with the dialect sniffed once: `sniff_csv` answers with the `read_csv` call
+/// that reads the file without detecting it again (each detection reads a sample of the file).
+/// Returns whether the dialect's delimiter, quote and escape are boundaries the padding scan
+/// knows.
+fn stage_csv(conn: &Connection, path_sql: &str) -> duckdb::Result<bool> {
+    let (prompt, delimiter, quote, escape): (String, String, String, String) = conn.query_row(
+        &format!(
+            "SELECT Prompt, Delimiter, Quote, Escape FROM sniff_csv({path_sql},
+                 all_varchar = true, header = true, ignore_errors = true)"
+        ),
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    // `sniff_csv` shows an unused quote or escape as "(empty)".
+    let known = |text: &str| {
+        text.is_empty() || text == "(empty)" || text.bytes().all(|b| FIELD_BOUNDARIES.contains(&b))
+    };
+    let boundaries_known =
+        known(&delimiter) && !delimiter.is_empty() && known(&quote) && known(&escape);
+    let call = prompt
+        .trim()
+        .trim_start_matches("FROM ")
+        .trim_end_matches(';')
+        .trim_end();
+    let reader = match call.strip_suffix(')') {
+        Some(open) if open.starts_with("read_csv(") => format!(
+            "{open}, store_rejects = true, rejects_table = 'pa_csv_errors', \
+             rejects_scan = 'pa_csv_scans')"
+        ),
+        _ => format!(
+            "read_csv({path_sql}, all_varchar = true, header = true, ignore_errors = true, \
+             store_rejects = true, rejects_table = 'pa_csv_errors', rejects_scan = 'pa_csv_scans')"
+        ),
     };
     conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP TABLE pa_skips_by AS
-             SELECT good_before, max(skipped) AS skipped FROM (
-                 SELECT line - 1 - row_number() OVER (ORDER BY line) AS good_before,
-                        row_number() OVER (ORDER BY line) AS skipped
-                 FROM pa_structural)
-             GROUP BY good_before;
-         CREATE OR REPLACE TEMP VIEW pa_staged AS {staged};"
-    ))
+        "DROP TABLE IF EXISTS pa_csv_errors; DROP TABLE IF EXISTS pa_csv_scans;
+         CREATE OR REPLACE TEMP TABLE pa_structural
+             (line BIGINT, column_name VARCHAR, error_type VARCHAR, error_message VARCHAR);
+         CREATE OR REPLACE TEMP VIEW pa_source AS SELECT * FROM {reader};"
+    ))?;
+    Ok(boundaries_known)
+}
+
+/// Bytes that can start or end a CSV field: the delimiters and quotes DuckDB's sniffer
+/// chooses from, the escape, and line ends.
+const FIELD_BOUNDARIES: &[u8] = b",;\t|\"'\\\n\r";
+
+/// Whether some value in the file could start or end with a space or a non-ASCII character
+/// (which `trim` may remove): a space or a byte of a multi-byte character next to a field
+/// boundary, or at either end of the file. A compressed file has such bytes everywhere and
+/// so is always trimmed. The scan looks at eight bytes at a time and reads about as fast as
+/// the disk cache serves.
+pub fn values_may_need_trimming(path: &Path) -> std::io::Result<bool> {
+    let mut file = std::fs::File::open(path)?;
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut before = b'\n';
+    let mut pending = None::<u8>;
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            // A padding byte last in the file ends its last value.
+            return Ok(pending.is_some());
+        }
+        let chunk = &buffer[..n];
+        if let Some(byte) = pending.take() {
+            debug_assert!(byte == b' ' || byte >= 0x80);
+            if FIELD_BOUNDARIES.contains(&chunk[0]) {
+                return Ok(true);
+            }
+        }
+        match padding_at_a_boundary(before, chunk) {
+            Padding::Found => return Ok(true),
+            Padding::LastByte(byte) => pending = Some(byte),
+            Padding::None => {}
+        }
+        before = chunk[n - 1];
+    }
+}
+
+/// What [`padding_at_a_boundary`] found in one chunk.
+enum Padding {
+    /// A space or non-ASCII byte next to a boundary.
+    Found,
+    /// None, but the chunk ends with a space or non-ASCII byte: the next chunk decides.
+    LastByte(u8),
+    /// None.
+    None,
+}
+
+/// Scans `chunk` (preceded in the file by `before`) for a space or non-ASCII byte next to a
+/// field boundary. Blocks of 64 bytes holding neither are skipped with one branch.
+fn padding_at_a_boundary(before: u8, chunk: &[u8]) -> Padding {
+    let is_padding = |b: u8| b == b' ' || b >= 0x80;
+    let at_boundary = |i: usize| {
+        let previous = if i == 0 { before } else { chunk[i - 1] };
+        FIELD_BOUNDARIES.contains(&previous)
+            || chunk
+                .get(i + 1)
+                .is_some_and(|next| FIELD_BOUNDARIES.contains(next))
+    };
+    for (b, block) in chunk.chunks(64).enumerate() {
+        if block.len() == 64 && !block_has_padding(block) {
+            continue;
+        }
+        for (k, &byte) in block.iter().enumerate() {
+            if is_padding(byte) && at_boundary(b * 64 + k) {
+                return Padding::Found;
+            }
+        }
+    }
+    match chunk.last() {
+        Some(&last) if is_padding(last) => Padding::LastByte(last),
+        _ => Padding::None,
+    }
+}
+
+/// Whether 64 bytes hold a space or a byte ≥ 0x80, eight bytes per word, branch-free: a
+/// word's space bytes become zero bytes under `^ 0x20…`, which the borrow test finds.
+fn block_has_padding(block: &[u8]) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const SPACES: u64 = 0x2020_2020_2020_2020;
+    let mut found = 0u64;
+    for word in block.chunks_exact(8) {
+        let x = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        let spaces = x ^ SPACES;
+        found |= x | (spaces.wrapping_sub(ONES) & !spaces);
+    }
+    found & HIGH != 0
 }
 
 fn stage_parquet(conn: &Connection, path_sql: &str) -> duckdb::Result<()> {
@@ -125,30 +234,66 @@ fn stage_parquet(conn: &Connection, path_sql: &str) -> duckdb::Result<()> {
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TEMP TABLE pa_structural
              (line BIGINT, column_name VARCHAR, error_type VARCHAR, error_message VARCHAR);
-         CREATE OR REPLACE TEMP VIEW pa_staged AS
-             SELECT {}, file_row_number + 1 AS pa_line
-             FROM read_parquet({path_sql}, file_row_number = true);",
+         CREATE OR REPLACE TEMP VIEW pa_source AS
+             SELECT {} FROM read_parquet({path_sql});",
         select.join(", ")
     ))
 }
 
-fn staged_header(conn: &Connection) -> duckdb::Result<Vec<String>> {
-    let mut stmt = conn.prepare(
-        "SELECT name FROM pragma_table_info('pa_staged') WHERE name <> 'pa_line' ORDER BY cid",
-    )?;
+fn source_header(conn: &Connection) -> duckdb::Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('pa_source') ORDER BY cid")?;
     let names = stmt.query_map([], |r| r.get::<_, String>(0))?;
     names.collect()
 }
 
-/// Refuses a file in which every data row was rejected for not splitting like the header.
+/// After `table` was filled from `pa_source` in the file's order (DuckDB keeps insertion
+/// order), records the rows DuckDB could not split into the header's columns in
+/// `pa_structural` and sets each row's `pa_line`: its place in the file after the header,
+/// plus the rejected lines before it. A CSV's first data row is line 2; a Parquet file's
+/// rows are numbered from 1.
+pub fn number_lines(conn: &Connection, table: &str, format: FileFormat) -> duckdb::Result<()> {
+    let first = match format {
+        FileFormat::Csv => 2,
+        FileFormat::Parquet => 1,
+    };
+    if format == FileFormat::Csv {
+        conn.execute_batch(
+            "INSERT INTO pa_structural
+                 SELECT line, min(column_name), min(error_type), min(error_message)
+                 FROM pa_csv_errors GROUP BY line;",
+        )?;
+    }
+    let structural: i64 = conn.query_row("SELECT count(*) FROM pa_structural", [], |r| r.get(0))?;
+    if structural == 0 {
+        return conn.execute_batch(&format!("UPDATE {table} SET pa_line = rowid + {first};"));
+    }
+    // The k-th rejected line (in file order) comes after `line - 1 - k` good rows.
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE pa_skips_by AS
+             SELECT good_before, max(skipped) AS skipped FROM (
+                 SELECT line - 1 - row_number() OVER (ORDER BY line) AS good_before,
+                        row_number() OVER (ORDER BY line) AS skipped
+                 FROM pa_structural)
+             GROUP BY good_before;
+         UPDATE {table} SET pa_line = u.line
+         FROM (SELECT r.rid, r.rid + {first} + coalesce(s.skipped, 0) AS line
+               FROM (SELECT rowid AS rid FROM {table}) r
+               ASOF LEFT JOIN pa_skips_by s ON r.rid + 1 > s.good_before) u
+         WHERE {table}.rowid = u.rid;"
+    ))
+}
+
+/// Refuses a file in which every data row was rejected for not splitting like the header
+/// (called once the rows are read into `table`).
 pub fn check_rows_match_header(
     conn: &Connection,
+    table: &str,
     path: &Path,
     columns: usize,
 ) -> Result<(), ImportError> {
     let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap_or(0);
     if count("SELECT count(*) FROM pa_structural") == 0
-        || count("SELECT count(*) FROM pa_staged") > 0
+        || count(&format!("SELECT count(*) FROM {table}")) > 0
     {
         return Ok(());
     }
@@ -174,7 +319,7 @@ pub fn check_rows_match_header(
 pub fn clean_up(conn: &Connection) {
     let _ = conn.execute_batch(
         "DROP TABLE IF EXISTS pa_checked; DROP VIEW IF EXISTS pa_parsed;
-         DROP VIEW IF EXISTS pa_staged; DROP TABLE IF EXISTS pa_raw;
+         DROP TABLE IF EXISTS pa_parsed_rows; DROP VIEW IF EXISTS pa_source;
          DROP TABLE IF EXISTS pa_structural; DROP TABLE IF EXISTS pa_skips_by;
          DROP TABLE IF EXISTS pa_tz;
          DROP TABLE IF EXISTS pa_csv_errors; DROP TABLE IF EXISTS pa_csv_scans;",
@@ -184,4 +329,57 @@ pub fn clean_up(conn: &Connection) {
 /// DuckDB's messages run to several lines of hints; the first says what went wrong.
 pub fn first_line(message: &str) -> String {
     message.lines().next().unwrap_or(message).trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::values_may_need_trimming;
+
+    fn scan(bytes: &[u8]) -> bool {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scan.csv");
+        std::fs::write(&path, bytes).unwrap();
+        values_may_need_trimming(&path).unwrap()
+    }
+
+    #[test]
+    fn clean_files_and_inner_spaces_or_letters_need_no_trimming() {
+        assert!(!scan(b"a,b,c\n1,two words,3\n4,caf\xc3\xa9s and more,6\n"));
+        assert!(!scan(b"a;b\r\n\"x y\";z\r\n"));
+        assert!(!scan(b""));
+    }
+
+    #[test]
+    fn a_space_or_non_ascii_letter_at_either_end_of_a_value_needs_trimming() {
+        for padded in [
+            &b"a,b\n x,y\n"[..],
+            b"a,b\nx ,y\n",
+            b"a,b\nx,y \n",
+            b"a,b\nx,y\r\n \r\n",
+            b"a,b\nx,\" y\"\n",
+            b"a\tb\nx\t y\n",
+            b"a|b\nx |y\n",
+            b"a,b\nx,y ",
+            b" a,b\nx,y\n",
+            b"a,b\nx,\xc2\xa0y\n",
+            b"a,b\nx,y\xc2\xa0\n",
+            b"a,b\nx,\xc3\xa9\n",
+        ] {
+            assert!(scan(padded), "{:?}", String::from_utf8_lossy(padded));
+        }
+    }
+
+    #[test]
+    fn padding_is_found_across_the_scan_s_chunks_and_words() {
+        for at in [(1 << 20) - 1, 1 << 20, (1 << 20) + 1, 63, 64, 65] {
+            let mut bytes = vec![b'x'; (1 << 20) + 200];
+            bytes[at] = b' ';
+            bytes[at + 1] = b',';
+            assert!(scan(&bytes), "space before a delimiter at {at}");
+            bytes[at + 1] = b'x';
+            assert!(!scan(&bytes), "inner space at {at}");
+            bytes[at - 1] = b'\n';
+            assert!(scan(&bytes), "space after a line break at {at}");
+        }
+    }
 }
