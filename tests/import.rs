@@ -358,6 +358,18 @@ fn lines_stay_right_with_structural_rejects_in_every_time_zone() {
 }
 
 #[test]
+fn a_file_in_a_folder_with_a_quote_in_its_name_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("O'Brien's exports");
+    std::fs::create_dir(&folder).unwrap();
+    let store = Store::open_in_memory().unwrap();
+    let path = write(&folder, "conversions.csv", CONVERSIONS);
+    let outcome = import(&store, &path, None).unwrap();
+    assert_eq!(outcome.record().rows_accepted, 2);
+    assert_eq!(data_counts(&store).conversions, 2);
+}
+
+#[test]
 fn bom_crlf_quotes_and_other_delimiters_are_read() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_in_memory().unwrap();
