@@ -45,6 +45,21 @@ pub fn conversions(value: f64) -> String {
     }
 }
 
+/// A number for CSV files: at most six decimals, no trailing zeros, no thousands separator
+/// (`12503.24999999999` → `12503.25`, `1/3` → `0.333333`, `42.0` → `42`). Within 5e-7 of the
+/// value, so sums still agree with other tools to 1e-6, and spreadsheets read it as a number.
+pub fn csv_number(value: f64) -> String {
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    let fixed = format!("{value:.6}");
+    let trimmed = fixed.trim_end_matches('0').trim_end_matches('.');
+    match trimmed {
+        "-0" | "" => "0".to_owned(),
+        text => text.to_owned(),
+    }
+}
+
 /// Bytes as `12.3 MB`.
 pub fn bytes(size: i64) -> String {
     const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
@@ -99,5 +114,17 @@ mod tests {
         assert_eq!(conversions(569.0), "569");
         assert_eq!(conversions(532.2775925), "532.28");
         assert_eq!(bytes(2_500_000), "2.5 MB");
+    }
+
+    #[test]
+    fn csv_numbers_drop_float_noise_but_keep_six_decimals() {
+        assert_eq!(csv_number(12503.24999999999), "12503.25");
+        assert_eq!(csv_number(15133.900000000001), "15133.9");
+        assert_eq!(csv_number(1.0 / 3.0), "0.333333");
+        assert_eq!(csv_number(42.0), "42");
+        assert_eq!(csv_number(0.0), "0");
+        assert_eq!(csv_number(-0.0000001), "0");
+        assert_eq!(csv_number(-2.5), "-2.5");
+        assert_eq!(csv_number(1_234_567.125), "1234567.125");
     }
 }

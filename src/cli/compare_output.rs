@@ -7,7 +7,7 @@ use crate::attribution::{
     AttributionSettings, CookieWindow, CreditRow, CreditTable, Model, SourceCredit, WindowSweep,
 };
 pub use crate::format::csv_field;
-use crate::format::{conversions, money, thousands};
+use crate::format::{conversions, csv_number, money, thousands};
 use crate::journeys::JourneyIndex;
 
 /// One credit row as CSV fields (no line end).
@@ -16,9 +16,9 @@ fn csv_row(row: &CreditRow) -> String {
         "{},{},{},{},{}",
         csv_field(&row.source),
         row.model,
-        row.conversions,
-        row.revenue,
-        row.payout
+        csv_number(row.conversions),
+        csv_number(row.revenue),
+        csv_number(row.payout)
     )
 }
 

@@ -15,7 +15,7 @@ use crate::explain::{
     Explanation, age, conversion_heading, explain, identity_words, link_words, redirect_words,
     share_words,
 };
-use crate::format::{conversions, money, thousands};
+use crate::format::{conversions, csv_number, money, thousands};
 use crate::journeys::JourneyIndex;
 use crate::leakage::{Cause, LeakageReport, analyse};
 use crate::programme::import_settings;
@@ -173,7 +173,7 @@ fn csv(by: LeakageGroup, rows: &[Row]) -> String {
             out,
             "{},{},{:.2},{:.2}",
             cause.key(),
-            t.conversions,
+            csv_number(t.conversions),
             t.revenue,
             t.payout
         );
