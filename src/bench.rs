@@ -152,6 +152,7 @@ fn generate_and_import(
             clicks: spec.clicks,
         },
     )?;
+    flush_to_disk(&files);
     let db = work_dir.join("bench.duckdb");
     let _ = std::fs::remove_file(&db);
     let store = Store::open(&db)?;
@@ -161,6 +162,20 @@ fn generate_and_import(
     let plain = plain_read_csv(&work_dir.join("plain.duckdb"), &files.join("clicks.csv"))?;
     let generated = Some((sample.clicks, sample.conversions));
     Ok((store, import_secs, secs(plain), generated))
+}
+
+/// Waits until the generated files are on disk, so that the kernel writing them back does
+/// not slow whichever import is timed first. Best effort: a file that cannot be synced is
+/// timed as it is.
+fn flush_to_disk(files: &Path) {
+    let Ok(entries) = std::fs::read_dir(files) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if let Ok(file) = std::fs::File::open(entry.path()) {
+            let _ = file.sync_all();
+        }
+    }
 }
 
 /// Imports the generated files; returns the seconds the clicks file took.
