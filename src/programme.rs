@@ -53,12 +53,12 @@ pub fn import_batch(
 }
 
 /// Like [`import_batch`], but stops before the next file once `cancelled()` says so, and
-/// announces each file (`on_start(position, file name)`) before it starts.
+/// announces each file (`on_start(position, request)`) before it starts.
 pub fn import_batch_until(
     store: &Store,
     requests: &[ImportRequest],
     cancelled: impl Fn() -> bool,
-    mut on_start: impl FnMut(usize, &str),
+    mut on_start: impl FnMut(usize, &ImportRequest),
     mut on_done: impl FnMut(usize, &Result<ImportOutcome, ImportError>),
 ) -> Result<Vec<Result<ImportOutcome, ImportError>>, StoreError> {
     let settings = import_settings(store)?;
@@ -70,12 +70,7 @@ pub fn import_batch_until(
         if cancelled() {
             break;
         }
-        let name = requests[i]
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        on_start(done + 1, &name);
+        on_start(done + 1, &requests[i]);
         let result = import_file(store, &requests[i], &settings);
         on_done(done + 1, &result);
         results[i] = Some(result);

@@ -594,6 +594,48 @@ fn a_cancelled_import_leaves_the_database_unchanged() {
     assert_eq!(again.record().rows_accepted, 20);
 }
 
+/// The store says which long part of an import runs, so the window's bar can move once
+/// from reading the file to storing its rows; afterwards it says neither.
+#[test]
+fn an_import_reports_reading_then_storing() {
+    use partner_attribution::store::ImportPhase;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = partner_attribution::sample::SampleSpec {
+        seed: 7,
+        clicks: 200_000,
+    };
+    partner_attribution::sample::write_sample(dir.path(), &spec).unwrap();
+    let store = Store::open_in_memory().unwrap();
+    let probe = store.query_probe();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut seen = vec![probe.phase()];
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                let phase = probe.phase();
+                if seen.last() != Some(&phase) {
+                    seen.push(phase);
+                }
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+            seen
+        })
+    };
+    import(&store, &dir.path().join("clicks.csv"), None).unwrap();
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let seen = watcher.join().unwrap();
+    let long_parts: Vec<ImportPhase> = seen
+        .into_iter()
+        .filter(|p| *p != ImportPhase::Other)
+        .collect();
+    assert_eq!(
+        long_parts,
+        vec![ImportPhase::ReadingFile, ImportPhase::StoringRows]
+    );
+    assert_eq!(store.query_probe().phase(), ImportPhase::Other);
+}
+
 /// Guards the trim of staged text: padded values are stored without their spaces (ASCII and
 /// Unicode ones such as a spreadsheet's no-break space), and a value of spaces only counts as
 /// empty (here: cookies that link nothing).

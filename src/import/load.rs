@@ -7,7 +7,7 @@ use super::rules::{FileColumns, KindRules, TextCleaning, rules_for};
 use super::stage::{self, FileFormat, sql_literal};
 use super::timezone::ProgrammeTimeZone;
 use super::{FileFacts, ImportError, ImportOutcome, ImportRequest, ImportSettings, MissingColumn};
-use crate::store::{ImportRecord, QueryContext, Store, StoreError};
+use crate::store::{ImportPhase, ImportRecord, QueryContext, Store, StoreError};
 
 /// Runs the import; the caller drops the temp tables afterwards.
 pub(super) fn run(
@@ -112,11 +112,15 @@ fn store_staged(
         format,
         time_zone: settings.time_zone,
     };
-    check_rows(conn, &rules, &columns, read).map_err(store_error)?;
+    store.set_import_phase(ImportPhase::ReadingFile);
+    let checked = check_rows(conn, &rules, &columns, read);
+    store.set_import_phase(ImportPhase::Other);
+    checked.map_err(store_error)?;
     stage::check_rows_match_header(conn, "pa_checked", &request.path, header.len())?;
     reject_duplicates(conn, kind, &columns, facts).map_err(store_error)?;
-    let record = store_rows(conn, kind, &request.path, facts, header.len()).map_err(store_error)?;
-    Ok(ImportOutcome::Imported(record))
+    let record = store_rows(store, kind, &request.path, facts, header.len());
+    store.set_import_phase(ImportPhase::Other);
+    Ok(ImportOutcome::Imported(record.map_err(store_error)?))
 }
 
 fn previous_import(history: &[ImportRecord], sha256: &str) -> Option<ImportRecord> {
@@ -422,12 +426,13 @@ fn in_database(
 
 /// Stores accepted rows, rejects and the import record in one transaction.
 fn store_rows(
-    conn: &Connection,
+    store: &Store,
     kind: FileKind,
     path: &std::path::Path,
     facts: &FileFacts,
     header_columns: usize,
 ) -> Result<ImportRecord, StoreError> {
+    let conn = store.conn();
     let tx = Transaction::new_unchecked(conn).doing("starting the import transaction")?;
     let import_id: i64 = conn
         .query_row(
@@ -446,7 +451,9 @@ fn store_rows(
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .doing("counting rows")?;
+    store.set_import_phase(ImportPhase::StoringRows);
     insert_accepted(conn, kind, import_id)?;
+    store.set_import_phase(ImportPhase::Other);
     insert_rejects(conn, import_id, &facts.name, header_columns)?;
     let imported_at = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string();
     let record = ImportRecord {

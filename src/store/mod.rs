@@ -60,11 +60,24 @@ impl<T> QueryContext<T> for Result<T, duckdb::Error> {
     }
 }
 
+/// Which part of an import the store is running, for a progress bar that moves once from
+/// start to end (each part is one long query whose own fraction restarts at zero).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportPhase {
+    /// Not importing, or between the long parts (checks, duplicate ids, bookkeeping).
+    Other,
+    /// Reading, parsing and checking the file: DuckDB's fraction is of the file's bytes.
+    ReadingFile,
+    /// Writing the accepted rows into the database.
+    StoringRows,
+}
+
 /// Watches and interrupts the query running on a store's connection, from another thread.
 #[derive(Clone)]
 pub struct QueryProbe {
     progress: duckdb::ProgressHandle,
     interrupt: std::sync::Arc<duckdb::InterruptHandle>,
+    phase: std::sync::Arc<std::sync::atomic::AtomicU8>,
 }
 
 impl std::fmt::Debug for QueryProbe {
@@ -91,12 +104,22 @@ impl QueryProbe {
     pub fn cancel(&self) {
         self.interrupt.interrupt();
     }
+
+    /// The part of an import the store is running.
+    pub fn phase(&self) -> ImportPhase {
+        match self.phase.load(std::sync::atomic::Ordering::Relaxed) {
+            1 => ImportPhase::ReadingFile,
+            2 => ImportPhase::StoringRows,
+            _ => ImportPhase::Other,
+        }
+    }
 }
 
 /// An open programme database.
 pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
+    phase: std::sync::Arc<std::sync::atomic::AtomicU8>,
 }
 
 /// Rows per table, for the Data view and `import`'s summary.
@@ -187,6 +210,7 @@ impl Store {
         Ok(Store {
             conn: self.conn.try_clone().doing("opening a second connection")?,
             path: self.path.clone(),
+            phase: Default::default(),
         })
     }
 
@@ -205,7 +229,11 @@ impl Store {
         }
         // Progress tracking lets the window show how far a long import is.
         let _ = conn.set_query_progress_tracking(true);
-        Ok(Store { conn, path })
+        Ok(Store {
+            conn,
+            path,
+            phase: Default::default(),
+        })
     }
 
     /// A probe for the queries this store runs.
@@ -213,7 +241,19 @@ impl Store {
         QueryProbe {
             progress: self.conn.progress_handle(),
             interrupt: self.conn.interrupt_handle(),
+            phase: self.phase.clone(),
         }
+    }
+
+    /// Tells probes which part of an import runs now.
+    pub(crate) fn set_import_phase(&self, phase: ImportPhase) {
+        let value = match phase {
+            ImportPhase::Other => 0,
+            ImportPhase::ReadingFile => 1,
+            ImportPhase::StoringRows => 2,
+        };
+        self.phase
+            .store(value, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The database file, or `None` for an in-memory database.

@@ -305,11 +305,7 @@ impl PartnerApp {
     fn status_bar_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             if let Some(progress) = self.worker.progress() {
-                let fraction = progress.live_fraction();
-                let text = match fraction {
-                    Some(f) => format!("{} · {:.0}%", progress.activity, f * 100.0),
-                    None => progress.activity.clone(),
-                };
+                let (fraction, text) = progress.bar();
                 let bar = egui::ProgressBar::new(fraction.unwrap_or(0.0))
                     .desired_width(360.0)
                     .text(text)

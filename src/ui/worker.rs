@@ -15,8 +15,8 @@ use crate::journeys::JourneyIndex;
 use crate::programme::{create_sample_database, import_batch_until, import_settings};
 use crate::report::ProgrammeFacts;
 use crate::store::{
-    ConversionDetail, ImportRecord, LeadMatch, PayoutExportRow, QueryProbe, RedirectRow,
-    RejectRecord, SavedScenario, SignoffRecord, Store, TableCounts, TouchDetail,
+    ConversionDetail, ImportPhase, ImportRecord, LeadMatch, PayoutExportRow, QueryProbe,
+    RedirectRow, RejectRecord, SavedScenario, SignoffRecord, Store, TableCounts, TouchDetail,
 };
 
 /// How many rejected rows the Data view lists.
@@ -126,6 +126,19 @@ pub struct Progress {
     pub fraction: Option<f32>,
     /// The running query, for a live fraction and for cancelling (imports only).
     pub probe: Option<QueryProbe>,
+    /// The file being imported, when importing.
+    pub file: Option<ImportingFile>,
+}
+
+/// The file an import batch is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportingFile {
+    /// 1-based position in the batch.
+    pub position: usize,
+    /// Files in the batch.
+    pub total: usize,
+    /// The file's size.
+    pub bytes: u64,
 }
 
 impl Progress {
@@ -136,13 +149,50 @@ impl Progress {
         })
     }
 
-    /// The fraction to draw: DuckDB's estimate for the running query, else the job's own.
-    pub fn live_fraction(&self) -> Option<f32> {
-        self.probe
-            .as_ref()
-            .and_then(QueryProbe::fraction)
-            .map(|f| f as f32)
-            .or(self.fraction)
+    /// The fraction to draw and the bar's text: for an import, where in the batch and in the
+    /// file (bytes read while reading it, rows stored while storing them); else DuckDB's
+    /// estimate for the running query or the job's own.
+    pub fn bar(&self) -> (Option<f32>, String) {
+        let query = self.probe.as_ref().and_then(QueryProbe::fraction);
+        match (&self.file, &self.probe) {
+            (Some(file), Some(probe)) => import_bar(&self.activity, *file, probe.phase(), query),
+            _ => {
+                let fraction = query.map(|f| f as f32).or(self.fraction);
+                match fraction {
+                    Some(f) => (fraction, format!("{} · {:.0}%", self.activity, f * 100.0)),
+                    None => (None, self.activity.clone()),
+                }
+            }
+        }
+    }
+}
+
+/// An import's bar: the batch's files share it equally; within a file, reading takes the
+/// first half and storing the second (about their share of a big clicks file's time).
+pub fn import_bar(
+    activity: &str,
+    file: ImportingFile,
+    phase: ImportPhase,
+    query: Option<f64>,
+) -> (Option<f32>, String) {
+    let done = |within: f64| {
+        let total = file.total.max(1) as f64;
+        Some((((file.position.max(1) - 1) as f64 + within.clamp(0.0, 1.0)) / total) as f32)
+    };
+    match (phase, query) {
+        (ImportPhase::ReadingFile, Some(f)) => (
+            done(0.5 * f),
+            format!(
+                "{activity} · reading {} of {}",
+                crate::format::bytes((f * file.bytes as f64) as i64),
+                crate::format::bytes(file.bytes as i64)
+            ),
+        ),
+        (ImportPhase::StoringRows, Some(f)) => (
+            done(0.5 + 0.5 * f),
+            format!("{activity} · storing rows {:.0}%", f * 100.0),
+        ),
+        _ => (None, format!("{activity} · checking")),
     }
 }
 
@@ -380,12 +430,23 @@ impl StoreWorker {
             store,
             requests,
             || cancel.load(Ordering::SeqCst),
-            |position, name| {
+            |position, request| {
+                let name = request
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let bytes = std::fs::metadata(&request.path).map_or(0, |m| m.len());
                 if let Ok(mut slot) = progress.lock() {
                     *slot = Some(Progress {
                         activity: format!("Importing {name} ({position} of {total})"),
                         fraction: Some((position - 1) as f32 / total.max(1) as f32),
                         probe: Some(probe.clone()),
+                        file: Some(ImportingFile {
+                            position,
+                            total,
+                            bytes,
+                        }),
                     });
                 }
                 wake();
@@ -433,5 +494,48 @@ impl StoreWorker {
             signoffs: store.all_signoffs()?,
             lead_matches: store.lead_matches(DEFAULT_TOLERANCE_DAYS)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ImportingFile, import_bar};
+    use crate::store::ImportPhase;
+
+    const CLICKS: ImportingFile = ImportingFile {
+        position: 2,
+        total: 2,
+        bytes: 137_200_000,
+    };
+
+    #[test]
+    fn an_import_bar_moves_once_through_the_batch_reading_then_storing() {
+        let (fraction, text) = import_bar(
+            "Importing clicks.csv (2 of 2)",
+            CLICKS,
+            ImportPhase::ReadingFile,
+            Some(0.5),
+        );
+        assert_eq!(fraction, Some(0.625));
+        assert_eq!(
+            text,
+            "Importing clicks.csv (2 of 2) · reading 68.6 MB of 137.2 MB"
+        );
+        let (fraction, text) = import_bar(
+            "Importing clicks.csv (2 of 2)",
+            CLICKS,
+            ImportPhase::StoringRows,
+            Some(0.4),
+        );
+        assert_eq!(fraction, Some(0.85));
+        assert_eq!(text, "Importing clicks.csv (2 of 2) · storing rows 40%");
+        let (fraction, text) = import_bar(
+            "Importing clicks.csv (2 of 2)",
+            CLICKS,
+            ImportPhase::Other,
+            Some(0.9),
+        );
+        assert_eq!(fraction, None);
+        assert_eq!(text, "Importing clicks.csv (2 of 2) · checking");
     }
 }
