@@ -35,6 +35,10 @@ pub struct Cli {
     /// Open the window on this database instead of the last one used.
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
+    /// Exports to import once the window is open, as if dropped on it (what a file
+    /// manager's "Open with" passes).
+    #[arg(value_name = "EXPORT")]
+    pub files: Vec<PathBuf>,
     /// A headless job; none opens the window.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -227,7 +231,7 @@ pub fn main() -> ExitCode {
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        None => crate::ui::run(cli.db),
+        None => crate::ui::run(cli.db, cli.files),
         Some(Command::Import(args)) => import(args),
         Some(Command::Compare(args)) => compare(args),
         Some(Command::Sweep(args)) => sweep(args),

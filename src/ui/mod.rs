@@ -27,8 +27,9 @@ use eframe::egui;
 pub use app::{AppPaths, PartnerApp, StatusMessage};
 pub use settings::{Measure, SensitivityModels, SortColumn, Tab, UiSettings};
 
-/// Opens the window on `database` (or the last one, or the sample programme).
-pub fn run(database: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+/// Opens the window on `database` (or the last one, or the sample programme) and imports
+/// `exports` into it.
+pub fn run(database: Option<PathBuf>, exports: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
     let viewport = egui::ViewportBuilder::default()
         .with_title("Partner Attribution")
         .with_app_id("partner-attribution")
@@ -43,7 +44,11 @@ pub fn run(database: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     eframe::run_native(
         "Partner Attribution",
         options,
-        Box::new(move |_cc| Ok(Box::new(PartnerApp::new(database, AppPaths::platform())))),
+        Box::new(move |_cc| {
+            let mut app = PartnerApp::new(database, AppPaths::platform());
+            app.import_paths(exports);
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))?;
     Ok(ExitCode::SUCCESS)

@@ -426,6 +426,8 @@ impl StoreWorker {
                 ctx.request_repaint();
             }
         };
+        // The file in progress, named again when it is cancelled.
+        let current = std::cell::RefCell::new(String::new());
         import_batch_until(
             store,
             requests,
@@ -436,6 +438,7 @@ impl StoreWorker {
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
+                current.replace(name.clone());
                 let bytes = std::fs::metadata(&request.path).map_or(0, |m| m.len());
                 if let Ok(mut slot) = progress.lock() {
                     *slot = Some(Progress {
@@ -455,8 +458,11 @@ impl StoreWorker {
                 let cancelled = cancel.load(Ordering::SeqCst);
                 let (message, failed) = match result {
                     Ok(outcome) => (outcome.summary(), false),
-                    Err(error) if cancelled => (
-                        format!("import cancelled; nothing from this file was stored ({error})"),
+                    Err(_) if cancelled => (
+                        format!(
+                            "{}: import cancelled; nothing from this file was stored",
+                            current.borrow()
+                        ),
                         true,
                     ),
                     Err(error) => (error.to_string(), true),
