@@ -45,18 +45,19 @@ pub fn conversions(value: f64) -> String {
     }
 }
 
-/// A number for CSV files: at most six decimals, no trailing zeros, no thousands separator
-/// (`12503.24999999999` → `12503.25`, `1/3` → `0.333333`, `42.0` → `42`). Within 5e-7 of the
-/// value, so sums still agree with other tools to 1e-6, and spreadsheets read it as a number.
+/// A number for CSV files: rounded to six decimals and written in its shortest form, no
+/// thousands separator (`12503.24999999999` → `12503.25`, `1/3` → `0.333333`, `42.0` → `42`;
+/// above about 1e9, where an f64 holds fewer decimals, as the value itself). Within 5e-7 of
+/// the value, so sums still agree with other tools to 1e-6, and spreadsheets read a number.
 pub fn csv_number(value: f64) -> String {
-    if !value.is_finite() {
-        return value.to_string();
+    let rounded = (value * 1e6).round() / 1e6;
+    if rounded == 0.0 {
+        return "0".to_owned();
     }
-    let fixed = format!("{value:.6}");
-    let trimmed = fixed.trim_end_matches('0').trim_end_matches('.');
-    match trimmed {
-        "-0" | "" => "0".to_owned(),
-        text => text.to_owned(),
+    if rounded.is_finite() {
+        rounded.to_string()
+    } else {
+        value.to_string()
     }
 }
 
@@ -126,5 +127,8 @@ mod tests {
         assert_eq!(csv_number(-0.0000001), "0");
         assert_eq!(csv_number(-2.5), "-2.5");
         assert_eq!(csv_number(1_234_567.125), "1234567.125");
+        assert_eq!(csv_number(9_876_543_210.12), "9876543210.12");
+        assert_eq!(csv_number(12_345_678_901.234_5), "12345678901.2345");
+        assert_eq!(csv_number(f64::NAN), "NaN");
     }
 }

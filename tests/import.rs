@@ -313,6 +313,69 @@ fn structural_rejects_keep_later_line_numbers_right() {
     assert_eq!(rejects[1].0, Some(5), "{rejects:?}");
 }
 
+/// A compressed file is always trimmed (its bytes say nothing about its values), and one cut
+/// short after the part DuckDB samples is refused as unreadable, storing nothing.
+#[test]
+fn gzip_values_are_trimmed_and_a_truncated_gzip_is_unreadable() {
+    let dir = tempfile::tempdir().unwrap();
+    let scratch = duckdb::Connection::open_in_memory().unwrap();
+    let padded = dir.path().join("padded.csv.gz");
+    let long = dir.path().join("long.csv.gz");
+    scratch
+        .execute_batch(&format!(
+            "COPY (SELECT 'o' || i AS conversion_id, ' 2026-07-01T10:00:00Z' AS converted_at,
+                          '1.50 ' AS revenue, ' c' || i || ' ' AS cookie_id FROM range(1, 4) t(i))
+                 TO '{}' (HEADER, COMPRESSION gzip);
+             COPY (SELECT 'g' || i AS conversion_id, TIMESTAMP '2026-07-01 10:00:00' AS converted_at,
+                          i * 1.5 AS revenue, md5(i::VARCHAR) AS cookie_id FROM range(1, 400001) t(i))
+                 TO '{}' (HEADER, COMPRESSION gzip);",
+            padded.display(),
+            long.display()
+        ))
+        .unwrap();
+    let store = Store::open_in_memory().unwrap();
+    let outcome = import(&store, &padded, None).unwrap();
+    assert_eq!(
+        (
+            outcome.record().rows_accepted,
+            outcome.record().rows_rejected
+        ),
+        (3, 0)
+    );
+    let evidence = store.conversion_evidence("o1").unwrap().unwrap().0;
+    assert_eq!(evidence.cookie_id.as_deref(), Some("c1"));
+
+    let bytes = std::fs::read(&long).unwrap();
+    std::fs::write(&long, &bytes[..bytes.len() * 3 / 5]).unwrap();
+    assert_refused(&store, &long, None, &["cannot read the file"]);
+}
+
+/// A comment character DuckDB detects cuts values where a comment starts; the space before
+/// it is trimmed like any padding.
+#[test]
+fn a_comment_after_a_value_leaves_no_trailing_space() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_memory().unwrap();
+    let path = write(
+        dir.path(),
+        "partners.csv",
+        "# exported from the network\n\
+         partner_id,name,commission\n\
+         p1,Alice,10% # promo rate\n\
+         p2,Bob,12%\n",
+    );
+    let outcome = import(&store, &path, Some(FileKind::Partners)).unwrap();
+    assert_eq!(
+        (
+            outcome.record().rows_accepted,
+            outcome.record().rows_rejected
+        ),
+        (2, 0),
+        "{:?}",
+        rejects_of(&store)
+    );
+}
+
 /// Lines are counted from the file's order after it is read once; a zone whose offsets are
 /// joined numbers its rows before the join.
 #[test]
@@ -592,6 +655,49 @@ fn a_cancelled_import_leaves_the_database_unchanged() {
     // The store still works afterwards.
     let again = import(&store, &dir.path().join("partners.csv"), None).unwrap();
     assert_eq!(again.record().rows_accepted, 20);
+}
+
+/// A clicks file larger than one of DuckDB's read buffers (32 MB) is read by both cores;
+/// every touch still carries the line it came from, so the evidence window points at it.
+#[test]
+fn lines_stay_right_when_a_big_file_is_read_in_parallel() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = partner_attribution::sample::SampleSpec {
+        seed: 11,
+        clicks: 300_000,
+    };
+    partner_attribution::sample::write_sample(dir.path(), &spec).unwrap();
+    let store = Store::open_in_memory().unwrap();
+    for file in ["partners.csv", "clicks.csv", "conversions.csv"] {
+        import(&store, &dir.path().join(file), None).unwrap();
+    }
+    let clicks = std::fs::read_to_string(dir.path().join("clicks.csv")).unwrap();
+    assert!(clicks.len() > 40_000_000, "{} bytes", clicks.len());
+    let line_of: std::collections::HashMap<&str, usize> = clicks
+        .lines()
+        .enumerate()
+        .filter_map(|(i, row)| Some((row.split(',').next().filter(|id| !id.is_empty())?, i + 1)))
+        .collect();
+    let conversions = std::fs::read_to_string(dir.path().join("conversions.csv")).unwrap();
+    let mut checked = 0;
+    // Conversions that kept a click id, spread over the file (each lookup is a query).
+    let kept_a_click = conversions
+        .lines()
+        .skip(1)
+        .filter(|row| row.split(',').nth(6).is_some_and(|c| !c.is_empty()));
+    for row in kept_a_click.step_by(200) {
+        let id = row.split(',').next().unwrap();
+        let Some((_, touches)) = store.conversion_evidence(id).unwrap() else {
+            continue;
+        };
+        for touch in touches {
+            if let Some(line) = touch.click_id.as_deref().and_then(|c| line_of.get(c)) {
+                assert_eq!(touch.file_line, format!("clicks.csv:{line}"));
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 30, "only {checked} touches checked");
 }
 
 /// The store says which long part of an import runs, so the window's bar can move once

@@ -25,6 +25,7 @@ pub(super) fn run(
     if history.iter().any(|r| r.size_bytes == size) {
         // Perhaps the same file again: its checksum first, so a repeat stages nothing.
         let facts = FileFacts::read(&request.path)?;
+        stop_if_cancelled(store, request)?;
         if let Some(previous) = previous_import(&history, &facts.sha256) {
             return Ok(ImportOutcome::AlreadyImported(previous));
         }
@@ -36,6 +37,7 @@ pub(super) fn run(
     let path = request.path.clone();
     let checksum = std::thread::spawn(move || FileFacts::read(&path));
     let staged = stage_file(store, request)?;
+    stop_if_cancelled(store, request)?;
     let facts = checksum.join().expect("the checksum thread")?;
     // A file still being written could have grown into an earlier import since its size was
     // read: the checksum decides.
@@ -81,7 +83,20 @@ fn stage_and_store(
     facts: &FileFacts,
 ) -> Result<ImportOutcome, ImportError> {
     let staged = stage_file(store, request)?;
+    stop_if_cancelled(store, request)?;
     store_staged(store, request, settings, facts, staged)
+}
+
+/// Stops before the next query when a cancel came while no query ran (DuckDB forgets an
+/// interrupt that finds nothing to stop: the checksum and the padding scan read the file in
+/// Rust).
+fn stop_if_cancelled(store: &Store, request: &ImportRequest) -> Result<(), ImportError> {
+    if store.take_cancel_request() {
+        return Err(ImportError::Cancelled {
+            file: request.path.clone(),
+        });
+    }
+    Ok(())
 }
 
 /// Maps, parses and checks the staged rows, then stores them in one transaction.
@@ -109,13 +124,11 @@ fn store_staged(
     };
     let rules = rules_for(kind, &file_columns, &settings.links.sql_pattern());
     let read = ReadSpec {
+        path: &request.path,
         format,
         time_zone: settings.time_zone,
     };
-    store.set_import_phase(ImportPhase::ReadingFile);
-    let checked = check_rows(conn, &rules, &columns, read);
-    store.set_import_phase(ImportPhase::Other);
-    checked.map_err(store_error)?;
+    check_rows(store, &rules, &columns, read)?;
     stage::check_rows_match_header(conn, "pa_checked", &request.path, header.len())?;
     reject_duplicates(conn, kind, &columns, facts).map_err(store_error)?;
     let record = store_rows(store, kind, &request.path, facts, header.len());
@@ -165,52 +178,75 @@ fn resolve(
     })
 }
 
-/// How the file's rows are read: its format (for line numbers) and the programme's zone.
+/// How the file's rows are read: the file, its format (for line numbers) and the
+/// programme's zone.
 #[derive(Clone, Copy)]
-struct ReadSpec {
+struct ReadSpec<'a> {
+    path: &'a std::path::Path,
     format: FileFormat,
     time_zone: ProgrammeTimeZone,
 }
 
 /// Reads the file once into `pa_checked`: parsed, time-resolved and checked (reject columns),
 /// each row with its line (`pa_line`). When the time zone needs a join, which would not keep
-/// the file's order, the parsed rows are kept and numbered first.
+/// the file's order, the parsed rows are kept and numbered first. A failure of the read is
+/// the file's (`Unreadable`); the store's phase says "reading" while it runs.
 fn check_rows(
-    conn: &Connection,
+    store: &Store,
     rules: &KindRules,
     columns: &ResolvedColumns,
     read: ReadSpec,
-) -> Result<(), StoreError> {
+) -> Result<(), ImportError> {
+    let conn = store.conn();
+    let store_error = |error: StoreError| ImportError::Store {
+        error: Box::new(error),
+        file: read.path.to_path_buf(),
+    };
+    let reading = |sql: &str| {
+        store.set_import_phase(ImportPhase::ReadingFile);
+        let result = conn.execute_batch(sql);
+        store.set_import_phase(ImportPhase::Other);
+        result.map_err(|e| ImportError::Unreadable {
+            detail: stage::first_line(&e.to_string()),
+            file: read.path.to_path_buf(),
+        })
+    };
     let mut parsed = rules.parsed.clone();
     parsed.push("NULL::BIGINT AS pa_line".to_owned());
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TEMP VIEW pa_parsed AS SELECT {} FROM pa_source",
         parsed.join(",\n")
     ))
-    .doing("parsing the file's rows")?;
+    .doing("parsing the file's rows")
+    .map_err(store_error)?;
     // A zone's offsets are joined, which does not keep the rows' order: the parsed rows are
     // then kept and numbered first.
     let joins_offsets = !rules.time_column.is_empty() && offsets_are_joined(read.time_zone);
     let from = if joins_offsets {
-        conn.execute_batch(
-            "CREATE OR REPLACE TEMP TABLE pa_parsed_rows AS SELECT * FROM pa_parsed",
-        )
-        .doing("reading the file's rows")?;
-        stage::number_lines(conn, "pa_parsed_rows", read.format).doing("numbering lines")?;
+        reading("CREATE OR REPLACE TEMP TABLE pa_parsed_rows AS SELECT * FROM pa_parsed")?;
+        stage::number_lines(conn, "pa_parsed_rows", read.format)
+            .doing("numbering lines")
+            .map_err(store_error)?;
         "pa_parsed_rows"
     } else {
         "pa_parsed"
     };
-    let timed = timed_rows_sql(conn, rules.time_column, read.time_zone, from)?;
-    conn.execute_batch(&format!(
+    let timed =
+        timed_rows_sql(conn, rules.time_column, read.time_zone, from).map_err(store_error)?;
+    let checked = format!(
         "CREATE OR REPLACE TEMP TABLE pa_checked AS {}",
         checked_rows_sql(rules, columns, &timed)
-    ))
-    .doing("reading and checking the file's rows")?;
+    );
     if joins_offsets {
-        return Ok(());
+        return conn
+            .execute_batch(&checked)
+            .doing("checking the file's rows")
+            .map_err(store_error);
     }
-    stage::number_lines(conn, "pa_checked", read.format).doing("numbering lines")
+    reading(&checked)?;
+    stage::number_lines(conn, "pa_checked", read.format)
+        .doing("numbering lines")
+        .map_err(store_error)
 }
 
 /// The rows of `timed` with the first failing check's column and reason.

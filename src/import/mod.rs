@@ -81,6 +81,12 @@ pub enum ImportError {
         /// The file.
         file: PathBuf,
     },
+    /// The user cancelled the import before its first query; nothing was stored.
+    #[error("import cancelled; nothing from this file was stored ({})", file.display())]
+    Cancelled {
+        /// The file.
+        file: PathBuf,
+    },
     /// A database failure while importing; nothing was stored.
     #[error("{error} ({})", file.display())]
     Store {
@@ -185,6 +191,7 @@ pub fn import_file(
     request: &ImportRequest,
     settings: &ImportSettings,
 ) -> Result<ImportOutcome, ImportError> {
+    store.clear_cancel_request();
     let result = load::run(store, request, settings);
     stage::clean_up(store.conn());
     result

@@ -93,20 +93,24 @@ pub fn stage(conn: &Connection, path: &Path, format: FileFormat) -> Result<Sourc
 /// Returns whether the dialect's delimiter, quote and escape are boundaries the padding scan
 /// knows.
 fn stage_csv(conn: &Connection, path_sql: &str) -> duckdb::Result<bool> {
-    let (prompt, delimiter, quote, escape): (String, String, String, String) = conn.query_row(
-        &format!(
-            "SELECT Prompt, Delimiter, Quote, Escape FROM sniff_csv({path_sql},
-                 all_varchar = true, header = true, ignore_errors = true)"
-        ),
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    )?;
+    let (prompt, delimiter, quote, escape, comment): (String, String, String, String, String) =
+        conn.query_row(
+            &format!(
+                "SELECT Prompt, Delimiter, Quote, Escape, Comment FROM sniff_csv({path_sql},
+                     all_varchar = true, header = true, ignore_errors = true)"
+            ),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?;
     // `sniff_csv` shows an unused quote or escape as "(empty)".
     let known = |text: &str| {
         text.is_empty() || text == "(empty)" || text.bytes().all(|b| FIELD_BOUNDARIES.contains(&b))
     };
+    // A comment character cuts values where a comment starts, after any byte: no known
+    // boundary then.
+    let no_comment = comment.is_empty() || comment == "(empty)";
     let boundaries_known =
-        known(&delimiter) && !delimiter.is_empty() && known(&quote) && known(&escape);
+        known(&delimiter) && !delimiter.is_empty() && known(&quote) && known(&escape) && no_comment;
     let call = prompt
         .trim()
         .trim_start_matches("FROM ")
@@ -146,21 +150,33 @@ const FIELD_BOUNDARIES: &[u8] = b",;\t|\"'\\\n\r";
 
 /// Whether some value in the file could start or end with a space or a non-ASCII character
 /// (which `trim` may remove): a space or a byte of a multi-byte character next to a field
-/// boundary, or at either end of the file. A compressed file has such bytes everywhere and
-/// so is always trimmed. The scan skips 64 bytes at a time when they hold neither, so it
+/// boundary, or at either end of the file. A gzip file is always trimmed (its bytes are not
+/// its values). The scan skips 64 bytes at a time when they hold neither, so it
 /// reads about as fast as the disk cache serves.
 pub fn values_may_need_trimming(path: &Path) -> std::io::Result<bool> {
     let mut file = std::fs::File::open(path)?;
     let mut buffer = vec![0u8; 1 << 20];
     let mut before = b'\n';
     let mut pending = None::<u8>;
+    let mut first = true;
     loop {
         let n = file.read(&mut buffer)?;
         if n == 0 {
             // A padding byte last in the file ends its last value.
             return Ok(pending.is_some());
         }
-        let chunk = &buffer[..n];
+        let mut chunk = &buffer[..n];
+        if std::mem::take(&mut first) {
+            // The bytes of a compressed file say nothing about its values; DuckDB drops a
+            // byte-order mark before the header.
+            if chunk.starts_with(&[0x1f, 0x8b]) {
+                return Ok(true);
+            }
+            chunk = chunk.strip_prefix(b"\xef\xbb\xbf").unwrap_or(chunk);
+            if chunk.is_empty() {
+                continue;
+            }
+        }
         if let Some(byte) = pending.take() {
             debug_assert!(byte == b' ' || byte >= 0x80);
             if FIELD_BOUNDARIES.contains(&chunk[0]) {
@@ -172,7 +188,7 @@ pub fn values_may_need_trimming(path: &Path) -> std::io::Result<bool> {
             Padding::LastByte(byte) => pending = Some(byte),
             Padding::None => {}
         }
-        before = chunk[n - 1];
+        before = chunk[chunk.len() - 1];
     }
 }
 
@@ -376,6 +392,13 @@ mod tests {
         ] {
             assert!(scan(padded), "{:?}", String::from_utf8_lossy(padded));
         }
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_padding_but_gzip_is_always_trimmed() {
+        assert!(!scan(b"\xef\xbb\xbfa,b\n1,2\n"));
+        assert!(scan(b"\xef\xbb\xbf a,b\n1,2\n"));
+        assert!(scan(b"\x1f\x8b\x08\x00plain-looking,bytes\n"));
     }
 
     #[test]

@@ -78,6 +78,7 @@ pub struct QueryProbe {
     progress: duckdb::ProgressHandle,
     interrupt: std::sync::Arc<duckdb::InterruptHandle>,
     phase: std::sync::Arc<std::sync::atomic::AtomicU8>,
+    cancel_requested: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for QueryProbe {
@@ -101,7 +102,10 @@ impl QueryProbe {
     }
 
     /// Interrupts the running query; an import then fails and its transaction rolls back.
+    /// An import between queries (reading the file's bytes itself) stops at the next step.
     pub fn cancel(&self) {
+        self.cancel_requested
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         self.interrupt.interrupt();
     }
 
@@ -120,6 +124,7 @@ pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
     phase: std::sync::Arc<std::sync::atomic::AtomicU8>,
+    cancel_requested: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Rows per table, for the Data view and `import`'s summary.
@@ -211,6 +216,7 @@ impl Store {
             conn: self.conn.try_clone().doing("opening a second connection")?,
             path: self.path.clone(),
             phase: Default::default(),
+            cancel_requested: Default::default(),
         })
     }
 
@@ -233,6 +239,7 @@ impl Store {
             conn,
             path,
             phase: Default::default(),
+            cancel_requested: Default::default(),
         })
     }
 
@@ -242,7 +249,20 @@ impl Store {
             progress: self.conn.progress_handle(),
             interrupt: self.conn.interrupt_handle(),
             phase: self.phase.clone(),
+            cancel_requested: self.cancel_requested.clone(),
         }
+    }
+
+    /// Whether a probe asked to cancel since [`Store::clear_cancel_request`]; clears it.
+    pub(crate) fn take_cancel_request(&self) -> bool {
+        self.cancel_requested
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Forgets a cancel asked for before the job now starting.
+    pub(crate) fn clear_cancel_request(&self) {
+        self.cancel_requested
+            .store(false, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Tells probes which part of an import runs now.
