@@ -22,6 +22,14 @@ fn store_with_conversions(dir: &std::path::Path) -> Store {
     store
 }
 
+/// The sample generator's programme of `clicks` clicks, written to a fresh folder.
+fn generated_programme(seed: u64, clicks: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = partner_attribution::sample::SampleSpec { seed, clicks };
+    partner_attribution::sample::write_sample(dir.path(), &spec).unwrap();
+    dir
+}
+
 fn data_counts(store: &Store) -> TableCounts {
     store.counts().unwrap()
 }
@@ -623,12 +631,7 @@ fn event_logs_map_columns_and_make_flagged_rows_conversions() {
 
 #[test]
 fn a_cancelled_import_leaves_the_database_unchanged() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = partner_attribution::sample::SampleSpec {
-        seed: 7,
-        clicks: 200_000,
-    };
-    partner_attribution::sample::write_sample(dir.path(), &spec).unwrap();
+    let dir = generated_programme(7, 200_000);
     let store = store_with_conversions(dir.path());
     let before = (data_counts(&store), store.import_history().unwrap());
     // Interrupt whatever the store runs until the import gives up.
@@ -661,12 +664,7 @@ fn a_cancelled_import_leaves_the_database_unchanged() {
 /// every touch still carries the line it came from, so the evidence window points at it.
 #[test]
 fn lines_stay_right_when_a_big_file_is_read_in_parallel() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = partner_attribution::sample::SampleSpec {
-        seed: 11,
-        clicks: 300_000,
-    };
-    partner_attribution::sample::write_sample(dir.path(), &spec).unwrap();
+    let dir = generated_programme(11, 300_000);
     let store = Store::open_in_memory().unwrap();
     for file in ["partners.csv", "clicks.csv", "conversions.csv"] {
         import(&store, &dir.path().join(file), None).unwrap();
@@ -705,12 +703,7 @@ fn lines_stay_right_when_a_big_file_is_read_in_parallel() {
 #[test]
 fn an_import_reports_reading_then_storing() {
     use partner_attribution::store::ImportPhase;
-    let dir = tempfile::tempdir().unwrap();
-    let spec = partner_attribution::sample::SampleSpec {
-        seed: 7,
-        clicks: 200_000,
-    };
-    partner_attribution::sample::write_sample(dir.path(), &spec).unwrap();
+    let dir = generated_programme(7, 200_000);
     let store = Store::open_in_memory().unwrap();
     let probe = store.query_probe();
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
