@@ -29,22 +29,51 @@ pub(super) fn run(
         if let Some(previous) = previous_import(&history, &facts.sha256) {
             return Ok(ImportOutcome::AlreadyImported(previous));
         }
-        return stage_and_store(store, request, settings, &facts);
+        let staged = stage_file(store, request)?;
+        stop_if_cancelled(store, request)?;
+        return store_staged(store, request, settings, Checksum::Known(facts), staged);
     }
     // No earlier import has this size, so none has this content: the checksum (a full read
-    // of the file) runs beside DuckDB's read of it. When staging fails (or is cancelled) the
-    // answer does not wait for it: the thread only reads.
+    // of the file) runs beside DuckDB's read of it, and is waited for before anything is
+    // stored. When staging fails (or is cancelled) the answer does not wait for it: the
+    // thread only reads.
     let path = request.path.clone();
-    let checksum = std::thread::spawn(move || FileFacts::read(&path));
+    let checksum = Checksum::Reading {
+        thread: std::thread::spawn(move || FileFacts::read(&path)),
+        history,
+    };
     let staged = stage_file(store, request)?;
     stop_if_cancelled(store, request)?;
-    let facts = checksum.join().expect("the checksum thread")?;
-    // A file still being written could have grown into an earlier import since its size was
-    // read: the checksum decides.
-    if let Some(previous) = previous_import(&history, &facts.sha256) {
-        return Ok(ImportOutcome::AlreadyImported(previous));
+    store_staged(store, request, settings, checksum, staged)
+}
+
+/// The file's name, size and checksum: known before staging, or still being read beside
+/// DuckDB's read of the file.
+enum Checksum {
+    /// Read before staging (an earlier import had the same size, and another checksum).
+    Known(FileFacts),
+    /// Being read; `history` to tell whether the file was imported before.
+    Reading {
+        thread: std::thread::JoinHandle<Result<FileFacts, ImportError>>,
+        history: Vec<ImportRecord>,
+    },
+}
+
+impl Checksum {
+    /// The facts, or the earlier import of the same bytes. A file still being written could
+    /// have grown into an earlier import since its size was read: the checksum decides.
+    fn wait(self) -> Result<Result<FileFacts, ImportRecord>, ImportError> {
+        match self {
+            Checksum::Known(facts) => Ok(Ok(facts)),
+            Checksum::Reading { thread, history } => {
+                let facts = thread.join().expect("the checksum thread")?;
+                Ok(match previous_import(&history, &facts.sha256) {
+                    Some(previous) => Err(previous),
+                    None => Ok(facts),
+                })
+            }
+        }
     }
-    store_staged(store, request, settings, &facts, staged)
 }
 
 /// The file as the `pa_source` view, its header, and whether its values need trimming (a
@@ -76,17 +105,6 @@ struct Staged {
     cleaning: TextCleaning,
 }
 
-fn stage_and_store(
-    store: &Store,
-    request: &ImportRequest,
-    settings: &ImportSettings,
-    facts: &FileFacts,
-) -> Result<ImportOutcome, ImportError> {
-    let staged = stage_file(store, request)?;
-    stop_if_cancelled(store, request)?;
-    store_staged(store, request, settings, facts, staged)
-}
-
 /// Stops before the next query when a cancel came while no query ran (DuckDB forgets an
 /// interrupt that finds nothing to stop: the checksum and the padding scan read the file in
 /// Rust).
@@ -99,12 +117,13 @@ fn stop_if_cancelled(store: &Store, request: &ImportRequest) -> Result<(), Impor
     Ok(())
 }
 
-/// Maps, parses and checks the staged rows, then stores them in one transaction.
+/// Maps, parses and checks the file's rows (its one full read), waits for its checksum (the
+/// same bytes imported before store nothing), then stores them in one transaction.
 fn store_staged(
     store: &Store,
     request: &ImportRequest,
     settings: &ImportSettings,
-    facts: &FileFacts,
+    checksum: Checksum,
     Staged {
         format,
         header,
@@ -130,8 +149,12 @@ fn store_staged(
     };
     check_rows(store, &rules, &columns, read)?;
     stage::check_rows_match_header(conn, "pa_checked", &request.path, header.len())?;
-    reject_duplicates(conn, kind, &columns, facts).map_err(store_error)?;
-    let record = store_rows(store, kind, &request.path, facts, header.len());
+    let facts = match checksum.wait()? {
+        Ok(facts) => facts,
+        Err(previous) => return Ok(ImportOutcome::AlreadyImported(previous)),
+    };
+    reject_duplicates(conn, kind, &columns, &facts).map_err(store_error)?;
+    let record = store_rows(store, kind, &request.path, &facts, header.len());
     store.set_import_phase(ImportPhase::Other);
     Ok(ImportOutcome::Imported(record.map_err(store_error)?))
 }
