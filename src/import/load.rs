@@ -22,28 +22,26 @@ pub(super) fn run(
     };
     let history = store.import_history().map_err(store_error)?;
     let size = std::fs::metadata(&request.path).map_or(0, |m| m.len() as i64);
-    if history.iter().any(|r| r.size_bytes == size) {
+    let checksum = if history.iter().any(|r| r.size_bytes == size) {
         // Perhaps the same file again: its checksum first, so a repeat stages nothing.
         let facts = FileFacts::read(&request.path)?;
         stop_if_cancelled(store, request)?;
         if let Some(previous) = previous_import(&history, &facts.sha256) {
             return Ok(ImportOutcome::AlreadyImported(previous));
         }
-        let staged = stage_file(store, request)?;
-        stop_if_cancelled(store, request)?;
-        return store_staged(store, request, settings, Checksum::Known(facts), staged);
-    }
-    // No earlier import has this size, so none has this content: the checksum (a full read
-    // of the file) runs beside DuckDB's read of it, and is waited for before anything is
-    // stored. When staging fails (or is cancelled) the answer does not wait for it: the
-    // thread only reads.
-    let path = request.path.clone();
-    let checksum = Checksum::Reading {
-        thread: std::thread::spawn(move || FileFacts::read(&path)),
-        history,
+        Checksum::Known(facts)
+    } else {
+        // No earlier import has this size, so none has this content: the checksum (a full
+        // read of the file) runs beside DuckDB's read of it, and is waited for before
+        // anything is stored. When staging fails (or is cancelled) the answer does not wait
+        // for it: the thread only reads.
+        let path = request.path.clone();
+        Checksum::Reading {
+            thread: std::thread::spawn(move || FileFacts::read(&path)),
+            history,
+        }
     };
     let staged = stage_file(store, request)?;
-    stop_if_cancelled(store, request)?;
     store_staged(store, request, settings, checksum, staged)
 }
 
@@ -77,7 +75,8 @@ impl Checksum {
 }
 
 /// The file as the `pa_source` view, its header, and whether its values need trimming (a
-/// scan of the CSV's bytes beside DuckDB's detection of its dialect decides).
+/// scan of the CSV's bytes beside DuckDB's detection of its dialect decides); stops here when
+/// a cancel came during the scan.
 fn stage_file(store: &Store, request: &ImportRequest) -> Result<Staged, ImportError> {
     let format = stage::sniff_format(&request.path)?;
     let scan = (format == FileFormat::Csv).then(|| {
@@ -86,6 +85,7 @@ fn stage_file(store: &Store, request: &ImportRequest) -> Result<Staged, ImportEr
     });
     let source = stage::stage(store.conn(), &request.path, format)?;
     let padded = scan.is_none_or(|scan| scan.join().map_or(true, |found| found.unwrap_or(true)));
+    stop_if_cancelled(store, request)?;
     let cleaning = if source.boundaries_known && !padded {
         TextCleaning::AsRead
     } else {
@@ -154,9 +154,9 @@ fn store_staged(
         Err(previous) => return Ok(ImportOutcome::AlreadyImported(previous)),
     };
     reject_duplicates(conn, kind, &columns, &facts).map_err(store_error)?;
-    let record = store_rows(store, kind, &request.path, &facts, header.len());
-    store.set_import_phase(ImportPhase::Other);
-    Ok(ImportOutcome::Imported(record.map_err(store_error)?))
+    let record =
+        store_rows(store, kind, &request.path, &facts, header.len()).map_err(store_error)?;
+    Ok(ImportOutcome::Imported(record))
 }
 
 fn previous_import(history: &[ImportRecord], sha256: &str) -> Option<ImportRecord> {
@@ -226,13 +226,12 @@ fn check_rows(
         file: read.path.to_path_buf(),
     };
     let reading = |sql: &str| {
-        store.set_import_phase(ImportPhase::ReadingFile);
-        let result = conn.execute_batch(sql);
-        store.set_import_phase(ImportPhase::Other);
-        result.map_err(|e| ImportError::Unreadable {
-            detail: stage::first_line(&e.to_string()),
-            file: read.path.to_path_buf(),
-        })
+        let _reading = store.import_phase(ImportPhase::ReadingFile);
+        conn.execute_batch(sql)
+            .map_err(|e| ImportError::Unreadable {
+                detail: stage::first_line(&e.to_string()),
+                file: read.path.to_path_buf(),
+            })
     };
     let mut parsed = rules.parsed.clone();
     parsed.push("NULL::BIGINT AS pa_line".to_owned());
@@ -510,9 +509,10 @@ fn store_rows(
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .doing("counting rows")?;
-    store.set_import_phase(ImportPhase::StoringRows);
-    insert_accepted(conn, kind, import_id)?;
-    store.set_import_phase(ImportPhase::Other);
+    {
+        let _storing = store.import_phase(ImportPhase::StoringRows);
+        insert_accepted(conn, kind, import_id)?;
+    }
     insert_rejects(conn, import_id, &facts.name, header_columns)?;
     let imported_at = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string();
     let record = ImportRecord {

@@ -102,15 +102,16 @@ fn stage_csv(conn: &Connection, path_sql: &str) -> duckdb::Result<bool> {
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )?;
-    // `sniff_csv` shows an unused quote or escape as "(empty)".
-    let known = |text: &str| {
-        text.is_empty() || text == "(empty)" || text.bytes().all(|b| FIELD_BOUNDARIES.contains(&b))
-    };
+    // `sniff_csv` shows an unused quote, escape or comment character as "(empty)".
+    let unused = |text: &str| text.is_empty() || text == "(empty)";
+    let known = |text: &str| unused(text) || text.bytes().all(|b| FIELD_BOUNDARIES.contains(&b));
     // A comment character cuts values where a comment starts, after any byte: no known
     // boundary then.
-    let no_comment = comment.is_empty() || comment == "(empty)";
-    let boundaries_known =
-        known(&delimiter) && !delimiter.is_empty() && known(&quote) && known(&escape) && no_comment;
+    let boundaries_known = !unused(&delimiter)
+        && known(&delimiter)
+        && known(&quote)
+        && known(&escape)
+        && unused(&comment);
     let call = prompt
         .trim()
         .trim_start_matches("FROM ")

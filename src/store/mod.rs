@@ -63,13 +63,27 @@ impl<T> QueryContext<T> for Result<T, duckdb::Error> {
 /// Which part of an import the store is running, for a progress bar that moves once from
 /// start to end (each part is one long query whose own fraction restarts at zero).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum ImportPhase {
     /// Not importing, or between the long parts (checks, duplicate ids, bookkeeping).
-    Other,
+    Other = 0,
     /// Reading, parsing and checking the file: DuckDB's fraction is of the file's bytes.
-    ReadingFile,
+    ReadingFile = 1,
     /// Writing the accepted rows into the database.
-    StoringRows,
+    StoringRows = 2,
+}
+
+/// While alive, probes see its phase; dropped (the part done, or failed), they see
+/// [`ImportPhase::Other`] again.
+pub(crate) struct PhaseScope<'a>(&'a std::sync::atomic::AtomicU8);
+
+impl Drop for PhaseScope<'_> {
+    fn drop(&mut self) {
+        self.0.store(
+            ImportPhase::Other as u8,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
 }
 
 /// Watches and interrupts the query running on a store's connection, from another thread.
@@ -96,11 +110,6 @@ impl QueryProbe {
             .map(|p| (p / 100.0).clamp(0.0, 1.0))
     }
 
-    /// Rows the running query has processed so far.
-    pub fn rows_processed(&self) -> u64 {
-        self.progress.query_progress().rows_processed()
-    }
-
     /// Interrupts the running query; an import then fails and its transaction rolls back.
     /// An import between queries (reading the file's bytes itself) stops at the next step.
     pub fn cancel(&self) {
@@ -111,11 +120,11 @@ impl QueryProbe {
 
     /// The part of an import the store is running.
     pub fn phase(&self) -> ImportPhase {
-        match self.phase.load(std::sync::atomic::Ordering::Relaxed) {
-            1 => ImportPhase::ReadingFile,
-            2 => ImportPhase::StoringRows,
-            _ => ImportPhase::Other,
-        }
+        let phase = self.phase.load(std::sync::atomic::Ordering::Relaxed);
+        [ImportPhase::ReadingFile, ImportPhase::StoringRows]
+            .into_iter()
+            .find(|p| *p as u8 == phase)
+            .unwrap_or(ImportPhase::Other)
     }
 }
 
@@ -265,15 +274,11 @@ impl Store {
             .store(false, std::sync::atomic::Ordering::SeqCst);
     }
 
-    /// Tells probes which part of an import runs now.
-    pub(crate) fn set_import_phase(&self, phase: ImportPhase) {
-        let value = match phase {
-            ImportPhase::Other => 0,
-            ImportPhase::ReadingFile => 1,
-            ImportPhase::StoringRows => 2,
-        };
+    /// Tells probes that `phase` runs until the returned scope is dropped.
+    pub(crate) fn import_phase(&self, phase: ImportPhase) -> PhaseScope<'_> {
         self.phase
-            .store(value, std::sync::atomic::Ordering::Relaxed);
+            .store(phase as u8, std::sync::atomic::Ordering::Relaxed);
+        PhaseScope(&self.phase)
     }
 
     /// The database file, or `None` for an in-memory database.

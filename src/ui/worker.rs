@@ -122,8 +122,6 @@ pub enum Reply {
 pub struct Progress {
     /// What is being done, in words.
     pub activity: String,
-    /// Fraction done, 0–1, when known.
-    pub fraction: Option<f32>,
     /// The running query, for a live fraction and for cancelling (imports only).
     pub probe: Option<QueryProbe>,
     /// The file being imported, when importing.
@@ -150,19 +148,13 @@ impl Progress {
     }
 
     /// The fraction to draw and the bar's text: for an import, where in the batch and in the
-    /// file (bytes read while reading it, rows stored while storing them); else DuckDB's
-    /// estimate for the running query or the job's own.
+    /// file (bytes read while reading it, rows stored while storing them); else none (the
+    /// bar runs).
     pub fn bar(&self) -> (Option<f32>, String) {
         let query = self.probe.as_ref().and_then(QueryProbe::fraction);
         match (&self.file, &self.probe) {
             (Some(file), Some(probe)) => import_bar(&self.activity, *file, probe.phase(), query),
-            _ => {
-                let fraction = query.map(|f| f as f32).or(self.fraction);
-                match fraction {
-                    Some(f) => (fraction, format!("{} · {:.0}%", self.activity, f * 100.0)),
-                    None => (None, self.activity.clone()),
-                }
-            }
+            _ => (None, self.activity.clone()),
         }
     }
 }
@@ -443,7 +435,6 @@ impl StoreWorker {
                 if let Ok(mut slot) = progress.lock() {
                     *slot = Some(Progress {
                         activity: format!("Importing {name} ({position} of {total})"),
-                        fraction: Some((position - 1) as f32 / total.max(1) as f32),
                         probe: Some(probe.clone()),
                         file: Some(ImportingFile {
                             position,
