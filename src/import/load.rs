@@ -2,6 +2,7 @@
 
 use duckdb::{Connection, Transaction, params};
 
+use super::clicks;
 use super::kinds::{self, FileKind, ResolvedColumns};
 use super::rules::{FileColumns, KindRules, TextCleaning, rules_for};
 use super::stage::{self, FileFormat, sql_literal};
@@ -47,7 +48,7 @@ pub(super) fn run(
 
 /// The file's name, size and checksum: known before staging, or still being read beside
 /// DuckDB's read of the file.
-enum Checksum {
+pub(super) enum Checksum {
     /// Read before staging (an earlier import had the same size, and another checksum).
     Known(FileFacts),
     /// Being read; `history` to tell whether the file was imported before.
@@ -60,7 +61,7 @@ enum Checksum {
 impl Checksum {
     /// The facts, or the earlier import of the same bytes. A file still being written could
     /// have grown into an earlier import since its size was read: the checksum decides.
-    fn wait(self) -> Result<Result<FileFacts, ImportRecord>, ImportError> {
+    pub fn wait(self) -> Result<Result<FileFacts, ImportRecord>, ImportError> {
         match self {
             Checksum::Known(facts) => Ok(Ok(facts)),
             Checksum::Reading { thread, history } => {
@@ -147,6 +148,15 @@ fn store_staged(
         format,
         time_zone: settings.time_zone,
     };
+    if kind == FileKind::Clicks {
+        let file = clicks::ClickFile {
+            rules: &rules,
+            columns: &columns,
+            read,
+            header_columns: header.len(),
+        };
+        return clicks::store(store, &file, checksum);
+    }
     check_rows(store, &rules, &columns, read)?;
     stage::check_rows_match_header(conn, "pa_checked", &request.path, header.len())?;
     let facts = match checksum.wait()? {
@@ -159,7 +169,7 @@ fn store_staged(
     Ok(ImportOutcome::Imported(record))
 }
 
-fn previous_import(history: &[ImportRecord], sha256: &str) -> Option<ImportRecord> {
+pub(super) fn previous_import(history: &[ImportRecord], sha256: &str) -> Option<ImportRecord> {
     history.iter().find(|r| r.sha256 == sha256).cloned()
 }
 
@@ -204,16 +214,41 @@ fn resolve(
 /// How the file's rows are read: the file, its format (for line numbers) and the
 /// programme's zone.
 #[derive(Clone, Copy)]
-struct ReadSpec<'a> {
-    path: &'a std::path::Path,
-    format: FileFormat,
-    time_zone: ProgrammeTimeZone,
+pub(super) struct ReadSpec<'a> {
+    /// The file.
+    pub path: &'a std::path::Path,
+    /// Its format.
+    pub format: FileFormat,
+    /// The programme's time zone, for naive timestamps.
+    pub time_zone: ProgrammeTimeZone,
+}
+
+impl ReadSpec<'_> {
+    /// A database failure while importing this file.
+    pub fn store_error(&self) -> impl Fn(StoreError) -> ImportError + '_ {
+        |error| ImportError::Store {
+            error: Box::new(error),
+            file: self.path.to_path_buf(),
+        }
+    }
+
+    /// Runs `sql`, the import's read of the file: the store's phase says "reading" while it
+    /// runs, and a failure is the file's (`Unreadable`).
+    pub fn reading(&self, store: &Store, sql: &str) -> Result<(), ImportError> {
+        let _reading = store.import_phase(ImportPhase::ReadingFile);
+        store
+            .conn()
+            .execute_batch(sql)
+            .map_err(|e| ImportError::Unreadable {
+                detail: stage::first_line(&e.to_string()),
+                file: self.path.to_path_buf(),
+            })
+    }
 }
 
 /// Reads the file once into `pa_checked`: parsed, time-resolved and checked (reject columns),
-/// each row with its line (`pa_line`). When the time zone needs a join, which would not keep
-/// the file's order, the parsed rows are kept and numbered first. A failure of the read is
-/// the file's (`Unreadable`); the store's phase says "reading" while it runs.
+/// each row with its line (`pa_line`). A failure of the read is the file's (`Unreadable`);
+/// the store's phase says "reading" while it runs.
 fn check_rows(
     store: &Store,
     rules: &KindRules,
@@ -221,18 +256,48 @@ fn check_rows(
     read: ReadSpec,
 ) -> Result<(), ImportError> {
     let conn = store.conn();
-    let store_error = |error: StoreError| ImportError::Store {
-        error: Box::new(error),
-        file: read.path.to_path_buf(),
-    };
-    let reading = |sql: &str| {
-        let _reading = store.import_phase(ImportPhase::ReadingFile);
-        conn.execute_batch(sql)
-            .map_err(|e| ImportError::Unreadable {
-                detail: stage::first_line(&e.to_string()),
-                file: read.path.to_path_buf(),
-            })
-    };
+    let parsed = parsed_rows(store, rules, read)?;
+    let checked = format!(
+        "CREATE OR REPLACE TEMP TABLE pa_checked AS {}",
+        checked_rows_sql(rules, columns, &parsed.timed)
+    );
+    if parsed.lines_known {
+        return conn
+            .execute_batch(&checked)
+            .doing("checking the file's rows")
+            .map_err(read.store_error());
+    }
+    read.reading(store, &checked)?;
+    stage::record_structural_rejects(conn, read.format)
+        .and_then(|()| {
+            let rows = stage::LineRows {
+                table: "pa_checked",
+                filter: "true",
+                set: "pa_line = {line}",
+            };
+            stage::number_lines(conn, &rows, read.format)
+        })
+        .doing("numbering lines")
+        .map_err(read.store_error())
+}
+
+/// The file's rows as a query: parsed, with the kind's timestamp resolved to UTC.
+pub(super) struct ParsedRows {
+    /// `SELECT` of the parsed rows, each with `pa_line` (NULL until numbered).
+    pub timed: String,
+    /// Whether `pa_line` is already set: a zone's offsets are joined, which does not keep
+    /// the rows' order, so the parsed rows are then kept and numbered first.
+    pub lines_known: bool,
+}
+
+/// Exposes the parsed rows of `pa_source` (view `pa_parsed`); when the time zone needs a
+/// join, reads and numbers them first (`pa_parsed_rows`).
+pub(super) fn parsed_rows(
+    store: &Store,
+    rules: &KindRules,
+    read: ReadSpec,
+) -> Result<ParsedRows, ImportError> {
+    let conn = store.conn();
     let mut parsed = rules.parsed.clone();
     parsed.push("NULL::BIGINT AS pa_line".to_owned());
     conn.execute_batch(&format!(
@@ -240,39 +305,37 @@ fn check_rows(
         parsed.join(",\n")
     ))
     .doing("parsing the file's rows")
-    .map_err(store_error)?;
-    // A zone's offsets are joined, which does not keep the rows' order: the parsed rows are
-    // then kept and numbered first.
-    let joins_offsets = !rules.time_column.is_empty() && offsets_are_joined(read.time_zone);
-    let from = if joins_offsets {
-        reading("CREATE OR REPLACE TEMP TABLE pa_parsed_rows AS SELECT * FROM pa_parsed")?;
-        stage::number_lines(conn, "pa_parsed_rows", read.format)
+    .map_err(read.store_error())?;
+    let lines_known = !rules.time_column.is_empty() && offsets_are_joined(read.time_zone);
+    let from = if lines_known {
+        read.reading(
+            store,
+            "CREATE OR REPLACE TEMP TABLE pa_parsed_rows AS SELECT * FROM pa_parsed",
+        )?;
+        let rows = stage::LineRows {
+            table: "pa_parsed_rows",
+            filter: "true",
+            set: "pa_line = {line}",
+        };
+        stage::record_structural_rejects(conn, read.format)
+            .and_then(|()| stage::number_lines(conn, &rows, read.format))
             .doing("numbering lines")
-            .map_err(store_error)?;
+            .map_err(read.store_error())?;
         "pa_parsed_rows"
     } else {
         "pa_parsed"
     };
-    let timed =
-        timed_rows_sql(conn, rules.time_column, read.time_zone, from).map_err(store_error)?;
-    let checked = format!(
-        "CREATE OR REPLACE TEMP TABLE pa_checked AS {}",
-        checked_rows_sql(rules, columns, &timed)
-    );
-    if joins_offsets {
-        return conn
-            .execute_batch(&checked)
-            .doing("checking the file's rows")
-            .map_err(store_error);
-    }
-    reading(&checked)?;
-    stage::number_lines(conn, "pa_checked", read.format)
-        .doing("numbering lines")
-        .map_err(store_error)
+    let timed = timed_rows_sql(conn, rules.time_column, read.time_zone, from)
+        .map_err(read.store_error())?;
+    Ok(ParsedRows { timed, lines_known })
 }
 
 /// The rows of `timed` with the first failing check's column and reason.
-fn checked_rows_sql(rules: &KindRules, columns: &ResolvedColumns, timed: &str) -> String {
+pub(super) fn checked_rows_sql(
+    rules: &KindRules,
+    columns: &ResolvedColumns,
+    timed: &str,
+) -> String {
     let display = |ours: &str| {
         columns
             .get(ours)
@@ -368,34 +431,23 @@ fn reject_duplicates(
     let display = |ours: &str| sql_literal(&columns.get(ours).cloned().unwrap_or(ours.to_owned()));
     match kind {
         FileKind::Conversions => {
+            let column = display("conversion_id");
             in_file(
                 conn,
+                &PA_CHECKED,
                 "raw_conversion_id",
                 "conversion_id",
-                &display("conversion_id"),
+                &column,
             )?;
             mark_late_refunds(conn)?;
-            in_database(
-                conn,
-                "raw_conversion_id",
-                "conversion_id",
-                &display("conversion_id"),
-                "conversions",
-                "conversion_id",
-            )
+            let key = ("raw_conversion_id", "conversion_id", column.as_str());
+            in_database(conn, &PA_CHECKED, key, "conversions", "conversion_id")
         }
-        FileKind::Clicks => {
-            in_file(conn, "raw_click_id", "click_id", &display("click_id"))?;
-            in_database(
-                conn,
-                "raw_click_id",
-                "click_id",
-                &display("click_id"),
-                "touches",
-                "click_id",
-            )
+        FileKind::Clicks => unreachable!("click files are stored by import::clicks"),
+        FileKind::Partners => {
+            let column = display("partner_id");
+            in_file(conn, &PA_CHECKED, "raw_partner_id", "partner_id", &column)
         }
-        FileKind::Partners => in_file(conn, "raw_partner_id", "partner_id", &display("partner_id")),
         FileKind::Events => {
             conn.execute_batch(&format!(
                 "ALTER TABLE pa_checked ADD COLUMN event_conversion_id VARCHAR;
@@ -403,14 +455,9 @@ fn reject_duplicates(
                 sql_literal(&event_id_prefix(&facts.name))
             ))
             .doing("naming event conversions")?;
-            in_database(
-                conn,
-                "event_conversion_id",
-                "conversion_id",
-                &display("conversion"),
-                "conversions",
-                "conversion_id",
-            )
+            let column = display("conversion");
+            let key = ("event_conversion_id", "conversion_id", column.as_str());
+            in_database(conn, &PA_CHECKED, key, "conversions", "conversion_id")
         }
         FileKind::Leads => Ok(()),
     }
@@ -442,41 +489,75 @@ fn mark_late_refunds(conn: &Connection) -> Result<(), StoreError> {
     .doing("finding late refunds and cancellations")
 }
 
-fn in_file(conn: &Connection, key: &str, label: &str, column: &str) -> Result<(), StoreError> {
+/// Checked rows waiting to be stored: a table, the column of their lines, and which of its
+/// rows they are.
+pub(super) struct CheckedRows<'a> {
+    /// The table.
+    pub table: &'a str,
+    /// Its column of lines.
+    pub line: &'a str,
+    /// Which rows (`true` for all).
+    pub filter: &'a str,
+}
+
+/// The checked rows of kinds copied through a temp table.
+const PA_CHECKED: CheckedRows = CheckedRows {
+    table: "pa_checked",
+    line: "pa_line",
+    filter: "true",
+};
+
+/// Marks the rows whose `key` is already on an earlier line of the file.
+pub(super) fn in_file(
+    conn: &Connection,
+    rows: &CheckedRows,
+    key: &str,
+    label: &str,
+    column: &str,
+) -> Result<(), StoreError> {
+    let CheckedRows {
+        table: t,
+        line,
+        filter,
+    } = rows;
     conn.execute_batch(&format!(
-        "UPDATE pa_checked SET reject_column = {column},
+        "UPDATE {t} SET reject_column = {column},
              reject_reason = format('duplicate {label} ''{{}}'': already on line {{}} of this file',
-                                    pa_checked.{key}, d.first_line)
-         FROM (SELECT {key} AS k, min(pa_line) AS first_line FROM pa_checked
-               WHERE reject_reason IS NULL AND {key} IS NOT NULL GROUP BY {key} HAVING count(*) > 1) d
-         WHERE pa_checked.{key} = d.k AND pa_checked.pa_line > d.first_line
-           AND pa_checked.reject_reason IS NULL"
+                                    {t}.{key}, d.first_line)
+         FROM (SELECT {key} AS k, min({line}) AS first_line FROM {t}
+               WHERE {filter} AND reject_reason IS NULL AND {key} IS NOT NULL
+               GROUP BY {key} HAVING count(*) > 1) d
+         WHERE {filter} AND {t}.{key} = d.k AND {t}.{line} > d.first_line
+           AND {t}.reject_reason IS NULL"
     ))
     .doing("finding duplicate ids in the file")
 }
 
-fn in_database(
+/// Marks the rows whose `key` a recorded import already stored in `table` as `table_key`.
+pub(super) fn in_database(
     conn: &Connection,
-    key: &str,
-    label: &str,
-    column: &str,
+    rows: &CheckedRows,
+    (key, label, column): (&str, &str, &str),
     table: &str,
     table_key: &str,
 ) -> Result<(), StoreError> {
+    let CheckedRows {
+        table: t, filter, ..
+    } = rows;
     let skip_updates = if table == "conversions" && key == "raw_conversion_id" {
         "coalesce(pa_checked.status_update, false)"
     } else {
         "false"
     };
     conn.execute_batch(&format!(
-        "UPDATE pa_checked SET reject_column = {column},
+        "UPDATE {t} SET reject_column = {column},
              reject_reason = format('duplicate {label} ''{{}}'': already imported from {{}} line {{}}',
-                                    pa_checked.{key}, e.file_name, e.line)
-         FROM (SELECT t.{table_key} AS k, min(i.file_name) AS file_name, min(t.line) AS line
-               FROM {table} t JOIN imports i ON i.import_id = t.import_id
-               WHERE t.{table_key} IN (SELECT {key} FROM pa_checked)
-               GROUP BY t.{table_key}) e
-         WHERE pa_checked.{key} = e.k AND pa_checked.reject_reason IS NULL
+                                    {t}.{key}, e.file_name, e.line)
+         FROM (SELECT x.{table_key} AS k, min(i.file_name) AS file_name, min(x.line) AS line
+               FROM {table} x JOIN imports i ON i.import_id = x.import_id
+               WHERE x.{table_key} IN (SELECT {key} FROM {t} WHERE {filter})
+               GROUP BY x.{table_key}) e
+         WHERE {filter} AND {t}.{key} = e.k AND {t}.reject_reason IS NULL
            AND NOT {skip_updates}"
     ))
     .doing("finding ids already imported")
@@ -513,7 +594,24 @@ fn store_rows(
         let _storing = store.import_phase(ImportPhase::StoringRows);
         insert_accepted(conn, kind, import_id)?;
     }
-    insert_rejects(conn, import_id, &facts.name, header_columns)?;
+    let rejected_rows = "pa_line, reject_column, reject_reason FROM pa_checked
+                         WHERE reject_reason IS NOT NULL";
+    insert_rejects(conn, import_id, &facts.name, header_columns, rejected_rows)?;
+    let counts = (accepted, rejected);
+    let record = record_import(conn, import_id, kind, path, facts, counts)?;
+    tx.commit().doing("committing the import")?;
+    Ok(record)
+}
+
+/// Writes the import's record, numbered `import_id`, with its `(accepted, rejected)` counts.
+pub(super) fn record_import(
+    conn: &Connection,
+    import_id: i64,
+    kind: FileKind,
+    path: &std::path::Path,
+    facts: &FileFacts,
+    (accepted, rejected): (i64, i64),
+) -> Result<ImportRecord, StoreError> {
     let imported_at = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string();
     let record = ImportRecord {
         import_id,
@@ -541,21 +639,21 @@ fn store_rows(
         ],
     )
     .doing("recording the import")?;
-    tx.commit().doing("committing the import")?;
     Ok(record)
 }
 
-fn insert_rejects(
+/// Stores the rejected rows (`rejected_rows`: `line, column, reason FROM ...`) and the lines
+/// DuckDB's reader could not split (`pa_structural`).
+pub(super) fn insert_rejects(
     conn: &Connection,
     import_id: i64,
     file_name: &str,
     header_columns: usize,
+    rejected_rows: &str,
 ) -> Result<(), StoreError> {
     let name = sql_literal(file_name);
     conn.execute_batch(&format!(
-        "INSERT INTO rejects
-             SELECT {import_id}, {name}, pa_line, reject_column, reject_reason
-             FROM pa_checked WHERE reject_reason IS NOT NULL;
+        "INSERT INTO rejects SELECT {import_id}, {name}, {rejected_rows};
          INSERT INTO rejects
              SELECT {import_id}, {name}, line, column_name,
                  CASE
@@ -591,16 +689,7 @@ fn insert_accepted(conn: &Connection, kind: FileKind, import_id: i64) -> Result<
                         commission_kind, commission_value, raw_coupon_codes, {import_id}
                  FROM pa_checked WHERE reject_reason IS NULL;"
         ),
-        FileKind::Clicks => format!(
-            "INSERT INTO touches
-                 SELECT {base} + pa_line, {import_id}, pa_line, clicked_at,
-                        coalesce(partner_id, raw_channel), partner_id, raw_channel, raw_click_id,
-                        raw_url, raw_cookie_id, raw_user_id, raw_device_id, raw_browser,
-                        redirect_hops, landing_status, utm_source, utm_medium, utm_campaign,
-                        utm_content, utm_term
-                 FROM pa_checked WHERE reject_reason IS NULL;",
-            base = next("touches", "touch_seq")?
-        ),
+        FileKind::Clicks => unreachable!("click files are stored by import::clicks"),
         FileKind::Conversions => format!(
             "UPDATE conversions SET status = u.status
              FROM pa_checked u
@@ -629,7 +718,10 @@ fn insert_accepted(conn: &Connection, kind: FileKind, import_id: i64) -> Result<
 
 fn events_sql(import_id: i64, touch_base: i64, conversion_base: i64) -> String {
     format!(
-        "INSERT INTO touches
+        "INSERT INTO touches (touch_seq, import_id, line, touched_at, source, partner_id, channel,
+                              click_id, url, cookie_id, user_id, device_id, browser,
+                              redirect_hops, landing_status, utm_source, utm_medium,
+                              utm_campaign, utm_content, utm_term)
              SELECT {touch_base} + pa_line, {import_id}, pa_line, time, raw_source,
                     CASE WHEN raw_source IN (SELECT partner_id FROM partners) THEN raw_source END,
                     CASE WHEN raw_source NOT IN (SELECT partner_id FROM partners) THEN raw_source END,

@@ -5,6 +5,7 @@
 //! rejected rows (with line, column and reason) and the import record in one transaction.
 //! A file that cannot be imported at all changes nothing.
 
+mod clicks;
 mod kinds;
 mod load;
 mod rules;

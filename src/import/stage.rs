@@ -272,26 +272,51 @@ fn source_header(conn: &Connection) -> duckdb::Result<Vec<String>> {
     names.collect()
 }
 
-/// After `table` was filled from `pa_source` in the file's order (DuckDB keeps insertion
-/// order), records the rows DuckDB could not split into the header's columns in
-/// `pa_structural` and sets each row's `pa_line`: its place in the file after the header,
-/// plus the rejected lines before it. A CSV's first data row is line 2; a Parquet file's
-/// rows are numbered from 1.
-pub fn number_lines(conn: &Connection, table: &str, format: FileFormat) -> duckdb::Result<()> {
+/// Records the rows DuckDB's CSV reader could not split into the header's columns in
+/// `pa_structural`, one row per line (called once the file has been read).
+pub fn record_structural_rejects(conn: &Connection, format: FileFormat) -> duckdb::Result<()> {
+    if format != FileFormat::Csv {
+        return Ok(());
+    }
+    conn.execute_batch(
+        "INSERT INTO pa_structural
+             SELECT line, min(column_name), min(error_type), min(error_message)
+             FROM pa_csv_errors GROUP BY line;",
+    )
+}
+
+/// Rows read from `pa_source` into a table in the file's order (DuckDB keeps insertion
+/// order), to be given their lines.
+pub struct LineRows<'a> {
+    /// The table.
+    pub table: &'a str,
+    /// Which of its rows came from the file (`true` for all).
+    pub filter: &'a str,
+    /// The assignments of an `UPDATE`, with `{line}` where each row's line goes.
+    pub set: &'a str,
+}
+
+/// Gives each of `rows` its line: its place among them after the header, plus the rejected
+/// lines (in `pa_structural`, see [`record_structural_rejects`]) before it. A CSV's first
+/// data row is line 2; a Parquet file's rows are numbered from 1.
+pub fn number_lines(conn: &Connection, rows: &LineRows, format: FileFormat) -> duckdb::Result<()> {
     let first = match format {
         FileFormat::Csv => 2,
         FileFormat::Parquet => 1,
     };
-    if format == FileFormat::Csv {
-        conn.execute_batch(
-            "INSERT INTO pa_structural
-                 SELECT line, min(column_name), min(error_type), min(error_message)
-                 FROM pa_csv_errors GROUP BY line;",
-        )?;
-    }
+    let LineRows { table, filter, set } = rows;
+    let origin: i64 = conn.query_row(
+        &format!("SELECT coalesce(min(rowid), 0) FROM {table} WHERE {filter}"),
+        [],
+        |r| r.get(0),
+    )?;
     let structural: i64 = conn.query_row("SELECT count(*) FROM pa_structural", [], |r| r.get(0))?;
     if structural == 0 {
-        return conn.execute_batch(&format!("UPDATE {table} SET pa_line = rowid + {first};"));
+        let line = format!("(rowid - {origin} + {first})");
+        return conn.execute_batch(&format!(
+            "UPDATE {table} SET {} WHERE {filter};",
+            set.replace("{line}", &line)
+        ));
     }
     // The k-th rejected line (in file order) comes after `line - 1 - k` good rows.
     conn.execute_batch(&format!(
@@ -301,11 +326,12 @@ pub fn number_lines(conn: &Connection, table: &str, format: FileFormat) -> duckd
                         row_number() OVER (ORDER BY line) AS skipped
                  FROM pa_structural)
              GROUP BY good_before;
-         UPDATE {table} SET pa_line = u.line
-         FROM (SELECT r.rid, r.rid + {first} + coalesce(s.skipped, 0) AS line
-               FROM (SELECT rowid AS rid FROM {table}) r
-               ASOF LEFT JOIN pa_skips_by s ON r.rid + 1 > s.good_before) u
-         WHERE {table}.rowid = u.rid;"
+         UPDATE {table} SET {}
+         FROM (SELECT r.rid, r.rid - {origin} + {first} + coalesce(s.skipped, 0) AS line
+               FROM (SELECT rowid AS rid FROM {table} WHERE {filter}) r
+               ASOF LEFT JOIN pa_skips_by s ON r.rid - {origin} + 1 > s.good_before) u
+         WHERE {table}.rowid = u.rid;",
+        set.replace("{line}", "u.line")
     ))
 }
 

@@ -232,6 +232,8 @@ impl Store {
     fn init(conn: Connection, path: Option<PathBuf>) -> Result<Store, StoreError> {
         conn.execute_batch(schema::CREATE_TABLES)
             .doing("creating the schema")?;
+        conn.execute_batch(schema::DISCARD_UNFINISHED_IMPORTS)
+            .doing("discarding an unfinished import")?;
         let versions: i64 = conn
             .query_row("SELECT count(*) FROM schema_version", [], |r| r.get(0))
             .doing("reading the schema version")?;

@@ -3,7 +3,20 @@
 /// The schema version this build writes; older files are migrated on open.
 pub const SCHEMA_VERSION: i64 = 1;
 
+/// Deletes the touches of a click import that stopped before it was recorded (the program
+/// ended between its two transactions): their import id is above every recorded one.
+/// Scenario rows (import 0) are kept.
+pub const DISCARD_UNFINISHED_IMPORTS: &str = "
+DELETE FROM touches WHERE import_id > (SELECT coalesce(max(import_id), 0) FROM imports);
+";
+
 /// Tables of a programme database. Timestamps are stored as UTC `TIMESTAMP`s.
+///
+/// A click file's rows are written straight into `touches` and finished in a second
+/// transaction (see `import::clicks`): until then `reject_column` and `reject_reason` hold
+/// each row's failed check, and the rows that failed one are moved to `rejects` before the
+/// import is recorded, so stored touches always have both empty. Databases written before
+/// they existed gain them on open.
 ///
 /// No primary keys: DuckDB's ART indexes slow bulk loads of millions of rows, and the
 /// importer enforces uniqueness itself (it has to report duplicates as rejects anyway).
@@ -57,8 +70,12 @@ CREATE TABLE IF NOT EXISTS touches (
     utm_medium VARCHAR,
     utm_campaign VARCHAR,
     utm_content VARCHAR,
-    utm_term VARCHAR
+    utm_term VARCHAR,
+    reject_column VARCHAR,
+    reject_reason VARCHAR
 );
+ALTER TABLE touches ADD COLUMN IF NOT EXISTS reject_column VARCHAR;
+ALTER TABLE touches ADD COLUMN IF NOT EXISTS reject_reason VARCHAR;
 CREATE TABLE IF NOT EXISTS conversions (
     conversion_seq BIGINT NOT NULL,
     conversion_id VARCHAR NOT NULL,

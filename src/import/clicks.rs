@@ -1,0 +1,238 @@
+//! Click files, the big ones, stored in one pass. DuckDB reads, parses and checks the rows
+//! straight into `touches` (copying them through a checked temp table had doubled the time of
+//! a 10M-row file); a second transaction then numbers their lines, marks duplicate click ids,
+//! moves the rejected rows to `rejects` and records the import.
+//!
+//! The rows are written before the second transaction because DuckDB rewrites every column
+//! of rows it wrote in the same transaction when they are updated: numbering them there cost
+//! as much as the copy it replaces. Until the import is recorded its rows are not part of the
+//! programme: a failure or a cancel deletes them here, and rows a killed run left behind
+//! (their import id is above every recorded one) are deleted when the database next opens.
+
+use duckdb::{Connection, Transaction, params};
+
+use super::kinds::ResolvedColumns;
+use super::load::{self, CheckedRows, Checksum, ReadSpec};
+use super::rules::KindRules;
+use super::stage::{self, sql_literal};
+use super::{FileKind, ImportError, ImportOutcome};
+use crate::store::{ImportPhase, QueryContext, Store, StoreError};
+
+/// A click file ready to be read: its rules, its columns and how it is read.
+pub(super) struct ClickFile<'a> {
+    /// The parsing and checks.
+    pub rules: &'a KindRules,
+    /// Our column names → the file's.
+    pub columns: &'a ResolvedColumns,
+    /// The file, its format and the programme's zone.
+    pub read: ReadSpec<'a>,
+    /// Columns in the header, for the reasons of rows that do not split like it.
+    pub header_columns: usize,
+}
+
+/// Reads the click file into `touches` and finishes the import; returns the earlier import
+/// when the checksum finds the same bytes imported before (nothing is then kept).
+pub(super) fn store(
+    store: &Store,
+    file: &ClickFile,
+    checksum: Checksum,
+) -> Result<ImportOutcome, ImportError> {
+    let read = file.read;
+    let conn = store.conn();
+    let (import_id, touch_base) = next_ids(conn).map_err(read.store_error())?;
+    let pending = PendingTouches {
+        store,
+        import_id,
+        filter: format!("touches.import_id = {import_id}"),
+        kept: false,
+    };
+    let parsed = load::parsed_rows(store, file.rules, read)?;
+    let checked = load::checked_rows_sql(file.rules, file.columns, &parsed.timed);
+    read.reading(store, &insert_sql(import_id, touch_base, &checked))?;
+    if !parsed.lines_known {
+        stage::record_structural_rejects(conn, read.format)
+            .doing("reading rejected lines")
+            .map_err(read.store_error())?;
+    }
+    let read_rows = format!("touches WHERE {}", pending.filter);
+    stage::check_rows_match_header(conn, &read_rows, read.path, file.header_columns)?;
+    let facts = match checksum.wait()? {
+        Ok(facts) => facts,
+        Err(previous) => return Ok(ImportOutcome::AlreadyImported(previous)),
+    };
+    let finish = Finish {
+        file,
+        facts: &facts,
+        import_id,
+        touch_base,
+        number_lines: !parsed.lines_known,
+    };
+    let record = {
+        let _storing = store.import_phase(ImportPhase::StoringRows);
+        finish
+            .run(conn, &pending.rows())
+            .map_err(read.store_error())?
+    };
+    pending.keep();
+    Ok(ImportOutcome::Imported(record))
+}
+
+/// The import's number and the first free touch number.
+fn next_ids(conn: &Connection) -> Result<(i64, i64), StoreError> {
+    conn.query_row(
+        "SELECT (SELECT coalesce(max(import_id), 0) + 1 FROM imports),
+                (SELECT coalesce(max(touch_seq), 0) FROM touches)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .doing("numbering the import")
+}
+
+/// Every row of the file into `touches`, rejected ones with their reason; lines and touch
+/// numbers are set afterwards unless the parsed rows already carry them. Rejected rows get
+/// placeholders where `touches` needs a value; they are moved out before the import is
+/// recorded.
+fn insert_sql(import_id: i64, touch_base: i64, checked: &str) -> String {
+    format!(
+        "INSERT INTO touches (touch_seq, import_id, line, touched_at, source, partner_id,
+                              channel, click_id, url, cookie_id, user_id, device_id, browser,
+                              redirect_hops, landing_status, utm_source, utm_medium,
+                              utm_campaign, utm_content, utm_term, reject_column, reject_reason)
+         SELECT coalesce({touch_base} + pa_line, 0), {import_id}, coalesce(pa_line, 0),
+                coalesce(clicked_at, TIMESTAMP '1970-01-01'),
+                coalesce(partner_id, raw_channel, ''), partner_id, raw_channel, raw_click_id,
+                raw_url, raw_cookie_id, raw_user_id, raw_device_id, raw_browser, redirect_hops,
+                landing_status, utm_source, utm_medium, utm_campaign, utm_content, utm_term,
+                reject_column, reject_reason
+         FROM ({checked})"
+    )
+}
+
+/// The touches of an import not yet recorded: deleted when dropped unless kept.
+struct PendingTouches<'a> {
+    store: &'a Store,
+    import_id: i64,
+    /// `touches.import_id = …`.
+    filter: String,
+    kept: bool,
+}
+
+impl PendingTouches<'_> {
+    /// The rows, as checked rows of `touches`.
+    fn rows(&self) -> CheckedRows<'_> {
+        CheckedRows {
+            table: "touches",
+            line: "line",
+            filter: &self.filter,
+        }
+    }
+
+    /// The import was recorded: its touches stay.
+    fn keep(mut self) {
+        self.kept = true;
+    }
+}
+
+impl Drop for PendingTouches<'_> {
+    fn drop(&mut self) {
+        if self.kept {
+            return;
+        }
+        // Best effort: should this fail too, the next open deletes them.
+        let _ = self.store.conn().execute(
+            "DELETE FROM touches WHERE import_id = ?",
+            params![self.import_id],
+        );
+    }
+}
+
+/// The second transaction of a click import.
+struct Finish<'a> {
+    file: &'a ClickFile<'a>,
+    facts: &'a super::FileFacts,
+    import_id: i64,
+    touch_base: i64,
+    /// Whether the rows still need their lines.
+    number_lines: bool,
+}
+
+impl Finish<'_> {
+    /// Numbers the rows, marks duplicate click ids, moves rejected rows to `rejects` and
+    /// records the import, in one transaction.
+    fn run(
+        &self,
+        conn: &Connection,
+        rows: &CheckedRows,
+    ) -> Result<super::ImportRecord, StoreError> {
+        let tx = Transaction::new_unchecked(conn).doing("starting the import transaction")?;
+        if self.number_lines {
+            let set = format!(
+                "line = {{line}}, touch_seq = {} + {{line}}",
+                self.touch_base
+            );
+            let lines = stage::LineRows {
+                table: rows.table,
+                filter: rows.filter,
+                set: &set,
+            };
+            stage::number_lines(conn, &lines, self.file.read.format).doing("numbering lines")?;
+        }
+        self.mark_duplicates(conn, rows)?;
+        let counts = self.counts(conn, rows)?;
+        let filter = rows.filter;
+        let rejected_rows = format!(
+            "line, reject_column, reject_reason FROM touches WHERE {filter} AND reject_reason IS NOT NULL"
+        );
+        load::insert_rejects(
+            conn,
+            self.import_id,
+            &self.facts.name,
+            self.file.header_columns,
+            &rejected_rows,
+        )?;
+        conn.execute_batch(&format!(
+            "DELETE FROM touches WHERE {filter} AND reject_reason IS NOT NULL"
+        ))
+        .doing("moving rejected rows")?;
+        let record = load::record_import(
+            conn,
+            self.import_id,
+            FileKind::Clicks,
+            self.file.read.path,
+            self.facts,
+            counts,
+        )?;
+        tx.commit().doing("committing the import")?;
+        Ok(record)
+    }
+
+    /// Click ids on an earlier line of the file, or stored by an earlier import.
+    fn mark_duplicates(&self, conn: &Connection, rows: &CheckedRows) -> Result<(), StoreError> {
+        let shown = self
+            .file
+            .columns
+            .get("click_id")
+            .cloned()
+            .unwrap_or_else(|| "click_id".to_owned());
+        let column = sql_literal(&shown);
+        load::in_file(conn, rows, "click_id", "click_id", &column)?;
+        let key = ("click_id", "click_id", column.as_str());
+        load::in_database(conn, rows, key, "touches", "click_id")
+    }
+
+    /// `(accepted, rejected)`, counting the lines that did not split like the header.
+    fn counts(&self, conn: &Connection, rows: &CheckedRows) -> Result<(i64, i64), StoreError> {
+        conn.query_row(
+            &format!(
+                "SELECT count(*) FILTER (WHERE reject_reason IS NULL),
+                        count(*) FILTER (WHERE reject_reason IS NOT NULL)
+                            + (SELECT count(*) FROM pa_structural)
+                 FROM touches WHERE {}",
+                rows.filter
+            ),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .doing("counting rows")
+    }
+}
