@@ -52,9 +52,10 @@ impl LinkRules {
         }
     }
 
-    /// A RE2 pattern whose first group is the referral parameter's value (for the importer).
-    pub fn sql_pattern(&self) -> String {
-        format!("(?i)[?&](?:{})=([^&#]*)", self.ref_params.join("|"))
+    /// The parameter names as one comma-separated list, for [`ref_value`] in the importer's
+    /// SQL.
+    pub fn names_list(&self) -> String {
+        self.ref_params.join(",")
     }
 
     /// Splits a link into its partner id and campaign parameters.
@@ -236,6 +237,36 @@ impl LinkRules {
     }
 }
 
+/// The value of the first referral parameter in `url`, as the importer reads links: the
+/// leftmost `?name=` or `&name=` whose name is one of `names` (comma-separated, lower case;
+/// the link's may be in any case), up to the next `&`, `#` or the end — still
+/// percent-encoded, and empty when the parameter is. `None` when no such parameter is there.
+pub fn ref_value<'a>(url: &'a [u8], names: &[u8]) -> Option<&'a [u8]> {
+    let starts = url
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| matches!(b, b'?' | b'&'))
+        .map(|(i, _)| i + 1);
+    for start in starts {
+        let rest = &url[start..];
+        let named = names.split(|b| *b == b',').find(|name| {
+            !name.is_empty()
+                && rest.len() > name.len()
+                && rest[..name.len()].eq_ignore_ascii_case(name)
+                && rest[name.len()] == b'='
+        });
+        if let Some(name) = named {
+            let value = &rest[name.len() + 1..];
+            let end = value
+                .iter()
+                .position(|b| matches!(b, b'&' | b'#'))
+                .unwrap_or(value.len());
+            return Some(&value[..end]);
+        }
+    }
+    None
+}
+
 /// Decodes `%xx` escapes and `+` as space; invalid escapes are kept as written.
 pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
@@ -287,6 +318,38 @@ mod tests {
             rules.parse_link(url).partner_id.as_deref(),
             Some("dealhunter")
         );
+    }
+
+    #[test]
+    fn the_importer_reads_the_leftmost_configured_parameter_in_any_case() {
+        let value = |url: &str, names: &str| {
+            ref_value(url.as_bytes(), names.as_bytes())
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+        };
+        let some = |v: &str| Some(v.to_owned());
+        assert_eq!(value("https://s.example/?ref=a1&x=2", "ref"), some("a1"));
+        assert_eq!(
+            value("https://s.example/p?x=1&REF=b%202#top", "ref"),
+            some("b%202")
+        );
+        assert_eq!(
+            value("https://s.example/?via=v&ref=r", "ref,via"),
+            some("v")
+        );
+        assert_eq!(value("https://s.example/?ref=&via=v", "ref,via"), some(""));
+        assert_eq!(value("https://s.example/?ref=a&ref=b", "ref"), some("a"));
+        assert_eq!(
+            value("https://s.example/#frag?ref=late", "ref"),
+            some("late")
+        );
+        assert_eq!(value("https://s.example/?ref=tail", "ref"), some("tail"));
+        // Not a parameter of that name: a longer name, a name ending in it, no `=`.
+        assert_eq!(
+            value("https://s.example/?reference=x&xref=y&ref", "ref"),
+            None
+        );
+        assert_eq!(value("https://s.example/ref=x", "ref"), None);
+        assert_eq!(value("", "ref"), None);
     }
 
     #[test]

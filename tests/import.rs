@@ -660,6 +660,91 @@ fn a_cancelled_import_leaves_the_database_unchanged() {
     assert_eq!(again.record().rows_accepted, 20);
 }
 
+/// A click file's rows are written before the import is recorded: a cancel while they are
+/// stored (numbered, checked for duplicates, rejected rows moved) takes them all back out.
+#[test]
+fn a_cancel_while_clicks_are_stored_leaves_the_database_unchanged() {
+    use partner_attribution::store::ImportPhase;
+    let dir = generated_programme(7, 200_000);
+    let store = store_with_conversions(dir.path());
+    import(&store, &dir.path().join("partners.csv"), None).unwrap();
+    let before = (
+        data_counts(&store),
+        store.import_history().unwrap(),
+        rejects_of(&store),
+    );
+    let probe = store.query_probe();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let canceller = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut cancels = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                if probe.phase() == ImportPhase::StoringRows {
+                    probe.cancel();
+                    cancels += 1;
+                }
+                std::thread::sleep(std::time::Duration::from_micros(100));
+            }
+            cancels
+        })
+    };
+    let result = import(&store, &dir.path().join("clicks.csv"), None);
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        canceller.join().unwrap() > 0,
+        "the import never stored rows"
+    );
+    result.expect_err("the import should have been interrupted while storing");
+    let after = (
+        data_counts(&store),
+        store.import_history().unwrap(),
+        rejects_of(&store),
+    );
+    assert_eq!(after, before);
+    // The same file imports whole afterwards.
+    let again = import(&store, &dir.path().join("clicks.csv"), None).unwrap();
+    assert_eq!(
+        data_counts(&store).touches as i64,
+        again.record().rows_accepted
+    );
+}
+
+/// Touches of a click import that never got recorded (the program was killed between
+/// writing the rows and recording the import) are deleted when the database opens; an
+/// earlier import's and a scenario's (import 0) stay.
+#[test]
+fn rows_of_an_import_a_killed_run_left_unrecorded_are_deleted_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("programme.duckdb");
+    let clicks = write(
+        dir.path(),
+        "clicks.csv",
+        "click_id,clicked_at,partner_id,cookie_id\nk1,2026-07-01T10:00:00Z,alpha,c1\n",
+    );
+    {
+        let store = Store::open(&db).unwrap();
+        import(&store, &clicks, None).unwrap();
+    }
+    {
+        let conn = duckdb::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "INSERT INTO touches (touch_seq, import_id, line, touched_at, source, click_id)
+             VALUES (10, 0, 2, TIMESTAMP '2026-07-02 10:00:00', 'scenario', 's1'),
+                    (11, 2, 2, TIMESTAMP '2026-07-03 10:00:00', 'alpha', 'k2'),
+                    (12, 2, 3, TIMESTAMP '2026-07-03 11:00:00', 'alpha', 'k3');",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&db).unwrap();
+    assert_eq!(
+        data_counts(&store).touches,
+        2,
+        "the import's and the scenario's"
+    );
+    assert_eq!(store.import_history().unwrap().len(), 1);
+}
+
 /// A clicks file larger than one of DuckDB's read buffers (32 MB) is read by both cores;
 /// every touch still carries the line it came from, so the evidence window points at it.
 #[test]

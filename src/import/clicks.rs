@@ -216,6 +216,18 @@ impl Finish<'_> {
             .unwrap_or_else(|| "click_id".to_owned());
         let column = sql_literal(&shown);
         load::in_file(conn, rows, "click_id", "click_id", &column)?;
+        // Looking the file's ids up costs a hash table of all of them: only when an earlier
+        // import stored touches.
+        let stored_touches: bool = conn
+            .query_row(
+                "SELECT count(*) > 0 FROM imports WHERE kind IN (?, ?)",
+                params![FileKind::Clicks.key(), FileKind::Events.key()],
+                |r| r.get(0),
+            )
+            .doing("finding earlier click imports")?;
+        if !stored_touches {
+            return Ok(());
+        }
         let key = ("click_id", "click_id", column.as_str());
         load::in_database(conn, rows, key, "touches", "click_id")
     }

@@ -142,7 +142,7 @@ fn store_staged(
         columns: &columns,
         cleaning,
     };
-    let rules = rules_for(kind, &file_columns, &settings.links.sql_pattern());
+    let rules = rules_for(kind, &file_columns, &settings.links.names_list());
     let read = ReadSpec {
         path: &request.path,
         format,

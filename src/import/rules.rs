@@ -5,7 +5,7 @@
 //! time-zone resolution and the checks in `pa_checked`.
 
 use super::kinds::{FileKind, ResolvedColumns};
-use super::stage::sql_ident;
+use super::stage::{sql_ident, sql_literal};
 
 /// Timestamps that carry their own offset (`Z`, `+02:00`, `-0500`, ` UTC`).
 const OFFSET_PATTERN: &str = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|UTC|[+-]\d{2}(:?\d{2})?)$";
@@ -171,10 +171,10 @@ fn number_check(column: &'static str, example: &str, required: bool) -> Check {
 }
 
 /// The rules of `kind` for a file whose columns resolved to `columns`.
-pub fn rules_for(kind: FileKind, columns: &FileColumns, ref_pattern: &str) -> KindRules {
+pub fn rules_for(kind: FileKind, columns: &FileColumns, ref_names: &str) -> KindRules {
     match kind {
         FileKind::Partners => partners(columns),
-        FileKind::Clicks => clicks(columns, ref_pattern),
+        FileKind::Clicks => clicks(columns, ref_names),
         FileKind::Conversions => conversions(columns),
         FileKind::Leads => leads(columns),
         FileKind::Events => events(columns),
@@ -223,7 +223,7 @@ fn utm_item(columns: &FileColumns, name: &str) -> String {
     format!("{} AS {name}", raw(columns, name))
 }
 
-fn clicks(columns: &FileColumns, ref_pattern: &str) -> KindRules {
+fn clicks(columns: &FileColumns, ref_names: &str) -> KindRules {
     let mut parsed = raw_items(
         columns,
         &[
@@ -241,8 +241,9 @@ fn clicks(columns: &FileColumns, ref_pattern: &str) -> KindRules {
     );
     parsed.extend(timestamp_items(columns, "clicked_at"));
     parsed.push(format!(
-        "coalesce(raw_partner_id, nullif(url_decode(regexp_extract(raw_url, '{ref_pattern}', 1)), ''))
-             AS partner_id"
+        "coalesce(raw_partner_id, nullif(url_decode(pa_ref_value(raw_url, {})), ''))
+             AS partner_id",
+        sql_literal(ref_names)
     ));
     parsed.push("TRY_CAST(raw_redirect_hops AS INTEGER) AS redirect_hops".to_owned());
     parsed.push("lower(raw_landing_status) AS landing_status".to_owned());

@@ -6,6 +6,7 @@
 
 mod credit_sql;
 mod evidence;
+mod functions;
 mod journey_rows;
 mod payout_records;
 mod records;
@@ -234,6 +235,7 @@ impl Store {
             .doing("creating the schema")?;
         conn.execute_batch(schema::DISCARD_UNFINISHED_IMPORTS)
             .doing("discarding an unfinished import")?;
+        functions::register(&conn).doing("adding the importer's functions")?;
         let versions: i64 = conn
             .query_row("SELECT count(*) FROM schema_version", [], |r| r.get(0))
             .doing("reading the schema version")?;
