@@ -38,24 +38,14 @@ pub(super) fn store(
     checksum: Checksum,
 ) -> Result<ImportOutcome, ImportError> {
     let read = file.read;
-    let conn = store.conn();
-    let (import_id, touch_base) = next_ids(conn).map_err(read.store_error())?;
+    let (import_id, touch_base) = next_ids(store.conn()).map_err(read.store_error())?;
     let pending = PendingTouches {
         store,
         import_id,
         filter: format!("touches.import_id = {import_id}"),
         kept: false,
     };
-    let parsed = load::parsed_rows(store, file.rules, read)?;
-    let checked = load::checked_rows_sql(file.rules, file.columns, &parsed.timed);
-    read.reading(store, &insert_sql(import_id, touch_base, &checked))?;
-    if !parsed.lines_known {
-        stage::record_structural_rejects(conn, read.format)
-            .doing("reading rejected lines")
-            .map_err(read.store_error())?;
-    }
-    let read_rows = format!("touches WHERE {}", pending.filter);
-    stage::check_rows_match_header(conn, &read_rows, read.path, file.header_columns)?;
+    let lines_known = write_rows(store, file, &pending, touch_base)?;
     let facts = match checksum.wait()? {
         Ok(facts) => facts,
         Err(previous) => return Ok(ImportOutcome::AlreadyImported(previous)),
@@ -65,16 +55,39 @@ pub(super) fn store(
         facts: &facts,
         import_id,
         touch_base,
-        number_lines: !parsed.lines_known,
+        number_lines: !lines_known,
     };
     let record = {
         let _storing = store.import_phase(ImportPhase::StoringRows);
         finish
-            .run(conn, &pending.rows())
+            .run(store.conn(), &pending.rows())
             .map_err(read.store_error())?
     };
     pending.keep();
     Ok(ImportOutcome::Imported(record))
+}
+
+/// The file's one read: every row into `touches` as `pending`'s, then the lines DuckDB could
+/// not split recorded (a file none of whose rows split like its header is refused). Returns
+/// whether the rows already carry their lines.
+fn write_rows(
+    store: &Store,
+    file: &ClickFile,
+    pending: &PendingTouches,
+    touch_base: i64,
+) -> Result<bool, ImportError> {
+    let (read, conn) = (file.read, store.conn());
+    let parsed = load::parsed_rows(store, file.rules, read)?;
+    let checked = load::checked_rows_sql(file.rules, file.columns, &parsed.timed);
+    read.reading(store, &insert_sql(pending.import_id, touch_base, &checked))?;
+    if !parsed.lines_known {
+        stage::record_structural_rejects(conn, read.format)
+            .doing("reading rejected lines")
+            .map_err(read.store_error())?;
+    }
+    let rows = format!("touches WHERE {}", pending.filter);
+    stage::check_rows_match_header(conn, &rows, read.path, file.header_columns)?;
+    Ok(parsed.lines_known)
 }
 
 /// The import's number and the first free touch number.

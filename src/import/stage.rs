@@ -336,16 +336,16 @@ pub fn number_lines(conn: &Connection, rows: &LineRows, format: FileFormat) -> d
 }
 
 /// Refuses a file in which every data row was rejected for not splitting like the header
-/// (called once the rows are read into `table`).
+/// (called once the rows are read into `rows`: a table, or a table and a `WHERE`).
 pub fn check_rows_match_header(
     conn: &Connection,
-    table: &str,
+    rows: &str,
     path: &Path,
     columns: usize,
 ) -> Result<(), ImportError> {
     let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap_or(0);
     if count("SELECT count(*) FROM pa_structural") == 0
-        || count(&format!("SELECT count(*) FROM {table}")) > 0
+        || count(&format!("SELECT count(*) FROM {rows}")) > 0
     {
         return Ok(());
     }
