@@ -1,4 +1,5 @@
-//! One import, start to finish: stage, map, parse, check, then store in one transaction.
+//! One import, start to finish: stage, map, parse, check, then store in one transaction
+//! (click files hand over to `clicks` once their columns are mapped).
 
 use duckdb::{Connection, Transaction, params};
 

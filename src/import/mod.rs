@@ -3,7 +3,9 @@
 //! DuckDB's own `read_csv`/`read_parquet` parse the file into text columns; we map the header
 //! onto the kind's columns, parse and check every row in SQL, and store accepted rows,
 //! rejected rows (with line, column and reason) and the import record in one transaction.
-//! A file that cannot be imported at all changes nothing.
+//! Click files, the big ones, write their rows once and finish in a second transaction
+//! (`clicks`); their rows count only once the import is recorded. A file that cannot be
+//! imported at all changes nothing.
 
 mod clicks;
 mod kinds;
@@ -186,7 +188,8 @@ pub struct ImportSettings {
     pub links: LinkRules,
 }
 
-/// Imports one file in one transaction.
+/// Imports one file: all of it, or nothing (a cancel or a failure leaves the database as it
+/// was).
 pub fn import_file(
     store: &Store,
     request: &ImportRequest,
