@@ -50,6 +50,8 @@ pub(super) fn store(
         Ok(facts) => facts,
         Err(previous) => return Ok(ImportOutcome::AlreadyImported(previous)),
     };
+    // A cancel pressed during the wait found no query to stop.
+    load::stop_if_cancel_requested(store, read.path)?;
     let finish = Finish {
         file,
         facts: &facts,
@@ -93,8 +95,10 @@ fn write_rows(
 /// The import's number and the first free touch number.
 fn next_ids(conn: &Connection) -> Result<(i64, i64), StoreError> {
     conn.query_row(
-        "SELECT (SELECT coalesce(max(import_id), 0) + 1 FROM imports),
-                (SELECT coalesce(max(touch_seq), 0) FROM touches)",
+        &format!(
+            "SELECT ({}), (SELECT coalesce(max(touch_seq), 0) FROM touches)",
+            load::NEXT_IMPORT_ID
+        ),
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
@@ -151,11 +155,17 @@ impl Drop for PendingTouches<'_> {
         if self.kept {
             return;
         }
-        // Best effort: should this fail too, the next open deletes them.
-        let _ = self.store.conn().execute(
-            "DELETE FROM touches WHERE import_id = ?",
-            params![self.import_id],
-        );
+        // A second cancel may interrupt the delete itself: it is tried again. Should it still
+        // fail, the next import is numbered above these rows and the next open deletes them.
+        for _ in 0..3 {
+            let deleted = self.store.conn().execute(
+                "DELETE FROM touches WHERE import_id = ?",
+                params![self.import_id],
+            );
+            if deleted.is_ok() {
+                break;
+            }
+        }
     }
 }
 

@@ -111,9 +111,17 @@ struct Staged {
 /// interrupt that finds nothing to stop: the checksum and the padding scan read the file in
 /// Rust).
 fn stop_if_cancelled(store: &Store, request: &ImportRequest) -> Result<(), ImportError> {
+    stop_if_cancel_requested(store, &request.path)
+}
+
+/// [`stop_if_cancelled`] for `file`.
+pub(super) fn stop_if_cancel_requested(
+    store: &Store,
+    file: &std::path::Path,
+) -> Result<(), ImportError> {
     if store.take_cancel_request() {
         return Err(ImportError::Cancelled {
-            file: request.path.clone(),
+            file: file.to_path_buf(),
         });
     }
     Ok(())
@@ -164,6 +172,7 @@ fn store_staged(
         Ok(facts) => facts,
         Err(previous) => return Ok(ImportOutcome::AlreadyImported(previous)),
     };
+    stop_if_cancelled(store, request)?;
     reject_duplicates(conn, kind, &columns, &facts).map_err(store_error)?;
     let record =
         store_rows(store, kind, &request.path, &facts, header.len()).map_err(store_error)?;
@@ -546,9 +555,9 @@ pub(super) fn in_database(
         table: t, filter, ..
     } = rows;
     let skip_updates = if table == "conversions" && key == "raw_conversion_id" {
-        "coalesce(pa_checked.status_update, false)"
+        format!("coalesce({t}.status_update, false)")
     } else {
-        "false"
+        "false".to_owned()
     };
     conn.execute_batch(&format!(
         "UPDATE {t} SET reject_column = {column},
@@ -564,6 +573,12 @@ pub(super) fn in_database(
     .doing("finding ids already imported")
 }
 
+/// The next import's number: above every recorded import and above the touches of one a
+/// cancel could not delete.
+pub(super) const NEXT_IMPORT_ID: &str = "SELECT greatest(
+    (SELECT coalesce(max(import_id), 0) FROM imports),
+    (SELECT coalesce(max(import_id), 0) FROM touches)) + 1";
+
 /// Stores accepted rows, rejects and the import record in one transaction.
 fn store_rows(
     store: &Store,
@@ -575,11 +590,7 @@ fn store_rows(
     let conn = store.conn();
     let tx = Transaction::new_unchecked(conn).doing("starting the import transaction")?;
     let import_id: i64 = conn
-        .query_row(
-            "SELECT coalesce(max(import_id), 0) + 1 FROM imports",
-            [],
-            |r| r.get(0),
-        )
+        .query_row(NEXT_IMPORT_ID, [], |r| r.get(0))
         .doing("numbering the import")?;
     let (accepted, rejected): (i64, i64) = conn
         .query_row(

@@ -196,6 +196,12 @@ pub fn import_file(
     settings: &ImportSettings,
 ) -> Result<ImportOutcome, ImportError> {
     store.clear_cancel_request();
+    store
+        .discard_unfinished_imports()
+        .map_err(|error| ImportError::Store {
+            error: Box::new(error),
+            file: request.path.clone(),
+        })?;
     let result = load::run(store, request, settings);
     stage::clean_up(store.conn());
     result

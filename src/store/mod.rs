@@ -214,6 +214,14 @@ impl Store {
         Self::init(conn, None)
     }
 
+    /// Deletes the touches of a click import that was never recorded (a cancel whose own
+    /// clean-up was interrupted, or a killed run); done on open and before each import.
+    pub fn discard_unfinished_imports(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch(schema::DISCARD_UNFINISHED_IMPORTS)
+            .doing("discarding an unfinished import")
+    }
+
     /// Whether a transaction is open on this connection (its writes not yet committed).
     pub fn in_transaction(&self) -> bool {
         !self.conn.is_autocommit()
@@ -246,6 +254,8 @@ impl Store {
             )
             .doing("recording the schema version")?;
         }
+        conn.execute_batch(schema::RECORD_SCHEMA_VERSION)
+            .doing("recording the schema version")?;
         // Progress tracking lets the window show how far a long import is.
         let _ = conn.set_query_progress_tracking(true);
         Ok(Store {

@@ -1,7 +1,7 @@
 //! The database schema and its migrations.
 
 /// The schema version this build writes; older files are migrated on open.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Deletes the touches of a click import that stopped before it was recorded (the program
 /// ended between its two transactions): their import id is above every recorded one.
@@ -9,6 +9,10 @@ pub const SCHEMA_VERSION: i64 = 1;
 pub const DISCARD_UNFINISHED_IMPORTS: &str = "
 DELETE FROM touches WHERE import_id > (SELECT coalesce(max(import_id), 0) FROM imports);
 ";
+
+/// Version 2 added `touches.reject_column` and `reject_reason` (see [`CREATE_TABLES`]): a
+/// database this build opened records it, so a build that writes touches without them can tell.
+pub const RECORD_SCHEMA_VERSION: &str = "UPDATE schema_version SET version = 2 WHERE version < 2;";
 
 /// Tables of a programme database. Timestamps are stored as UTC `TIMESTAMP`s.
 ///
