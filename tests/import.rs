@@ -30,6 +30,18 @@ fn generated_programme(seed: u64, clicks: usize) -> tempfile::TempDir {
     dir
 }
 
+/// Writes the rows of `select` to `path` with DuckDB's `COPY … (options)`, as other tools
+/// export them (gzip, Parquet).
+fn export_with_duckdb(select: &str, path: &std::path::Path, options: &str) {
+    duckdb::Connection::open_in_memory()
+        .unwrap()
+        .execute_batch(&format!(
+            "COPY ({select}) TO '{}' ({options})",
+            path.display()
+        ))
+        .unwrap();
+}
+
 fn data_counts(store: &Store) -> TableCounts {
     store.counts().unwrap()
 }
@@ -326,21 +338,20 @@ fn structural_rejects_keep_later_line_numbers_right() {
 #[test]
 fn gzip_values_are_trimmed_and_a_truncated_gzip_is_unreadable() {
     let dir = tempfile::tempdir().unwrap();
-    let scratch = duckdb::Connection::open_in_memory().unwrap();
     let padded = dir.path().join("padded.csv.gz");
     let long = dir.path().join("long.csv.gz");
-    scratch
-        .execute_batch(&format!(
-            "COPY (SELECT 'o' || i AS conversion_id, ' 2026-07-01T10:00:00Z' AS converted_at,
-                          '1.50 ' AS revenue, ' c' || i || ' ' AS cookie_id FROM range(1, 4) t(i))
-                 TO '{}' (HEADER, COMPRESSION gzip);
-             COPY (SELECT 'g' || i AS conversion_id, TIMESTAMP '2026-07-01 10:00:00' AS converted_at,
-                          i * 1.5 AS revenue, md5(i::VARCHAR) AS cookie_id FROM range(1, 400001) t(i))
-                 TO '{}' (HEADER, COMPRESSION gzip);",
-            padded.display(),
-            long.display()
-        ))
-        .unwrap();
+    export_with_duckdb(
+        "SELECT 'o' || i AS conversion_id, ' 2026-07-01T10:00:00Z' AS converted_at,
+                '1.50 ' AS revenue, ' c' || i || ' ' AS cookie_id FROM range(1, 4) t(i)",
+        &padded,
+        "HEADER, COMPRESSION gzip",
+    );
+    export_with_duckdb(
+        "SELECT 'g' || i AS conversion_id, TIMESTAMP '2026-07-01 10:00:00' AS converted_at,
+                i * 1.5 AS revenue, md5(i::VARCHAR) AS cookie_id FROM range(1, 400001) t(i)",
+        &long,
+        "HEADER, COMPRESSION gzip",
+    );
     let store = Store::open_in_memory().unwrap();
     let outcome = import(&store, &padded, None).unwrap();
     assert_eq!(
@@ -468,21 +479,21 @@ fn bom_crlf_quotes_and_other_delimiters_are_read() {
 #[test]
 fn gzip_and_parquet_exports_are_read() {
     let dir = tempfile::tempdir().unwrap();
-    let scratch = duckdb::Connection::open_in_memory().unwrap();
     let gz = dir.path().join("conversions.csv.gz");
     let parquet = dir.path().join("more.parquet");
-    scratch
-        .execute_batch(&format!(
-            "COPY (SELECT 'g' || i AS conversion_id, TIMESTAMP '2026-07-01 10:00:00' + INTERVAL (i) HOUR AS converted_at,
-                          i * 1.5 AS revenue FROM range(1, 4) t(i))
-                 TO '{}' (HEADER, COMPRESSION gzip);
-             COPY (SELECT 'p' || i AS conversion_id, TIMESTAMP '2026-07-02 10:00:00' AS converted_at,
-                          CAST(i AS DOUBLE) AS revenue, 'c' || i AS cookie_id FROM range(1, 6) t(i))
-                 TO '{}' (FORMAT parquet);",
-            gz.display(),
-            parquet.display()
-        ))
-        .unwrap();
+    export_with_duckdb(
+        "SELECT 'g' || i AS conversion_id,
+                TIMESTAMP '2026-07-01 10:00:00' + INTERVAL (i) HOUR AS converted_at,
+                i * 1.5 AS revenue FROM range(1, 4) t(i)",
+        &gz,
+        "HEADER, COMPRESSION gzip",
+    );
+    export_with_duckdb(
+        "SELECT 'p' || i AS conversion_id, TIMESTAMP '2026-07-02 10:00:00' AS converted_at,
+                CAST(i AS DOUBLE) AS revenue, 'c' || i AS cookie_id FROM range(1, 6) t(i)",
+        &parquet,
+        "FORMAT parquet",
+    );
     let store = Store::open_in_memory().unwrap();
     assert_eq!(import(&store, &gz, None).unwrap().record().rows_accepted, 3);
     assert_eq!(
