@@ -721,8 +721,9 @@ fn a_cancel_while_clicks_are_stored_leaves_the_database_unchanged() {
 }
 
 /// Touches of a click import that never got recorded (the program was killed between
-/// writing the rows and recording the import) are deleted when the database opens; an
-/// earlier import's and a scenario's (import 0) stay.
+/// writing the rows and recording the import) are deleted when the database opens, its
+/// parked rejected rows (negative import id) too; an earlier import's and a scenario's
+/// (import 0) stay. A database written by schema version 2 loses its reject columns.
 #[test]
 fn rows_of_an_import_a_killed_run_left_unrecorded_are_deleted_on_open() {
     let dir = tempfile::tempdir().unwrap();
@@ -739,20 +740,37 @@ fn rows_of_an_import_a_killed_run_left_unrecorded_are_deleted_on_open() {
     {
         let conn = duckdb::Connection::open(&db).unwrap();
         conn.execute_batch(
-            "INSERT INTO touches (touch_seq, import_id, line, touched_at, source, click_id)
-             VALUES (10, 0, 2, TIMESTAMP '2026-07-02 10:00:00', 'scenario', 's1'),
-                    (11, 2, 2, TIMESTAMP '2026-07-03 10:00:00', 'alpha', 'k2'),
-                    (12, 2, 3, TIMESTAMP '2026-07-03 11:00:00', 'alpha', 'k3');",
+            "ALTER TABLE touches ADD COLUMN reject_column VARCHAR;
+             ALTER TABLE touches ADD COLUMN reject_reason VARCHAR;
+             UPDATE schema_version SET version = 2;
+             INSERT INTO touches (touch_seq, import_id, line, touched_at, source, click_id, url)
+             VALUES (10, 0, 2, TIMESTAMP '2026-07-02 10:00:00', 'scenario', 's1', NULL),
+                    (11, 2, 2, TIMESTAMP '2026-07-03 10:00:00', 'alpha', 'k2', NULL),
+                    (12, 2, 3, TIMESTAMP '2026-07-03 11:00:00', 'alpha', 'k3', NULL),
+                    (13, -2, 4, TIMESTAMP '1970-01-01', 'clicked_at', 'k4', 'expected …');",
         )
         .unwrap();
     }
-    let store = Store::open(&db).unwrap();
-    assert_eq!(
-        data_counts(&store).touches,
-        2,
-        "the import's and the scenario's"
-    );
-    assert_eq!(store.import_history().unwrap().len(), 1);
+    {
+        let store = Store::open(&db).unwrap();
+        assert_eq!(
+            data_counts(&store).touches,
+            2,
+            "the import's and the scenario's"
+        );
+        assert_eq!(store.import_history().unwrap().len(), 1);
+    }
+    let conn = duckdb::Connection::open(&db).unwrap();
+    let (version, reject_columns): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT max(version) FROM schema_version),
+                    (SELECT count(*) FROM pragma_table_info('touches')
+                     WHERE name IN ('reject_column', 'reject_reason'))",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((version, reject_columns), (3, 0));
 }
 
 /// A clicks file larger than one of DuckDB's read buffers (32 MB) is read by both cores;

@@ -499,22 +499,35 @@ fn mark_late_refunds(conn: &Connection) -> Result<(), StoreError> {
     .doing("finding late refunds and cancellations")
 }
 
-/// Checked rows waiting to be stored: a table, the column of their lines, and which of its
-/// rows they are.
+/// Checked rows waiting to be stored: a table, the column of their lines, which of its rows
+/// are still accepted, and how a row is rejected.
 pub(super) struct CheckedRows<'a> {
     /// The table.
     pub table: &'a str,
     /// Its column of lines.
     pub line: &'a str,
-    /// Which rows (`true` for all).
-    pub filter: &'a str,
+    /// The rows no check has rejected (a condition on `table`, qualified by its name).
+    pub accepted: &'a str,
+    /// The `SET` list that rejects a row, with `{column}` and `{reason}` for the SQL of the
+    /// column to name and of the reason.
+    pub reject: &'a str,
+}
+
+impl CheckedRows<'_> {
+    /// The `SET` list rejecting a row for `reason` (SQL) in `column` (SQL).
+    fn reject_set(&self, column: &str, reason: &str) -> String {
+        self.reject
+            .replace("{column}", column)
+            .replace("{reason}", reason)
+    }
 }
 
 /// The checked rows of kinds copied through a temp table.
 const PA_CHECKED: CheckedRows = CheckedRows {
     table: "pa_checked",
     line: "pa_line",
-    filter: "true",
+    accepted: "pa_checked.reject_reason IS NULL",
+    reject: "reject_column = {column}, reject_reason = {reason}",
 };
 
 /// Marks the rows whose `key` is already on an earlier line of the file.
@@ -528,17 +541,19 @@ pub(super) fn in_file(
     let CheckedRows {
         table: t,
         line,
-        filter,
+        accepted,
+        ..
     } = rows;
+    let reason = format!(
+        "format('duplicate {label} ''{{}}'': already on line {{}} of this file', {t}.{key}, d.first_line)"
+    );
     conn.execute_batch(&format!(
-        "UPDATE {t} SET reject_column = {column},
-             reject_reason = format('duplicate {label} ''{{}}'': already on line {{}} of this file',
-                                    {t}.{key}, d.first_line)
+        "UPDATE {t} SET {}
          FROM (SELECT {key} AS k, min({line}) AS first_line FROM {t}
-               WHERE {filter} AND reject_reason IS NULL AND {key} IS NOT NULL
+               WHERE {accepted} AND {key} IS NOT NULL
                GROUP BY {key} HAVING count(*) > 1) d
-         WHERE {filter} AND {t}.{key} = d.k AND {t}.{line} > d.first_line
-           AND {t}.reject_reason IS NULL"
+         WHERE {accepted} AND {t}.{key} = d.k AND {t}.{line} > d.first_line",
+        rows.reject_set(column, &reason)
     ))
     .doing("finding duplicate ids in the file")
 }
@@ -552,23 +567,24 @@ pub(super) fn in_database(
     table_key: &str,
 ) -> Result<(), StoreError> {
     let CheckedRows {
-        table: t, filter, ..
+        table: t, accepted, ..
     } = rows;
     let skip_updates = if table == "conversions" && key == "raw_conversion_id" {
         format!("coalesce({t}.status_update, false)")
     } else {
         "false".to_owned()
     };
+    let reason = format!(
+        "format('duplicate {label} ''{{}}'': already imported from {{}} line {{}}', {t}.{key}, e.file_name, e.line)"
+    );
     conn.execute_batch(&format!(
-        "UPDATE {t} SET reject_column = {column},
-             reject_reason = format('duplicate {label} ''{{}}'': already imported from {{}} line {{}}',
-                                    {t}.{key}, e.file_name, e.line)
+        "UPDATE {t} SET {}
          FROM (SELECT x.{table_key} AS k, min(i.file_name) AS file_name, min(x.line) AS line
                FROM {table} x JOIN imports i ON i.import_id = x.import_id
-               WHERE x.{table_key} IN (SELECT {key} FROM {t} WHERE {filter})
+               WHERE x.{table_key} IN (SELECT {key} FROM {t} WHERE {accepted})
                GROUP BY x.{table_key}) e
-         WHERE {filter} AND {t}.{key} = e.k AND {t}.reject_reason IS NULL
-           AND NOT {skip_updates}"
+         WHERE {accepted} AND {t}.{key} = e.k AND NOT {skip_updates}",
+        rows.reject_set(column, &reason)
     ))
     .doing("finding ids already imported")
 }

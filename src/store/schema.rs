@@ -1,26 +1,28 @@
 //! The database schema and its migrations.
 
 /// The schema version this build writes; older files are migrated on open.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Deletes the touches of a click import that stopped before it was recorded (the program
-/// ended between its two transactions): their import id is above every recorded one.
-/// Scenario rows (import 0) are kept.
+/// ended between its two transactions): their import id is above every recorded one, or the
+/// negation of such an id (its rejected rows, parked). Scenario rows (import 0) are kept.
 pub const DISCARD_UNFINISHED_IMPORTS: &str = "
-DELETE FROM touches WHERE import_id > (SELECT coalesce(max(import_id), 0) FROM imports);
+DELETE FROM touches
+WHERE import_id > (SELECT coalesce(max(import_id), 0) FROM imports) OR import_id < 0;
 ";
 
-/// Version 2 added `touches.reject_column` and `reject_reason` (see [`CREATE_TABLES`]): a
-/// database this build opened records it, so a build that writes touches without them can tell.
-pub const RECORD_SCHEMA_VERSION: &str = "UPDATE schema_version SET version = 2 WHERE version < 2;";
+/// Version 2 added `touches.reject_column` and `reject_reason`; version 3 dropped them again
+/// (rejected rows of a click file are parked under the negated import id instead, see
+/// [`CREATE_TABLES`]). A database this build opened records 3.
+pub const RECORD_SCHEMA_VERSION: &str = "UPDATE schema_version SET version = 3 WHERE version < 3;";
 
 /// Tables of a programme database. Timestamps are stored as UTC `TIMESTAMP`s.
 ///
 /// A click file's rows are written straight into `touches` and finished in a second
-/// transaction (see `import::clicks`): until then `reject_column` and `reject_reason` hold
-/// each row's failed check, and the rows that failed one are moved to `rejects` before the
-/// import is recorded, so stored touches always have both empty. Databases written before
-/// they existed gain them on open.
+/// transaction (see `import::clicks`): until then the rows that failed a check are parked
+/// under the negated import id, and they are moved to `rejects` before the import is
+/// recorded, so no recorded touch has a negative import id. Version 2's reject columns are
+/// dropped on open.
 ///
 /// No primary keys: DuckDB's ART indexes slow bulk loads of millions of rows, and the
 /// importer enforces uniqueness itself (it has to report duplicates as rejects anyway).
@@ -74,12 +76,10 @@ CREATE TABLE IF NOT EXISTS touches (
     utm_medium VARCHAR,
     utm_campaign VARCHAR,
     utm_content VARCHAR,
-    utm_term VARCHAR,
-    reject_column VARCHAR,
-    reject_reason VARCHAR
+    utm_term VARCHAR
 );
-ALTER TABLE touches ADD COLUMN IF NOT EXISTS reject_column VARCHAR;
-ALTER TABLE touches ADD COLUMN IF NOT EXISTS reject_reason VARCHAR;
+ALTER TABLE touches DROP COLUMN IF EXISTS reject_column;
+ALTER TABLE touches DROP COLUMN IF EXISTS reject_reason;
 CREATE TABLE IF NOT EXISTS conversions (
     conversion_seq BIGINT NOT NULL,
     conversion_id VARCHAR NOT NULL,
