@@ -117,16 +117,18 @@ fn offset_secs_sql(raw_name: &str) -> String {
 fn timestamp_items(columns: &FileColumns, column: &'static str) -> Vec<String> {
     let raw_name = format!("raw_{column}");
     // `Z` is by far the commonest offset, and DuckDB's own cast reads it as UTC: the fast
-    // path spares those rows the regular expressions.
+    // paths spare those rows the regular expressions, and the commonest form of them the
+    // cast too (`pa_zulu_timestamp`, a byte scan, answers NULL for any other form).
     let zulu = format!("({raw_name} LIKE '%Z')");
     vec![
         format!("{} AS {raw_name}", raw(columns, column)),
         format!(
-            "CASE WHEN {zulu} THEN TRY_CAST({raw_name} AS TIMESTAMP)
+            "coalesce(pa_zulu_timestamp({raw_name}), CASE
+                  WHEN {zulu} THEN TRY_CAST({raw_name} AS TIMESTAMP)
                   WHEN regexp_matches({raw_name}, '{OFFSET_PATTERN}')
                   THEN TRY_CAST(trim(regexp_replace({raw_name}, '{OFFSET_SUFFIX}', '')) AS TIMESTAMP)
                        - to_seconds({})
-             END AS {column}_utc_given",
+             END) AS {column}_utc_given",
             offset_secs_sql(&raw_name)
         ),
         format!(
