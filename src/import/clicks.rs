@@ -54,7 +54,7 @@ pub(super) fn store(
         ),
         kept: false,
     };
-    let lines_known = write_rows(store, file, &pending, touch_base)?;
+    let written = write_rows(store, file, &pending, touch_base)?;
     let facts = match checksum.wait()? {
         Ok(facts) => facts,
         Err(previous) => return Ok(ImportOutcome::AlreadyImported(previous)),
@@ -66,7 +66,7 @@ pub(super) fn store(
         facts: &facts,
         import_id,
         touch_base,
-        number_lines: !lines_known,
+        written,
     };
     let record = {
         let _storing = store.import_phase(ImportPhase::StoringRows);
@@ -78,27 +78,37 @@ pub(super) fn store(
     Ok(ImportOutcome::Imported(record))
 }
 
+/// What the file's one read wrote.
+struct Written {
+    /// Rows, accepted and parked.
+    rows: usize,
+    /// Whether they already carry their lines.
+    lines_known: bool,
+}
+
 /// The file's one read: every row into `touches` as `pending`'s, then the lines DuckDB could
-/// not split recorded (a file none of whose rows split like its header is refused). Returns
-/// whether the rows already carry their lines.
+/// not split recorded (a file none of whose rows split like its header is refused).
 fn write_rows(
     store: &Store,
     file: &ClickFile,
     pending: &PendingTouches,
     touch_base: i64,
-) -> Result<bool, ImportError> {
+) -> Result<Written, ImportError> {
     let (read, conn) = (file.read, store.conn());
     let parsed = load::parsed_rows(store, file.rules, read)?;
     let checked = load::checked_rows_sql(file.rules, file.columns, &parsed.timed);
-    read.reading(store, &insert_sql(pending.import_id, touch_base, &checked))?;
+    let rows = read.reading(store, &insert_sql(pending.import_id, touch_base, &checked))?;
     if !parsed.lines_known {
         stage::record_structural_rejects(conn, read.format)
             .doing("reading rejected lines")
             .map_err(read.store_error())?;
     }
-    let rows = format!("touches WHERE {}", pending.all_rows());
-    stage::check_rows_match_header(conn, &rows, read.path, file.header_columns)?;
-    Ok(parsed.lines_known)
+    let all_rows = format!("touches WHERE {}", pending.all_rows());
+    stage::check_rows_match_header(conn, &all_rows, read.path, file.header_columns)?;
+    Ok(Written {
+        rows,
+        lines_known: parsed.lines_known,
+    })
 }
 
 /// The import's number and the first free touch number.
@@ -200,8 +210,8 @@ struct Finish<'a> {
     facts: &'a super::FileFacts,
     import_id: i64,
     touch_base: i64,
-    /// Whether the rows still need their lines.
-    number_lines: bool,
+    /// What the file's read wrote.
+    written: Written,
 }
 
 impl Finish<'_> {
@@ -213,7 +223,7 @@ impl Finish<'_> {
         pending: &PendingTouches,
     ) -> Result<super::ImportRecord, StoreError> {
         let tx = Transaction::new_unchecked(conn).doing("starting the import transaction")?;
-        if self.number_lines {
+        if !self.written.lines_known {
             let set = format!(
                 "line = {{line}}, touch_seq = {} + {{line}}",
                 self.touch_base
@@ -227,7 +237,6 @@ impl Finish<'_> {
         }
         let rows = pending.rows();
         self.mark_duplicates(conn, &rows)?;
-        let counts = self.counts(conn, pending)?;
         let parked = pending.parked();
         let rejected_rows = format!("line, source, url FROM touches WHERE {parked}");
         load::insert_rejects(
@@ -237,8 +246,10 @@ impl Finish<'_> {
             self.file.header_columns,
             &rejected_rows,
         )?;
-        conn.execute_batch(&format!("DELETE FROM touches WHERE {parked}"))
+        let rejected = conn
+            .execute(&format!("DELETE FROM touches WHERE {parked}"), [])
             .doing("moving rejected rows")?;
+        let counts = self.counts(conn, rejected)?;
         let record = load::record_import(
             conn,
             self.import_id,
@@ -277,24 +288,13 @@ impl Finish<'_> {
         load::in_database(conn, rows, key, "touches", "click_id")
     }
 
-    /// `(accepted, rejected)`, counting the lines that did not split like the header.
-    fn counts(
-        &self,
-        conn: &Connection,
-        pending: &PendingTouches,
-    ) -> Result<(i64, i64), StoreError> {
-        conn.query_row(
-            &format!(
-                "SELECT count(*) FILTER (WHERE {}),
-                        count(*) FILTER (WHERE {}) + (SELECT count(*) FROM pa_structural)
-                 FROM touches WHERE {}",
-                pending.accepted,
-                pending.parked(),
-                pending.all_rows()
-            ),
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .doing("counting rows")
+    /// `(accepted, rejected)` once the `rejected` rows of the file's read are moved out,
+    /// counting the lines that did not split like the header.
+    fn counts(&self, conn: &Connection, rejected: usize) -> Result<(i64, i64), StoreError> {
+        let unsplit: i64 = conn
+            .query_row("SELECT count(*) FROM pa_structural", [], |r| r.get(0))
+            .doing("counting rows")?;
+        let accepted = self.written.rows - rejected;
+        Ok((accepted as i64, rejected as i64 + unsplit))
     }
 }

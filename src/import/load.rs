@@ -242,13 +242,14 @@ impl ReadSpec<'_> {
         }
     }
 
-    /// Runs `sql`, the import's read of the file: the store's phase says "reading" while it
-    /// runs, and a failure is the file's (`Unreadable`).
-    pub fn reading(&self, store: &Store, sql: &str) -> Result<(), ImportError> {
+    /// Runs `sql` (one statement), the import's read of the file, and returns the rows it
+    /// wrote: the store's phase says "reading" while it runs, and a failure is the file's
+    /// (`Unreadable`).
+    pub fn reading(&self, store: &Store, sql: &str) -> Result<usize, ImportError> {
         let _reading = store.import_phase(ImportPhase::ReadingFile);
         store
             .conn()
-            .execute_batch(sql)
+            .execute(sql, [])
             .map_err(|e| ImportError::Unreadable {
                 detail: stage::first_line(&e.to_string()),
                 file: self.path.to_path_buf(),
