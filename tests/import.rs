@@ -557,6 +557,27 @@ fn offsets_become_utc_and_naive_times_are_read_in_the_programme_zone() {
     );
 }
 
+/// A click file's own campaign columns are kept (and win over the link's); a row whose
+/// columns are empty takes the link's.
+#[test]
+fn a_click_file_s_campaign_columns_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_memory().unwrap();
+    let clicks = "clicked_at,url,partner_id,cookie_id,utm_campaign,utm_term\n\
+                  2026-07-01T10:00:00Z,https://s.example/?utm_campaign=link,alpha,c1,winter & co,a+b\n\
+                  2026-07-01T11:00:00Z,https://s.example/?utm_campaign=link,alpha,c2,,\n\
+                  2026-07-01T12:00:00Z,https://s.example/,alpha,c3,winter & co,\n";
+    let path = write(dir.path(), "clicks.csv", clicks);
+    assert_eq!(
+        import(&store, &path, None).unwrap().record().rows_accepted,
+        3
+    );
+    assert_eq!(
+        store.campaign_touches().unwrap(),
+        vec![("winter & co".to_owned(), 2), ("link".to_owned(), 1)]
+    );
+}
+
 #[test]
 fn partner_ids_come_from_the_link_when_the_column_is_empty() {
     let dir = tempfile::tempdir().unwrap();
@@ -731,7 +752,8 @@ fn a_cancel_while_clicks_are_stored_leaves_the_database_unchanged() {
 /// Touches of a click import that never got recorded (the program was killed between
 /// writing the rows and recording the import) are deleted when the database opens, its
 /// parked rejected rows (negative import id) too; an earlier import's and a scenario's
-/// (import 0) stay. A database written by schema version 2 loses its reject columns.
+/// (import 0) stay. A database written by schema version 2 loses its reject columns, and its
+/// five campaign columns become the one `utm` (the campaign still read from it).
 #[test]
 fn rows_of_an_import_a_killed_run_left_unrecorded_are_deleted_on_open() {
     let dir = tempfile::tempdir().unwrap();
@@ -750,6 +772,13 @@ fn rows_of_an_import_a_killed_run_left_unrecorded_are_deleted_on_open() {
         conn.execute_batch(
             "ALTER TABLE touches ADD COLUMN reject_column VARCHAR;
              ALTER TABLE touches ADD COLUMN reject_reason VARCHAR;
+             ALTER TABLE touches DROP COLUMN utm;
+             ALTER TABLE touches ADD COLUMN utm_source VARCHAR;
+             ALTER TABLE touches ADD COLUMN utm_medium VARCHAR;
+             ALTER TABLE touches ADD COLUMN utm_campaign VARCHAR;
+             ALTER TABLE touches ADD COLUMN utm_content VARCHAR;
+             ALTER TABLE touches ADD COLUMN utm_term VARCHAR;
+             UPDATE touches SET utm_source = 'a&b', utm_campaign = 'spring sale';
              UPDATE schema_version SET version = 2;
              INSERT INTO touches (touch_seq, import_id, line, touched_at, source, click_id, url)
              VALUES (10, 0, 2, TIMESTAMP '2026-07-02 10:00:00', 'scenario', 's1', NULL),
@@ -767,18 +796,27 @@ fn rows_of_an_import_a_killed_run_left_unrecorded_are_deleted_on_open() {
             "the import's and the scenario's"
         );
         assert_eq!(store.import_history().unwrap().len(), 1);
+        assert_eq!(
+            store.campaign_touches().unwrap(),
+            vec![("spring sale".to_owned(), 1)]
+        );
     }
     let conn = duckdb::Connection::open(&db).unwrap();
-    let (version, reject_columns): (i64, i64) = conn
+    let (version, old_columns, utm): (i64, i64, String) = conn
         .query_row(
             "SELECT (SELECT max(version) FROM schema_version),
                     (SELECT count(*) FROM pragma_table_info('touches')
-                     WHERE name IN ('reject_column', 'reject_reason'))",
+                     WHERE name IN ('reject_column', 'reject_reason')
+                        OR name LIKE 'utm\\_%' ESCAPE '\\'),
+                    (SELECT utm FROM touches WHERE click_id = 'k1')",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .unwrap();
-    assert_eq!((version, reject_columns), (3, 0));
+    assert_eq!(
+        (version, old_columns, utm.as_str()),
+        (4, 0, "utm_source=a%26b&utm_campaign=spring%20sale")
+    );
 }
 
 /// A clicks file larger than one of DuckDB's read buffers (32 MB) is read by both cores;

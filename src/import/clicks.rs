@@ -132,15 +132,13 @@ fn insert_sql(import_id: i64, touch_base: i64, checked: &str) -> String {
     format!(
         "INSERT INTO touches (touch_seq, import_id, line, touched_at, source, partner_id,
                               channel, click_id, url, cookie_id, user_id, device_id, browser,
-                              redirect_hops, landing_status, utm_source, utm_medium,
-                              utm_campaign, utm_content, utm_term)
+                              redirect_hops, landing_status, utm)
          SELECT coalesce({touch_base} + pa_line, 0),
                 CASE WHEN reject_reason IS NULL THEN {import_id} ELSE {parked} END,
                 coalesce(pa_line, 0), coalesce(clicked_at, TIMESTAMP '1970-01-01'),
                 coalesce(reject_column, partner_id, raw_channel, ''), partner_id, raw_channel,
                 raw_click_id, coalesce(reject_reason, raw_url), raw_cookie_id, raw_user_id,
-                raw_device_id, raw_browser, redirect_hops, landing_status, utm_source,
-                utm_medium, utm_campaign, utm_content, utm_term
+                raw_device_id, raw_browser, redirect_hops, landing_status, utm
          FROM ({checked})",
         parked = -import_id
     )

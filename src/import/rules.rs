@@ -221,8 +221,22 @@ fn partners(columns: &FileColumns) -> KindRules {
 
 /// A campaign column as given in the file; parameters inside the link are read on demand by
 /// the store's `touch_campaigns` view, which spares every import a regex per parameter.
-fn utm_item(columns: &FileColumns, name: &str) -> String {
-    format!("{} AS {name}", raw(columns, name))
+/// The file's own campaign columns as one query string (`utm_source=…&utm_term=…`, values
+/// percent-encoded), NULL when a row has none: one column to write where five, mostly
+/// empty, had cost a tenth of a click import.
+fn utm_item(columns: &FileColumns) -> String {
+    let present: Vec<String> = crate::links::UTM_PARAMS
+        .iter()
+        .filter(|name| columns.get(name).is_some())
+        .map(|name| {
+            let value = raw(columns, name);
+            format!("CASE WHEN {value} IS NOT NULL THEN '{name}=' || url_encode({value}) END")
+        })
+        .collect();
+    if present.is_empty() {
+        return "NULL::VARCHAR AS utm".to_owned();
+    }
+    format!("nullif(concat_ws('&', {}), '') AS utm", present.join(", "))
 }
 
 fn clicks(columns: &FileColumns, ref_names: &str) -> KindRules {
@@ -249,15 +263,7 @@ fn clicks(columns: &FileColumns, ref_names: &str) -> KindRules {
     ));
     parsed.push("TRY_CAST(raw_redirect_hops AS INTEGER) AS redirect_hops".to_owned());
     parsed.push("lower(raw_landing_status) AS landing_status".to_owned());
-    for utm in [
-        "utm_source",
-        "utm_medium",
-        "utm_campaign",
-        "utm_content",
-        "utm_term",
-    ] {
-        parsed.push(utm_item(columns, utm));
-    }
+    parsed.push(utm_item(columns));
     let checks = vec![
         timestamp_check("clicked_at"),
         Check {

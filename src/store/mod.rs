@@ -241,6 +241,15 @@ impl Store {
     fn init(conn: Connection, path: Option<PathBuf>) -> Result<Store, StoreError> {
         conn.execute_batch(schema::CREATE_TABLES)
             .doing("creating the schema")?;
+        let has_utm_columns: bool = conn
+            .query_row(schema::HAS_UTM_COLUMNS, [], |r| r.get(0))
+            .doing("reading the schema")?;
+        if has_utm_columns {
+            conn.execute_batch(schema::MERGE_UTM_COLUMNS)
+                .doing("merging the campaign columns")?;
+        }
+        conn.execute_batch(schema::CREATE_VIEWS)
+            .doing("creating the views")?;
         conn.execute_batch(schema::DISCARD_UNFINISHED_IMPORTS)
             .doing("discarding an unfinished import")?;
         functions::register(&conn).doing("adding the importer's functions")?;

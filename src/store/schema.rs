@@ -1,7 +1,7 @@
 //! The database schema and its migrations.
 
 /// The schema version this build writes; older files are migrated on open.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Deletes the touches of a click import that stopped before it was recorded (the program
 /// ended between its two transactions): their import id is above every recorded one, or the
@@ -13,8 +13,29 @@ WHERE import_id > (SELECT coalesce(max(import_id), 0) FROM imports) OR import_id
 
 /// Version 2 added `touches.reject_column` and `reject_reason`; version 3 dropped them again
 /// (rejected rows of a click file are parked under the negated import id instead, see
-/// [`CREATE_TABLES`]). A database this build opened records 3.
-pub const RECORD_SCHEMA_VERSION: &str = "UPDATE schema_version SET version = 3 WHERE version < 3;";
+/// [`CREATE_TABLES`]); version 4 keeps a file's campaign columns in one, `touches.utm`
+/// ([`MERGE_UTM_COLUMNS`]). A database this build opened records 4.
+pub const RECORD_SCHEMA_VERSION: &str = "UPDATE schema_version SET version = 4 WHERE version < 4;";
+
+/// Whether `touches` still has version 3's five campaign columns.
+pub const HAS_UTM_COLUMNS: &str =
+    "SELECT count(*) > 0 FROM pragma_table_info('touches') WHERE name = 'utm_source'";
+
+/// Moves version 3's five campaign columns of `touches` into `utm`, as the importer writes
+/// it (`utm_source=…&utm_term=…`, values percent-encoded).
+pub const MERGE_UTM_COLUMNS: &str = "
+ALTER TABLE touches ADD COLUMN IF NOT EXISTS utm VARCHAR;
+UPDATE touches SET utm = nullif(concat_ws('&',
+        'utm_source=' || url_encode(utm_source), 'utm_medium=' || url_encode(utm_medium),
+        'utm_campaign=' || url_encode(utm_campaign), 'utm_content=' || url_encode(utm_content),
+        'utm_term=' || url_encode(utm_term)), '')
+    WHERE coalesce(utm_source, utm_medium, utm_campaign, utm_content, utm_term) IS NOT NULL;
+ALTER TABLE touches DROP COLUMN utm_source;
+ALTER TABLE touches DROP COLUMN utm_medium;
+ALTER TABLE touches DROP COLUMN utm_campaign;
+ALTER TABLE touches DROP COLUMN utm_content;
+ALTER TABLE touches DROP COLUMN utm_term;
+";
 
 /// Tables of a programme database. Timestamps are stored as UTC `TIMESTAMP`s.
 ///
@@ -72,11 +93,8 @@ CREATE TABLE IF NOT EXISTS touches (
     browser VARCHAR,
     redirect_hops INTEGER,
     landing_status VARCHAR,
-    utm_source VARCHAR,
-    utm_medium VARCHAR,
-    utm_campaign VARCHAR,
-    utm_content VARCHAR,
-    utm_term VARCHAR
+    -- The file's own campaign columns as a query string; the link's are read from url.
+    utm VARCHAR
 );
 ALTER TABLE touches DROP COLUMN IF EXISTS reject_column;
 ALTER TABLE touches DROP COLUMN IF EXISTS reject_reason;
@@ -94,19 +112,6 @@ CREATE TABLE IF NOT EXISTS conversions (
     coupon_code VARCHAR,
     status VARCHAR NOT NULL
 );
-CREATE OR REPLACE VIEW touch_campaigns AS
-    SELECT touch_seq, source,
-        coalesce(utm_source, nullif(url_decode(regexp_extract(url, '[?&]utm_source=([^&#]*)', 1)), ''))
-            AS utm_source,
-        coalesce(utm_medium, nullif(url_decode(regexp_extract(url, '[?&]utm_medium=([^&#]*)', 1)), ''))
-            AS utm_medium,
-        coalesce(utm_campaign, nullif(url_decode(regexp_extract(url, '[?&]utm_campaign=([^&#]*)', 1)), ''))
-            AS utm_campaign,
-        coalesce(utm_content, nullif(url_decode(regexp_extract(url, '[?&]utm_content=([^&#]*)', 1)), ''))
-            AS utm_content,
-        coalesce(utm_term, nullif(url_decode(regexp_extract(url, '[?&]utm_term=([^&#]*)', 1)), ''))
-            AS utm_term
-    FROM touches;
 CREATE TABLE IF NOT EXISTS signoffs (
     signoff_id BIGINT NOT NULL,
     period VARCHAR NOT NULL,
@@ -138,4 +143,26 @@ CREATE TABLE IF NOT EXISTS leads (
     reference VARCHAR NOT NULL,
     amount DOUBLE
 );
+";
+
+/// Views over the tables, made once [`CREATE_TABLES`] and the migrations have run.
+pub const CREATE_VIEWS: &str = "
+CREATE OR REPLACE VIEW touch_campaigns AS
+    SELECT touch_seq, source,
+        coalesce(nullif(url_decode(regexp_extract(utm, '(?:^|&)utm_source=([^&]*)', 1)), ''),
+                 nullif(url_decode(regexp_extract(url, '[?&]utm_source=([^&#]*)', 1)), ''))
+            AS utm_source,
+        coalesce(nullif(url_decode(regexp_extract(utm, '(?:^|&)utm_medium=([^&]*)', 1)), ''),
+                 nullif(url_decode(regexp_extract(url, '[?&]utm_medium=([^&#]*)', 1)), ''))
+            AS utm_medium,
+        coalesce(nullif(url_decode(regexp_extract(utm, '(?:^|&)utm_campaign=([^&]*)', 1)), ''),
+                 nullif(url_decode(regexp_extract(url, '[?&]utm_campaign=([^&#]*)', 1)), ''))
+            AS utm_campaign,
+        coalesce(nullif(url_decode(regexp_extract(utm, '(?:^|&)utm_content=([^&]*)', 1)), ''),
+                 nullif(url_decode(regexp_extract(url, '[?&]utm_content=([^&#]*)', 1)), ''))
+            AS utm_content,
+        coalesce(nullif(url_decode(regexp_extract(utm, '(?:^|&)utm_term=([^&]*)', 1)), ''),
+                 nullif(url_decode(regexp_extract(url, '[?&]utm_term=([^&#]*)', 1)), ''))
+            AS utm_term
+    FROM touches;
 ";
