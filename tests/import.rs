@@ -752,8 +752,9 @@ fn a_cancel_while_clicks_are_stored_leaves_the_database_unchanged() {
 /// Touches of a click import that never got recorded (the program was killed between
 /// writing the rows and recording the import) are deleted when the database opens, its
 /// parked rejected rows (negative import id) too; an earlier import's and a scenario's
-/// (import 0) stay. A database written by schema version 2 loses its reject columns, and its
-/// five campaign columns become the one `utm` (the campaign still read from it).
+/// (import 0) stay. A database written by schema version 2 (touches storing `source`) loses
+/// its reject columns, its five campaign columns become the one `utm` (the campaign still read
+/// from it), and `source` is computed again.
 #[test]
 fn rows_of_an_import_a_killed_run_left_unrecorded_are_deleted_on_open() {
     let dir = tempfile::tempdir().unwrap();
@@ -770,7 +771,10 @@ fn rows_of_an_import_a_killed_run_left_unrecorded_are_deleted_on_open() {
     {
         let conn = duckdb::Connection::open(&db).unwrap();
         conn.execute_batch(
-            "ALTER TABLE touches ADD COLUMN reject_column VARCHAR;
+            "CREATE TABLE touches_old AS SELECT * EXCLUDE (source), source FROM touches;
+             DROP TABLE touches;
+             ALTER TABLE touches_old RENAME TO touches;
+             ALTER TABLE touches ADD COLUMN reject_column VARCHAR;
              ALTER TABLE touches ADD COLUMN reject_reason VARCHAR;
              ALTER TABLE touches DROP COLUMN utm;
              ALTER TABLE touches ADD COLUMN utm_source VARCHAR;
@@ -780,11 +784,12 @@ fn rows_of_an_import_a_killed_run_left_unrecorded_are_deleted_on_open() {
              ALTER TABLE touches ADD COLUMN utm_term VARCHAR;
              UPDATE touches SET utm_source = 'a&b', utm_campaign = 'spring sale';
              UPDATE schema_version SET version = 2;
-             INSERT INTO touches (touch_seq, import_id, line, touched_at, source, click_id, url)
-             VALUES (10, 0, 2, TIMESTAMP '2026-07-02 10:00:00', 'scenario', 's1', NULL),
-                    (11, 2, 2, TIMESTAMP '2026-07-03 10:00:00', 'alpha', 'k2', NULL),
-                    (12, 2, 3, TIMESTAMP '2026-07-03 11:00:00', 'alpha', 'k3', NULL),
-                    (13, -2, 4, TIMESTAMP '1970-01-01', 'clicked_at', 'k4', 'expected …');",
+             INSERT INTO touches (touch_seq, import_id, line, touched_at, source, channel,
+                                  click_id, url)
+             VALUES (10, 0, 2, TIMESTAMP '2026-07-02 10:00:00', 'email', 'email', 's1', NULL),
+                    (11, 2, 2, TIMESTAMP '2026-07-03 10:00:00', 'alpha', NULL, 'k2', NULL),
+                    (12, 2, 3, TIMESTAMP '2026-07-03 11:00:00', 'alpha', NULL, 'k3', NULL),
+                    (13, -2, 4, TIMESTAMP '1970-01-01', 'clicked_at', NULL, 'k4', 'expected …');",
         )
         .unwrap();
     }
@@ -815,8 +820,19 @@ fn rows_of_an_import_a_killed_run_left_unrecorded_are_deleted_on_open() {
         .unwrap();
     assert_eq!(
         (version, old_columns, utm.as_str()),
-        (4, 0, "utm_source=a%26b&utm_campaign=spring%20sale")
+        (5, 0, "utm_source=a%26b&utm_campaign=spring%20sale")
     );
+    let (stored_sources, sources): (i64, String) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM information_schema.columns
+                     WHERE table_name = 'touches' AND column_name = 'source'
+                       AND is_generated = 'NEVER'),
+                    (SELECT string_agg(source, ',' ORDER BY touch_seq) FROM touches)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((stored_sources, sources.as_str()), (0, "alpha,email"));
 }
 
 /// A clicks file larger than one of DuckDB's read buffers (32 MB) is read by both cores;

@@ -4,7 +4,7 @@
 //! moves the rejected rows to `rejects` and records the import.
 //!
 //! Until then a rejected row is parked in `touches` under the negated import id, the column
-//! its reason names in `source` and the reason in `url` (its other values are placeholders):
+//! its reason names in `channel` and the reason in `url` (its other values are placeholders):
 //! two columns of reasons, empty on all but a few rows, had cost a tenth of the import to
 //! write.
 //!
@@ -49,7 +49,7 @@ pub(super) fn store(
         import_id,
         accepted: format!("touches.import_id = {import_id}"),
         reject: format!(
-            "import_id = {}, source = {{column}}, url = {{reason}}",
+            "import_id = {}, channel = {{column}}, url = {{reason}}",
             -import_id
         ),
         kept: false,
@@ -130,14 +130,13 @@ fn next_ids(conn: &Connection) -> Result<(i64, i64), StoreError> {
 /// the import is recorded.
 fn insert_sql(import_id: i64, touch_base: i64, checked: &str) -> String {
     format!(
-        "INSERT INTO touches (touch_seq, import_id, line, touched_at, source, partner_id,
-                              channel, click_id, url, cookie_id, user_id, device_id, browser,
+        "INSERT INTO touches (touch_seq, import_id, line, touched_at, partner_id, channel,
+                              click_id, url, cookie_id, user_id, device_id, browser,
                               redirect_hops, landing_status, utm)
          SELECT coalesce({touch_base} + pa_line, 0),
                 CASE WHEN reject_reason IS NULL THEN {import_id} ELSE {parked} END,
                 coalesce(pa_line, 0), coalesce(clicked_at, TIMESTAMP '1970-01-01'),
-                coalesce(reject_column, partner_id, raw_channel, ''), partner_id, raw_channel,
-                raw_click_id, coalesce(reject_reason, raw_url), raw_cookie_id, raw_user_id,
+                partner_id, coalesce(reject_column, raw_channel), raw_click_id, coalesce(reject_reason, raw_url), raw_cookie_id, raw_user_id,
                 raw_device_id, raw_browser, redirect_hops, landing_status, utm
          FROM ({checked})",
         parked = -import_id
@@ -236,7 +235,7 @@ impl Finish<'_> {
         let rows = pending.rows();
         self.mark_duplicates(conn, &rows)?;
         let parked = pending.parked();
-        let rejected_rows = format!("line, source, url FROM touches WHERE {parked}");
+        let rejected_rows = format!("line, channel, url FROM touches WHERE {parked}");
         load::insert_rejects(
             conn,
             self.import_id,

@@ -747,10 +747,10 @@ fn insert_accepted(conn: &Connection, kind: FileKind, import_id: i64) -> Result<
 
 fn events_sql(import_id: i64, touch_base: i64, conversion_base: i64) -> String {
     format!(
-        "INSERT INTO touches (touch_seq, import_id, line, touched_at, source, partner_id, channel,
+        "INSERT INTO touches (touch_seq, import_id, line, touched_at, partner_id, channel,
                               click_id, url, cookie_id, user_id, device_id, browser,
                               redirect_hops, landing_status, utm)
-             SELECT {touch_base} + pa_line, {import_id}, pa_line, time, raw_source,
+             SELECT {touch_base} + pa_line, {import_id}, pa_line, time,
                     CASE WHEN raw_source IN (SELECT partner_id FROM partners) THEN raw_source END,
                     CASE WHEN raw_source NOT IN (SELECT partner_id FROM partners) THEN raw_source END,
                     NULL, NULL, raw_user, NULL, NULL, NULL, NULL, NULL, NULL

@@ -241,12 +241,33 @@ impl Store {
     fn init(conn: Connection, path: Option<PathBuf>) -> Result<Store, StoreError> {
         conn.execute_batch(schema::CREATE_TABLES)
             .doing("creating the schema")?;
+        conn.execute_batch(&schema::touches_table("touches"))
+            .doing("creating the schema")?;
+        conn.execute_batch(schema::DROP_REJECT_COLUMNS)
+            .doing("dropping the reject columns")?;
         let has_utm_columns: bool = conn
             .query_row(schema::HAS_UTM_COLUMNS, [], |r| r.get(0))
             .doing("reading the schema")?;
         if has_utm_columns {
             conn.execute_batch(schema::MERGE_UTM_COLUMNS)
                 .doing("merging the campaign columns")?;
+        }
+        let stores_source: bool = conn
+            .query_row(schema::STORES_SOURCE, [], |r| r.get(0))
+            .doing("reading the schema")?;
+        if stores_source {
+            let columns = schema::TOUCHES_STORED_COLUMNS;
+            conn.execute_batch(&format!(
+                "BEGIN TRANSACTION;
+                 DROP TABLE IF EXISTS touches_v5;
+                 {}
+                 INSERT INTO touches_v5 ({columns}) SELECT {columns} FROM touches;
+                 DROP TABLE touches;
+                 ALTER TABLE touches_v5 RENAME TO touches;
+                 COMMIT;",
+                schema::touches_table("touches_v5")
+            ))
+            .doing("computing touches' source instead of storing it")?;
         }
         conn.execute_batch(schema::CREATE_VIEWS)
             .doing("creating the views")?;

@@ -25,7 +25,7 @@ pub struct PartnerRecord {
 pub struct TouchRecord {
     /// Seconds since the Unix epoch, UTC.
     pub touched_at_secs: i64,
-    /// Partner id or channel.
+    /// Partner id or channel (the store computes it from the two).
     pub source: String,
     /// Set for partner touches.
     pub partner_id: Option<String>,
@@ -139,14 +139,13 @@ impl Store {
         for (i, t) in touches.iter().enumerate() {
             self.conn
                 .execute(
-                    "INSERT INTO touches (touch_seq, import_id, line, touched_at, source, partner_id,
+                    "INSERT INTO touches (touch_seq, import_id, line, touched_at, partner_id,
                          channel, click_id, url, cookie_id, user_id, device_id, browser)
-                     VALUES (?, 0, ?, make_timestamp(?::BIGINT * 1000000), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     VALUES (?, 0, ?, make_timestamp(?::BIGINT * 1000000), ?, ?, ?, ?, ?, ?, ?, ?)",
                     params![
                         touch_base + i as i64,
                         i as i64 + 2,
                         t.touched_at_secs,
-                        t.source,
                         t.partner_id,
                         t.channel,
                         t.click_id,

@@ -1,7 +1,7 @@
 //! The database schema and its migrations.
 
 /// The schema version this build writes; older files are migrated on open.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Deletes the touches of a click import that stopped before it was recorded (the program
 /// ended between its two transactions): their import id is above every recorded one, or the
@@ -14,8 +14,9 @@ WHERE import_id > (SELECT coalesce(max(import_id), 0) FROM imports) OR import_id
 /// Version 2 added `touches.reject_column` and `reject_reason`; version 3 dropped them again
 /// (rejected rows of a click file are parked under the negated import id instead, see
 /// [`CREATE_TABLES`]); version 4 keeps a file's campaign columns in one, `touches.utm`
-/// ([`MERGE_UTM_COLUMNS`]). A database this build opened records 4.
-pub const RECORD_SCHEMA_VERSION: &str = "UPDATE schema_version SET version = 4 WHERE version < 4;";
+/// ([`MERGE_UTM_COLUMNS`]); version 5 computes `touches.source` instead of storing it
+/// ([`touches_table`]). A database this build opened records 5.
+pub const RECORD_SCHEMA_VERSION: &str = "UPDATE schema_version SET version = 5 WHERE version < 5;";
 
 /// Whether `touches` still has version 3's five campaign columns.
 pub const HAS_UTM_COLUMNS: &str =
@@ -77,27 +78,6 @@ CREATE TABLE IF NOT EXISTS partners (
     coupon_codes VARCHAR,
     import_id BIGINT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS touches (
-    touch_seq BIGINT NOT NULL,
-    import_id BIGINT NOT NULL,
-    line BIGINT NOT NULL,
-    touched_at TIMESTAMP NOT NULL,
-    source VARCHAR NOT NULL,
-    partner_id VARCHAR,
-    channel VARCHAR,
-    click_id VARCHAR,
-    url VARCHAR,
-    cookie_id VARCHAR,
-    user_id VARCHAR,
-    device_id VARCHAR,
-    browser VARCHAR,
-    redirect_hops INTEGER,
-    landing_status VARCHAR,
-    -- The file's own campaign columns as a query string; the link's are read from url.
-    utm VARCHAR
-);
-ALTER TABLE touches DROP COLUMN IF EXISTS reject_column;
-ALTER TABLE touches DROP COLUMN IF EXISTS reject_reason;
 CREATE TABLE IF NOT EXISTS conversions (
     conversion_seq BIGINT NOT NULL,
     conversion_id VARCHAR NOT NULL,
@@ -166,3 +146,43 @@ CREATE OR REPLACE VIEW touch_campaigns AS
             AS utm_term
     FROM touches;
 ";
+
+/// `touches`, created as `name`. `source` is computed when read, not stored: a dense text
+/// column written for every click had cost a click import a few per cent.
+pub fn touches_table(name: &str) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS {name} (
+    touch_seq BIGINT NOT NULL,
+    import_id BIGINT NOT NULL,
+    line BIGINT NOT NULL,
+    touched_at TIMESTAMP NOT NULL,
+    -- The partner or channel the touch is credited to.
+    source VARCHAR GENERATED ALWAYS AS (coalesce(partner_id, channel, '')) VIRTUAL,
+    partner_id VARCHAR,
+    channel VARCHAR,
+    click_id VARCHAR,
+    url VARCHAR,
+    cookie_id VARCHAR,
+    user_id VARCHAR,
+    device_id VARCHAR,
+    browser VARCHAR,
+    redirect_hops INTEGER,
+    landing_status VARCHAR,
+    -- The file's own campaign columns as a query string; the link's are read from url.
+    utm VARCHAR
+);"
+    )
+}
+
+/// The stored columns of [`touches_table`], for copying its rows.
+pub const TOUCHES_STORED_COLUMNS: &str = "touch_seq, import_id, line, touched_at, partner_id, channel, click_id, url, cookie_id, user_id, device_id, browser, redirect_hops, landing_status, utm";
+
+/// Migrations of `touches` that need no check first (version 2's reject columns).
+pub const DROP_REJECT_COLUMNS: &str = "
+ALTER TABLE touches DROP COLUMN IF EXISTS reject_column;
+ALTER TABLE touches DROP COLUMN IF EXISTS reject_reason;
+";
+
+/// Whether `touches` still stores `source` (version 4 and before).
+pub const STORES_SOURCE: &str = "SELECT count(*) > 0 FROM information_schema.columns
+    WHERE table_name = 'touches' AND column_name = 'source' AND is_generated = 'NEVER'";
