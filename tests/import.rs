@@ -557,6 +557,24 @@ fn offsets_become_utc_and_naive_times_are_read_in_the_programme_zone() {
     );
 }
 
+/// A field quoted far below the rows DuckDB's sniffer samples (a link holding a comma) is
+/// read as one value, not refused for splitting into more fields than the header.
+#[test]
+fn a_quoted_field_after_the_sniffer_s_sample_is_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_memory().unwrap();
+    let mut clicks = String::from("click_id,clicked_at,url,cookie_id\n");
+    for i in 0..25_000 {
+        clicks += &format!("k{i},2026-07-01T10:00:00Z,https://s.example/?ref=alpha,c{i}\n");
+    }
+    clicks += "late,2026-07-02T10:00:00Z,\"https://s.example/?ref=beta&q=a,b\",c-late\n";
+    let path = write(dir.path(), "clicks.csv", &clicks);
+    let record = import(&store, &path, None).unwrap().record().clone();
+    assert_eq!((record.rows_accepted, record.rows_rejected), (25_001, 0));
+    let index = JourneyIndex::build(&store).unwrap();
+    assert!(index.sources.iter().any(|s| s.id == "beta"));
+}
+
 /// A click file's own campaign columns are kept (and win over the link's); a row whose
 /// columns are empty takes the link's.
 #[test]

@@ -117,6 +117,14 @@ fn stage_csv(conn: &Connection, path: &Path, path_sql: &str) -> duckdb::Result<b
         .trim_start_matches("FROM ")
         .trim_end_matches(';')
         .trim_end();
+    // The sniffer reads a sample: when it saw no quoted field it reads none, and a field
+    // quoted further down (a link with a comma) would not split like the header. Double
+    // quotes, as RFC 4180 has them, read the unquoted rows the same.
+    let call = if unused(&quote) && unused(&escape) {
+        call.replacen("quote='', escape=''", "quote='\"', escape='\"'", 1)
+    } else {
+        call.to_owned()
+    };
     let buffer = reader_buffer_bytes(path)
         .map(|bytes| format!(", buffer_size = {bytes}"))
         .unwrap_or_default();
