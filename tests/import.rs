@@ -853,7 +853,7 @@ fn rows_of_an_import_a_killed_run_left_unrecorded_are_deleted_on_open() {
     assert_eq!((stored_sources, sources.as_str()), (0, "alpha,email"));
 }
 
-/// A clicks file larger than one of DuckDB's read buffers (32 MB) is read by both cores;
+/// A clicks file of several parts of DuckDB's reader (16 MB each for click rows) is read by both cores;
 /// every touch still carries the line it came from, so the evidence window points at it.
 #[test]
 fn lines_stay_right_when_a_big_file_is_read_in_parallel() {

@@ -136,8 +136,10 @@ fn insert_sql(import_id: i64, touch_base: i64, checked: &str) -> String {
          SELECT coalesce({touch_base} + pa_line, 0),
                 CASE WHEN reject_reason IS NULL THEN {import_id} ELSE {parked} END,
                 coalesce(pa_line, 0), coalesce(clicked_at, TIMESTAMP '1970-01-01'),
-                partner_id, coalesce(reject_column, raw_channel), raw_click_id, coalesce(reject_reason, raw_url), raw_cookie_id, raw_user_id,
-                raw_device_id, raw_browser, redirect_hops, landing_status, utm
+                partner_id,
+                CASE WHEN reject_reason IS NULL THEN raw_channel ELSE reject_column END,
+                raw_click_id, CASE WHEN reject_reason IS NULL THEN raw_url ELSE reject_reason END,
+                raw_cookie_id, raw_user_id, raw_device_id, raw_browser, redirect_hops, landing_status, utm
          FROM ({checked})",
         parked = -import_id
     )

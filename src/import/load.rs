@@ -515,11 +515,12 @@ pub(super) struct CheckedRows<'a> {
 }
 
 impl CheckedRows<'_> {
-    /// The `SET` list rejecting a row for `reason` (SQL) in `column` (SQL).
+    /// The `SET` list rejecting a row for `reason` (SQL) in `column` (SQL; the file's header
+    /// name, put in last so that its text is never read as a placeholder).
     fn reject_set(&self, column: &str, reason: &str) -> String {
         self.reject
-            .replace("{column}", column)
             .replace("{reason}", reason)
+            .replace("{column}", column)
     }
 }
 
