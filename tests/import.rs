@@ -557,6 +557,36 @@ fn offsets_become_utc_and_naive_times_are_read_in_the_programme_zone() {
     );
 }
 
+/// A click file spanning several of the reader's buffers (sized from its rows by the
+/// importer) keeps every row and every row's line.
+#[test]
+fn every_row_and_line_survives_a_file_of_several_reader_buffers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("programme.duckdb");
+    let rows = 1_300_000;
+    let mut clicks = String::from("click_id,clicked_at,partner_id\n");
+    for i in 0..rows {
+        clicks += &format!("k{i:07},2026-07-01T10:00:00Z,alpha\n");
+    }
+    assert!(clicks.len() > 45_000_000, "{} bytes", clicks.len());
+    let path = write(dir.path(), "clicks.csv", &clicks);
+    {
+        let store = Store::open(&db).unwrap();
+        let record = import(&store, &path, None).unwrap().record().clone();
+        assert_eq!((record.rows_accepted, record.rows_rejected), (rows, 0));
+    }
+    let conn = duckdb::Connection::open(&db).unwrap();
+    let (touches, misplaced): (i64, i64) = conn
+        .query_row(
+            "SELECT count(*), count(*) FILTER (WHERE line <> CAST(substr(click_id, 2) AS BIGINT) + 2)
+             FROM touches",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((touches, misplaced), (rows, 0));
+}
+
 /// A field quoted far below the rows DuckDB's sniffer samples (a link holding a comma) is
 /// read as one value, not refused for splitting into more fields than the header.
 #[test]
