@@ -245,30 +245,18 @@ impl Store {
             .doing("creating the schema")?;
         conn.execute_batch(schema::DROP_REJECT_COLUMNS)
             .doing("dropping the reject columns")?;
-        let has_utm_columns: bool = conn
-            .query_row(schema::HAS_UTM_COLUMNS, [], |r| r.get(0))
-            .doing("reading the schema")?;
-        if has_utm_columns {
-            conn.execute_batch(schema::MERGE_UTM_COLUMNS)
-                .doing("merging the campaign columns")?;
-        }
-        let stores_source: bool = conn
-            .query_row(schema::STORES_SOURCE, [], |r| r.get(0))
-            .doing("reading the schema")?;
-        if stores_source {
-            let columns = schema::TOUCHES_STORED_COLUMNS;
-            conn.execute_batch(&format!(
-                "BEGIN TRANSACTION;
-                 DROP TABLE IF EXISTS touches_v5;
-                 {}
-                 INSERT INTO touches_v5 ({columns}) SELECT {columns} FROM touches;
-                 DROP TABLE touches;
-                 ALTER TABLE touches_v5 RENAME TO touches;
-                 COMMIT;",
-                schema::touches_table("touches_v5")
-            ))
-            .doing("computing touches' source instead of storing it")?;
-        }
+        migrate_when(
+            &conn,
+            schema::HAS_UTM_COLUMNS,
+            schema::MERGE_UTM_COLUMNS,
+            "merging the campaign columns",
+        )?;
+        migrate_when(
+            &conn,
+            schema::STORES_SOURCE,
+            &schema::compute_source(),
+            "computing touches' source instead of storing it",
+        )?;
         conn.execute_batch(schema::CREATE_VIEWS)
             .doing("creating the views")?;
         conn.execute_batch(schema::DISCARD_UNFINISHED_IMPORTS)
@@ -484,4 +472,20 @@ impl Store {
             .doing("writing a programme setting")?;
         Ok(())
     }
+}
+
+/// Runs `migration` when `question` (a query of one boolean) answers true.
+fn migrate_when(
+    conn: &Connection,
+    question: &str,
+    migration: &str,
+    doing: &'static str,
+) -> Result<(), StoreError> {
+    let needed: bool = conn
+        .query_row(question, [], |r| r.get(0))
+        .doing("reading the schema")?;
+    if needed {
+        conn.execute_batch(migration).doing(doing)?;
+    }
+    Ok(())
 }

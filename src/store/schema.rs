@@ -25,6 +25,7 @@ pub const HAS_UTM_COLUMNS: &str =
 /// Moves version 3's five campaign columns of `touches` into `utm`, as the importer writes
 /// it (`utm_source=…&utm_term=…`, values percent-encoded).
 pub const MERGE_UTM_COLUMNS: &str = "
+BEGIN TRANSACTION;
 ALTER TABLE touches ADD COLUMN IF NOT EXISTS utm VARCHAR;
 UPDATE touches SET utm = nullif(concat_ws('&',
         'utm_source=' || url_encode(utm_source), 'utm_medium=' || url_encode(utm_medium),
@@ -36,6 +37,7 @@ ALTER TABLE touches DROP COLUMN utm_medium;
 ALTER TABLE touches DROP COLUMN utm_campaign;
 ALTER TABLE touches DROP COLUMN utm_content;
 ALTER TABLE touches DROP COLUMN utm_term;
+COMMIT;
 ";
 
 /// Tables of a programme database. Timestamps are stored as UTC `TIMESTAMP`s.
@@ -186,3 +188,18 @@ ALTER TABLE touches DROP COLUMN IF EXISTS reject_reason;
 /// Whether `touches` still stores `source` (version 4 and before).
 pub const STORES_SOURCE: &str = "SELECT count(*) > 0 FROM information_schema.columns
     WHERE table_name = 'touches' AND column_name = 'source' AND is_generated = 'NEVER'";
+
+/// Rebuilds a `touches` that stores `source` as [`touches_table`], in one transaction.
+pub fn compute_source() -> String {
+    let columns = TOUCHES_STORED_COLUMNS;
+    format!(
+        "BEGIN TRANSACTION;
+         DROP TABLE IF EXISTS touches_v5;
+         {}
+         INSERT INTO touches_v5 ({columns}) SELECT {columns} FROM touches;
+         DROP TABLE touches;
+         ALTER TABLE touches_v5 RENAME TO touches;
+         COMMIT;",
+        touches_table("touches_v5")
+    )
+}
