@@ -52,7 +52,7 @@ impl LinkRules {
         }
     }
 
-    /// The parameter names as one comma-separated list, for [`ref_value`] in the importer's
+    /// The parameter names as one comma-separated list, for [`RefNames::parse`] in the importer's
     /// SQL.
     pub fn names_list(&self) -> String {
         self.ref_params.join(",")
@@ -237,16 +237,8 @@ impl LinkRules {
     }
 }
 
-/// The value of the first referral parameter in `url`, as the importer reads links: the
-/// leftmost `?name=` or `&name=` whose name is one of `names` (comma-separated, lower case;
-/// the link's may be in any case), up to the next `&`, `#` or the end — still
-/// percent-encoded, and empty when the parameter is. `None` when no such parameter is there.
-pub fn ref_value<'a>(url: &'a [u8], names: &[u8]) -> Option<&'a [u8]> {
-    RefNames::parse(names).value_in(url)
-}
-
 /// Referral parameter names read once from their comma-separated list, for reading many
-/// links ([`ref_value`] for one).
+/// links as the importer does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefNames {
     names: Vec<Vec<u8>>,
@@ -264,8 +256,11 @@ impl RefNames {
         }
     }
 
-    /// [`ref_value`] of `url` with these names. The link's `?` and `&` are found with SIMD
-    /// byte searches: the importer reads every link of a click file through this.
+    /// The value of the first referral parameter in `url`: the leftmost `?name=` or `&name=`
+    /// whose name is one of these (the link's may be in any case), up to the next `&`, `#` or
+    /// the end — still percent-encoded, and empty when the parameter is; `None` when no such
+    /// parameter is there. The link's `?` and `&` are found with SIMD byte searches: the
+    /// importer reads every link of a click file through this.
     pub fn value_in<'a>(&self, url: &'a [u8]) -> Option<&'a [u8]> {
         let mut from = 0;
         while let Some(at) = memchr::memchr2(b'?', b'&', &url[from..]) {
@@ -343,7 +338,8 @@ mod tests {
     #[test]
     fn the_importer_reads_the_leftmost_configured_parameter_in_any_case() {
         let value = |url: &str, names: &str| {
-            ref_value(url.as_bytes(), names.as_bytes())
+            RefNames::parse(names.as_bytes())
+                .value_in(url.as_bytes())
                 .map(|v| String::from_utf8_lossy(v).into_owned())
         };
         let some = |v: &str| Some(v.to_owned());

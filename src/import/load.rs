@@ -279,15 +279,7 @@ fn check_rows(
             .map_err(read.store_error());
     }
     read.reading(store, &checked)?;
-    stage::record_structural_rejects(conn, read.format)
-        .and_then(|()| {
-            let rows = stage::LineRows {
-                table: "pa_checked",
-                filter: "true",
-                set: "pa_line = {line}",
-            };
-            stage::number_lines(conn, &rows, read.format)
-        })
+    stage::number_read_rows(conn, "pa_checked", read.format)
         .doing("numbering lines")
         .map_err(read.store_error())
 }
@@ -323,13 +315,7 @@ pub(super) fn parsed_rows(
             store,
             "CREATE OR REPLACE TEMP TABLE pa_parsed_rows AS SELECT * FROM pa_parsed",
         )?;
-        let rows = stage::LineRows {
-            table: "pa_parsed_rows",
-            filter: "true",
-            set: "pa_line = {line}",
-        };
-        stage::record_structural_rejects(conn, read.format)
-            .and_then(|()| stage::number_lines(conn, &rows, read.format))
+        stage::number_read_rows(conn, "pa_parsed_rows", read.format)
             .doing("numbering lines")
             .map_err(read.store_error())?;
         "pa_parsed_rows"

@@ -219,11 +219,10 @@ fn partners(columns: &FileColumns) -> KindRules {
     }
 }
 
-/// A campaign column as given in the file; parameters inside the link are read on demand by
-/// the store's `touch_campaigns` view, which spares every import a regex per parameter.
 /// The file's own campaign columns as one query string (`utm_source=…&utm_term=…`, values
 /// percent-encoded), NULL when a row has none: one column to write where five, mostly
-/// empty, had cost a tenth of a click import.
+/// empty, had cost a tenth of a click import. Parameters inside the link are read on demand
+/// by the store's `touch_campaigns` view, which spares every import a regex per parameter.
 fn utm_item(columns: &FileColumns) -> String {
     let present: Vec<String> = crate::links::UTM_PARAMS
         .iter()

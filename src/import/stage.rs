@@ -332,6 +332,18 @@ pub fn record_structural_rejects(conn: &Connection, format: FileFormat) -> duckd
     )
 }
 
+/// Records the lines DuckDB could not split, then gives every row of `table` (all read from
+/// `pa_source`, in the file's order) its line in `pa_line`.
+pub fn number_read_rows(conn: &Connection, table: &str, format: FileFormat) -> duckdb::Result<()> {
+    record_structural_rejects(conn, format)?;
+    let rows = LineRows {
+        table,
+        filter: "true",
+        set: "pa_line = {line}",
+    };
+    number_lines(conn, &rows, format)
+}
+
 /// Rows read from `pa_source` into a table in the file's order (DuckDB keeps insertion
 /// order), to be given their lines.
 pub struct LineRows<'a> {

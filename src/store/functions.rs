@@ -16,7 +16,7 @@ use duckdb::vtab::arrow::WritableVector;
 use crate::links::RefNames;
 
 /// Registers `pa_ref_value(url, names)`: the first referral parameter's raw value in `url`
-/// ([`crate::links::ref_value`]), NULL when there is none (DuckDB's `regexp_extract` did the
+/// ([`RefNames::value_in`]), NULL when there is none (DuckDB's `regexp_extract` did the
 /// same with a pattern, at a sixth of a click import's time); and `pa_zulu_timestamp(text)`:
 /// the time of `YYYY-MM-DD[T ]HH:MM:SS[.ffffff]Z`, NULL for any other text, which the
 /// importer's SQL then reads with DuckDB's cast (that cast alone cost a tenth).

@@ -248,7 +248,7 @@ impl Store {
         migrate_when(
             &conn,
             schema::HAS_UTM_COLUMNS,
-            schema::MERGE_UTM_COLUMNS,
+            &schema::merge_utm_columns(),
             "merging the campaign columns",
         )?;
         migrate_when(
@@ -257,7 +257,7 @@ impl Store {
             &schema::compute_source(),
             "computing touches' source instead of storing it",
         )?;
-        conn.execute_batch(schema::CREATE_VIEWS)
+        conn.execute_batch(&schema::create_views())
             .doing("creating the views")?;
         conn.execute_batch(schema::DISCARD_UNFINISHED_IMPORTS)
             .doing("discarding an unfinished import")?;

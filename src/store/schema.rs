@@ -1,5 +1,7 @@
 //! The database schema and its migrations.
 
+use crate::links::UTM_PARAMS;
+
 /// The schema version this build writes; older files are migrated on open.
 pub const SCHEMA_VERSION: i64 = 5;
 
@@ -14,7 +16,7 @@ WHERE import_id > (SELECT coalesce(max(import_id), 0) FROM imports) OR import_id
 /// Version 2 added `touches.reject_column` and `reject_reason`; version 3 dropped them again
 /// (rejected rows of a click file are parked under the negated import id instead, see
 /// [`CREATE_TABLES`]); version 4 keeps a file's campaign columns in one, `touches.utm`
-/// ([`MERGE_UTM_COLUMNS`]); version 5 computes `touches.source` instead of storing it
+/// ([`merge_utm_columns`]); version 5 computes `touches.source` instead of storing it
 /// ([`touches_table`]). A database this build opened records 5.
 pub const RECORD_SCHEMA_VERSION: &str = "UPDATE schema_version SET version = 5 WHERE version < 5;";
 
@@ -23,22 +25,22 @@ pub const HAS_UTM_COLUMNS: &str =
     "SELECT count(*) > 0 FROM pragma_table_info('touches') WHERE name = 'utm_source'";
 
 /// Moves version 3's five campaign columns of `touches` into `utm`, as the importer writes
-/// it (`utm_source=…&utm_term=…`, values percent-encoded).
-pub const MERGE_UTM_COLUMNS: &str = "
-BEGIN TRANSACTION;
-ALTER TABLE touches ADD COLUMN IF NOT EXISTS utm VARCHAR;
-UPDATE touches SET utm = nullif(concat_ws('&',
-        'utm_source=' || url_encode(utm_source), 'utm_medium=' || url_encode(utm_medium),
-        'utm_campaign=' || url_encode(utm_campaign), 'utm_content=' || url_encode(utm_content),
-        'utm_term=' || url_encode(utm_term)), '')
-    WHERE coalesce(utm_source, utm_medium, utm_campaign, utm_content, utm_term) IS NOT NULL;
-ALTER TABLE touches DROP COLUMN utm_source;
-ALTER TABLE touches DROP COLUMN utm_medium;
-ALTER TABLE touches DROP COLUMN utm_campaign;
-ALTER TABLE touches DROP COLUMN utm_content;
-ALTER TABLE touches DROP COLUMN utm_term;
-COMMIT;
-";
+/// it (`utm_source=…&utm_term=…`, values percent-encoded), in one transaction.
+pub fn merge_utm_columns() -> String {
+    let parts = UTM_PARAMS.map(|name| format!("'{name}=' || url_encode({name})"));
+    let drops = UTM_PARAMS.map(|name| format!("ALTER TABLE touches DROP COLUMN {name};"));
+    format!(
+        "BEGIN TRANSACTION;
+         ALTER TABLE touches ADD COLUMN IF NOT EXISTS utm VARCHAR;
+         UPDATE touches SET utm = nullif(concat_ws('&', {}), '')
+             WHERE coalesce({}) IS NOT NULL;
+         {}
+         COMMIT;",
+        parts.join(", "),
+        UTM_PARAMS.join(", "),
+        drops.join("\n")
+    )
+}
 
 /// Tables of a programme database. Timestamps are stored as UTC `TIMESTAMP`s.
 ///
@@ -127,27 +129,22 @@ CREATE TABLE IF NOT EXISTS leads (
 );
 ";
 
-/// Views over the tables, made once [`CREATE_TABLES`] and the migrations have run.
-pub const CREATE_VIEWS: &str = "
-CREATE OR REPLACE VIEW touch_campaigns AS
-    SELECT touch_seq, source,
-        coalesce(nullif(url_decode(regexp_extract(utm, '(?:^|&)utm_source=([^&]*)', 1)), ''),
-                 nullif(url_decode(regexp_extract(url, '[?&]utm_source=([^&#]*)', 1)), ''))
-            AS utm_source,
-        coalesce(nullif(url_decode(regexp_extract(utm, '(?:^|&)utm_medium=([^&]*)', 1)), ''),
-                 nullif(url_decode(regexp_extract(url, '[?&]utm_medium=([^&#]*)', 1)), ''))
-            AS utm_medium,
-        coalesce(nullif(url_decode(regexp_extract(utm, '(?:^|&)utm_campaign=([^&]*)', 1)), ''),
-                 nullif(url_decode(regexp_extract(url, '[?&]utm_campaign=([^&#]*)', 1)), ''))
-            AS utm_campaign,
-        coalesce(nullif(url_decode(regexp_extract(utm, '(?:^|&)utm_content=([^&]*)', 1)), ''),
-                 nullif(url_decode(regexp_extract(url, '[?&]utm_content=([^&#]*)', 1)), ''))
-            AS utm_content,
-        coalesce(nullif(url_decode(regexp_extract(utm, '(?:^|&)utm_term=([^&]*)', 1)), ''),
-                 nullif(url_decode(regexp_extract(url, '[?&]utm_term=([^&#]*)', 1)), ''))
-            AS utm_term
-    FROM touches;
-";
+/// Views over the tables, made once [`CREATE_TABLES`] and the migrations have run: each
+/// campaign parameter from the file's own columns (`utm`) first, then from the link.
+pub fn create_views() -> String {
+    let parameters = UTM_PARAMS.map(|name| {
+        format!(
+            "coalesce(nullif(url_decode(regexp_extract(utm, '(?:^|&){name}=([^&]*)', 1)), ''),
+                      nullif(url_decode(regexp_extract(url, '[?&]{name}=([^&#]*)', 1)), ''))
+                 AS {name}"
+        )
+    });
+    format!(
+        "CREATE OR REPLACE VIEW touch_campaigns AS
+             SELECT touch_seq, source, {} FROM touches;",
+        parameters.join(",\n")
+    )
+}
 
 /// `touches`, created as `name`. `source` is computed when read, not stored: a dense text
 /// column written for every click had cost a click import a few per cent.
