@@ -189,9 +189,13 @@ impl Drop for PendingTouches<'_> {
         if self.kept {
             return;
         }
-        // A second cancel may interrupt the delete itself: it is tried again. Should it still
-        // fail, the next import is numbered above these rows and the next open deletes them.
+        // A second cancel may interrupt the finish's rollback or the delete itself: both are
+        // tried again. Should they still fail, the next import is numbered above these rows
+        // and the next open deletes them.
         for _ in 0..3 {
+            if !self.store.roll_back_open_transaction() {
+                continue;
+            }
             let deleted = self.store.conn().execute(
                 "DELETE FROM touches WHERE import_id IN (?, -?)",
                 params![self.import_id, self.import_id],

@@ -203,6 +203,12 @@ pub fn import_file(
             file: request.path.clone(),
         })?;
     let result = load::run(store, request, settings);
+    // A cancel can interrupt a transaction's rollback as well as its work.
+    for _ in 0..3 {
+        if store.roll_back_open_transaction() {
+            break;
+        }
+    }
     stage::clean_up(store.conn());
     result
 }

@@ -222,6 +222,16 @@ impl Store {
             .doing("discarding an unfinished import")
     }
 
+    /// Rolls back a transaction left open on this connection: one whose commit or own
+    /// rollback a cancel interrupted would otherwise refuse every later query ("transaction
+    /// is aborted"). Returns whether none is open afterwards.
+    pub(crate) fn roll_back_open_transaction(&self) -> bool {
+        if self.in_transaction() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        !self.in_transaction()
+    }
+
     /// Whether a transaction is open on this connection (its writes not yet committed).
     pub fn in_transaction(&self) -> bool {
         !self.conn.is_autocommit()
