@@ -2,10 +2,12 @@
 
 mod compare_output;
 mod document_cmd;
+mod imports_cmd;
 mod leakage_cmd;
 mod payout_cmd;
 
 pub use document_cmd::{LinksArgs, RulesArgs};
+pub use imports_cmd::{ImportsAction, ImportsArgs};
 pub use leakage_cmd::{ExplainArgs, LeakageArgs, LeakageGroup, SettingsArgs, TogglesArgs};
 pub use payout_cmd::{AuditArgs, PayoutRulesArgs, PayoutsArgs, SignoffArgs};
 
@@ -49,6 +51,8 @@ pub struct Cli {
 pub enum Command {
     /// Import CSV (also .csv.gz) or Parquet exports into a programme database.
     Import(ImportArgs),
+    /// The import history; `remove N` undoes import N (its rows out, what it replaced back).
+    Imports(ImportsArgs),
     /// Compare first-touch, last-touch and linear credit per source.
     Compare(CompareArgs),
     /// Credit per source and model for every cookie window from 1 day up, and unlimited.
@@ -233,6 +237,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         None => crate::ui::run(cli.db, cli.files),
         Some(Command::Import(args)) => import(args),
+        Some(Command::Imports(args)) => imports_cmd::imports_command(args),
         Some(Command::Compare(args)) => compare(args),
         Some(Command::Sweep(args)) => sweep(args),
         Some(Command::Sample(args)) => sample(args),

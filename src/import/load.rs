@@ -696,6 +696,27 @@ fn insert_accepted(conn: &Connection, kind: FileKind, import_id: i64) -> Result<
         )
         .doing("numbering rows")
     };
+    // What the rows replace or change, kept so that removing this import can put it back
+    // (store::removal).
+    match kind {
+        FileKind::Partners => conn.execute(
+            "INSERT INTO replaced_partners
+                 SELECT partner_id, name, commission, commission_kind, commission_value,
+                        coupon_codes, import_id, CAST(? AS BIGINT)
+                 FROM partners WHERE partner_id IN
+                     (SELECT raw_partner_id FROM pa_checked WHERE reject_reason IS NULL)",
+            params![import_id],
+        ),
+        FileKind::Conversions => conn.execute(
+            "INSERT INTO conversion_status_changes
+                 SELECT CAST(? AS BIGINT), c.conversion_id, c.status
+                 FROM conversions c JOIN pa_checked u ON c.conversion_id = u.raw_conversion_id
+                 WHERE u.status_update AND u.reject_reason IS NULL",
+            params![import_id],
+        ),
+        _ => Ok(0),
+    }
+    .doing("keeping what the import replaces")?;
     let sql = match kind {
         FileKind::Partners => format!(
             "DELETE FROM partners WHERE partner_id IN

@@ -10,6 +10,7 @@ mod functions;
 mod journey_rows;
 mod payout_records;
 mod records;
+mod removal;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ pub use evidence::{ConversionDetail, RedirectRow, TouchDetail};
 pub use journey_rows::{CandidateRow, ConversionRow, LEAD_MATCH_DAYS, SourceRow};
 pub use payout_records::{LeadMatch, PayoutExportRow, SignoffLine, SignoffRecord};
 pub use records::{ConversionRecord, PartnerRecord, SavedScenario, TouchRecord};
+pub use removal::{RemovalError, RemovedImport};
 
 /// A failure of the database itself (not of the user's input).
 #[derive(Debug, thiserror::Error)]

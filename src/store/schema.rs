@@ -127,6 +127,24 @@ CREATE TABLE IF NOT EXISTS leads (
     reference VARCHAR NOT NULL,
     amount DOUBLE
 );
+-- Partner rows a partners import replaced (import_id: the row's own import), kept so that
+-- removing the replacing import puts them back (store::removal).
+CREATE TABLE IF NOT EXISTS replaced_partners (
+    partner_id VARCHAR NOT NULL,
+    name VARCHAR,
+    commission VARCHAR,
+    commission_kind VARCHAR,
+    commission_value DOUBLE,
+    coupon_codes VARCHAR,
+    import_id BIGINT NOT NULL,
+    replaced_by BIGINT NOT NULL
+);
+-- A conversion's status before an import's late refund or cancellation changed it.
+CREATE TABLE IF NOT EXISTS conversion_status_changes (
+    import_id BIGINT NOT NULL,
+    conversion_id VARCHAR NOT NULL,
+    previous_status VARCHAR NOT NULL
+);
 ";
 
 /// Views over the tables, made once [`CREATE_TABLES`] and the migrations have run: each
