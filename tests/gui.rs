@@ -207,6 +207,42 @@ fn dropped_files_are_imported_and_counted() {
 }
 
 #[test]
+fn removing_an_import_on_the_data_view_takes_its_row_away() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_database(dir.path());
+    let mut harness = harness(app_on(&db, dir.path()));
+    settle(&mut harness);
+    harness.state_mut().settings.tab = Tab::Data;
+    harness.run();
+    assert!(shows(&harness, "conversions.csv"));
+    // The newest import, conversions.csv (#3), is listed first; its removal asks first.
+    harness
+        .query_all_by_label("Remove this import")
+        .next()
+        .expect("a Remove button per import")
+        .click();
+    harness.run();
+    assert!(shows_text(
+        &harness,
+        "Remove import #3 (conversions.csv) and its "
+    ));
+    harness.get_by_label("Remove").click();
+    harness.step();
+    settle(&mut harness);
+    assert!(
+        !shows(&harness, "conversions.csv"),
+        "the row is still listed"
+    );
+    let snapshot = harness.state().snapshot().unwrap();
+    assert_eq!(snapshot.history.len(), 2);
+    assert_eq!(snapshot.counts.conversions, 0);
+    assert!(shows_text(
+        &harness,
+        "removed import #3 (conversions.csv): "
+    ));
+}
+
+#[test]
 fn sensitivity_view_lists_top_partners_at_30_60_and_90_days() {
     let dir = tempfile::tempdir().unwrap();
     let db = sample_database(dir.path());

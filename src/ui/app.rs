@@ -9,7 +9,7 @@ use eframe::egui;
 use super::audit_tab::{AuditAction, AuditTabState, audit_ui};
 use super::compare_tab::compare_ui;
 use super::credit_engine::CreditEngine;
-use super::data_tab::{DataTabState, data_ui};
+use super::data_tab::{DataAction, DataTabState, data_ui};
 use super::evidence_window::{EvidenceWindow, evidence_window_ui};
 use super::lab_tab::{LabAction, LabTabState, lab_ui};
 use super::leakage_tab::{LeakageTabState, leakage_ui};
@@ -411,12 +411,15 @@ impl PartnerApp {
                 }
             }
             Tab::Links => links_ui(ui, &mut self.links_tab, snapshot),
-            Tab::Data => {
-                let picked = data_ui(ui, &mut self.data_tab, snapshot, &self.messages);
-                if picked {
+            Tab::Data => match data_ui(ui, &mut self.data_tab, snapshot, &self.messages) {
+                Some(DataAction::PickFiles) => {
                     self.picked_files = Some(super::dialogs::pick_import_files(ui.ctx()));
                 }
-            }
+                Some(DataAction::RemoveImport(import_id)) => {
+                    self.worker.send(Job::RemoveImport(import_id))
+                }
+                None => {}
+            },
         }
         if let Some(conversion_id) = explain {
             let conversion_id = conversion_id.trim().to_owned();

@@ -7,6 +7,7 @@ use super::widgets::number_cell;
 use super::worker::Snapshot;
 use crate::format::{bytes, thousands};
 use crate::import::{ColumnMap, FileKind};
+use crate::store::ImportRecord;
 
 /// What the user chose for the next import.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -15,6 +16,17 @@ pub struct DataTabState {
     pub kind: Option<FileKind>,
     /// Column mapping text, `ours=theirs,...`.
     pub columns: String,
+    /// The import whose removal waits for the user's confirmation.
+    pub removal_to_confirm: Option<i64>,
+}
+
+/// What the user asked the Data view for; the app carries it out after the frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataAction {
+    /// Open the file dialog to import files.
+    PickFiles,
+    /// Remove this import (confirmed).
+    RemoveImport(i64),
 }
 
 impl DataTabState {
@@ -24,13 +36,13 @@ impl DataTabState {
     }
 }
 
-/// Draws the Data view; returns true when the user asked for the file dialog.
+/// Draws the Data view; returns what the user asked for (the file dialog, a removal).
 pub fn data_ui(
     ui: &mut egui::Ui,
     state: &mut DataTabState,
     snapshot: &Snapshot,
     messages: &[StatusMessage],
-) -> bool {
+) -> Option<DataAction> {
     let picked = import_controls_ui(ui, state);
     messages_ui(ui, messages);
     ui.separator();
@@ -39,11 +51,16 @@ pub fn data_ui(
         .show(ui, |ui| {
             counts_ui(ui, snapshot);
             ui.add_space(8.0);
-            history_ui(ui, snapshot);
+            history_ui(ui, state, snapshot);
             ui.add_space(8.0);
             rejects_ui(ui, snapshot);
         });
-    picked
+    let removal = confirm_removal_ui(ui.ctx(), state, snapshot);
+    if picked {
+        Some(DataAction::PickFiles)
+    } else {
+        removal.map(DataAction::RemoveImport)
+    }
 }
 
 fn import_controls_ui(ui: &mut egui::Ui, state: &mut DataTabState) -> bool {
@@ -110,7 +127,7 @@ fn counts_ui(ui: &mut egui::Ui, snapshot: &Snapshot) {
     });
 }
 
-fn history_ui(ui: &mut egui::Ui, snapshot: &Snapshot) {
+fn history_ui(ui: &mut egui::Ui, state: &mut DataTabState, snapshot: &Snapshot) {
     ui.heading("Import history");
     if snapshot.history.is_empty() {
         ui.label("Nothing imported yet.");
@@ -129,6 +146,7 @@ fn history_ui(ui: &mut egui::Ui, snapshot: &Snapshot) {
                 "Rejected",
                 "Imported (UTC)",
                 "SHA-256",
+                "",
             ] {
                 ui.label(RichText::new(title).strong());
             }
@@ -143,6 +161,12 @@ fn history_ui(ui: &mut egui::Ui, snapshot: &Snapshot) {
                 ui.label(&record.imported_at);
                 ui.label(RichText::new(&record.sha256[..12.min(record.sha256.len())]).monospace())
                     .on_hover_text(&record.sha256);
+                let remove = ui
+                    .button("Remove this import")
+                    .on_hover_text("Delete the rows this file added; asks first");
+                if remove.clicked() {
+                    state.removal_to_confirm = Some(record.import_id);
+                }
                 ui.end_row();
             }
         });
@@ -179,4 +203,47 @@ fn rejects_ui(ui: &mut egui::Ui, snapshot: &Snapshot) {
             thousands(snapshot.rejects.len() as i64)
         ));
     }
+}
+
+/// The confirmation of a removal the user asked for: returns the import to remove once
+/// confirmed; *Keep it*, Escape or a click outside forgets the request.
+fn confirm_removal_ui(
+    ctx: &egui::Context,
+    state: &mut DataTabState,
+    snapshot: &Snapshot,
+) -> Option<i64> {
+    let import_id = state.removal_to_confirm?;
+    let Some(record) = snapshot.history.iter().find(|r| r.import_id == import_id) else {
+        state.removal_to_confirm = None;
+        return None;
+    };
+    let mut confirmed = false;
+    let mut kept = false;
+    let modal = egui::Modal::new(egui::Id::unique("confirm_import_removal")).show(ctx, |ui| {
+        ui.label(RichText::new(removal_question(record)).strong());
+        ui.label(
+            "Its rejected rows go too; partners it replaced and statuses its late refunds \
+             changed are put back. The same file can be imported again.",
+        );
+        ui.horizontal(|ui| {
+            confirmed = ui.button("Remove").clicked();
+            kept = ui.button("Keep it").clicked();
+        });
+    });
+    if confirmed || kept || modal.should_close() {
+        state.removal_to_confirm = None;
+    }
+    confirmed.then_some(import_id)
+}
+
+/// "Remove import #3 (clicks.csv) and its 1,204 rows?"
+fn removal_question(record: &ImportRecord) -> String {
+    let rows = record.rows_accepted;
+    let noun = if rows == 1 { "row" } else { "rows" };
+    format!(
+        "Remove import #{} ({}) and its {} {noun}?",
+        record.import_id,
+        record.file_name,
+        thousands(rows)
+    )
 }

@@ -35,6 +35,8 @@ pub enum Job {
     },
     /// Import files into the open database.
     Import(Vec<ImportRequest>),
+    /// Remove one import from the open database (its rows out, what it replaced back).
+    RemoveImport(i64),
     /// Read one conversion's stored details and candidate touches.
     Evidence(String),
     /// Match the reported leads again with another date tolerance (days).
@@ -96,7 +98,8 @@ pub struct Evidence {
 pub enum Reply {
     /// A database was opened or changed; here is its new state.
     Loaded(Box<Snapshot>),
-    /// One file of an import batch finished, with its outcome line.
+    /// One file of an import batch finished, or an import was removed, with its outcome
+    /// line (the new state follows as [`Reply::Loaded`]).
     FileDone {
         /// What happened to the file, for the status line.
         message: String,
@@ -391,6 +394,15 @@ impl StoreWorker {
                 self.store = Some(store);
             }
             Job::Import(requests) => self.import(&requests)?,
+            Job::RemoveImport(import_id) => {
+                self.set_progress(Progress::activity(format!("Removing import #{import_id}…")));
+                let removed = self.open_store()?.remove_import(import_id)?;
+                let message = removed.to_string();
+                let _ = self.replies.send(Reply::FileDone {
+                    message,
+                    failed: false,
+                });
+            }
         }
         Ok(Reply::Loaded(Box::new(self.snapshot()?)))
     }
