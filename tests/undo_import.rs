@@ -234,9 +234,17 @@ fn removing_a_conversions_import_drops_a_later_refund_of_its_conversions() {
         (removed.conversions, removed.later_status_changes_dropped),
         (1, 1)
     );
+    assert_eq!(
+        removed.to_string(),
+        "removed import #5 (sales.csv): 1 conversion; \
+         dropped 1 later status change of its conversions"
+    );
     assert!(store.conversion_evidence("o7").unwrap().is_none());
     let removed = store.remove_import(refund_id).unwrap();
-    assert_eq!(removed.status_changes_reverted, 0);
+    assert_eq!(
+        removed.to_string(),
+        "removed import #6 (refund.csv): no rows"
+    );
     assert_eq!(store.contents_digest().unwrap(), before);
 }
 
@@ -263,7 +271,10 @@ fn removing_a_middle_change_keeps_the_later_one_until_it_is_removed_too() {
     let cancelled = status("cancel.csv", "cancelled");
     let raised_again = commission("raise-again.csv", "30%");
 
-    store.remove_import(refunded).unwrap();
+    assert_eq!(
+        store.remove_import(refunded).unwrap().to_string(),
+        "removed import #5 (refund.csv): reverted 1 late status change"
+    );
     store.remove_import(raised).unwrap();
     assert_eq!(status_of(&store, "o1"), "cancelled");
     assert_eq!(

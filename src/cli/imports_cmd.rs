@@ -27,8 +27,8 @@ pub enum ImportsAction {
     /// Print the import history, newest first.
     List,
     /// Remove one import: exactly the rows it added, in one transaction; partners it
-    /// replaced and late refunds it recorded are put back. The same file can be imported
-    /// again afterwards.
+    /// replaced and statuses its late refunds changed are put back. The same file can be
+    /// imported again afterwards.
     Remove {
         /// The import's number, as `imports list` shows it.
         #[arg(value_name = "N")]

@@ -54,9 +54,10 @@ pub struct RemovedImport {
     pub later_status_changes_dropped: u64,
 }
 
-impl std::fmt::Display for RemovedImport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let removed: Vec<String> = [
+impl RemovedImport {
+    /// The rows deleted, per table: "1,204 touches, 3 rejected rows".
+    fn deleted_rows(&self) -> Vec<String> {
+        [
             (self.touches, "touch", "touches"),
             (self.conversions, "conversion", "conversions"),
             (self.partners, "partner", "partners"),
@@ -66,42 +67,58 @@ impl std::fmt::Display for RemovedImport {
         .into_iter()
         .filter(|(count, ..)| *count > 0)
         .map(|(count, one, many)| counted(count, one, many))
-        .collect();
-        let removed = if removed.is_empty() {
-            "no rows".to_owned()
-        } else {
-            removed.join(", ")
-        };
-        write!(
-            f,
-            "removed import #{} ({}): {removed}",
-            self.import_id, self.file_name
-        )?;
-        for (count, verb, one, many) in [
+        .collect()
+    }
+
+    /// What was put back or dropped besides: "reverted 1 late status change".
+    fn put_back(&self) -> Vec<String> {
+        [
             (
                 self.partners_restored,
                 "restored",
-                "partner it had replaced",
-                "partners it had replaced",
+                ("partner it had replaced", "partners it had replaced"),
             ),
             (
                 self.status_changes_reverted,
                 "reverted",
-                "late status change",
-                "late status changes",
+                ("late status change", "late status changes"),
             ),
             (
                 self.later_status_changes_dropped,
                 "dropped",
-                "later status change of its conversions",
-                "later status changes of its conversions",
+                (
+                    "later status change of its conversions",
+                    "later status changes of its conversions",
+                ),
             ),
-        ] {
-            if count > 0 {
-                write!(f, "; {verb} {}", counted(count, one, many))?;
-            }
+        ]
+        .into_iter()
+        .filter(|(count, ..)| *count > 0)
+        .map(|(count, verb, (one, many))| format!("{verb} {}", counted(count, one, many)))
+        .collect()
+    }
+}
+
+impl std::fmt::Display for RemovedImport {
+    /// "removed import #3 (clicks.csv): 1,204 touches, 3 rejected rows", then what was put
+    /// back ("; reverted 1 late status change"); "no rows" when nothing changed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let deleted = self.deleted_rows();
+        let mut said: Vec<String> = Vec::new();
+        if !deleted.is_empty() {
+            said.push(deleted.join(", "));
         }
-        Ok(())
+        said.extend(self.put_back());
+        if said.is_empty() {
+            said.push("no rows".to_owned());
+        }
+        write!(
+            f,
+            "removed import #{} ({}): {}",
+            self.import_id,
+            self.file_name,
+            said.join("; ")
+        )
     }
 }
 
