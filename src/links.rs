@@ -373,6 +373,22 @@ mod tests {
         assert_eq!(percent_decode("a%20b+c%zz%"), "a b c%zz%");
     }
 
+    /// Guards the last three bytes: an escape that ends the text is decoded like one in the
+    /// middle, and a cut-off or non-hex one is kept as written.
+    #[test]
+    fn an_escape_in_the_last_three_bytes_is_decoded() {
+        assert_eq!(percent_decode("a%20"), "a ");
+        assert_eq!(percent_decode("%41"), "A");
+        assert_eq!(percent_decode("spring%202026"), "spring 2026");
+        assert_eq!(percent_decode("%41%42"), "AB");
+        assert_eq!(percent_decode("a%4"), "a%4");
+        assert_eq!(percent_decode("%4"), "%4");
+        assert_eq!(percent_decode("%"), "%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+        assert_eq!(percent_decode("a%zz"), "a%zz");
+        assert_eq!(percent_decode("%%41"), "%A");
+    }
+
     #[test]
     fn built_links_round_trip_to_partner_and_campaign() {
         let rules = LinkRules::default();
