@@ -20,7 +20,7 @@ use partner_attribution::journeys::JourneyIndex;
 use partner_attribution::leakage::analyse;
 use partner_attribution::payouts::{PayoutSettings, PayoutStatus, Period, payouts};
 use partner_attribution::store::Store;
-use partner_attribution::ui::{AppPaths, PartnerApp, Tab};
+use partner_attribution::ui::{AppPaths, PartnerApp, SettingsError, Tab, UiSettings};
 
 /// A file dropped from the local disk, as the native integration hands it over.
 #[derive(Debug)]
@@ -162,6 +162,51 @@ fn settings_persist_between_runs() {
     let reopened = PartnerApp::new(None, paths);
     assert!(reopened.settings.attribution.partners_only);
     assert_eq!(reopened.settings.database.as_deref(), Some(db.as_path()));
+}
+
+/// Guards a settings file that cannot be parsed: it was silently replaced by the defaults
+/// on the next save; now it is kept as `settings.json.bad` and the status bar says so.
+#[test]
+fn a_corrupt_settings_file_is_kept_aside_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings_file = dir.path().join("settings.json");
+    let corrupt = "{\"hold_days\": \"thirty\", \"tab\": ";
+    std::fs::write(&settings_file, corrupt).unwrap();
+    let kept = dir.path().join("settings.json.bad");
+
+    let error = UiSettings::load(&settings_file).unwrap_err();
+    assert!(
+        matches!(&error, SettingsError::KeptAside { kept: path, .. } if *path == kept),
+        "{error:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), corrupt);
+    assert!(!settings_file.exists());
+    assert_eq!(
+        UiSettings::load(&settings_file).unwrap(),
+        UiSettings::default()
+    );
+
+    // The window: the defaults, and a warning in the status bar naming the kept file.
+    std::fs::write(&settings_file, corrupt).unwrap();
+    std::fs::remove_file(&kept).unwrap();
+    let mut harness = harness(app_on(&dir.path().join("empty.duckdb"), dir.path()));
+    settle(&mut harness);
+    let warning = format!("it is kept as {}", kept.display());
+    assert!(
+        harness
+            .state()
+            .messages()
+            .iter()
+            .any(|m| m.is_error && m.text.contains(&warning)),
+        "{:?}",
+        harness.state().messages()
+    );
+    assert!(shows_text(&harness, &warning), "not on screen: {warning}");
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), corrupt);
+    assert_eq!(
+        harness.state().settings.hold_days,
+        UiSettings::default().hold_days
+    );
 }
 
 #[test]

@@ -17,7 +17,7 @@ use super::links_tab::{LinksTabState, links_ui};
 use super::payouts_tab::{PayoutAction, PayoutsTabState, payouts_ui};
 use super::rules_tab::{RulesTabState, rules_ui};
 use super::sensitivity_tab::sensitivity_ui;
-use super::settings::{Tab, UiSettings};
+use super::settings::{SettingsError, Tab, UiSettings};
 use super::worker::{Job, Reply, Snapshot, WorkerBridge};
 use crate::import::ImportRequest;
 
@@ -80,12 +80,17 @@ pub struct PartnerApp {
 impl PartnerApp {
     /// Opens `database` (or the last database, or the sample programme) with settings read
     /// from `paths.settings_file`.
-    pub fn new(database: Option<PathBuf>, paths: AppPaths) -> PartnerApp {
-        let mut settings = paths
-            .settings_file
-            .as_deref()
-            .map(UiSettings::load)
-            .unwrap_or_default();
+    pub fn new(database: Option<PathBuf>, mut paths: AppPaths) -> PartnerApp {
+        let loaded = paths.settings_file.as_deref().map(UiSettings::load);
+        let (mut settings, settings_error) = match loaded {
+            None => (UiSettings::default(), None),
+            Some(Ok(settings)) => (settings, None),
+            Some(Err(error)) => (UiSettings::default(), Some(error)),
+        };
+        if let Some(SettingsError::NotKept { .. }) = settings_error {
+            // Saving would overwrite the file the user may want back.
+            paths.settings_file = None;
+        }
         if database.is_some() {
             settings.database = database;
         }
@@ -108,6 +113,9 @@ impl PartnerApp {
             picked_files: None,
             picked_database: None,
         };
+        if let Some(error) = settings_error {
+            app.push_message(error.to_string(), true);
+        }
         app.open_current_database();
         app
     }

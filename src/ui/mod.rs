@@ -25,7 +25,7 @@ use std::process::ExitCode;
 use eframe::egui;
 
 pub use app::{AppPaths, PartnerApp, StatusMessage};
-pub use settings::{Measure, SensitivityModels, SortColumn, Tab, UiSettings};
+pub use settings::{Measure, SensitivityModels, SettingsError, SortColumn, Tab, UiSettings};
 
 /// Opens the window on `database` (or the last one, or the sample programme) and imports
 /// `exports` into it.

@@ -151,13 +151,65 @@ impl Default for UiSettings {
     }
 }
 
+/// A settings file that could not be read, so the window starts with the defaults; the
+/// message is shown in the status bar.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// The file was moved aside (to `settings.json.bad`) for the user to look at, so the next
+    /// save does not overwrite it.
+    #[error(
+        "settings reset to the defaults: the settings file could not be read ({reason}); \
+         it is kept as {}",
+        kept.display()
+    )]
+    KeptAside {
+        /// Why it could not be read.
+        reason: String,
+        /// Where it is now.
+        kept: PathBuf,
+    },
+    /// The file could not be moved aside either; settings are not saved this run, so it is
+    /// not overwritten.
+    #[error(
+        "settings reset to the defaults and not saved: the settings file could not be read \
+         ({reason}) nor renamed ({rename}) ({})",
+        path.display()
+    )]
+    NotKept {
+        /// Why it could not be read.
+        reason: String,
+        /// Why it could not be renamed.
+        rename: std::io::Error,
+        /// The settings file.
+        path: PathBuf,
+    },
+}
+
 impl UiSettings {
-    /// Reads the settings file; a missing or unreadable file gives the defaults.
-    pub fn load(path: &Path) -> UiSettings {
-        std::fs::read_to_string(path)
-            .ok()
-            .and_then(|text| serde_json::from_str(&text).ok())
-            .unwrap_or_default()
+    /// Reads the settings file; a missing one gives the defaults. One that cannot be read
+    /// or parsed is renamed to `settings.json.bad` (replacing an older one) and reported.
+    pub fn load(path: &Path) -> Result<UiSettings, SettingsError> {
+        let reason = match std::fs::read_to_string(path) {
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(UiSettings::default());
+            }
+            Err(error) => error.to_string(),
+            Ok(text) => match serde_json::from_str(&text) {
+                Ok(settings) => return Ok(settings),
+                Err(error) => error.to_string(),
+            },
+        };
+        let mut kept = path.as_os_str().to_owned();
+        kept.push(".bad");
+        let kept = PathBuf::from(kept);
+        match std::fs::rename(path, &kept) {
+            Ok(()) => Err(SettingsError::KeptAside { reason, kept }),
+            Err(rename) => Err(SettingsError::NotKept {
+                reason,
+                rename,
+                path: path.to_path_buf(),
+            }),
+        }
     }
 
     /// Writes the settings file, creating its folder.
