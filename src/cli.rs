@@ -1,5 +1,6 @@
 //! The command line: parse → call the library → print. No arguments opens the window.
 
+mod arguments;
 mod compare_output;
 mod document_cmd;
 mod imports_cmd;
@@ -222,7 +223,10 @@ pub(crate) fn parse_window(text: &str) -> Result<CookieWindow, String> {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match arguments::parse_or_exit_code(std::env::args_os().collect()) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     match run(cli) {
         Ok(code) => code,
         Err(error) => {

@@ -530,3 +530,84 @@ fn payouts_signoff_and_audit_from_the_command_line() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("expected a month like 2026-10"));
 }
+
+/// The binary without a display: were a command line read as the window's, it would fail
+/// at once instead of opening a window.
+fn headless() -> Command {
+    let mut command = binary();
+    command.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+    command
+}
+
+/// Guards a mistyped command: it was read as a file to import, and the window opened.
+#[test]
+fn a_mistyped_command_is_refused_naming_the_closest_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.duckdb");
+    let db = db.to_str().unwrap();
+    for args in [
+        vec!["comapre", "--db", db],
+        vec!["--db", db, "comapre"],
+        vec!["comapre", "--db", db, "--format", "csv"],
+    ] {
+        let output = headless()
+            .args(&args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("unrecognized command 'comapre'; did you mean 'compare'?"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert!(!Path::new(db).exists(), "no database is made");
+}
+
+/// Guards the window's arguments: a file that does not exist was handed to the importer.
+#[test]
+fn a_window_argument_that_is_not_an_existing_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing-export.csv");
+    let output = headless().arg(&missing).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is not a command, and no file of that name exists"),
+        "{stderr}"
+    );
+}
+
+/// Guards `sweep … | head -1`: `println!` panicked on the closed pipe (exit 101).
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("si05.duckdb");
+    import_si05(&db);
+    // 366 windows × 5 channels × 3 models: far more than a pipe holds.
+    let mut child = binary()
+        .args(["sweep", "--db", db.to_str().unwrap(), "--format", "csv"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    assert_eq!(
+        first,
+        "window_days,source,model,conversions,revenue,payout\n"
+    );
+    drop(reader);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    #[cfg(unix)]
+    let by_sigpipe = std::os::unix::process::ExitStatusExt::signal(&output.status) == Some(13);
+    #[cfg(not(unix))]
+    let by_sigpipe = false;
+    let quiet = matches!(output.status.code(), Some(0 | 141)) || by_sigpipe;
+    assert!(quiet, "{:?}: {stderr}", output.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
