@@ -124,7 +124,7 @@ pub struct SweepArgs {
 /// Arguments of `import`.
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
-    /// The programme database (created when missing).
+    /// The programme database (created when missing, in a folder that exists).
     #[arg(long, value_name = "FILE")]
     pub db: PathBuf,
     /// What the files hold; detected from the header when omitted.

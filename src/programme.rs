@@ -27,6 +27,14 @@ pub enum SetupError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The sample programme's folder could not be created.
+    #[error("cannot create the folder of the sample programme: {cause} ({})", folder.display())]
+    Folder {
+        /// The folder.
+        folder: PathBuf,
+        /// What the system said.
+        cause: std::io::Error,
+    },
 }
 
 /// The import settings stored with the programme (defaults when never set).
@@ -96,7 +104,15 @@ pub fn sample_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Creates `database` holding the default sample programme, generated into `files_dir`.
+/// The database's folder (the platform data folder) is created here: [`Store::open`]
+/// creates none, so that a mistyped `--db` is an error instead of a new folder tree.
 pub fn create_sample_database(database: &Path, files_dir: &Path) -> Result<(), SetupError> {
+    if let Some(folder) = database.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder).map_err(|cause| SetupError::Folder {
+            folder: folder.to_path_buf(),
+            cause,
+        })?;
+    }
     write_sample(files_dir, &SampleSpec::default())?;
     let store = Store::open(database)?;
     let settings = import_settings(&store)?;

@@ -611,3 +611,23 @@ fn output_into_a_closed_pipe_ends_quietly() {
     assert!(quiet, "{:?}: {stderr}", output.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// Guards `--db` with a mistyped folder: the whole folder tree was created.
+#[test]
+fn a_database_in_a_missing_folder_is_refused_and_no_folder_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("no/such/dir/x.duckdb");
+    let partners = repo().join("sample-data/partners.csv");
+    let output = binary()
+        .args(["import", "--db", db.to_str().unwrap()])
+        .arg(&partners)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the folder of the database does not exist"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("no").exists(), "a folder was created");
+}

@@ -35,6 +35,13 @@ pub enum StoreError {
         /// What DuckDB said.
         cause: duckdb::Error,
     },
+    /// The database's folder does not exist; opening does not create folders, so a mistyped
+    /// path is an error instead of a new folder tree.
+    #[error("the folder of the database does not exist: {}", folder.display())]
+    MissingFolder {
+        /// The folder that is not there.
+        folder: PathBuf,
+    },
     /// A query failed.
     #[error("database error while {doing}: {}", first_line(cause))]
     Query {
@@ -195,10 +202,14 @@ pub struct RejectRecord {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database file at `path`.
+    /// Opens (creating if needed) the database file at `path`, in a folder that exists.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            let _ = std::fs::create_dir_all(parent);
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty())
+            && !folder.is_dir()
+        {
+            return Err(StoreError::MissingFolder {
+                folder: folder.to_path_buf(),
+            });
         }
         let conn = Connection::open(path).map_err(|cause| StoreError::Open {
             path: path.to_path_buf(),
