@@ -23,6 +23,7 @@ pub use journey_rows::{CandidateRow, ConversionRow, LEAD_MATCH_DAYS, SourceRow};
 pub use payout_records::{LeadMatch, PayoutExportRow, SignoffLine, SignoffRecord};
 pub use records::{ConversionRecord, PartnerRecord, SavedScenario, TouchRecord};
 pub use removal::{RemovalError, RemovedImport};
+pub use schema::SCHEMA_VERSION;
 
 /// A failure of the database itself (not of the user's input).
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +42,21 @@ pub enum StoreError {
     MissingFolder {
         /// The folder that is not there.
         folder: PathBuf,
+    },
+    /// The file was written by a newer version of the program, whose schema this build does
+    /// not know; it is refused before anything is created, migrated or read in it.
+    #[error(
+        "cannot open the database: it was written by a newer version (schema {found}); \
+         this build reads up to {supported} ({})",
+        path.display()
+    )]
+    NewerSchema {
+        /// The database file.
+        path: PathBuf,
+        /// The schema version the file records.
+        found: i64,
+        /// The newest schema version this build reads ([`SCHEMA_VERSION`]).
+        supported: i64,
     },
     /// A query failed.
     #[error("database error while {doing}: {}", first_line(cause))]
@@ -262,6 +278,7 @@ impl Store {
     }
 
     fn init(conn: Connection, path: Option<PathBuf>) -> Result<Store, StoreError> {
+        refuse_newer_schema(&conn, path.as_deref())?;
         conn.execute_batch(schema::CREATE_TABLES)
             .doing("creating the schema")?;
         conn.execute_batch(&schema::touches_table("touches"))
@@ -291,7 +308,7 @@ impl Store {
         if versions == 0 {
             conn.execute(
                 "INSERT INTO schema_version VALUES (?)",
-                params![schema::SCHEMA_VERSION],
+                params![SCHEMA_VERSION],
             )
             .doing("recording the schema version")?;
         }
@@ -494,6 +511,28 @@ impl Store {
             )
             .doing("writing a programme setting")?;
         Ok(())
+    }
+}
+
+/// Refuses a database whose recorded schema is newer than [`SCHEMA_VERSION`], before any
+/// table is created or migrated in it: a newer build's tables would be half-read or changed.
+fn refuse_newer_schema(conn: &Connection, path: Option<&Path>) -> Result<(), StoreError> {
+    let recorded: bool = conn
+        .query_row(schema::HAS_SCHEMA_VERSION, [], |r| r.get(0))
+        .doing("reading the schema version")?;
+    if !recorded {
+        return Ok(());
+    }
+    let found: Option<i64> = conn
+        .query_row(schema::WRITTEN_SCHEMA_VERSION, [], |r| r.get(0))
+        .doing("reading the schema version")?;
+    match found {
+        Some(found) if found > SCHEMA_VERSION => Err(StoreError::NewerSchema {
+            path: path.map_or_else(|| PathBuf::from(":memory:"), Path::to_path_buf),
+            found,
+            supported: SCHEMA_VERSION,
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -5,6 +5,13 @@ use crate::links::UTM_PARAMS;
 /// The schema version this build writes; older files are migrated on open.
 pub const SCHEMA_VERSION: i64 = 5;
 
+/// Whether the database has a `schema_version` table (a new file has none yet).
+pub const HAS_SCHEMA_VERSION: &str = "SELECT count(*) > 0 FROM information_schema.tables
+    WHERE table_schema = 'main' AND table_name = 'schema_version'";
+
+/// The newest schema version the database records, NULL when none.
+pub const WRITTEN_SCHEMA_VERSION: &str = "SELECT max(version) FROM schema_version";
+
 /// Deletes the touches of a click import that stopped before it was recorded (the program
 /// ended between its two transactions): their import id is above every recorded one, or the
 /// negation of such an id (its rejected rows, parked). Scenario rows (import 0) are kept.
