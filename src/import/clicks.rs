@@ -16,10 +16,10 @@
 
 use duckdb::{Connection, Transaction, params};
 
-use super::kinds::ResolvedColumns;
-use super::load::{self, CheckedRows, Checksum, ReadSpec};
+use super::lines;
+use super::load::{self, CheckedRows, Checksum, ColumnNames, ReadSpec};
 use super::rules::KindRules;
-use super::stage::{self, sql_literal};
+use super::stage;
 use super::{FileKind, ImportError, ImportOutcome};
 use crate::store::{ImportPhase, QueryContext, Store, StoreError};
 
@@ -27,12 +27,11 @@ use crate::store::{ImportPhase, QueryContext, Store, StoreError};
 pub(super) struct ClickFile<'a> {
     /// The parsing and checks.
     pub rules: &'a KindRules,
-    /// Our column names → the file's.
-    pub columns: &'a ResolvedColumns,
     /// The file, its format and the programme's zone.
     pub read: ReadSpec<'a>,
-    /// Columns in the header, for the reasons of rows that do not split like it.
-    pub header_columns: usize,
+    /// The file's names for the columns of its rejects (the header's length is in the
+    /// reasons of rows that do not split like it).
+    pub names: ColumnNames<'a>,
 }
 
 /// Reads the click file into `touches` and finishes the import; returns the earlier import
@@ -96,15 +95,16 @@ fn write_rows(
 ) -> Result<Written, ImportError> {
     let (read, conn) = (file.read, store.conn());
     let parsed = load::parsed_rows(store, file.rules, read)?;
-    let checked = load::checked_rows_sql(file.rules, file.columns, &parsed.timed);
+    let checked = load::checked_rows_sql(file.rules, &parsed.timed);
     let rows = read.reading(store, &insert_sql(pending.import_id, touch_base, &checked))?;
     if !parsed.lines_known {
-        stage::record_structural_rejects(conn, read.format)
+        lines::record_structural_rejects(conn, read.format, read.lines)
             .doing("reading rejected lines")
             .map_err(read.store_error())?;
     }
     let all_rows = format!("touches WHERE {}", pending.all_rows());
-    stage::check_rows_match_header(conn, &all_rows, read.path, file.header_columns)?;
+    let header_columns = file.names.header.len();
+    stage::check_rows_match_header(conn, &all_rows, read.path, header_columns)?;
     Ok(Written {
         rows,
         lines_known: parsed.lines_known,
@@ -231,12 +231,14 @@ impl Finish<'_> {
                 "line = {{line}}, touch_seq = {} + {{line}}",
                 self.touch_base
             );
-            let lines = stage::LineRows {
+            let rows = lines::LineRows {
                 table: "touches",
+                line: "line",
                 filter: &pending.all_rows(),
                 set: &set,
             };
-            stage::number_lines(conn, &lines, self.file.read.format).doing("numbering lines")?;
+            let read = self.file.read;
+            lines::number_lines(conn, &rows, read.format, read.lines).doing("numbering lines")?;
         }
         let rows = pending.rows();
         self.mark_duplicates(conn, &rows)?;
@@ -246,7 +248,7 @@ impl Finish<'_> {
             conn,
             self.import_id,
             &self.facts.name,
-            self.file.header_columns,
+            &self.file.names,
             &rejected_rows,
         )?;
         let rejected = conn
@@ -267,14 +269,8 @@ impl Finish<'_> {
 
     /// Click ids on an earlier line of the file, or stored by an earlier import.
     fn mark_duplicates(&self, conn: &Connection, rows: &CheckedRows) -> Result<(), StoreError> {
-        let shown = self
-            .file
-            .columns
-            .get("click_id")
-            .cloned()
-            .unwrap_or_else(|| "click_id".to_owned());
-        let column = sql_literal(&shown);
-        load::in_file(conn, rows, "click_id", "click_id", &column)?;
+        let column = "'click_id'";
+        load::in_file(conn, rows, "click_id", "click_id", column)?;
         // Looking the file's ids up costs a hash table of all of them: only when an earlier
         // import stored touches.
         let stored_touches: bool = conn
@@ -287,7 +283,7 @@ impl Finish<'_> {
         if !stored_touches {
             return Ok(());
         }
-        let key = ("click_id", "click_id", column.as_str());
+        let key = ("click_id", "click_id", column);
         load::in_database(conn, rows, key, "touches", "click_id")
     }
 

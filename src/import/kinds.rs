@@ -187,8 +187,18 @@ pub fn normalize_header(name: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// Our column name → the file's column name, for the columns the file has.
-pub type ResolvedColumns = BTreeMap<&'static str, String>;
+/// One of the file's columns: its name in the header and its place (0-based), under which it
+/// is read (`c0`, `c1`, …; see `store::sql::file_column`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileColumn {
+    /// The header's name, for people.
+    pub name: String,
+    /// Its place in the header.
+    pub position: usize,
+}
+
+/// Our column name → the file's column, for the columns the file has.
+pub type ResolvedColumns = BTreeMap<&'static str, FileColumn>;
 
 /// Maps a file's header onto `kind`'s columns; `Err(column)` names the first one missing.
 pub fn resolve_columns(
@@ -202,8 +212,9 @@ pub fn resolve_columns(
         .iter()
         .chain(kind.optional_columns());
     for &column in all {
-        if let Some(found) = find_column(kind, column, header, mapping) {
-            resolved.insert(column, found);
+        if let Some(position) = find_column(kind, column, header, mapping) {
+            let name = header[position].clone();
+            resolved.insert(column, FileColumn { name, position });
         }
     }
     if let Some(missing) = kind
@@ -223,28 +234,24 @@ pub fn resolve_columns(
     Ok(resolved)
 }
 
+/// The place in `header` of `kind`'s `column`: the user's mapping, else the column's usual
+/// names in order.
 fn find_column(
     kind: FileKind,
     column: &'static str,
     header: &[String],
     mapping: &ColumnMap,
-) -> Option<String> {
+) -> Option<usize> {
     if let Some(theirs) = mapping.0.get(column) {
-        return header
-            .iter()
-            .find(|h| normalize_header(h) == *theirs)
-            .cloned();
+        return header.iter().position(|h| normalize_header(h) == *theirs);
     }
     let candidates: Vec<&str> = match kind.common_names(column) {
         [] => vec![column],
         names => names.to_vec(),
     };
-    candidates.into_iter().find_map(|candidate| {
-        header
-            .iter()
-            .find(|h| normalize_header(h) == candidate)
-            .cloned()
-    })
+    candidates
+        .into_iter()
+        .find_map(|candidate| header.iter().position(|h| normalize_header(h) == candidate))
 }
 
 /// Guesses a file's kind from its header, or `None` when nothing fits.

@@ -5,10 +5,12 @@ use duckdb::{Connection, Transaction, params};
 
 use super::clicks;
 use super::kinds::{self, FileKind, ResolvedColumns};
+use super::lines::{self, LineScan};
 use super::rules::{FileColumns, KindRules, TextCleaning, rules_for};
-use super::stage::{self, FileFormat, sql_literal};
+use super::stage::{self, FileFormat, ReaderLink};
 use super::timezone::ProgrammeTimeZone;
 use super::{FileFacts, ImportError, ImportOutcome, ImportRequest, ImportSettings, MissingColumn};
+use crate::store::sql::string_literal;
 use crate::store::{ImportPhase, ImportRecord, QueryContext, Store, StoreError};
 
 /// Runs the import; the caller drops the temp tables afterwards.
@@ -78,14 +80,16 @@ impl Checksum {
 
 /// The file as the `pa_source` view, its header, and whether its values need trimming (a
 /// scan of the CSV's bytes beside DuckDB's detection of its dialect decides); stops here when
-/// a cancel came during the scan.
+/// a cancel came during the scan. The scan of its lines ([`LineScan`]) runs on beside
+/// DuckDB's read.
 fn stage_file(store: &Store, request: &ImportRequest) -> Result<Staged, ImportError> {
     let format = stage::sniff_format(&request.path)?;
+    let link = ReaderLink::create(&request.path, format);
     let scan = (format == FileFormat::Csv).then(|| {
         let path = request.path.clone();
         std::thread::spawn(move || stage::values_may_need_trimming(&path))
     });
-    let source = stage::stage(store.conn(), &request.path, format)?;
+    let source = stage::stage(store.conn(), &request.path, format, &link)?;
     let padded = scan.is_none_or(|scan| scan.join().map_or(true, |found| found.unwrap_or(true)));
     stop_if_cancelled(store, request)?;
     let cleaning = if source.boundaries_known && !padded {
@@ -93,18 +97,32 @@ fn stage_file(store: &Store, request: &ImportRequest) -> Result<Staged, ImportEr
     } else {
         TextCleaning::Trim
     };
+    let lines = match &source.dialect {
+        Some(dialect) => LineScan::start(
+            &request.path,
+            dialect,
+            link.is_compressed(),
+            source.longest_line_bytes,
+        ),
+        None => LineScan::none(),
+    };
     Ok(Staged {
         format,
         header: source.header,
         cleaning,
+        link,
+        lines,
     })
 }
 
-/// A staged file's format, header and how its values are cleaned.
+/// A staged file's format, header, how its values are cleaned, the link DuckDB reads it
+/// through (kept until the import ends) and the scan of its lines.
 struct Staged {
     format: FileFormat,
     header: Vec<String>,
     cleaning: TextCleaning,
+    link: ReaderLink,
+    lines: LineScan,
 }
 
 /// Stops before the next query when a cancel came while no query ran (DuckDB forgets an
@@ -138,6 +156,8 @@ fn store_staged(
         format,
         header,
         cleaning,
+        link,
+        lines,
     }: Staged,
 ) -> Result<ImportOutcome, ImportError> {
     let store_error = |error: StoreError| ImportError::Store {
@@ -156,26 +176,33 @@ fn store_staged(
         path: &request.path,
         format,
         time_zone: settings.time_zone,
+        lines: &lines,
+        reader: &link,
     };
     if kind == FileKind::Clicks {
         let file = clicks::ClickFile {
             rules: &rules,
-            columns: &columns,
             read,
-            header_columns: header.len(),
+            names: ColumnNames {
+                columns: &columns,
+                header: &header,
+            },
         };
         return clicks::store(store, &file, checksum);
     }
-    check_rows(store, &rules, &columns, read)?;
+    check_rows(store, &rules, read)?;
     stage::check_rows_match_header(conn, "pa_checked", &request.path, header.len())?;
     let facts = match checksum.wait()? {
         Ok(facts) => facts,
         Err(previous) => return Ok(ImportOutcome::AlreadyImported(previous)),
     };
     stop_if_cancelled(store, request)?;
-    reject_duplicates(conn, kind, &columns, &facts).map_err(store_error)?;
-    let record =
-        store_rows(store, kind, &request.path, &facts, header.len()).map_err(store_error)?;
+    reject_duplicates(conn, kind, &facts).map_err(store_error)?;
+    let names = ColumnNames {
+        columns: &columns,
+        header: &header,
+    };
+    let record = store_rows(store, kind, &request.path, &facts, &names).map_err(store_error)?;
     Ok(ImportOutcome::Imported(record))
 }
 
@@ -188,7 +215,7 @@ fn decide_kind(request: &ImportRequest, header: &[String]) -> Result<FileKind, I
         return Ok(kind);
     }
     kinds::detect_kind(header, &request.columns).ok_or_else(|| ImportError::UnknownKind {
-        found: header.join(", "),
+        found: listed_header(header),
         file: request.path.clone(),
     })
 }
@@ -210,15 +237,45 @@ fn resolve(
             kind,
             column,
             expected: kind.expectation(),
-            found: if header.is_empty() {
-                "no columns".to_owned()
-            } else {
-                header.join(", ")
-            },
+            found: listed_header(header),
             hint: hint.to_owned(),
             file: request.path.clone(),
         }))
     })
+}
+
+/// A header for a message: its first names, each cut to a readable length with control
+/// characters shown as `�`, and how many more there are.
+fn listed_header(header: &[String]) -> String {
+    const SHOWN_NAMES: usize = 12;
+    const NAME_CHARS: usize = 40;
+    if header.is_empty() {
+        return "no columns".to_owned();
+    }
+    let shown: Vec<String> = header
+        .iter()
+        .take(SHOWN_NAMES)
+        .map(|name| {
+            let mut cut: String = name
+                .chars()
+                .take(NAME_CHARS)
+                .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+                .collect();
+            if name.chars().count() > NAME_CHARS {
+                cut.push('…');
+            }
+            cut
+        })
+        .collect();
+    let more = header.len().saturating_sub(SHOWN_NAMES);
+    match more {
+        0 => shown.join(", "),
+        more => format!(
+            "{} and {} more",
+            shown.join(", "),
+            crate::format::thousands(more as i64)
+        ),
+    }
 }
 
 /// How the file's rows are read: the file, its format (for line numbers) and the
@@ -231,6 +288,10 @@ pub(super) struct ReadSpec<'a> {
     pub format: FileFormat,
     /// The programme's time zone, for naive timestamps.
     pub time_zone: ProgrammeTimeZone,
+    /// Where records do not fall one to a line.
+    pub lines: &'a LineScan,
+    /// The name DuckDB reads the file by (kept out of messages).
+    pub reader: &'a ReaderLink,
 }
 
 impl ReadSpec<'_> {
@@ -251,7 +312,9 @@ impl ReadSpec<'_> {
             .conn()
             .execute(sql, [])
             .map_err(|e| ImportError::Unreadable {
-                detail: stage::first_line(&e.to_string()),
+                detail: self
+                    .reader
+                    .scrub(&stage::first_line(&e.to_string()), self.path),
                 file: self.path.to_path_buf(),
             })
     }
@@ -260,26 +323,22 @@ impl ReadSpec<'_> {
 /// Reads the file once into `pa_checked`: parsed, time-resolved and checked (reject columns),
 /// each row with its line (`pa_line`). A failure of the read is the file's (`Unreadable`);
 /// the store's phase says "reading" while it runs.
-fn check_rows(
-    store: &Store,
-    rules: &KindRules,
-    columns: &ResolvedColumns,
-    read: ReadSpec,
-) -> Result<(), ImportError> {
+fn check_rows(store: &Store, rules: &KindRules, read: ReadSpec) -> Result<(), ImportError> {
     let conn = store.conn();
     let parsed = parsed_rows(store, rules, read)?;
     let checked = format!(
         "CREATE OR REPLACE TEMP TABLE pa_checked AS {}",
-        checked_rows_sql(rules, columns, &parsed.timed)
+        checked_rows_sql(rules, &parsed.timed)
     );
     if parsed.lines_known {
         return conn
-            .execute_batch(&checked)
+            .execute(&checked, [])
+            .map(|_| ())
             .doing("checking the file's rows")
             .map_err(read.store_error());
     }
     read.reading(store, &checked)?;
-    stage::number_read_rows(conn, "pa_checked", read.format)
+    lines::number_read_rows(conn, "pa_checked", read.format, read.lines)
         .doing("numbering lines")
         .map_err(read.store_error())
 }
@@ -303,10 +362,13 @@ pub(super) fn parsed_rows(
     let conn = store.conn();
     let mut parsed = rules.parsed.clone();
     parsed.push("NULL::BIGINT AS pa_line".to_owned());
-    conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP VIEW pa_parsed AS SELECT {} FROM pa_source",
-        parsed.join(",\n")
-    ))
+    conn.execute(
+        &format!(
+            "CREATE OR REPLACE TEMP VIEW pa_parsed AS SELECT {} FROM pa_source",
+            parsed.join(",\n")
+        ),
+        [],
+    )
     .doing("parsing the file's rows")
     .map_err(read.store_error())?;
     let lines_known = !rules.time_column.is_empty() && offsets_are_joined(read.time_zone);
@@ -315,7 +377,7 @@ pub(super) fn parsed_rows(
             store,
             "CREATE OR REPLACE TEMP TABLE pa_parsed_rows AS SELECT * FROM pa_parsed",
         )?;
-        stage::number_read_rows(conn, "pa_parsed_rows", read.format)
+        lines::number_read_rows(conn, "pa_parsed_rows", read.format, read.lines)
             .doing("numbering lines")
             .map_err(read.store_error())?;
         "pa_parsed_rows"
@@ -327,28 +389,13 @@ pub(super) fn parsed_rows(
     Ok(ParsedRows { timed, lines_known })
 }
 
-/// The rows of `timed` with the first failing check's column and reason.
-pub(super) fn checked_rows_sql(
-    rules: &KindRules,
-    columns: &ResolvedColumns,
-    timed: &str,
-) -> String {
-    let display = |ours: &str| {
-        columns
-            .get(ours)
-            .cloned()
-            .unwrap_or_else(|| ours.to_owned())
-    };
+/// The rows of `timed` with the first failing check's column (our name for it; the
+/// file's name is put in when the rejects are stored, see [`ColumnNames`]) and reason.
+pub(super) fn checked_rows_sql(rules: &KindRules, timed: &str) -> String {
     let column_cases: Vec<String> = rules
         .checks
         .iter()
-        .map(|c| {
-            format!(
-                "WHEN {} THEN {}",
-                c.failed_when,
-                sql_literal(&display(c.column))
-            )
-        })
+        .map(|c| format!("WHEN {} THEN {}", c.failed_when, string_literal(c.column)))
         .collect();
     let reason_cases: Vec<String> = rules
         .checks
@@ -403,8 +450,9 @@ fn timed_rows_sql(
 
 /// Writes the programme zone's offsets over the span of the file's naive timestamps.
 fn load_offset_runs(conn: &Connection, zone: ProgrammeTimeZone) -> Result<(), StoreError> {
-    conn.execute_batch(
+    conn.execute(
         "CREATE OR REPLACE TEMP TABLE pa_tz (local_start TIMESTAMP, offset_secs BIGINT)",
+        [],
     )
     .doing("preparing time-zone offsets")?;
     let mut stmt = conn
@@ -422,38 +470,43 @@ fn load_offset_runs(conn: &Connection, zone: ProgrammeTimeZone) -> Result<(), St
 fn reject_duplicates(
     conn: &Connection,
     kind: FileKind,
-    columns: &ResolvedColumns,
     facts: &FileFacts,
 ) -> Result<(), StoreError> {
-    let display = |ours: &str| sql_literal(&columns.get(ours).cloned().unwrap_or(ours.to_owned()));
     match kind {
         FileKind::Conversions => {
-            let column = display("conversion_id");
+            let column = "'conversion_id'";
             in_file(
                 conn,
                 &PA_CHECKED,
                 "raw_conversion_id",
                 "conversion_id",
-                &column,
+                column,
             )?;
             mark_late_refunds(conn)?;
-            let key = ("raw_conversion_id", "conversion_id", column.as_str());
+            let key = ("raw_conversion_id", "conversion_id", column);
             in_database(conn, &PA_CHECKED, key, "conversions", "conversion_id")
         }
         FileKind::Clicks => unreachable!("click files are stored by import::clicks"),
-        FileKind::Partners => {
-            let column = display("partner_id");
-            in_file(conn, &PA_CHECKED, "raw_partner_id", "partner_id", &column)
-        }
+        FileKind::Partners => in_file(
+            conn,
+            &PA_CHECKED,
+            "raw_partner_id",
+            "partner_id",
+            "'partner_id'",
+        ),
         FileKind::Events => {
-            conn.execute_batch(&format!(
-                "ALTER TABLE pa_checked ADD COLUMN event_conversion_id VARCHAR;
-                 UPDATE pa_checked SET event_conversion_id = {} || ':' || pa_line WHERE is_conversion;",
-                sql_literal(&event_id_prefix(&facts.name))
-            ))
+            conn.execute(
+                "ALTER TABLE pa_checked ADD COLUMN event_conversion_id VARCHAR",
+                [],
+            )
             .doing("naming event conversions")?;
-            let column = display("conversion");
-            let key = ("event_conversion_id", "conversion_id", column.as_str());
+            conn.execute(
+                "UPDATE pa_checked SET event_conversion_id = CAST(? AS VARCHAR) || ':' || pa_line
+                 WHERE is_conversion",
+                params![event_id_prefix(&facts.name)],
+            )
+            .doing("naming event conversions")?;
+            let key = ("event_conversion_id", "conversion_id", "'conversion'");
             in_database(conn, &PA_CHECKED, key, "conversions", "conversion_id")
         }
         FileKind::Leads => Ok(()),
@@ -473,16 +526,21 @@ fn event_id_prefix(file_name: &str) -> String {
 /// A conversion already imported that comes back refunded or cancelled is a late status
 /// change, not a duplicate: it is marked to update the stored row instead of adding one.
 fn mark_late_refunds(conn: &Connection) -> Result<(), StoreError> {
-    conn.execute_batch(
-        "ALTER TABLE pa_checked ADD COLUMN status_update BOOLEAN DEFAULT false;
-         UPDATE pa_checked SET status_update = true
+    conn.execute(
+        "ALTER TABLE pa_checked ADD COLUMN status_update BOOLEAN DEFAULT false",
+        [],
+    )
+    .doing("finding late refunds and cancellations")?;
+    conn.execute(
+        "UPDATE pa_checked SET status_update = true
          FROM conversions c
          WHERE c.conversion_id = pa_checked.raw_conversion_id
            AND pa_checked.reject_reason IS NULL
            AND pa_checked.status IN ('refunded', 'cancelled')
-           AND c.status <> pa_checked.status;
-",
+           AND c.status <> pa_checked.status",
+        [],
     )
+    .map(|_| ())
     .doing("finding late refunds and cancellations")
 }
 
@@ -501,8 +559,8 @@ pub(super) struct CheckedRows<'a> {
 }
 
 impl CheckedRows<'_> {
-    /// The `SET` list rejecting a row for `reason` (SQL) in `column` (SQL; the file's header
-    /// name, put in last so that its text is never read as a placeholder).
+    /// The `SET` list rejecting a row for `reason` (SQL) in `column` (SQL: a literal of our
+    /// column's name).
     fn reject_set(&self, column: &str, reason: &str) -> String {
         self.reject
             .replace("{reason}", reason)
@@ -535,14 +593,18 @@ pub(super) fn in_file(
     let reason = format!(
         "format('duplicate {label} ''{{}}'': already on line {{}} of this file', {t}.{key}, d.first_line)"
     );
-    conn.execute_batch(&format!(
-        "UPDATE {t} SET {}
-         FROM (SELECT {key} AS k, min({line}) AS first_line FROM {t}
-               WHERE {accepted} AND {key} IS NOT NULL
-               GROUP BY {key} HAVING count(*) > 1) d
-         WHERE {accepted} AND {t}.{key} = d.k AND {t}.{line} > d.first_line",
-        rows.reject_set(column, &reason)
-    ))
+    conn.execute(
+        &format!(
+            "UPDATE {t} SET {}
+             FROM (SELECT {key} AS k, min({line}) AS first_line FROM {t}
+                   WHERE {accepted} AND {key} IS NOT NULL
+                   GROUP BY {key} HAVING count(*) > 1) d
+             WHERE {accepted} AND {t}.{key} = d.k AND {t}.{line} > d.first_line",
+            rows.reject_set(column, &reason)
+        ),
+        [],
+    )
+    .map(|_| ())
     .doing("finding duplicate ids in the file")
 }
 
@@ -565,15 +627,19 @@ pub(super) fn in_database(
     let reason = format!(
         "format('duplicate {label} ''{{}}'': already imported from {{}} line {{}}', {t}.{key}, e.file_name, e.line)"
     );
-    conn.execute_batch(&format!(
-        "UPDATE {t} SET {}
-         FROM (SELECT x.{table_key} AS k, min(i.file_name) AS file_name, min(x.line) AS line
-               FROM {table} x JOIN imports i ON i.import_id = x.import_id
-               WHERE x.{table_key} IN (SELECT {key} FROM {t} WHERE {accepted})
-               GROUP BY x.{table_key}) e
-         WHERE {accepted} AND {t}.{key} = e.k AND NOT {skip_updates}",
-        rows.reject_set(column, &reason)
-    ))
+    conn.execute(
+        &format!(
+            "UPDATE {t} SET {}
+             FROM (SELECT x.{table_key} AS k, min(i.file_name) AS file_name, min(x.line) AS line
+                   FROM {table} x JOIN imports i ON i.import_id = x.import_id
+                   WHERE x.{table_key} IN (SELECT {key} FROM {t} WHERE {accepted})
+                   GROUP BY x.{table_key}) e
+             WHERE {accepted} AND {t}.{key} = e.k AND NOT {skip_updates}",
+            rows.reject_set(column, &reason)
+        ),
+        [],
+    )
+    .map(|_| ())
     .doing("finding ids already imported")
 }
 
@@ -589,7 +655,7 @@ fn store_rows(
     kind: FileKind,
     path: &std::path::Path,
     facts: &FileFacts,
-    header_columns: usize,
+    names: &ColumnNames,
 ) -> Result<ImportRecord, StoreError> {
     let conn = store.conn();
     let tx = Transaction::new_unchecked(conn).doing("starting the import transaction")?;
@@ -612,7 +678,7 @@ fn store_rows(
     }
     let rejected_rows = "pa_line, reject_column, reject_reason FROM pa_checked
                          WHERE reject_reason IS NOT NULL";
-    insert_rejects(conn, import_id, &facts.name, header_columns, rejected_rows)?;
+    insert_rejects(conn, import_id, &facts.name, names, rejected_rows)?;
     let counts = (accepted, rejected);
     let record = record_import(conn, import_id, kind, path, facts, counts)?;
     tx.commit().doing("committing the import")?;
@@ -658,33 +724,92 @@ pub(super) fn record_import(
     Ok(record)
 }
 
+/// The names a reject's column is stored under: the file's header names, for our columns
+/// (`clicked_at`) and for the positional names DuckDB's reader gives the lines it could not
+/// split (`c3`).
+pub(super) struct ColumnNames<'a> {
+    /// Our columns → the file's.
+    pub columns: &'a ResolvedColumns,
+    /// The file's header.
+    pub header: &'a [String],
+}
+
+impl ColumnNames<'_> {
+    /// Fills `pa_column_names (key, shown)` for the keys the rejects use, every name bound.
+    fn write(&self, conn: &Connection) -> Result<(), StoreError> {
+        let doing = "naming rejected columns";
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE pa_column_names (key VARCHAR, shown VARCHAR)",
+            [],
+        )
+        .doing(doing)?;
+        let mut insert = conn
+            .prepare("INSERT INTO pa_column_names VALUES (?, ?)")
+            .doing(doing)?;
+        for (ours, theirs) in self.columns {
+            insert.execute(params![ours, theirs.name]).doing(doing)?;
+        }
+        let mut structural = conn
+            .prepare("SELECT DISTINCT column_name FROM pa_structural WHERE column_name IS NOT NULL")
+            .doing(doing)?;
+        let keys: Vec<String> = structural
+            .query_map([], |r| r.get(0))
+            .doing(doing)?
+            .collect::<Result<_, _>>()
+            .doing(doing)?;
+        for key in keys {
+            let position = key.strip_prefix('c').and_then(|n| n.parse::<usize>().ok());
+            if let Some(name) = position.and_then(|p| self.header.get(p)) {
+                insert.execute(params![key, name]).doing(doing)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Stores the rejected rows (`rejected_rows`: `line, column, reason FROM ...`) and the lines
-/// DuckDB's reader could not split (`pa_structural`).
+/// DuckDB's reader could not split (`pa_structural`), each column under the file's name for
+/// it.
 pub(super) fn insert_rejects(
     conn: &Connection,
     import_id: i64,
     file_name: &str,
-    header_columns: usize,
+    names: &ColumnNames,
     rejected_rows: &str,
 ) -> Result<(), StoreError> {
-    let name = sql_literal(file_name);
-    conn.execute_batch(&format!(
-        "INSERT INTO rejects SELECT {import_id}, {name}, {rejected_rows};
-         INSERT INTO rejects
-             SELECT {import_id}, {name}, line, column_name,
+    let doing = "storing rejected rows";
+    names.write(conn)?;
+    conn.execute(
+        &format!(
+            "INSERT INTO rejects
+                 SELECT CAST(? AS BIGINT), CAST(? AS VARCHAR), r.line, coalesce(n.shown, r.col),
+                        r.reason
+                 FROM (SELECT {rejected_rows}) r(line, col, reason)
+                 LEFT JOIN pa_column_names n ON n.key = r.col"
+        ),
+        params![import_id, file_name],
+    )
+    .doing(doing)?;
+    let fields = names.header.len();
+    conn.execute(
+        "INSERT INTO rejects
+             SELECT CAST(? AS BIGINT), CAST(? AS VARCHAR), s.line,
+                 coalesce(n.shown, s.column_name),
                  CASE
                      WHEN error_type ILIKE '%TOO MANY%'
-                         THEN 'expected {header_columns} fields as in the header, found more'
+                         THEN 'expected ' || CAST(? AS BIGINT) || ' fields as in the header, found more'
                      WHEN error_type ILIKE '%MISSING%'
-                         THEN 'expected {header_columns} fields as in the header, found fewer'
-                     WHEN error_type ILIKE '%UNICODE%'
+                         THEN 'expected ' || CAST(? AS BIGINT) || ' fields as in the header, found fewer'
+                     WHEN error_type ILIKE '%UNICODE%' OR error_type ILIKE '%ENCODING%'
                          THEN 'expected UTF-8 text, found bytes that are not'
                      WHEN error_type ILIKE '%QUOTE%'
                          THEN 'a quoted field is not closed or is followed by text'
                      ELSE error_message END
-             FROM pa_structural;"
-    ))
-    .doing("storing rejected rows")
+             FROM pa_structural s LEFT JOIN pa_column_names n ON n.key = s.column_name",
+        params![import_id, file_name, fields as i64, fields as i64],
+    )
+    .map(|_| ())
+    .doing(doing)
 }
 
 fn insert_accepted(conn: &Connection, kind: FileKind, import_id: i64) -> Result<(), StoreError> {
@@ -717,55 +842,70 @@ fn insert_accepted(conn: &Connection, kind: FileKind, import_id: i64) -> Result<
         _ => Ok(0),
     }
     .doing("keeping what the import replaces")?;
-    let sql = match kind {
-        FileKind::Partners => format!(
+    let statements = match kind {
+        FileKind::Partners => vec![
             "DELETE FROM partners WHERE partner_id IN
-                 (SELECT raw_partner_id FROM pa_checked WHERE reject_reason IS NULL);
-             INSERT INTO partners
-                 SELECT raw_partner_id, coalesce(raw_name, raw_partner_id), raw_commission,
-                        commission_kind, commission_value, raw_coupon_codes, {import_id}
-                 FROM pa_checked WHERE reject_reason IS NULL;"
-        ),
+                 (SELECT raw_partner_id FROM pa_checked WHERE reject_reason IS NULL)"
+                .to_owned(),
+            format!(
+                "INSERT INTO partners
+                     SELECT raw_partner_id, coalesce(raw_name, raw_partner_id), raw_commission,
+                            commission_kind, commission_value, raw_coupon_codes, {import_id}
+                     FROM pa_checked WHERE reject_reason IS NULL"
+            ),
+        ],
         FileKind::Clicks => unreachable!("click files are stored by import::clicks"),
-        FileKind::Conversions => format!(
+        FileKind::Conversions => vec![
             "UPDATE conversions SET status = u.status
              FROM pa_checked u
              WHERE u.status_update AND u.reject_reason IS NULL
-               AND conversions.conversion_id = u.raw_conversion_id;
-             INSERT INTO conversions
-                 SELECT {base} + pa_line, raw_conversion_id, {import_id}, pa_line, converted_at,
-                        revenue, upper(raw_currency), raw_cookie_id, raw_user_id, raw_click_id,
-                        raw_coupon_code, status
-                 FROM pa_checked WHERE reject_reason IS NULL AND NOT status_update;",
-            base = next("conversions", "conversion_seq")?
-        ),
-        FileKind::Leads => format!(
+               AND conversions.conversion_id = u.raw_conversion_id"
+                .to_owned(),
+            format!(
+                "INSERT INTO conversions
+                     SELECT {base} + pa_line, raw_conversion_id, {import_id}, pa_line,
+                            converted_at, revenue, upper(raw_currency), raw_cookie_id,
+                            raw_user_id, raw_click_id, raw_coupon_code, status
+                     FROM pa_checked WHERE reject_reason IS NULL AND NOT status_update",
+                base = next("conversions", "conversion_seq")?
+            ),
+        ],
+        FileKind::Leads => vec![format!(
             "INSERT INTO leads
                  SELECT {import_id}, pa_line, raw_partner_id, reported_at, raw_reference, amount
-                 FROM pa_checked WHERE reject_reason IS NULL;"
-        ),
+                 FROM pa_checked WHERE reject_reason IS NULL"
+        )],
         FileKind::Events => events_sql(
             import_id,
             next("touches", "touch_seq")?,
             next("conversions", "conversion_seq")?,
         ),
     };
-    conn.execute_batch(&sql).doing("storing accepted rows")
+    for statement in statements {
+        conn.execute(&statement, [])
+            .doing("storing accepted rows")?;
+    }
+    Ok(())
 }
 
-fn events_sql(import_id: i64, touch_base: i64, conversion_base: i64) -> String {
-    format!(
-        "INSERT INTO touches (touch_seq, import_id, line, touched_at, partner_id, channel,
-                              click_id, url, cookie_id, user_id, device_id, browser,
-                              redirect_hops, landing_status, utm)
-             SELECT {touch_base} + pa_line, {import_id}, pa_line, time,
-                    CASE WHEN raw_source IN (SELECT partner_id FROM partners) THEN raw_source END,
-                    CASE WHEN raw_source NOT IN (SELECT partner_id FROM partners) THEN raw_source END,
-                    NULL, NULL, raw_user, NULL, NULL, NULL, NULL, NULL, NULL
-             FROM pa_checked WHERE reject_reason IS NULL;
-         INSERT INTO conversions
-             SELECT {conversion_base} + pa_line, event_conversion_id, {import_id}, pa_line, time,
-                    value, NULL, raw_user, NULL, NULL, NULL, 'approved'
-             FROM pa_checked WHERE reject_reason IS NULL AND is_conversion;"
-    )
+/// The two inserts of an event log: every row a touch, flagged rows also conversions.
+fn events_sql(import_id: i64, touch_base: i64, conversion_base: i64) -> Vec<String> {
+    vec![
+        format!(
+            "INSERT INTO touches (touch_seq, import_id, line, touched_at, partner_id, channel,
+                                  click_id, url, cookie_id, user_id, device_id, browser,
+                                  redirect_hops, landing_status, utm)
+                 SELECT {touch_base} + pa_line, {import_id}, pa_line, time,
+                        CASE WHEN raw_source IN (SELECT partner_id FROM partners) THEN raw_source END,
+                        CASE WHEN raw_source NOT IN (SELECT partner_id FROM partners) THEN raw_source END,
+                        NULL, NULL, raw_user, NULL, NULL, NULL, NULL, NULL, NULL
+                 FROM pa_checked WHERE reject_reason IS NULL"
+        ),
+        format!(
+            "INSERT INTO conversions
+                 SELECT {conversion_base} + pa_line, event_conversion_id, {import_id}, pa_line, time,
+                        value, NULL, raw_user, NULL, NULL, NULL, 'approved'
+                 FROM pa_checked WHERE reject_reason IS NULL AND is_conversion"
+        ),
+    ]
 }

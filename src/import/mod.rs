@@ -9,6 +9,7 @@
 
 mod clicks;
 mod kinds;
+mod lines;
 mod load;
 mod rules;
 mod stage;
@@ -50,6 +51,34 @@ pub enum ImportError {
         file.display()
     )]
     NotTabular {
+        /// The file.
+        file: PathBuf,
+    },
+    /// UTF-16 text (a spreadsheet's "Unicode text" export).
+    #[error(
+        "the file is UTF-16 text: expected UTF-8 (save it as \"CSV UTF-8\") ({})",
+        file.display()
+    )]
+    Utf16 {
+        /// The file.
+        file: PathBuf,
+    },
+    /// A line of the first rows is longer than DuckDB's reader takes, so the file's dialect
+    /// cannot be read.
+    #[error(
+        "line {line} is {} bytes long: expected lines of at most {} bytes; is this a CSV \
+         export? ({})",
+        crate::format::thousands(*bytes as i64),
+        crate::format::thousands(*limit as i64),
+        file.display()
+    )]
+    LineTooLong {
+        /// The line (the header is line 1).
+        line: i64,
+        /// Its length.
+        bytes: u64,
+        /// The longest line read.
+        limit: u64,
         /// The file.
         file: PathBuf,
     },

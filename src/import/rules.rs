@@ -4,8 +4,8 @@
 //! reject reason (naming the column and what was expected). Parsing happens in `pa_parsed`,
 //! time-zone resolution and the checks in `pa_checked`.
 
-use super::kinds::{FileKind, ResolvedColumns};
-use super::stage::{sql_ident, sql_literal};
+use super::kinds::{FileColumn, FileKind, ResolvedColumns};
+use crate::store::sql::{file_column, string_literal};
 
 /// Timestamps that carry their own offset (`Z`, `+02:00`, `-0500`, ` UTC`).
 const OFFSET_PATTERN: &str = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|UTC|[+-]\d{2}(:?\d{2})?)$";
@@ -52,7 +52,7 @@ pub struct FileColumns<'a> {
 }
 
 impl FileColumns<'_> {
-    fn get(&self, ours: &str) -> Option<&String> {
+    fn get(&self, ours: &str) -> Option<&FileColumn> {
         self.columns.get(ours)
     }
 }
@@ -65,9 +65,9 @@ impl FileColumns<'_> {
 /// unchanged by `trim`. A file scanned free of such values skips the tests.
 fn raw(columns: &FileColumns, ours: &str) -> String {
     match (columns.get(ours), columns.cleaning) {
-        (Some(theirs), TextCleaning::AsRead) => sql_ident(theirs),
+        (Some(theirs), TextCleaning::AsRead) => file_column(theirs.position),
         (Some(theirs), TextCleaning::Trim) => {
-            let column = sql_ident(theirs);
+            let column = file_column(theirs.position);
             format!(
                 "CASE WHEN {column} LIKE ' %' OR {column} LIKE '% '
                            OR strlen({column}) <> length({column})
@@ -142,12 +142,16 @@ fn timestamp_check(column: &'static str) -> Check {
     let raw_name = format!("raw_{column}");
     Check {
         column,
-        failed_when: format!("{column} IS NULL"),
+        // DuckDB reads year 0 as 1 BC: a date before 1900 in a partner programme is a
+        // placeholder or a typing error, not a sale.
+        failed_when: format!("{column} IS NULL OR {column} < TIMESTAMP '1900-01-01'"),
         reason: format!(
             "CASE WHEN {raw_name} IS NULL
                   THEN 'expected a timestamp like {TIMESTAMP_EXAMPLE}, found an empty value'
-                  ELSE 'expected a timestamp like {TIMESTAMP_EXAMPLE}, found ' || {} END",
-            shown(&raw_name)
+                  WHEN {column} IS NOT NULL
+                  THEN 'expected a timestamp from 1900 on, like {TIMESTAMP_EXAMPLE}, found ' || {shown}
+                  ELSE 'expected a timestamp like {TIMESTAMP_EXAMPLE}, found ' || {shown} END",
+            shown = shown(&raw_name)
         ),
     }
 }
@@ -258,7 +262,7 @@ fn clicks(columns: &FileColumns, ref_names: &str) -> KindRules {
     parsed.push(format!(
         "coalesce(raw_partner_id, nullif(url_decode(pa_ref_value(raw_url, {})), ''))
              AS partner_id",
-        sql_literal(ref_names)
+        string_literal(ref_names)
     ));
     parsed.push("TRY_CAST(raw_redirect_hops AS INTEGER) AS redirect_hops".to_owned());
     parsed.push("lower(raw_landing_status) AS landing_status".to_owned());
@@ -326,6 +330,15 @@ fn conversions(columns: &FileColumns) -> KindRules {
         required_text("conversion_id", "a conversion id"),
         timestamp_check("converted_at"),
         number_check("revenue", "49.90", true),
+        Check {
+            column: "revenue",
+            failed_when: "revenue < 0".to_owned(),
+            reason: format!(
+                "'expected a revenue of 0 or more (a refund is the sale again with status \
+                 refunded), found ' || {}",
+                shown("raw_revenue")
+            ),
+        },
         Check {
             column: "status",
             failed_when: "status IS NULL".to_owned(),

@@ -2,11 +2,12 @@
 //! lines of the rows read from it. DuckDB's own readers do the parsing.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
 
 use super::ImportError;
+use crate::store::sql::{file_column, string_literal};
 
 /// The file formats we read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,15 +32,18 @@ pub fn sniff_format(path: &Path) -> Result<FileFormat, ImportError> {
             file: path.to_path_buf(),
         });
     }
+    if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
+        return Err(ImportError::Utf16 {
+            file: path.to_path_buf(),
+        });
+    }
     if head.starts_with(b"PAR1") {
         return Ok(FileFormat::Parquet);
     }
     if head.starts_with(&[0x1f, 0x8b]) {
         return Ok(FileFormat::Csv);
     }
-    let text_end = head.len().saturating_sub(4);
-    let looks_binary = head.contains(&0) || std::str::from_utf8(&head[..text_end]).is_err();
-    if looks_binary && std::str::from_utf8(&head).is_err() {
+    if looks_binary(&head) {
         return Err(ImportError::NotTabular {
             file: path.to_path_buf(),
         });
@@ -47,115 +51,332 @@ pub fn sniff_format(path: &Path) -> Result<FileFormat, ImportError> {
     Ok(FileFormat::Csv)
 }
 
-/// SQL string literal for a path.
-pub fn sql_literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
+/// Whether the first bytes of a file are binary rather than text: more than one in twenty of
+/// its characters is a NUL or a byte that is not UTF-8. A text file with a few bad bytes is read, and its rows holding them are
+/// rejected one by one.
+fn looks_binary(head: &[u8]) -> bool {
+    // The sample may end inside a character.
+    let text = String::from_utf8_lossy(&head[..head.len().saturating_sub(3)]);
+    let (mut odd, mut all) = (0usize, 0usize);
+    for ch in text.chars() {
+        all += 1;
+        if ch == '\u{fffd}' || ch == '\0' {
+            odd += 1;
+        }
+    }
+    odd * 20 > all
 }
 
-/// SQL identifier for a header name.
-pub fn sql_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
+/// A private name for the file being imported: a symbolic link in a folder of our own, named
+/// `source.csv`, `source.csv.gz` or `source.parquet` by the file's first bytes. DuckDB reads
+/// a path as a glob (`*`, `?`, `[`) and by its prefix (`http://`, `s3://`) and extension:
+/// handing it our own plain name means nothing in the user's file name is ever interpreted.
+/// The folder goes when the link is dropped.
+pub struct ReaderLink {
+    folder: Option<PathBuf>,
+    path: PathBuf,
+    compressed: bool,
+}
+
+impl ReaderLink {
+    /// Links `file` under a name chosen from `format` and its first bytes; should no link
+    /// be possible (a file system without links), DuckDB is given the file's own path.
+    pub fn create(file: &Path, format: FileFormat) -> ReaderLink {
+        let compressed = format == FileFormat::Csv && starts_with_gzip_magic(file);
+        let name = match format {
+            FileFormat::Parquet => "source.parquet",
+            FileFormat::Csv if compressed => "source.csv.gz",
+            FileFormat::Csv => "source.csv",
+        };
+        let (folder, path) = match link_in_private_folder(file, name) {
+            Ok((folder, path)) => (Some(folder), path),
+            Err(_) => (None, file.to_path_buf()),
+        };
+        ReaderLink {
+            folder,
+            path,
+            compressed,
+        }
+    }
+
+    /// Whether the file is gzip-compressed CSV.
+    pub fn is_compressed(&self) -> bool {
+        self.compressed
+    }
+
+    /// The path DuckDB reads, as a SQL string literal.
+    fn sql(&self) -> String {
+        string_literal(&self.path.to_string_lossy())
+    }
+
+    /// `message` with the link's path replaced by `file`'s name, so that errors name the
+    /// user's file.
+    pub fn scrub(&self, message: &str, file: &Path) -> String {
+        let shown = file.file_name().map_or_else(
+            || file.display().to_string(),
+            |n| n.to_string_lossy().into(),
+        );
+        message.replace(&*self.path.to_string_lossy(), &shown)
+    }
+}
+
+impl Drop for ReaderLink {
+    fn drop(&mut self) {
+        if let Some(folder) = &self.folder {
+            let _ = std::fs::remove_dir_all(folder);
+        }
+    }
+}
+
+fn starts_with_gzip_magic(file: &Path) -> bool {
+    let mut magic = [0u8; 2];
+    std::fs::File::open(file)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|()| magic == [0x1f, 0x8b])
+}
+
+/// A new folder only this user can read, in the system's temporary folder, holding a link
+/// named `name` to `file`.
+fn link_in_private_folder(file: &Path, name: &str) -> std::io::Result<(PathBuf, PathBuf)> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let target = std::path::absolute(file)?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let folder = std::env::temp_dir().join(format!(
+        "partner-attribution-import-{}-{nanos}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(&folder)?;
+    let path = folder.join(name);
+    #[cfg(unix)]
+    let linked = std::os::unix::fs::symlink(&target, &path);
+    #[cfg(not(unix))]
+    let linked = std::fs::hard_link(&target, &path);
+    if let Err(error) = linked {
+        let _ = std::fs::remove_dir_all(&folder);
+        return Err(error);
+    }
+    Ok((folder, path))
 }
 
 /// A file exposed as `pa_source`.
 pub struct Source {
-    /// The header's column names, as DuckDB reads them.
+    /// The header's column names, as DuckDB reads them; column `i` is `c{i}` in `pa_source`.
     pub header: Vec<String>,
     /// Whether the file is a CSV whose delimiter, quote and escape are among the bytes
     /// [`values_may_need_trimming`] treats as field boundaries.
     pub boundaries_known: bool,
+    /// The CSV dialect DuckDB reads with, `None` for Parquet.
+    pub dialect: Option<CsvDialect>,
+    /// The longest line DuckDB's reader takes, in bytes; it drops longer lines without
+    /// a word, so the line scan finds them (see `lines::LineScan`).
+    pub longest_line_bytes: u64,
+}
+
+/// How DuckDB splits a CSV file, as its sniffer found it (unused characters empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CsvDialect {
+    /// Between fields.
+    pub delimiter: String,
+    /// Around fields holding delimiters or line breaks.
+    pub quote: String,
+    /// Before a quote inside a quoted field.
+    pub escape: String,
+    /// DuckDB's spelling of the line end (`\n`, `\r\n`, `\r`), empty when undecided.
+    pub new_line: String,
+    /// Starts a comment line.
+    pub comment: String,
+    /// Lines skipped before the header.
+    pub skip_rows: i64,
+}
+
+impl CsvDialect {
+    /// The `read_csv` options of the dialect, each value a string literal.
+    fn reader_options(&self) -> String {
+        let mut options = vec![
+            format!("delim = {}", string_literal(&self.delimiter)),
+            format!("quote = {}", string_literal(&self.quote)),
+            format!("escape = {}", string_literal(&self.escape)),
+            format!("comment = {}", string_literal(&self.comment)),
+            format!("skip = {}", self.skip_rows.max(0)),
+        ];
+        if !self.new_line.is_empty() {
+            options.push(format!("new_line = {}", string_literal(&self.new_line)));
+        }
+        options.join(", ")
+    }
 }
 
 /// Exposes the file as the `pa_source` view: one text column per header name, in the file's
-/// order, read lazily (the import's one full read materialises its parsed rows; see
-/// [`number_lines`]).
-pub fn stage(conn: &Connection, path: &Path, format: FileFormat) -> Result<Source, ImportError> {
+/// order, named by position (`c0`, `c1`, …), read lazily through `link` (the import's one full
+/// read materialises its parsed rows; see [`number_lines`]).
+pub fn stage(
+    conn: &Connection,
+    path: &Path,
+    format: FileFormat,
+    link: &ReaderLink,
+) -> Result<Source, ImportError> {
     let unreadable = |e: duckdb::Error| ImportError::Unreadable {
-        detail: first_line(&e.to_string()),
+        detail: link.scrub(&first_line(&e.to_string()), path),
         file: path.to_path_buf(),
     };
-    let path_sql = sql_literal(&path.to_string_lossy());
-    let boundaries_known = match format {
-        FileFormat::Csv => stage_csv(conn, path, &path_sql).map_err(unreadable)?,
-        FileFormat::Parquet => {
-            stage_parquet(conn, &path_sql).map_err(unreadable)?;
-            false
-        }
+    create_structural_table(conn).map_err(unreadable)?;
+    match format {
+        FileFormat::Csv => stage_csv(conn, path, link).map_err(|error| {
+            let too_long = error.to_string().contains("Maximum line size");
+            match too_long.then(|| first_long_line(path)).flatten() {
+                Some(long) => ImportError::LineTooLong {
+                    line: long.naive_line,
+                    bytes: long.bytes,
+                    limit: DEFAULT_LONGEST_LINE_BYTES,
+                    file: path.to_path_buf(),
+                },
+                None => unreadable(error),
+            }
+        }),
+        FileFormat::Parquet => stage_parquet(conn, link).map_err(unreadable),
+    }
+}
+
+/// The first line longer than DuckDB's reader takes by default, when the sniffer stopped on
+/// one (read with RFC 4180 quotes: the file's own dialect is what could not be found).
+fn first_long_line(path: &Path) -> Option<super::lines::LongLine> {
+    let dialect = CsvDialect {
+        delimiter: ",".to_owned(),
+        quote: "\"".to_owned(),
+        escape: "\"".to_owned(),
+        ..CsvDialect::default()
     };
+    super::lines::scan_now(path, &dialect, DEFAULT_LONGEST_LINE_BYTES)
+        .long_lines
+        .first()
+        .copied()
+}
+
+fn create_structural_table(conn: &Connection) -> duckdb::Result<()> {
+    for statement in [
+        "DROP TABLE IF EXISTS pa_csv_errors",
+        "DROP TABLE IF EXISTS pa_csv_scans",
+        "CREATE OR REPLACE TEMP TABLE pa_structural
+             (line BIGINT, column_name VARCHAR, error_type VARCHAR, error_message VARCHAR)",
+    ] {
+        conn.execute(statement, [])?;
+    }
+    Ok(())
+}
+
+/// DuckDB's sniffer reads a sample of the file once for its dialect and header; the reader
+/// call is then built here from those fields, every value a literal, the columns named by
+/// position — never from the `read_csv` text the sniffer also offers, which carries the
+/// file's header names unescaped.
+fn stage_csv(conn: &Connection, path: &Path, link: &ReaderLink) -> duckdb::Result<Source> {
+    let (dialect, header) = sniff(conn, link)?;
+    // `sniff_csv` shows an unused quote, escape or comment character as "(empty)".
+    let known = |text: &str| text.bytes().all(|b| FIELD_BOUNDARIES.contains(&b));
+    // A comment character cuts values where a comment starts, after any byte: no known
+    // boundary then.
+    let boundaries_known = !dialect.delimiter.is_empty()
+        && known(&dialect.delimiter)
+        && known(&dialect.quote)
+        && known(&dialect.escape)
+        && dialect.comment.is_empty();
+    let columns: Vec<String> = (0..header.len())
+        .map(|i| format!("{}: 'VARCHAR'", string_literal(&file_column(i))))
+        .collect();
+    let buffer_bytes = reader_buffer_bytes(path);
+    let buffer = buffer_bytes
+        .map(|bytes| format!(", buffer_size = {bytes}"))
+        .unwrap_or_default();
+    let reader = format!(
+        "read_csv({}, auto_detect = false, header = true, {}, columns = {{{}}},
+                  all_varchar = true, ignore_errors = true, {REJECTS}{buffer})",
+        link.sql(),
+        dialect.reader_options(),
+        columns.join(", ")
+    );
+    let view = |reader: &str| {
+        conn.execute(
+            &format!("CREATE OR REPLACE TEMP VIEW pa_source AS SELECT * FROM {reader}"),
+            [],
+        )
+    };
+    if view(&reader).is_err() {
+        // Should DuckDB not take the dialect it found, the reader detects it again; its
+        // columns are renamed by position all the same.
+        let names: Vec<String> = (0..header.len()).map(file_column).collect();
+        let detecting = format!(
+            "read_csv({}, all_varchar = true, header = true, ignore_errors = true, {REJECTS})
+                 AS pa_file({})",
+            link.sql(),
+            names.join(", ")
+        );
+        view(&detecting)?;
+    }
     Ok(Source {
-        header: source_header(conn).map_err(unreadable)?,
+        header,
         boundaries_known,
+        dialect: Some(dialect),
+        longest_line_bytes: buffer_bytes.unwrap_or(DEFAULT_LONGEST_LINE_BYTES),
     })
 }
 
-/// DuckDB's reader with the dialect sniffed once: `sniff_csv` answers with the `read_csv` call
-/// that reads the file without detecting it again (each detection reads a sample of the file).
-/// Returns whether the dialect's delimiter, quote and escape are boundaries the padding scan
-/// knows.
-fn stage_csv(conn: &Connection, path: &Path, path_sql: &str) -> duckdb::Result<bool> {
-    let (prompt, delimiter, quote, escape, comment): (String, String, String, String, String) =
-        conn.query_row(
-            &format!(
-                "SELECT Prompt, Delimiter, Quote, Escape, Comment FROM sniff_csv({path_sql},
-                     all_varchar = true, header = true, ignore_errors = true)"
-            ),
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )?;
-    // `sniff_csv` shows an unused quote, escape or comment character as "(empty)".
-    let unused = |text: &str| text.is_empty() || text == "(empty)";
-    let known = |text: &str| unused(text) || text.bytes().all(|b| FIELD_BOUNDARIES.contains(&b));
-    // A comment character cuts values where a comment starts, after any byte: no known
-    // boundary then.
-    let boundaries_known = !unused(&delimiter)
-        && known(&delimiter)
-        && known(&quote)
-        && known(&escape)
-        && unused(&comment);
-    let call = prompt
-        .trim()
-        .trim_start_matches("FROM ")
-        .trim_end_matches(';')
-        .trim_end();
-    // The sniffer reads a sample: when it saw no quoted field it reads none, and a field
-    // quoted further down (a link with a comma) would not split like the header. Double
-    // quotes, as RFC 4180 has them, read the unquoted rows the same.
-    let call = if unused(&quote) && unused(&escape) {
-        call.replacen("quote='', escape=''", "quote='\"', escape='\"'", 1)
-    } else {
-        call.to_owned()
+/// DuckDB's reader's longest line by default (`max_line_size`), in bytes.
+const DEFAULT_LONGEST_LINE_BYTES: u64 = 2_000_000;
+
+/// Where DuckDB's reader puts the lines it could not split.
+const REJECTS: &str =
+    "store_rejects = true, rejects_table = 'pa_csv_errors', rejects_scan = 'pa_csv_scans'";
+
+/// The sniffer's dialect and header names (one row per column), read as values. (A line of
+/// its sample longer than DuckDB's longest line stops it; a longer limit makes it take
+/// minutes over a 50 MB line, so the file is refused instead.)
+fn sniff(conn: &Connection, link: &ReaderLink) -> duckdb::Result<(CsvDialect, Vec<String>)> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT delimiter, quote, escape, new_line, comment, skip_rows, col.name
+         FROM (SELECT Delimiter AS delimiter, Quote AS quote, Escape AS escape,
+                      NewLineDelimiter AS new_line, Comment AS comment,
+                      CAST(SkipRows AS BIGINT) AS skip_rows,
+                      unnest(Columns) AS col
+               FROM sniff_csv({}, all_varchar = true, header = true, ignore_errors = true))",
+        link.sql()
+    ))?;
+    let unused = |text: String| {
+        if text == "(empty)" {
+            String::new()
+        } else {
+            text
+        }
     };
-    let buffer = reader_buffer_bytes(path)
-        .map(|bytes| format!(", buffer_size = {bytes}"))
-        .unwrap_or_default();
-    let rejects = format!(
-        "store_rejects = true, rejects_table = 'pa_csv_errors', \
-         rejects_scan = 'pa_csv_scans'{buffer}"
-    );
-    let detected = call
-        .strip_suffix(')')
-        .filter(|open| open.starts_with("read_csv("))
-        .map(|open| format!("{open}, {rejects})"));
-    let detecting = format!(
-        "read_csv({path_sql}, all_varchar = true, header = true, ignore_errors = true, {rejects})"
-    );
-    conn.execute_batch(
-        "DROP TABLE IF EXISTS pa_csv_errors; DROP TABLE IF EXISTS pa_csv_scans;
-         CREATE OR REPLACE TEMP TABLE pa_structural
-             (line BIGINT, column_name VARCHAR, error_type VARCHAR, error_message VARCHAR);",
-    )?;
-    // Should DuckDB not take back its own call (a path it did not quote, say), the reader
-    // detects the dialect again.
-    let view = |reader: &str| {
-        conn.execute_batch(&format!(
-            "CREATE OR REPLACE TEMP VIEW pa_source AS SELECT * FROM {reader};"
-        ))
-    };
-    match detected.map(|reader| view(&reader)) {
-        Some(Ok(())) => {}
-        _ => view(&detecting)?,
+    let mut dialect = None;
+    let mut header = Vec::new();
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        if dialect.is_none() {
+            let mut found = CsvDialect {
+                delimiter: unused(row.get(0)?),
+                quote: unused(row.get(1)?),
+                escape: unused(row.get(2)?),
+                new_line: unused(row.get(3)?),
+                comment: unused(row.get(4)?),
+                skip_rows: row.get::<_, Option<i64>>(5)?.unwrap_or(0),
+            };
+            // The sniffer reads a sample: when it saw no quoted field it reads none, and a
+            // field quoted further down (a link with a comma) would not split like the
+            // header. Double quotes, as RFC 4180 has them, read the unquoted rows the same.
+            if found.quote.is_empty() && found.escape.is_empty() {
+                found.quote = "\"".to_owned();
+                found.escape = "\"".to_owned();
+            }
+            dialect = Some(found);
+        }
+        header.push(row.get::<_, Option<String>>(6)?.unwrap_or_default());
     }
-    Ok(boundaries_known)
+    Ok((dialect.unwrap_or_default(), header))
 }
 
 /// Rows DuckDB keeps in one row group.
@@ -292,106 +513,38 @@ fn block_has_padding(block: &[u8]) -> bool {
     found & HIGH != 0
 }
 
-fn stage_parquet(conn: &Connection, path_sql: &str) -> duckdb::Result<()> {
-    let columns: Vec<String> = {
+/// A Parquet file's columns, each cast to text and named by position; its own names are read
+/// as values (`DESCRIBE`).
+fn stage_parquet(conn: &Connection, link: &ReaderLink) -> duckdb::Result<Source> {
+    let header: Vec<String> = {
         let mut stmt = conn.prepare(&format!(
-            "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet({path_sql}))"
+            "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet({}))",
+            link.sql()
         ))?;
         let names = stmt.query_map([], |r| r.get::<_, String>(0))?;
         names.collect::<Result<_, _>>()?
     };
-    let select: Vec<String> = columns
+    let names: Vec<String> = (0..header.len()).map(file_column).collect();
+    let select: Vec<String> = names
         .iter()
-        .map(|c| format!("CAST({} AS VARCHAR) AS {}", sql_ident(c), sql_ident(c)))
+        .map(|c| format!("CAST({c} AS VARCHAR) AS {c}"))
         .collect();
-    conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP TABLE pa_structural
-             (line BIGINT, column_name VARCHAR, error_type VARCHAR, error_message VARCHAR);
-         CREATE OR REPLACE TEMP VIEW pa_source AS
-             SELECT {} FROM read_parquet({path_sql});",
-        select.join(", ")
-    ))
-}
-
-fn source_header(conn: &Connection) -> duckdb::Result<Vec<String>> {
-    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('pa_source') ORDER BY cid")?;
-    let names = stmt.query_map([], |r| r.get::<_, String>(0))?;
-    names.collect()
-}
-
-/// Records the rows DuckDB's CSV reader could not split into the header's columns in
-/// `pa_structural`, one row per line (called once the file has been read).
-pub fn record_structural_rejects(conn: &Connection, format: FileFormat) -> duckdb::Result<()> {
-    if format != FileFormat::Csv {
-        return Ok(());
-    }
-    conn.execute_batch(
-        "INSERT INTO pa_structural
-             SELECT line, min(column_name), min(error_type), min(error_message)
-             FROM pa_csv_errors GROUP BY line;",
-    )
-}
-
-/// Records the lines DuckDB could not split, then gives every row of `table` (all read from
-/// `pa_source`, in the file's order) its line in `pa_line`.
-pub fn number_read_rows(conn: &Connection, table: &str, format: FileFormat) -> duckdb::Result<()> {
-    record_structural_rejects(conn, format)?;
-    let rows = LineRows {
-        table,
-        filter: "true",
-        set: "pa_line = {line}",
-    };
-    number_lines(conn, &rows, format)
-}
-
-/// Rows read from `pa_source` into a table in the file's order (DuckDB keeps insertion
-/// order), to be given their lines.
-pub struct LineRows<'a> {
-    /// The table.
-    pub table: &'a str,
-    /// Which of its rows came from the file (`true` for all).
-    pub filter: &'a str,
-    /// The assignments of an `UPDATE`, with `{line}` where each row's line goes.
-    pub set: &'a str,
-}
-
-/// Gives each of `rows` its line: its place among them after the header, plus the rejected
-/// lines (in `pa_structural`, see [`record_structural_rejects`]) before it. A CSV's first
-/// data row is line 2; a Parquet file's rows are numbered from 1.
-pub fn number_lines(conn: &Connection, rows: &LineRows, format: FileFormat) -> duckdb::Result<()> {
-    let first = match format {
-        FileFormat::Csv => 2,
-        FileFormat::Parquet => 1,
-    };
-    let LineRows { table, filter, set } = rows;
-    let origin: i64 = conn.query_row(
-        &format!("SELECT coalesce(min(rowid), 0) FROM {table} WHERE {filter}"),
+    conn.execute(
+        &format!(
+            "CREATE OR REPLACE TEMP VIEW pa_source AS
+                 SELECT {} FROM read_parquet({}) AS pa_file({})",
+            select.join(", "),
+            link.sql(),
+            names.join(", ")
+        ),
         [],
-        |r| r.get(0),
     )?;
-    let structural: i64 = conn.query_row("SELECT count(*) FROM pa_structural", [], |r| r.get(0))?;
-    if structural == 0 {
-        let line = format!("(rowid - {origin} + {first})");
-        return conn.execute_batch(&format!(
-            "UPDATE {table} SET {} WHERE {filter};",
-            set.replace("{line}", &line)
-        ));
-    }
-    // The k-th rejected line (in file order) comes after `line - 1 - k` good rows.
-    conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP TABLE pa_skips_by AS
-             SELECT good_before, max(skipped) AS skipped FROM (
-                 SELECT line - 1 - row_number() OVER (ORDER BY line) AS good_before,
-                        row_number() OVER (ORDER BY line) AS skipped
-                 FROM pa_structural)
-             GROUP BY good_before;
-         UPDATE {table} SET {}
-         FROM (SELECT r.rid, r.rid - {origin} + {first} + coalesce(s.skipped, 0) AS line
-               FROM (SELECT rowid AS rid FROM {table} WHERE {filter}) r
-               ASOF LEFT JOIN pa_skips_by s ON r.rid - {origin} + 1 > s.good_before) u
-         WHERE {table}.rowid = u.rid;",
-        set.replace("{line}", "u.line")
-    ))
+    Ok(Source {
+        header,
+        boundaries_known: false,
+        dialect: None,
+        longest_line_bytes: DEFAULT_LONGEST_LINE_BYTES,
+    })
 }
 
 /// Refuses a file in which every data row was rejected for not splitting like the header
@@ -428,13 +581,21 @@ pub fn check_rows_match_header(
 
 /// Drops the temp tables of an import.
 pub fn clean_up(conn: &Connection) {
-    let _ = conn.execute_batch(
-        "DROP TABLE IF EXISTS pa_checked; DROP VIEW IF EXISTS pa_parsed;
-         DROP TABLE IF EXISTS pa_parsed_rows; DROP VIEW IF EXISTS pa_source;
-         DROP TABLE IF EXISTS pa_structural; DROP TABLE IF EXISTS pa_skips_by;
-         DROP TABLE IF EXISTS pa_tz;
-         DROP TABLE IF EXISTS pa_csv_errors; DROP TABLE IF EXISTS pa_csv_scans;",
-    );
+    for statement in [
+        "DROP TABLE IF EXISTS pa_checked",
+        "DROP VIEW IF EXISTS pa_parsed",
+        "DROP TABLE IF EXISTS pa_parsed_rows",
+        "DROP VIEW IF EXISTS pa_source",
+        "DROP TABLE IF EXISTS pa_structural",
+        "DROP TABLE IF EXISTS pa_skips_by",
+        "DROP TABLE IF EXISTS pa_line_runs",
+        "DROP TABLE IF EXISTS pa_column_names",
+        "DROP TABLE IF EXISTS pa_tz",
+        "DROP TABLE IF EXISTS pa_csv_errors",
+        "DROP TABLE IF EXISTS pa_csv_scans",
+    ] {
+        let _ = conn.execute(statement, []);
+    }
 }
 
 /// DuckDB's messages run to several lines of hints; the first says what went wrong.

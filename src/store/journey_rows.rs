@@ -336,7 +336,7 @@ fn listed_sources_cte(sources: &[&str]) -> String {
     let values: Vec<String> = sources
         .iter()
         .enumerate()
-        .map(|(id, source)| format!("('{}', {id})", source.replace('\'', "''")))
+        .map(|(id, source)| format!("({}, {id})", super::sql::string_literal(source)))
         .collect();
     format!(
         "source_ids AS (SELECT source::VARCHAR AS source, source_id::BIGINT AS source_id

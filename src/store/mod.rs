@@ -12,6 +12,7 @@ mod payout_records;
 mod records;
 mod removal;
 mod schema;
+pub mod sql;
 
 use std::path::{Path, PathBuf};
 
@@ -456,16 +457,17 @@ impl Store {
     /// Times DuckDB's own `CREATE TABLE AS SELECT * FROM read_csv(file)` (the benchmark's
     /// yardstick for our import), then drops the table.
     pub fn time_plain_read_csv(&self, file: &Path) -> Result<std::time::Duration, StoreError> {
-        let literal = format!("'{}'", file.to_string_lossy().replace('\'', "''"));
+        let literal = sql::string_literal(&file.to_string_lossy());
         let started = std::time::Instant::now();
         self.conn
-            .execute_batch(&format!(
-                "CREATE TABLE plain_read AS SELECT * FROM read_csv({literal})"
-            ))
+            .execute(
+                &format!("CREATE TABLE plain_read AS SELECT * FROM read_csv({literal})"),
+                [],
+            )
             .doing("reading a CSV file with DuckDB alone")?;
         let took = started.elapsed();
         self.conn
-            .execute_batch("DROP TABLE plain_read")
+            .execute("DROP TABLE plain_read", [])
             .doing("dropping the timing table")?;
         Ok(took)
     }

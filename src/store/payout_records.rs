@@ -292,17 +292,23 @@ impl Store {
         }
         appender.flush().doing(doing)?;
         drop(appender);
-        let target = path.to_string_lossy().replace('\'', "''");
+        let target = super::sql::string_literal(&path.to_string_lossy());
         self.conn
-            .execute_batch(&format!(
-                "COPY (SELECT period, partner_id, partner_name, model, credited_conversions,
-                              revenue::DECIMAL(18,2) AS revenue,
-                              commission::DECIMAL(18,2) AS commission,
-                              currency, status, settings_fingerprint
-                       FROM pa_payout_export)
-                 TO '{target}' (FORMAT parquet);
-                 DROP TABLE pa_payout_export;"
-            ))
+            .execute(
+                &format!(
+                    "COPY (SELECT period, partner_id, partner_name, model, credited_conversions,
+                                  revenue::DECIMAL(18,2) AS revenue,
+                                  commission::DECIMAL(18,2) AS commission,
+                                  currency, status, settings_fingerprint
+                           FROM pa_payout_export)
+                     TO {target} (FORMAT parquet)"
+                ),
+                [],
+            )
+            .doing(doing)?;
+        self.conn
+            .execute("DROP TABLE pa_payout_export", [])
+            .map(|_| ())
             .doing(doing)
     }
 }
