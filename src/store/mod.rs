@@ -12,6 +12,7 @@ mod payout_records;
 mod records;
 mod removal;
 mod schema;
+mod script;
 pub mod sql;
 
 use std::path::{Path, PathBuf};
@@ -247,8 +248,7 @@ impl Store {
     /// Deletes the touches of a click import that was never recorded (a cancel whose own
     /// clean-up was interrupted, or a killed run); done on open and before each import.
     pub fn discard_unfinished_imports(&self) -> Result<(), StoreError> {
-        self.conn
-            .execute_batch(schema::DISCARD_UNFINISHED_IMPORTS)
+        script::run_script(&self.conn, schema::DISCARD_UNFINISHED_IMPORTS)
             .doing("discarding an unfinished import")
     }
 
@@ -257,7 +257,7 @@ impl Store {
     /// is aborted"). Returns whether none is open afterwards.
     pub(crate) fn roll_back_open_transaction(&self) -> bool {
         if self.in_transaction() {
-            let _ = self.conn.execute_batch("ROLLBACK");
+            let _ = self.conn.execute("ROLLBACK", []);
         }
         !self.in_transaction()
     }
@@ -280,11 +280,10 @@ impl Store {
 
     fn init(conn: Connection, path: Option<PathBuf>) -> Result<Store, StoreError> {
         refuse_newer_schema(&conn, path.as_deref())?;
-        conn.execute_batch(schema::CREATE_TABLES)
+        script::run_script(&conn, schema::CREATE_TABLES).doing("creating the schema")?;
+        script::run_script(&conn, &schema::touches_table("touches"))
             .doing("creating the schema")?;
-        conn.execute_batch(&schema::touches_table("touches"))
-            .doing("creating the schema")?;
-        conn.execute_batch(schema::DROP_REJECT_COLUMNS)
+        script::run_script(&conn, schema::DROP_REJECT_COLUMNS)
             .doing("dropping the reject columns")?;
         migrate_when(
             &conn,
@@ -298,9 +297,8 @@ impl Store {
             &schema::compute_source(),
             "computing touches' source instead of storing it",
         )?;
-        conn.execute_batch(&schema::create_views())
-            .doing("creating the views")?;
-        conn.execute_batch(schema::DISCARD_UNFINISHED_IMPORTS)
+        script::run_script(&conn, &schema::create_views()).doing("creating the views")?;
+        script::run_script(&conn, schema::DISCARD_UNFINISHED_IMPORTS)
             .doing("discarding an unfinished import")?;
         functions::register(&conn).doing("adding the importer's functions")?;
         let versions: i64 = conn
@@ -313,7 +311,7 @@ impl Store {
             )
             .doing("recording the schema version")?;
         }
-        conn.execute_batch(schema::RECORD_SCHEMA_VERSION)
+        script::run_script(&conn, schema::RECORD_SCHEMA_VERSION)
             .doing("recording the schema version")?;
         // Progress tracking lets the window show how far a long import is.
         let _ = conn.set_query_progress_tracking(true);
@@ -549,7 +547,7 @@ fn migrate_when(
         .query_row(question, [], |r| r.get(0))
         .doing("reading the schema")?;
     if needed {
-        conn.execute_batch(migration).doing(doing)?;
+        script::run_script(conn, migration).doing(doing)?;
     }
     Ok(())
 }

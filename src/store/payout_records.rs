@@ -91,10 +91,10 @@ impl Store {
     /// Stores a signed-off snapshot in one transaction; returns its id.
     pub fn record_signoff(&self, record: &SignoffRecord) -> Result<i64, StoreError> {
         let doing = "recording the sign-off";
-        self.conn.execute_batch("BEGIN TRANSACTION").doing(doing)?;
+        self.conn.execute("BEGIN TRANSACTION", []).doing(doing)?;
         let stored = self.insert_signoff(record);
         let end = if stored.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        self.conn.execute_batch(end).doing(doing)?;
+        self.conn.execute(end, []).doing(doing)?;
         stored
     }
 
@@ -266,11 +266,12 @@ impl Store {
     ) -> Result<(), StoreError> {
         let doing = "writing the Parquet export";
         self.conn
-            .execute_batch(
+            .execute(
                 "CREATE OR REPLACE TEMP TABLE pa_payout_export (
                      period VARCHAR, partner_id VARCHAR, partner_name VARCHAR, model VARCHAR,
                      credited_conversions DOUBLE, revenue VARCHAR, commission VARCHAR,
                      currency VARCHAR, status VARCHAR, settings_fingerprint VARCHAR)",
+                [],
             )
             .doing(doing)?;
         let mut appender = self.conn.appender("pa_payout_export").doing(doing)?;

@@ -89,14 +89,14 @@ impl Store {
         conversions: &[ConversionRecord],
     ) -> Result<(), StoreError> {
         let doing = "writing scenario rows";
-        self.conn.execute_batch("BEGIN").doing(doing)?;
+        self.conn.execute("BEGIN", []).doing(doing)?;
         let written = self.append_records(partners, touches, conversions);
         let end = if written.is_ok() {
             "COMMIT"
         } else {
             "ROLLBACK"
         };
-        self.conn.execute_batch(end).doing(doing)?;
+        self.conn.execute(end, []).doing(doing)?;
         written
     }
 
@@ -187,7 +187,7 @@ impl Store {
     /// Saves scenario `name` (replacing one of the same name).
     pub fn save_scenario(&self, name: &str, json: &str) -> Result<(), StoreError> {
         let doing = "saving the scenario";
-        self.conn.execute_batch("BEGIN").doing(doing)?;
+        self.conn.execute("BEGIN", []).doing(doing)?;
         let saved = self
             .conn
             .execute("DELETE FROM scenarios WHERE name = ?", params![name])
@@ -198,7 +198,7 @@ impl Store {
                 )
             });
         let end = if saved.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        self.conn.execute_batch(end).doing(doing)?;
+        self.conn.execute(end, []).doing(doing)?;
         saved.map(|_| ()).doing(doing)
     }
 
