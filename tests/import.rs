@@ -725,12 +725,15 @@ fn a_cancelled_import_leaves_the_database_unchanged() {
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let canceller = {
         let done = done.clone();
-        std::thread::spawn(move || {
-            while !done.load(std::sync::atomic::Ordering::SeqCst) {
-                probe.cancel();
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
-        })
+        std::thread::Builder::new()
+            .name("canceller".to_owned())
+            .spawn(move || {
+                while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                    probe.cancel();
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+            })
+            .expect("spawning the canceller thread")
     };
     let result = import(&store, &dir.path().join("clicks.csv"), None);
     done.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -763,17 +766,20 @@ fn a_cancel_while_clicks_are_stored_leaves_the_database_unchanged() {
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let canceller = {
         let done = done.clone();
-        std::thread::spawn(move || {
-            let mut cancels = 0;
-            while !done.load(std::sync::atomic::Ordering::SeqCst) {
-                if probe.phase() == ImportPhase::StoringRows {
-                    probe.cancel();
-                    cancels += 1;
+        std::thread::Builder::new()
+            .name("canceller".to_owned())
+            .spawn(move || {
+                let mut cancels = 0;
+                while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                    if probe.phase() == ImportPhase::StoringRows {
+                        probe.cancel();
+                        cancels += 1;
+                    }
+                    std::thread::sleep(std::time::Duration::from_micros(100));
                 }
-                std::thread::sleep(std::time::Duration::from_micros(100));
-            }
-            cancels
-        })
+                cancels
+            })
+            .expect("spawning the canceller thread")
     };
     let result = import(&store, &dir.path().join("clicks.csv"), None);
     done.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -932,17 +938,20 @@ fn an_import_reports_reading_then_storing() {
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let watcher = {
         let done = done.clone();
-        std::thread::spawn(move || {
-            let mut seen = vec![probe.phase()];
-            while !done.load(std::sync::atomic::Ordering::SeqCst) {
-                let phase = probe.phase();
-                if seen.last() != Some(&phase) {
-                    seen.push(phase);
+        std::thread::Builder::new()
+            .name("phase watcher".to_owned())
+            .spawn(move || {
+                let mut seen = vec![probe.phase()];
+                while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                    let phase = probe.phase();
+                    if seen.last() != Some(&phase) {
+                        seen.push(phase);
+                    }
+                    std::thread::sleep(std::time::Duration::from_micros(200));
                 }
-                std::thread::sleep(std::time::Duration::from_micros(200));
-            }
-            seen
-        })
+                seen
+            })
+            .expect("spawning the phase watcher thread")
     };
     import(&store, &dir.path().join("clicks.csv"), None).unwrap();
     done.store(true, std::sync::atomic::Ordering::SeqCst);

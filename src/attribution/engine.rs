@@ -411,6 +411,9 @@ fn counted_masks<const PARTNERS_ONLY: bool, const COUPONS: bool>(
 /// The credit of one core's share of the conversions: one tight pass over the flat arrays,
 /// journeys of equal length together so the loops' trip counts repeat, and the scope and
 /// coupon tracking as compile-time constants so the loop carries no test it does not need.
+// Unsafe, audited: calling a `#[target_feature]` function is unsafe; the call is made only
+// after `has_avx2` has found every feature it is compiled for.
+#[allow(unsafe_code)]
 fn credit_of_part(
     index: &JourneyIndex,
     settings: &AttributionSettings,

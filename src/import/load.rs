@@ -40,10 +40,14 @@ pub(super) fn run(
         // anything is stored. When staging fails (or is cancelled) the answer does not wait
         // for it: the thread only reads.
         let path = request.path.clone();
-        Checksum::Reading {
-            thread: std::thread::spawn(move || FileFacts::read(&path)),
-            history,
-        }
+        let thread = std::thread::Builder::new()
+            .name("checksum".to_owned())
+            .spawn(move || FileFacts::read(&path))
+            .map_err(|e| ImportError::Unreadable {
+                detail: format!("no thread to checksum it: {e}"),
+                file: request.path.clone(),
+            })?;
+        Checksum::Reading { thread, history }
     };
     let staged = stage_file(store, request)?;
     store_staged(store, request, settings, checksum, staged)
@@ -85,10 +89,17 @@ impl Checksum {
 fn stage_file(store: &Store, request: &ImportRequest) -> Result<Staged, ImportError> {
     let format = stage::sniff_format(&request.path)?;
     let link = ReaderLink::create(&request.path, format);
-    let scan = (format == FileFormat::Csv).then(|| {
-        let path = request.path.clone();
-        std::thread::spawn(move || stage::values_may_need_trimming(&path))
-    });
+    // Without a thread for the scan (none could start) the values are trimmed, as when the
+    // scan finds padding.
+    let scan = (format == FileFormat::Csv)
+        .then(|| {
+            let path = request.path.clone();
+            std::thread::Builder::new()
+                .name("padding scan".to_owned())
+                .spawn(move || stage::values_may_need_trimming(&path))
+                .ok()
+        })
+        .flatten();
     let source = stage::stage(store.conn(), &request.path, format, &link)?;
     let padded = scan.is_none_or(|scan| scan.join().map_or(true, |found| found.unwrap_or(true)));
     stop_if_cancelled(store, request)?;

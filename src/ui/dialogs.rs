@@ -9,7 +9,7 @@ use eframe::egui;
 pub fn pick_import_files(ctx: &egui::Context) -> Receiver<Vec<PathBuf>> {
     let (tx, rx) = channel();
     let ctx = ctx.clone();
-    std::thread::spawn(move || {
+    on_dialog_thread(move || {
         let picked = rfd::FileDialog::new()
             .set_title("Import exports")
             .add_filter(
@@ -28,7 +28,7 @@ pub fn pick_import_files(ctx: &egui::Context) -> Receiver<Vec<PathBuf>> {
 pub fn pick_database(ctx: &egui::Context) -> Receiver<PathBuf> {
     let (tx, rx) = channel();
     let ctx = ctx.clone();
-    std::thread::spawn(move || {
+    on_dialog_thread(move || {
         let picked = rfd::FileDialog::new()
             .set_title("Open or create a programme database")
             .add_filter("DuckDB database", &["duckdb", "db"])
@@ -50,7 +50,7 @@ pub fn pick_export(
 ) -> Receiver<PathBuf> {
     let (tx, rx) = channel();
     let ctx = ctx.clone();
-    std::thread::spawn(move || {
+    on_dialog_thread(move || {
         let picked = rfd::FileDialog::new()
             .set_title("Export")
             .add_filter(extension.to_uppercase(), &[extension])
@@ -62,4 +62,16 @@ pub fn pick_export(
         ctx.request_repaint();
     });
     rx
+}
+
+/// Runs `dialog` on a thread of its own, named for `top -H` and panic messages. Should no
+/// thread start, the dialog's sender is dropped unused: the window sees what it sees when a
+/// dialog is cancelled (nothing arrives), and the reason goes to stderr.
+fn on_dialog_thread(dialog: impl FnOnce() + Send + 'static) {
+    if let Err(e) = std::thread::Builder::new()
+        .name("file dialog".to_owned())
+        .spawn(dialog)
+    {
+        eprintln!("cannot open the file dialog: no thread for it: {e}");
+    }
 }
