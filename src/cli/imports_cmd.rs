@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use super::open_existing;
+use super::db::open_existing;
 use crate::format::thousands;
 use crate::store::ImportRecord;
 
@@ -37,7 +37,7 @@ pub enum ImportsAction {
 }
 
 /// Runs `imports`.
-pub fn imports_command(args: ImportsArgs) -> Result<ExitCode> {
+pub(super) fn imports_command(args: ImportsArgs) -> Result<ExitCode> {
     let store = open_existing(&args.db)?;
     match args.action.unwrap_or(ImportsAction::List) {
         ImportsAction::List => {

@@ -1,4 +1,5 @@
-//! `leakage` and `explain`: where partner credit leaks and why, and one conversion's story.
+//! `leakage`: partner-sourced conversions that pay no partner, per cause, partner or month,
+//! what each fallback would recover, and the redirect audit.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -8,59 +9,13 @@ use anyhow::{Context, Result};
 use clap::ValueEnum;
 use serde_json::json;
 
-use super::compare_output::csv_field;
-use super::{OutputFormat, TrackingArgs, open_existing, parse_window};
-use crate::attribution::{AttributionSettings, CookieWindow, SourceCredit};
-use crate::explain::{
-    Explanation, age, conversion_heading, explain, identity_words, link_words, redirect_words,
-    share_words,
-};
-use crate::format::{conversions, csv_number, money, thousands};
+use super::args::{OutputFormat, SettingsArgs};
+use super::db::{index_and_zone, open_existing};
+use super::out::{json_text, print_text};
+use crate::attribution::SourceCredit;
+use crate::format::{conversions, csv_field, csv_number, money, thousands};
 use crate::journeys::JourneyIndex;
 use crate::leakage::{Cause, LeakageReport, analyse};
-use crate::programme::import_settings;
-
-/// The toggles and tracking every model command takes.
-#[derive(Debug, Clone, clap::Args)]
-pub struct TogglesArgs {
-    /// Touches at or before an earlier conversion of the same identity are not reused.
-    #[arg(long)]
-    pub reset_after_conversion: bool,
-    /// Drop non-partner touches before the models run.
-    #[arg(long)]
-    pub partners_only: bool,
-    #[command(flatten)]
-    pub tracking: TrackingArgs,
-}
-
-impl TogglesArgs {
-    /// The settings these flags name, with `window`.
-    pub fn settings(&self, window: CookieWindow) -> AttributionSettings {
-        AttributionSettings {
-            window,
-            reset_after_conversion: self.reset_after_conversion,
-            partners_only: self.partners_only,
-            tracking: self.tracking.settings(),
-        }
-    }
-}
-
-/// The attribution settings of `compare`, `leakage`, `explain`, `payouts`, `signoff`, `audit`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct SettingsArgs {
-    /// Cookie window in days (inclusive), or `unlimited`.
-    #[arg(long, value_name = "N|unlimited", default_value = "30", value_parser = parse_window)]
-    pub window_days: CookieWindow,
-    #[command(flatten)]
-    pub toggles: TogglesArgs,
-}
-
-impl SettingsArgs {
-    /// The settings these flags name.
-    pub fn settings(&self) -> AttributionSettings {
-        self.toggles.settings(self.window_days)
-    }
-}
 
 /// How `leakage` groups its rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -89,33 +44,15 @@ pub struct LeakageArgs {
     pub format: OutputFormat,
 }
 
-/// Arguments of `explain`.
-#[derive(Debug, clap::Args)]
-pub struct ExplainArgs {
-    /// The programme database.
-    #[arg(long, value_name = "FILE")]
-    pub db: PathBuf,
-    /// The conversion id to explain.
-    #[arg(long, value_name = "ID")]
-    pub conversion: String,
-    #[command(flatten)]
-    pub settings: SettingsArgs,
-}
-
 /// Runs `leakage`.
-pub fn leakage(args: LeakageArgs) -> Result<ExitCode> {
+pub(super) fn leakage_command(args: LeakageArgs) -> Result<ExitCode> {
     let store = open_existing(&args.db)?;
-    let index = JourneyIndex::build(&store).context("building the journey index")?;
-    let time_zone = import_settings(&store)
-        .context("reading the programme time zone")?
-        .time_zone;
+    let (index, time_zone) = index_and_zone(&store)?;
     let report = analyse(&index, &args.settings.settings());
     let rows = grouped_rows(&index, &report, args.by, |secs| time_zone.month_of(secs));
     let text = match args.format {
         OutputFormat::Csv => csv(args.by, &rows),
-        OutputFormat::Json => {
-            serde_json::to_string_pretty(&json_report(&report, args.by, &rows))? + "\n"
-        }
+        OutputFormat::Json => json_text(&json_report(&report, args.by, &rows))?,
         OutputFormat::Table => {
             let redirects = store
                 .redirect_rows()
@@ -123,8 +60,7 @@ pub fn leakage(args: LeakageArgs) -> Result<ExitCode> {
             table(&index, &report, args.by, &rows, &redirects)
         }
     };
-    print!("{text}");
-    Ok(ExitCode::SUCCESS)
+    print_text(&text)
 }
 
 /// One output row: group (partner or month; empty by cause), cause, totals.
@@ -244,20 +180,7 @@ fn table(
         s.tracking.describe()
     );
     let head = format!("{:>12} {:>16} {:>14}", "Conv.", "Revenue", "Payout");
-    let _ = writeln!(out, "{:<34}{head}", "");
-    let _ = writeln!(
-        out,
-        "{:<34}{}",
-        "Partner-sourced",
-        tally_cells(&report.partner_sourced)
-    );
-    let _ = writeln!(
-        out,
-        "{:<34}{}",
-        "Credited to a partner",
-        tally_cells(&report.credited)
-    );
-    let _ = writeln!(out, "{:<34}{}\n", "Leaked", tally_cells(&report.total()));
+    totals(&mut out, report, &head);
     let group = group_column(by).map_or(String::new(), |g| format!("{g:<22}"));
     let _ = writeln!(out, "{group}{:<34}{head}", "Cause");
     for (g, cause, t) in rows {
@@ -277,6 +200,24 @@ fn table(
     }
     redirect_table(&mut out, index, report, redirects);
     out
+}
+
+/// Partner-sourced, credited and leaked conversions under the column `head`.
+fn totals(out: &mut String, report: &LeakageReport, head: &str) {
+    let _ = writeln!(out, "{:<34}{head}", "");
+    let _ = writeln!(
+        out,
+        "{:<34}{}",
+        "Partner-sourced",
+        tally_cells(&report.partner_sourced)
+    );
+    let _ = writeln!(
+        out,
+        "{:<34}{}",
+        "Credited to a partner",
+        tally_cells(&report.credited)
+    );
+    let _ = writeln!(out, "{:<34}{}\n", "Leaked", tally_cells(&report.total()));
 }
 
 fn redirect_table(
@@ -311,69 +252,4 @@ fn redirect_table(
             money(revenue)
         );
     }
-}
-
-/// Runs `explain`.
-pub fn explain_command(args: ExplainArgs) -> Result<ExitCode> {
-    let store = open_existing(&args.db)?;
-    let index = JourneyIndex::build(&store).context("building the journey index")?;
-    let settings = args.settings.settings();
-    let Some(explanation) =
-        explain(&store, &index, &settings, &args.conversion).context("reading the conversion")?
-    else {
-        anyhow::bail!(
-            "no conversion `{}` in {}",
-            args.conversion,
-            args.db.display()
-        );
-    };
-    print!("{}", explanation_text(&explanation));
-    Ok(ExitCode::SUCCESS)
-}
-
-/// The explanation as text for people.
-pub fn explanation_text(e: &Explanation) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "Conversion {}", conversion_heading(&e.conversion));
-    let _ = writeln!(out, "Identities: {}\n", identity_words(&e.conversion));
-    let _ = writeln!(
-        out,
-        "Candidate touches ({}), oldest first:",
-        e.touches.len()
-    );
-    for t in &e.touches {
-        let d = &t.detail;
-        let _ = writeln!(
-            out,
-            "  {}  {:<14} {:>14} before  via {:<22} {:<8} {:<24} {}",
-            d.touched_at,
-            d.source,
-            age(t.lag_secs),
-            link_words(t.links),
-            d.browser.as_deref().unwrap_or("-"),
-            redirect_words(d),
-            d.file_line
-        );
-        let _ = writeln!(out, "      {}", t.reason);
-    }
-    if let Some((partner, what)) = &e.coupon {
-        let _ = writeln!(out, "Coupon of {partner}: {what}.");
-    }
-    if let Some(partner) = &e.reported_by {
-        let _ = writeln!(out, "Reported as a lead by {partner}.");
-    }
-    let _ = writeln!(out, "\nCredit:");
-    for (model, shares) in &e.credit {
-        let _ = writeln!(out, "  {:<12} {}", model.label(), share_words(shares));
-    }
-    if let Some((partner, cause, causes)) = &e.leak {
-        let all: Vec<&str> = causes.iter().map(|c| c.key()).collect();
-        let _ = writeln!(
-            out,
-            "\nLeaked: {partner} sent it, no partner is credited. Cause: {} (all: {}).",
-            cause.key(),
-            all.join(", ")
-        );
-    }
-    out
 }

@@ -135,11 +135,13 @@ fn edit_distance(a: &str, b: &str) -> usize {
 fn end_quietly_on_closed_pipe() {
     // libc's signal(2), declared here rather than taking the `libc` crate for one call.
     // SIGPIPE is 13 and SIG_DFL is 0 on every unix.
+    #[allow(unsafe_code, reason = "libc's signal(2), our one foreign call")]
     unsafe extern "C" {
         fn signal(signum: std::ffi::c_int, handler: usize) -> usize;
     }
     const SIGPIPE: std::ffi::c_int = 13;
     const SIG_DFL: usize = 0;
+    #[allow(unsafe_code, reason = "restores SIGPIPE's default; see SAFETY")]
     // SAFETY: resetting a signal to its default action installs no handler of ours and
     // runs before any thread that could be writing starts.
     unsafe {

@@ -1,0 +1,124 @@
+//! `import`: exports into a programme database, each file in its own transaction.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use super::db::open;
+use super::out::exit_code;
+use crate::format::thousands;
+use crate::import::{ColumnMap, FileKind, ImportOutcome, ImportRequest, ProgrammeTimeZone};
+use crate::links::LinkRules;
+use crate::programme::{REF_PARAMS_KEY, TIME_ZONE_KEY, import_batch};
+use crate::store::Store;
+
+/// Arguments of `import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The programme database (created when missing, in a folder that exists).
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+    /// What the files hold; detected from the header when omitted.
+    #[arg(long, value_parser = parse_kind)]
+    pub kind: Option<FileKind>,
+    /// Map our column names to the file's: `user=customer_id,time=time,...`.
+    #[arg(long, value_name = "K=V,...", value_parser = ColumnMap::parse)]
+    pub columns: Option<ColumnMap>,
+    /// Programme time zone for timestamps without an offset (stored with the programme):
+    /// UTC, an IANA name like Europe/Berlin, or +02:00.
+    #[arg(long, value_name = "ZONE", value_parser = ProgrammeTimeZone::parse)]
+    pub time_zone: Option<ProgrammeTimeZone>,
+    /// Referral parameters of tracking links, e.g. `ref,via` (stored with the programme).
+    #[arg(long, value_name = "NAMES")]
+    pub ref_params: Option<String>,
+    /// The files to import, each in its own transaction.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// Parses `--kind`: clicks, conversions, partners, ...
+fn parse_kind(text: &str) -> Result<FileKind, String> {
+    text.parse()
+}
+
+/// Runs `import`: stores the programme settings given, imports every file, prints each
+/// outcome and the database's counts; fails when any file failed.
+pub(super) fn import_command(args: ImportArgs) -> Result<ExitCode> {
+    let store = open(&args.db)?;
+    store_programme_settings(&store, &args)?;
+    let requests: Vec<ImportRequest> = args
+        .files
+        .iter()
+        .map(|path| ImportRequest {
+            path: path.clone(),
+            kind: args.kind,
+            columns: args.columns.clone().unwrap_or_default(),
+        })
+        .collect();
+    let results = import_batch(&store, &requests, |_, _| {})?;
+    let mut failed = false;
+    for result in &results {
+        match result {
+            Ok(outcome) => print_outcome(&store, outcome)?,
+            Err(error) => {
+                failed = true;
+                eprintln!("error: {error}");
+            }
+        }
+    }
+    print_counts(&store, &args.db)?;
+    Ok(exit_code(failed))
+}
+
+/// Stores `--time-zone` and `--ref-params` with the programme, when given.
+fn store_programme_settings(store: &Store, args: &ImportArgs) -> Result<()> {
+    if let Some(zone) = args.time_zone {
+        store.set_programme_setting(TIME_ZONE_KEY, &zone.name())?;
+    }
+    if let Some(params) = &args.ref_params {
+        let rules = LinkRules::parse(params);
+        store.set_programme_setting(REF_PARAMS_KEY, &rules.ref_params.join(","))?;
+    }
+    Ok(())
+}
+
+/// One file's outcome, with its first rejected rows.
+fn print_outcome(store: &Store, outcome: &ImportOutcome) -> Result<()> {
+    println!("{}", outcome.summary());
+    if let ImportOutcome::Imported(record) = outcome
+        && record.rows_rejected > 0
+    {
+        let shown = store.rejects_of_import(record.import_id, 10)?;
+        for reject in &shown {
+            println!(
+                "  line {}, column {}: {}",
+                reject.line.map_or("?".to_owned(), |l| l.to_string()),
+                reject.column.as_deref().unwrap_or("-"),
+                reject.reason
+            );
+        }
+        if record.rows_rejected as usize > shown.len() {
+            println!(
+                "  ... and {} more rejected rows (see the Data view)",
+                record.rows_rejected as usize - shown.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The database's rows after the import, per table.
+fn print_counts(store: &Store, db: &std::path::Path) -> Result<()> {
+    let counts = store.counts()?;
+    println!(
+        "database {}: {} partners, {} touches, {} conversions, {} leads, {} rejected rows",
+        db.display(),
+        thousands(counts.partners as i64),
+        thousands(counts.touches as i64),
+        thousands(counts.conversions as i64),
+        thousands(counts.leads as i64),
+        thousands(counts.rejects as i64),
+    );
+    Ok(())
+}
