@@ -17,7 +17,8 @@
 use duckdb::{Connection, Transaction, params};
 
 use super::lines;
-use super::load::{self, CheckedRows, Checksum, ColumnNames, ReadSpec};
+use super::load::{self, Checksum, ReadSpec};
+use super::rejects::{self, CheckedRows, ColumnNames};
 use super::rules::KindRules;
 use super::stage;
 use super::{FileKind, ImportError, ImportOutcome};
@@ -244,7 +245,7 @@ impl Finish<'_> {
         self.mark_duplicates(conn, &rows)?;
         let parked = pending.parked();
         let rejected_rows = format!("line, channel, url FROM touches WHERE {parked}");
-        load::insert_rejects(
+        rejects::insert_rejects(
             conn,
             self.import_id,
             &self.facts.name,
@@ -270,7 +271,7 @@ impl Finish<'_> {
     /// Click ids on an earlier line of the file, or stored by an earlier import.
     fn mark_duplicates(&self, conn: &Connection, rows: &CheckedRows) -> Result<(), StoreError> {
         let column = "'click_id'";
-        load::in_file(conn, rows, "click_id", "click_id", column)?;
+        rejects::in_file(conn, rows, "click_id", "click_id", column)?;
         // Looking the file's ids up costs a hash table of all of them: only when an earlier
         // import stored touches.
         let stored_touches: bool = conn
@@ -284,7 +285,7 @@ impl Finish<'_> {
             return Ok(());
         }
         let key = ("click_id", "click_id", column);
-        load::in_database(conn, rows, key, "touches", "click_id")
+        rejects::in_database(conn, rows, key, "touches", "click_id")
     }
 
     /// `(accepted, rejected)` once the `rejected` rows of the file's read are moved out,

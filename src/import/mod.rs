@@ -11,6 +11,7 @@ mod clicks;
 mod kinds;
 mod lines;
 mod load;
+mod rejects;
 mod rules;
 mod stage;
 mod timezone;
