@@ -73,21 +73,10 @@ impl LineScan {
         compressed: bool,
         longest_line_bytes: u64,
     ) -> LineScan {
-        let delimiter = dialect.delimiter.as_bytes().last().copied();
-        let scannable = !compressed
-            && dialect.comment.is_empty()
-            && dialect.skip_rows <= 0
-            && delimiter.is_some();
-        if !scannable {
+        let Some(scanner) = RecordScanner::for_dialect(dialect, compressed, longest_line_bytes)
+        else {
             return LineScan::none();
-        }
-        let bytes = |text: &str| (text.len() == 1).then(|| text.as_bytes()[0]);
-        let mut scanner = RecordScanner::new(
-            bytes(&dialect.quote),
-            bytes(&dialect.escape),
-            delimiter.unwrap_or(b','),
-        );
-        scanner.findings.longest_line_bytes = longest_line_bytes;
+        };
         let path: PathBuf = path.to_path_buf();
         let thread = std::thread::Builder::new()
             .name("line scan".to_owned())
@@ -115,9 +104,9 @@ impl LineScan {
 
 /// Scans `path` on this thread (see [`LineScan::start`]).
 pub fn scan_now(path: &Path, dialect: &CsvDialect, longest_line_bytes: u64) -> LineFindings {
-    LineScan::start(path, dialect, false, longest_line_bytes)
-        .findings()
-        .clone()
+    RecordScanner::for_dialect(dialect, false, longest_line_bytes)
+        .and_then(|scanner| scanner.scan(path).ok())
+        .unwrap_or_default()
 }
 
 /// Where the scan is inside a record.
@@ -157,6 +146,24 @@ struct RecordScanner {
 }
 
 impl RecordScanner {
+    /// A scanner for files read with `dialect`, or `None` when the scan cannot follow the
+    /// reader: a compressed file, a dialect that skips or comments lines, no delimiter.
+    fn for_dialect(
+        dialect: &CsvDialect,
+        compressed: bool,
+        longest_line_bytes: u64,
+    ) -> Option<RecordScanner> {
+        let delimiter = dialect.delimiter.as_bytes().last().copied()?;
+        if compressed || !dialect.comment.is_empty() || dialect.skip_rows > 0 {
+            return None;
+        }
+        let byte = |text: &str| (text.len() == 1).then(|| text.as_bytes()[0]);
+        let mut scanner =
+            RecordScanner::new(byte(&dialect.quote), byte(&dialect.escape), delimiter);
+        scanner.findings.longest_line_bytes = longest_line_bytes;
+        Some(scanner)
+    }
+
     fn new(quote: Option<u8>, escape: Option<u8>, delimiter: u8) -> RecordScanner {
         RecordScanner {
             quote,
