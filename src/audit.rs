@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use crate::attribution::Allocator;
-use crate::import::ProgrammeTimeZone;
+use crate::domain::ProgrammeTimeZone;
 use crate::journeys::JourneyIndex;
 use crate::leakage::{Cause, analyse_one};
 use crate::payouts::PayoutSettings;

@@ -6,9 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::attribution::{
-    AttributionSettings, CreditRow, compute_credit, sql_credit_rows, sweep_windows,
-};
+use crate::attribution::{AttributionSettings, CreditRow, compute_credit, sweep_windows};
 use crate::import::{ImportRequest, import_file};
 use crate::journeys::JourneyIndex;
 use crate::programme::import_settings;
@@ -88,7 +86,7 @@ pub fn run_bench(
     let settings = AttributionSettings::default();
     log("timing the SQL version…");
     let (sql_recompute, theirs) = median_of((spec.recompute_runs / 4).max(3), || {
-        sql_credit_rows(&store, &settings)
+        store.sql_credit_rows(&settings)
     });
     let theirs = theirs?;
     log("timing recomputes and window sweeps…");
@@ -338,9 +336,9 @@ impl BenchReport {
              window sweep         {:.2} ms  = {:.2}× one recompute (366 windows)\n\
              peak memory          {:.0} MB\n\
              summary: import {import_summary} read_csv · recompute {:.2} ms ({:.0}× SQL) · sweep {:.2}× recompute · {:.1} B/touch · agree: {agree}\n",
-            crate::format::thousands(self.clicks as i64),
-            crate::format::thousands(self.conversions as i64),
-            crate::format::thousands(self.candidate_touches as i64),
+            crate::domain::format::thousands(self.clicks as i64),
+            crate::domain::format::thousands(self.conversions as i64),
+            crate::domain::format::thousands(self.candidate_touches as i64),
             self.index_secs,
             self.bytes_per_touch,
             self.recompute_ms,

@@ -94,13 +94,17 @@ pub enum Command {
     Bench(BenchArgs),
 }
 
-/// Entry point of the binary.
-pub fn main() -> ExitCode {
+/// How the binary opens the window: on a database (or the last one used) with exports to
+/// import. The command line does not know the window; `main.rs` hands it in.
+pub type OpenWindow = fn(Option<PathBuf>, Vec<PathBuf>) -> Result<ExitCode>;
+
+/// Entry point of the binary: a subcommand runs headless, no subcommand calls `open_window`.
+pub fn main(open_window: OpenWindow) -> ExitCode {
     let cli = match parse::parse_or_exit_code(std::env::args_os().collect()) {
         Ok(cli) => cli,
         Err(code) => return code,
     };
-    match run(cli) {
+    match run(cli, open_window) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -110,9 +114,9 @@ pub fn main() -> ExitCode {
 }
 
 /// Runs one parsed command line.
-pub fn run(cli: Cli) -> Result<ExitCode> {
+pub fn run(cli: Cli, open_window: OpenWindow) -> Result<ExitCode> {
     match cli.command {
-        None => crate::ui::run(cli.db, cli.files),
+        None => open_window(cli.db, cli.files),
         Some(Command::Import(args)) => import_cmd::import_command(args),
         Some(Command::Imports(args)) => imports_cmd::imports_command(args),
         Some(Command::Compare(args)) => compare_cmd::compare_command(args),

@@ -168,7 +168,7 @@ pub fn share_words(shares: &[(String, f64)]) -> String {
     }
     let words: Vec<String> = shares
         .iter()
-        .map(|(source, share)| format!("{source} {}", crate::format::conversions(*share)))
+        .map(|(source, share)| format!("{source} {}", crate::domain::format::conversions(*share)))
         .collect();
     words.join(", ")
 }
@@ -198,7 +198,7 @@ pub fn conversion_heading(c: &ConversionDetail) -> String {
         "{} at {} UTC · {} {} · {}",
         c.conversion_id,
         c.converted_at,
-        crate::format::money(c.revenue),
+        crate::domain::format::money(c.revenue),
         c.currency.as_deref().unwrap_or(""),
         c.status
     )

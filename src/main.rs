@@ -3,5 +3,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    partner_attribution::cli::main()
+    partner_attribution::cli::main(partner_attribution::ui::run)
 }

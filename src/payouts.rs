@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::attribution::{Allocator, AttributionSettings, Model, SECS_PER_DAY, Share};
-use crate::format::csv_field;
-use crate::import::ProgrammeTimeZone;
+use crate::domain::ProgrammeTimeZone;
+use crate::domain::format::csv_field;
 use crate::journeys::{Commission, ConversionFacts, JourneyIndex};
 use crate::store::{PayoutExportRow, SignoffLine, SignoffRecord};
 
@@ -185,7 +185,7 @@ impl Cents {
 
     /// `1,234.50 EUR` (the currency code after the amount; none when empty).
     pub fn display(self, currency: &str) -> String {
-        let text = crate::format::decimal2(self.as_f64());
+        let text = crate::domain::format::decimal2(self.as_f64());
         if currency.is_empty() {
             text
         } else {
@@ -500,8 +500,8 @@ impl SignoffChange {
         if (self.signed_conversions - self.now_conversions).abs() > 1e-9 {
             text += &format!(
                 " ({} → {} conversions)",
-                crate::format::conversions(self.signed_conversions),
-                crate::format::conversions(self.now_conversions)
+                crate::domain::format::conversions(self.signed_conversions),
+                crate::domain::format::conversions(self.now_conversions)
             );
         }
         text

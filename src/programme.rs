@@ -3,10 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::import::{
-    ImportError, ImportOutcome, ImportRequest, ImportSettings, ProgrammeTimeZone, import_file,
-};
-use crate::links::LinkRules;
+use crate::domain::ProgrammeTimeZone;
+use crate::domain::links::LinkRules;
+use crate::import::{ImportError, ImportOutcome, ImportRequest, ImportSettings, import_file};
 use crate::sample::{SampleError, SampleSpec, write_sample};
 use crate::store::{Store, StoreError};
 

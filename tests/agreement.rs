@@ -4,7 +4,7 @@
 mod common;
 
 use common::{assert_rows_agree, import, repo, settings, si05_dir};
-use partner_attribution::attribution::{compute_credit, sql_credit_rows};
+use partner_attribution::attribution::compute_credit;
 use partner_attribution::import::{
     ColumnMap, FileKind, ImportRequest, ImportSettings, import_file,
 };
@@ -19,7 +19,7 @@ fn check_all_settings(store: &Store) {
             for partners_only in [false, true] {
                 let settings = settings(window, reset, partners_only);
                 let ours = compute_credit(&index, &settings).rows(&index);
-                let sql = sql_credit_rows(store, &settings).unwrap();
+                let sql = store.sql_credit_rows(&settings).unwrap();
                 assert_rows_agree(&ours, &sql, 1e-9);
             }
         }

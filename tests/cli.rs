@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use common::{repo, si05_dir};
-use partner_attribution::attribution::{CreditRow, sql_credit_rows};
+use partner_attribution::attribution::CreditRow;
 use partner_attribution::store::Store;
 
 fn binary() -> Command {
@@ -141,7 +141,7 @@ fn compare_prints_csv_json_and_an_aligned_table_on_the_sample_programme() {
     let store = Store::open(&db).unwrap();
     let settings = common::settings(Some(30), false, false);
     // The CSV carries six decimals (no float noise for spreadsheets).
-    common::assert_rows_agree(&rows, &sql_credit_rows(&store, &settings).unwrap(), 1e-6);
+    common::assert_rows_agree(&rows, &store.sql_credit_rows(&settings).unwrap(), 1e-6);
     assert!(
         csv.lines().skip(1).all(|line| line
             .rsplit(',')

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use common::{assert_rows_agree, import, repo, row, write};
 use partner_attribution::attribution::{
     AttributionSettings, BrowserCaps, CookieWindow, CouponPrecedence, Methods, Preset,
-    TrackingSettings, compute_credit, sql_credit_rows,
+    TrackingSettings, compute_credit,
 };
 use partner_attribution::import::{FileKind, ImportRequest, ImportSettings, import_file};
 use partner_attribution::journeys::JourneyIndex;
@@ -94,7 +94,7 @@ fn last_touch(
     settings: &AttributionSettings,
 ) -> Vec<(String, f64)> {
     let rows = compute_credit(index, settings).rows(index);
-    assert_rows_agree(&rows, &sql_credit_rows(store, settings).unwrap(), 1e-12);
+    assert_rows_agree(&rows, &store.sql_credit_rows(settings).unwrap(), 1e-12);
     ["alpha", "beta"]
         .into_iter()
         .map(|p| (p.to_owned(), row(&rows, p, "last").conversions))
@@ -188,7 +188,7 @@ fn two_partners_on_two_devices_share_credit_only_across_devices() {
     let (store, index, _dir) = programme();
     let cross = with(Preset::HybridCrossDevice.settings());
     let rows = compute_credit(&index, &cross).rows(&index);
-    assert_rows_agree(&rows, &sql_credit_rows(&store, &cross).unwrap(), 1e-12);
+    assert_rows_agree(&rows, &store.sql_credit_rows(&cross).unwrap(), 1e-12);
     // o1: beta's laptop click (09:00) then alpha's phone click (10:00), both linked by u1.
     // alpha last-touch: o1, o3, o5, o7; beta first-touch: o1, o6 (u6's broken click).
     assert_eq!(row(&rows, "alpha", "last").conversions, 4.0);

@@ -4,9 +4,7 @@
 mod common;
 
 use common::{assert_rows_agree, import, row, settings, write};
-use partner_attribution::attribution::{
-    AttributionSettings, CreditRow, compute_credit, sql_credit_rows,
-};
+use partner_attribution::attribution::{AttributionSettings, CreditRow, compute_credit};
 use partner_attribution::import::FileKind;
 use partner_attribution::journeys::JourneyIndex;
 use partner_attribution::store::Store;
@@ -43,7 +41,7 @@ fn programme(clicks: &str, conversions: &str) -> (Store, JourneyIndex, tempfile:
 /// Credit rows from the engine, checked against the SQL version.
 fn credit(store: &Store, index: &JourneyIndex, settings: &AttributionSettings) -> Vec<CreditRow> {
     let rows = compute_credit(index, settings).rows(index);
-    assert_rows_agree(&rows, &sql_credit_rows(store, settings).unwrap(), 1e-12);
+    assert_rows_agree(&rows, &store.sql_credit_rows(settings).unwrap(), 1e-12);
     rows
 }
 

@@ -6,7 +6,7 @@ use common::{assert_rows_agree, import, settings, write};
 use partner_attribution::attribution::{
     Allocator, AttributionSettings, BrowserCaps, BrowserFamily, CookieWindow, CouponPrecedence,
     CreditTable, MAX_WINDOW_DAYS, Methods, Model, TouchKey, TrackingSettings, compute_credit,
-    sql_credit_rows, sweep_windows,
+    sweep_windows,
 };
 use partner_attribution::import::FileKind;
 use partner_attribution::journeys::{
@@ -339,7 +339,7 @@ proptest! {
         let store = programme_store(dir.path(), &programme, &order);
         let index = JourneyIndex::build(&store).unwrap();
         let ours = compute_credit(&index, &settings).rows(&index);
-        assert_rows_agree(&ours, &sql_credit_rows(&store, &settings).unwrap(), 1e-9);
+        assert_rows_agree(&ours, &store.sql_credit_rows(&settings).unwrap(), 1e-9);
     }
 
     #[test]

@@ -6,8 +6,7 @@
 //! test checks that the shares summed over every conversion equal the engine's totals.
 
 use super::engine::{CouponRule, SourceRules};
-use super::settings::{AttributionSettings, Model};
-use super::tracking::CountRule;
+use crate::domain::{AttributionSettings, CountRule, Model};
 use crate::journeys::JourneyIndex;
 
 /// One source's share of a conversion: `parts / of` of the whole.

@@ -2,10 +2,8 @@
 
 use serde::Serialize;
 
-use super::settings::{AttributionSettings, Model};
-use super::tracking::{CountRule, CouponPrecedence};
+use crate::domain::{AttributionSettings, CountRule, CouponPrecedence, CreditRow, Model};
 use crate::journeys::{HotArrays, JourneyIndex, NO_SOURCE};
-use crate::store::{SqlCreditParams, SqlCreditRow, Store, StoreError};
 
 /// Credit earned by one source under one model.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -30,21 +28,6 @@ impl SourceCredit {
         self.conversions += 1.0;
         self.revenue += revenue;
     }
-}
-
-/// One row of the comparison: a source under a model.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CreditRow {
-    /// Partner id or channel.
-    pub source: String,
-    /// `first`, `last` or `linear`.
-    pub model: String,
-    /// Credited conversions.
-    pub conversions: f64,
-    /// Credited revenue.
-    pub revenue: f64,
-    /// Commission earned.
-    pub payout: f64,
 }
 
 /// Credit for every source under every model, for one setting.
@@ -616,33 +599,6 @@ impl JourneyCredit<'_> {
             self.sums.add(Model::Linear, coupon as usize, share);
         }
     }
-}
-
-/// The same models computed by DuckDB SQL over the stored tables, for cross-checking.
-pub fn sql_credit_rows(
-    store: &Store,
-    settings: &AttributionSettings,
-) -> Result<Vec<CreditRow>, StoreError> {
-    let tracking = &settings.tracking;
-    let params = SqlCreditParams {
-        window_secs: settings.window.secs(),
-        reset_after_conversion: settings.reset_after_conversion,
-        partners_only: settings.partners_only,
-        link_methods: tracking.methods.0 & 7,
-        coupon_mode: tracking.coupons_on().then(|| tracking.coupon.key()),
-        browser_cap_days: tracking.browser_caps.days,
-    };
-    Ok(store
-        .sql_credit(params)?
-        .into_iter()
-        .map(|row: SqlCreditRow| CreditRow {
-            source: row.source,
-            model: row.model,
-            conversions: row.conversions,
-            revenue: row.revenue,
-            payout: row.payout,
-        })
-        .collect())
 }
 
 #[cfg(test)]

@@ -9,15 +9,16 @@
 
 mod allocation;
 mod engine;
-mod settings;
 mod sweep;
-mod tracking;
 
 pub use allocation::{Allocator, ConversionCredit, Share};
-pub use engine::{CreditRow, CreditTable, SourceCredit, compute_credit, sql_credit_rows};
-pub use settings::{AttributionSettings, CookieWindow, MAX_WINDOW_DAYS, Model, SECS_PER_DAY};
+pub use engine::{CreditTable, SourceCredit, compute_credit};
 pub use sweep::{WindowSweep, sweep_windows};
-pub use tracking::{
-    BrowserCaps, BrowserFamily, CountRule, CouponPrecedence, Methods, Preset, TouchKey,
-    TouchVerdict, TrackingSettings, touch_verdict,
+
+// The settings and rules the models take are domain types; they are named here too so that a
+// caller of the models finds them beside the models.
+pub use crate::domain::{
+    AttributionSettings, BrowserCaps, BrowserFamily, CookieWindow, CountRule, CouponPrecedence,
+    CreditRow, MAX_WINDOW_DAYS, Methods, Model, Preset, SECS_PER_DAY, TouchKey, TouchVerdict,
+    TrackingSettings, touch_verdict,
 };

@@ -8,8 +8,9 @@
 //! the differences into credit per window.
 
 use super::engine::{CouponRule, CreditTable, Dealt, Lanes, SourceCredit};
-use super::settings::{AttributionSettings, CookieWindow, MAX_WINDOW_DAYS, Model, SECS_PER_DAY};
-use super::tracking::CountRule;
+use crate::domain::{
+    AttributionSettings, CookieWindow, CountRule, MAX_WINDOW_DAYS, Model, SECS_PER_DAY,
+};
 use crate::journeys::{HotArrays, JourneyIndex, NO_SOURCE};
 
 /// Windows 0..=365 days, then unlimited.

@@ -11,7 +11,7 @@ use super::args::{OutputFormat, PayoutRulesArgs};
 use super::db::{index_and_zone, open_existing};
 use super::out::{json_text, print_text};
 use crate::audit::{AuditedLead, Category, DEFAULT_TOLERANCE_DAYS, MonthlyRow, audit, monthly};
-use crate::format::{csv_field, money};
+use crate::domain::format::{csv_field, money};
 use crate::payouts::Period;
 
 /// Arguments of `audit`.

@@ -14,7 +14,7 @@ use super::out::{credit_csv_row, json_text, print_text};
 use crate::attribution::{
     AttributionSettings, CreditRow, CreditTable, Model, SourceCredit, compute_credit,
 };
-use crate::format::{conversions, money, thousands};
+use crate::domain::format::{conversions, money, thousands};
 use crate::journeys::JourneyIndex;
 
 /// Arguments of `compare`.

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::import::ProgrammeTimeZone;
+use crate::domain::ProgrammeTimeZone;
 use crate::journeys::JourneyIndex;
 use crate::programme::import_settings;
 use crate::report::{self, ProgrammeFacts};

@@ -7,9 +7,10 @@ use anyhow::Result;
 
 use super::db::open;
 use super::out::exit_code;
-use crate::format::thousands;
-use crate::import::{ColumnMap, FileKind, ImportOutcome, ImportRequest, ProgrammeTimeZone};
-use crate::links::LinkRules;
+use crate::domain::ProgrammeTimeZone;
+use crate::domain::format::thousands;
+use crate::domain::links::LinkRules;
+use crate::import::{ColumnMap, FileKind, ImportOutcome, ImportRequest};
 use crate::programme::{REF_PARAMS_KEY, TIME_ZONE_KEY, import_batch};
 use crate::store::Store;
 

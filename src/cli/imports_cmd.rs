@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use super::db::open_existing;
-use crate::format::thousands;
+use crate::domain::format::thousands;
 use crate::store::ImportRecord;
 
 /// Arguments of `imports`.

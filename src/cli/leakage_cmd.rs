@@ -13,7 +13,7 @@ use super::args::{OutputFormat, SettingsArgs};
 use super::db::{index_and_zone, open_existing};
 use super::out::{json_text, print_text};
 use crate::attribution::SourceCredit;
-use crate::format::{conversions, csv_field, csv_number, money, thousands};
+use crate::domain::format::{conversions, csv_field, csv_number, money, thousands};
 use crate::journeys::JourneyIndex;
 use crate::leakage::{Cause, LeakageReport, analyse};
 

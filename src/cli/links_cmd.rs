@@ -8,8 +8,8 @@ use serde_json::json;
 
 use super::args::OutputFormat;
 use super::db::{open_existing, programme_facts};
-use crate::format::csv_field;
-use crate::links::{self, LinkRules};
+use crate::domain::format::csv_field;
+use crate::domain::links::{self, LinkRules};
 
 /// Arguments of `links`.
 #[derive(Debug, clap::Args)]

@@ -6,7 +6,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::attribution::CreditRow;
-use crate::format::{csv_field, csv_number};
+use crate::domain::format::{csv_field, csv_number};
 
 /// One credit row as CSV fields (no line end): source, model, conversions, revenue, payout.
 pub(super) fn credit_csv_row(row: &CreditRow) -> String {

@@ -12,7 +12,7 @@ use super::args::{OutputFormat, PayoutRulesArgs};
 use super::db::{index_and_zone, open_existing};
 use super::out::{json_text, print_text};
 use crate::attribution::Model;
-use crate::format::conversions;
+use crate::domain::format::conversions;
 use crate::journeys::JourneyIndex;
 use crate::payouts::{
     Cents, PayoutLine, PayoutSettings, PayoutStatus, Period, PeriodPayouts, changes_since,

@@ -17,7 +17,7 @@
 use duckdb::{Connection, Transaction, params};
 
 use super::lines;
-use super::load::{self, Checksum, ReadSpec};
+use super::read::{self, Checksum, ReadSpec};
 use super::rejects::{self, CheckedRows, ColumnNames};
 use super::rules::KindRules;
 use super::stage;
@@ -60,7 +60,7 @@ pub(super) fn store(
         Err(previous) => return Ok(ImportOutcome::AlreadyImported(previous)),
     };
     // A cancel pressed during the wait found no query to stop.
-    load::stop_if_cancel_requested(store, read.path)?;
+    read::stop_if_cancel_requested(store, read.path)?;
     let finish = Finish {
         file,
         facts: &facts,
@@ -95,8 +95,8 @@ fn write_rows(
     touch_base: i64,
 ) -> Result<Written, ImportError> {
     let (read, conn) = (file.read, store.conn());
-    let parsed = load::parsed_rows(store, file.rules, read)?;
-    let checked = load::checked_rows_sql(file.rules, &parsed.timed);
+    let parsed = read::parsed_rows(store, file.rules, read)?;
+    let checked = read::checked_rows_sql(file.rules, &parsed.timed);
     let rows = read.reading(store, &insert_sql(pending.import_id, touch_base, &checked))?;
     if !parsed.lines_known {
         lines::record_structural_rejects(conn, read.format, read.lines)
@@ -117,7 +117,7 @@ fn next_ids(conn: &Connection) -> Result<(i64, i64), StoreError> {
     conn.query_row(
         &format!(
             "SELECT ({}), (SELECT coalesce(max(touch_seq), 0) FROM touches)",
-            load::NEXT_IMPORT_ID
+            read::NEXT_IMPORT_ID
         ),
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
@@ -256,7 +256,7 @@ impl Finish<'_> {
             .execute(&format!("DELETE FROM touches WHERE {parked}"), [])
             .doing("moving rejected rows")?;
         let counts = self.counts(conn, rejected)?;
-        let record = load::record_import(
+        let record = read::record_import(
             conn,
             self.import_id,
             FileKind::Clicks,

@@ -11,7 +11,7 @@ use std::sync::{Mutex, OnceLock};
 
 use duckdb::Connection;
 
-use super::stage::{CsvDialect, FileFormat};
+use super::dialect::{CsvDialect, FileFormat};
 
 /// From the record that would be on `from_line` (were every record one line and no line
 /// blank) on, records start `physical_extra` lines further down the file, and DuckDB's
@@ -388,8 +388,8 @@ fn record_long_lines(conn: &Connection, findings: &LineFindings) -> duckdb::Resu
     for long in &findings.long_lines {
         let reason = format!(
             "expected a line of at most {} bytes, found one of {} bytes",
-            crate::format::thousands(findings.longest_line_bytes as i64),
-            crate::format::thousands(long.bytes as i64)
+            crate::domain::format::thousands(findings.longest_line_bytes as i64),
+            crate::domain::format::thousands(long.bytes as i64)
         );
         forget.execute(duckdb::params![long.naive_line])?;
         insert.execute(duckdb::params![long.naive_line, reason])?;

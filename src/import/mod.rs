@@ -8,21 +8,22 @@
 //! imported at all changes nothing.
 
 mod clicks;
+mod dialect;
 mod kinds;
 mod lines;
 mod load;
+mod read;
 mod rejects;
 mod rules;
 mod stage;
-mod timezone;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use kinds::{ColumnMap, FileKind};
-pub use timezone::ProgrammeTimeZone;
 
-use crate::links::LinkRules;
+use crate::domain::ProgrammeTimeZone;
+use crate::domain::links::LinkRules;
 use crate::store::{ImportRecord, Store, StoreError};
 
 /// Why a file could not be imported. Every message names what was expected; the file last.
@@ -69,8 +70,8 @@ pub enum ImportError {
     #[error(
         "line {line} is {} bytes long: expected lines of at most {} bytes; is this a CSV \
          export? ({})",
-        crate::format::thousands(*bytes as i64),
-        crate::format::thousands(*limit as i64),
+        crate::domain::format::thousands(*bytes as i64),
+        crate::domain::format::thousands(*limit as i64),
         file.display()
     )]
     LineTooLong {
@@ -197,9 +198,9 @@ impl ImportOutcome {
             ImportOutcome::Imported(r) => format!(
                 "{}: imported {} {} rows, rejected {}",
                 r.file_name,
-                crate::format::thousands(r.rows_accepted),
+                crate::domain::format::thousands(r.rows_accepted),
                 r.kind,
-                crate::format::thousands(r.rows_rejected)
+                crate::domain::format::thousands(r.rows_rejected)
             ),
             ImportOutcome::AlreadyImported(r) => format!(
                 "{}: already imported on {} as import #{} (same sha256); nothing changed",

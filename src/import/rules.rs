@@ -228,7 +228,7 @@ fn partners(columns: &FileColumns) -> KindRules {
 /// empty, had cost a tenth of a click import. Parameters inside the link are read on demand
 /// by the store's `touch_campaigns` view, which spares every import a regex per parameter.
 fn utm_item(columns: &FileColumns) -> String {
-    let present: Vec<String> = crate::links::UTM_PARAMS
+    let present: Vec<String> = crate::domain::links::UTM_PARAMS
         .iter()
         .filter(|name| columns.get(name).is_some())
         .map(|name| {

@@ -7,16 +7,8 @@ use std::path::{Path, PathBuf};
 use duckdb::Connection;
 
 use super::ImportError;
+use super::dialect::{CsvDialect, FileFormat};
 use crate::store::sql::{file_column, string_literal};
-
-/// The file formats we read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileFormat {
-    /// Delimited text, possibly gzip-compressed.
-    Csv,
-    /// Apache Parquet.
-    Parquet,
-}
 
 /// Decides the format from the first bytes, and refuses what is neither CSV nor Parquet.
 pub fn sniff_format(path: &Path) -> Result<FileFormat, ImportError> {
@@ -176,40 +168,6 @@ pub struct Source {
     /// The longest line DuckDB's reader takes, in bytes; it drops longer lines without
     /// a word, so the line scan finds them (see `lines::LineScan`).
     pub longest_line_bytes: u64,
-}
-
-/// How DuckDB splits a CSV file, as its sniffer found it (unused characters empty).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CsvDialect {
-    /// Between fields.
-    pub delimiter: String,
-    /// Around fields holding delimiters or line breaks.
-    pub quote: String,
-    /// Before a quote inside a quoted field.
-    pub escape: String,
-    /// DuckDB's spelling of the line end (`\n`, `\r\n`, `\r`), empty when undecided.
-    pub new_line: String,
-    /// Starts a comment line.
-    pub comment: String,
-    /// Lines skipped before the header.
-    pub skip_rows: i64,
-}
-
-impl CsvDialect {
-    /// The `read_csv` options of the dialect, each value a string literal.
-    fn reader_options(&self) -> String {
-        let mut options = vec![
-            format!("delim = {}", string_literal(&self.delimiter)),
-            format!("quote = {}", string_literal(&self.quote)),
-            format!("escape = {}", string_literal(&self.escape)),
-            format!("comment = {}", string_literal(&self.comment)),
-            format!("skip = {}", self.skip_rows.max(0)),
-        ];
-        if !self.new_line.is_empty() {
-            options.push(format!("new_line = {}", string_literal(&self.new_line)));
-        }
-        options.join(", ")
-    }
 }
 
 /// Exposes the file as the `pa_source` view: one text column per header name, in the file's

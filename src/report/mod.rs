@@ -8,9 +8,9 @@ pub use rules::{
     PartnerInfo, RulesDocument, RulesInput, Section, WorkedExample, known_partners, rules_document,
 };
 
-use crate::import::ProgrammeTimeZone;
+use crate::domain::ProgrammeTimeZone;
+use crate::domain::links::LinkRules;
 use crate::journeys::Source;
-use crate::links::LinkRules;
 use crate::programme::import_settings;
 use crate::scenario::Scenario;
 use crate::store::{Store, StoreError};

@@ -5,10 +5,10 @@
 use chrono::NaiveDate;
 
 use crate::attribution::{AttributionSettings, CookieWindow, CouponPrecedence, Methods, Model};
-use crate::format;
-use crate::import::ProgrammeTimeZone;
+use crate::domain::ProgrammeTimeZone;
+use crate::domain::format;
+use crate::domain::links::{self, LinkRules};
 use crate::journeys::Commission;
-use crate::links::{self, LinkRules};
 use crate::payouts::{PayoutSettings, PayoutStatus, Period, payouts};
 use crate::scenario::{
     self, ConversionOutcome, KnownPartner, PARTNER_A, Scenario, ScenarioOutcome, built_in,

@@ -214,7 +214,7 @@ impl Step {
                 };
                 format!(
                     "buys for {} on {}{status}",
-                    crate::format::money(*revenue),
+                    crate::domain::format::money(*revenue),
                     place.label()
                 )
             }

@@ -7,38 +7,37 @@ use super::journey_rows::{
     candidates_cte, conversions_cte, coupon_owners_cte, sources_cte, touch_key_sql,
 };
 use super::{QueryContext, Store, StoreError};
+use crate::domain::{AttributionSettings, CreditRow, TouchKey};
 
-/// The settings the SQL models take, in plain values (the store knows no model types).
+/// The settings the SQL models take, in plain values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SqlCreditParams {
+struct SqlCreditParams {
     /// Cookie window in seconds, `None` for unlimited.
-    pub window_secs: Option<i64>,
+    window_secs: Option<i64>,
     /// Touches at or before an earlier conversion of the same cookie are not reused.
-    pub reset_after_conversion: bool,
+    reset_after_conversion: bool,
     /// Only partner touches count.
-    pub partners_only: bool,
+    partners_only: bool,
     /// Enabled linking methods as bits: 1 cookie, 2 click id, 4 user.
-    pub link_methods: u8,
+    link_methods: u8,
     /// How coupons count (`backup`, `override`, `touch`), `None` when off.
-    pub coupon_mode: Option<&'static str>,
-    /// Cookie cap in days per browser family number (0 unknown, 1 Safari, 2 Chrome, 3 Firefox,
-    /// 4 Edge, 5 Samsung Internet, 6 Opera, 7 other), for touches matched only by cookie.
-    pub browser_cap_days: [Option<u16>; 8],
+    coupon_mode: Option<&'static str>,
+    /// Cookie cap in days per browser family number, for touches matched only by cookie.
+    browser_cap_days: [Option<u16>; 8],
 }
 
-/// Credit of one source under one model.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SqlCreditRow {
-    /// Partner id or channel.
-    pub source: String,
-    /// `first`, `last` or `linear`.
-    pub model: String,
-    /// Credited conversions (fractional for linear).
-    pub conversions: f64,
-    /// Credited revenue.
-    pub revenue: f64,
-    /// Commission earned on the credit.
-    pub payout: f64,
+impl SqlCreditParams {
+    fn of(settings: &AttributionSettings) -> SqlCreditParams {
+        let tracking = &settings.tracking;
+        SqlCreditParams {
+            window_secs: settings.window.secs(),
+            reset_after_conversion: settings.reset_after_conversion,
+            partners_only: settings.partners_only,
+            link_methods: tracking.methods.0 & 7,
+            coupon_mode: tracking.coupons_on().then(|| tracking.coupon.key()),
+            browser_cap_days: tracking.browser_caps.days,
+        }
+    }
 }
 
 const CREDIT_SQL: &str = "
@@ -115,14 +114,23 @@ fn cap_us_sql(caps: &[Option<u16>; 8]) -> String {
     if arms.is_empty() {
         i64::MAX.to_string()
     } else {
-        format!("(CASE (touch_key >> 6) & 7{arms} ELSE {} END)", i64::MAX)
+        format!(
+            "(CASE (touch_key >> {}) & 7{arms} ELSE {} END)",
+            TouchKey::BROWSER_SHIFT,
+            i64::MAX
+        )
     }
 }
 
 impl Store {
-    /// Credit per source and model computed entirely in SQL; one row per source and model,
-    /// ordered by source then `first`, `last`, `linear`.
-    pub fn sql_credit(&self, settings: SqlCreditParams) -> Result<Vec<SqlCreditRow>, StoreError> {
+    /// First-touch, last-touch and linear credit computed entirely in SQL over the stored
+    /// tables, the cross-check of the in-memory engine; one row per source and model, ordered
+    /// by source then `first`, `last`, `linear`.
+    pub fn sql_credit_rows(
+        &self,
+        settings: &AttributionSettings,
+    ) -> Result<Vec<CreditRow>, StoreError> {
+        let settings = SqlCreditParams::of(settings);
         // Plain numbers and booleans, formatted in: nothing here comes from the user's text.
         let window_us = settings
             .window_secs
@@ -146,7 +154,7 @@ impl Store {
         let mut stmt = self.conn.prepare(&sql).doing("computing credit in SQL")?;
         let rows = stmt
             .query_map([], |r| {
-                Ok(SqlCreditRow {
+                Ok(CreditRow {
                     source: r.get(0)?,
                     model: r.get(1)?,
                     conversions: r.get(2)?,

@@ -13,7 +13,7 @@ use duckdb::ffi::{
 use duckdb::vscalar::{ScalarFunctionSignature, VScalar};
 use duckdb::vtab::arrow::WritableVector;
 
-use crate::links::RefNames;
+use crate::domain::links::RefNames;
 
 /// Registers `pa_ref_value(url, names)`: the first referral parameter's raw value in `url`
 /// ([`RefNames::value_in`]), NULL when there is none (DuckDB's `regexp_extract` did the

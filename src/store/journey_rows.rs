@@ -12,6 +12,7 @@ use duckdb::arrow::array::{AsArray, PrimitiveArray};
 use duckdb::arrow::datatypes::{Float64Type, Int64Type};
 
 use super::{QueryContext, Store, StoreError};
+use crate::domain::{BrowserFamily, Methods, TouchKey};
 
 /// Days between a partner-reported lead and the conversion it names, at most, by default.
 pub const LEAD_MATCH_DAYS: u32 = 7;
@@ -93,39 +94,69 @@ coupon_owners AS (
 pub(super) const FAILED_LANDING: &str =
     "^(fail|failed|failure|error|timeout|blocked|broken|[45][0-9][0-9])$";
 
-/// The browser family number of touch `t`, in the order of
-/// [`crate::attribution::BrowserFamily::ALL`]: 0 unknown, 1 Safari, 2 Chrome, 3 Firefox,
-/// 4 Edge, 5 Samsung Internet, 6 Opera, 7 other. Chrome and Edge before Safari: their names
-/// often carry "Safari" too.
-const BROWSER_FAMILY_SQL: &str = "CASE t.browser
-    WHEN 'Chrome' THEN 2 WHEN 'Safari' THEN 1 WHEN 'Firefox' THEN 3 WHEN 'Edge' THEN 4
+/// The browser family number of touch `t` ([`BrowserFamily::index`]). Chrome and Edge before
+/// Safari: their names often carry "Safari" too.
+fn browser_family_sql() -> String {
+    use BrowserFamily::*;
+    let n = |family: BrowserFamily| family.index();
+    format!(
+        "CASE t.browser
+    WHEN 'Chrome' THEN {chrome} WHEN 'Safari' THEN {safari} WHEN 'Firefox' THEN {firefox}
+    WHEN 'Edge' THEN {edge}
     ELSE CASE
-    WHEN t.browser IS NULL OR trim(t.browser) = '' THEN 0
-    WHEN lower(t.browser) LIKE '%samsung%' THEN 5
-    WHEN lower(t.browser) LIKE '%edg%' THEN 4
-    WHEN lower(t.browser) LIKE '%opera%' OR lower(t.browser) LIKE '%opr/%' THEN 6
-    WHEN lower(t.browser) LIKE '%firefox%' OR lower(t.browser) LIKE '%fxios%' THEN 3
-    WHEN lower(t.browser) LIKE '%chrom%' OR lower(t.browser) LIKE '%crios%' THEN 2
-    WHEN lower(t.browser) LIKE '%safari%' THEN 1
-    ELSE 7 END END";
+    WHEN t.browser IS NULL OR trim(t.browser) = '' THEN {unknown}
+    WHEN lower(t.browser) LIKE '%samsung%' THEN {samsung}
+    WHEN lower(t.browser) LIKE '%edg%' THEN {edge}
+    WHEN lower(t.browser) LIKE '%opera%' OR lower(t.browser) LIKE '%opr/%' THEN {opera}
+    WHEN lower(t.browser) LIKE '%firefox%' OR lower(t.browser) LIKE '%fxios%' THEN {firefox}
+    WHEN lower(t.browser) LIKE '%chrom%' OR lower(t.browser) LIKE '%crios%' THEN {chrome}
+    WHEN lower(t.browser) LIKE '%safari%' THEN {safari}
+    ELSE {other} END END",
+        chrome = n(Chrome),
+        safari = n(Safari),
+        firefox = n(Firefox),
+        edge = n(Edge),
+        unknown = n(Unknown),
+        samsung = n(Samsung),
+        opera = n(Opera),
+        other = n(Other),
+    )
+}
 
-/// The parts of the packed [`crate::attribution::TouchKey`] that depend on the touch alone and
-/// on `LINKS`, the methods linking it to conversion `c`: bits 0–2 the linking methods (cookie,
-/// click id, user), 6–8 the browser family, 9 no cookie id, 10 a broken redirect (more than
-/// one hop, or a failed landing).
-const STATIC_KEY_SQL: &str = "(LINKS
-    | ((BROWSER_FAMILY) << 6)
-    | CASE WHEN t.cookie_id IS NULL THEN 512 ELSE 0 END
+/// The parts of the packed [`TouchKey`] that depend on the touch alone and on `links`, the
+/// methods linking it to conversion `c`: the linking methods, the browser family, no cookie
+/// id, and a broken redirect (more than one hop, or the landing failed). The bit positions are
+/// [`TouchKey`]'s own.
+fn static_key_sql(links: &str) -> String {
+    format!(
+        "({links}
+    | (({browser}) << {browser_shift})
+    | CASE WHEN t.cookie_id IS NULL THEN {no_cookie} ELSE 0 END
     | CASE WHEN coalesce(t.redirect_hops, 0) > 1
              OR (t.landing_status IS NOT NULL AND t.landing_status <> 'ok'
-                 AND regexp_matches(lower(t.landing_status), 'FAILED_LANDING'))
-           THEN 1024 ELSE 0 END)";
+                 AND regexp_matches(lower(t.landing_status), '{FAILED_LANDING}'))
+           THEN {broken} ELSE 0 END)",
+        browser = browser_family_sql(),
+        browser_shift = TouchKey::BROWSER_SHIFT,
+        no_cookie = TouchKey::NO_COOKIE,
+        broken = TouchKey::BROKEN_REDIRECT,
+    )
+}
 
-/// Bits 3–5 of the key: the methods under which an earlier conversion of the same identity
-/// came at or after the touch (the index computes these itself, from [`ConversionRow`]s).
-const REUSE_BITS_SQL: &str = "(CASE WHEN t.touched_at <= c.prev_cookie_at THEN 8 ELSE 0 END
-    | CASE WHEN t.touched_at <= c.prev_click_at THEN 16 ELSE 0 END
-    | CASE WHEN t.touched_at <= c.prev_user_at THEN 32 ELSE 0 END)";
+/// The reuse bits of the key: the methods under which an earlier conversion of the same
+/// identity came at or after the touch (the index computes these itself, from
+/// [`ConversionRow`]s).
+fn reuse_bits_sql() -> String {
+    let bit = |method: Methods| u16::from(method.0) << TouchKey::REUSE_SHIFT;
+    format!(
+        "(CASE WHEN t.touched_at <= c.prev_cookie_at THEN {cookie} ELSE 0 END
+    | CASE WHEN t.touched_at <= c.prev_click_at THEN {click} ELSE 0 END
+    | CASE WHEN t.touched_at <= c.prev_user_at THEN {user} ELSE 0 END)",
+        cookie = bit(Methods::COOKIE),
+        click = bit(Methods::CLICK_ID),
+        user = bit(Methods::USER),
+    )
+}
 
 /// One source as the index sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -177,7 +208,7 @@ pub struct CandidateRow {
     pub touched_us: i64,
     /// The touch's source id, as in [`Store::source_rows`].
     pub source_id: u32,
-    /// The packed touch key without the reuse bits (see `STATIC_KEY_SQL`).
+    /// The packed touch key without the reuse bits (see `static_key_sql`).
     pub key: u16,
 }
 
@@ -352,13 +383,5 @@ fn identity_hash(column: &str) -> String {
 
 /// The packed touch key expression over conversion `c` and touch `t` linked by `links`.
 pub(super) fn touch_key_sql(links: &str) -> String {
-    format!("({} | {REUSE_BITS_SQL})::BIGINT", static_key_sql(links))
-}
-
-/// The touch-only part of the key (no reuse bits) for a touch linked by `links`.
-fn static_key_sql(links: &str) -> String {
-    STATIC_KEY_SQL
-        .replace("LINKS", links)
-        .replace("BROWSER_FAMILY", BROWSER_FAMILY_SQL)
-        .replace("FAILED_LANDING", FAILED_LANDING)
+    format!("({} | {})::BIGINT", static_key_sql(links), reuse_bits_sql())
 }

@@ -8,6 +8,7 @@ mod credit_sql;
 mod evidence;
 mod functions;
 mod journey_rows;
+pub mod paths;
 mod payout_records;
 mod records;
 mod removal;
@@ -19,7 +20,6 @@ use std::path::{Path, PathBuf};
 
 use duckdb::{Connection, params};
 
-pub use credit_sql::{SqlCreditParams, SqlCreditRow};
 pub use evidence::{ConversionDetail, RedirectRow, TouchDetail};
 pub use journey_rows::{CandidateRow, ConversionRow, LEAD_MATCH_DAYS, SourceRow};
 pub use payout_records::{LeadMatch, PayoutExportRow, SignoffLine, SignoffRecord};

@@ -13,7 +13,7 @@ use duckdb::{Connection, Transaction, params};
 use sha2::{Digest, Sha256};
 
 use super::{QueryContext, Store, StoreError};
-use crate::format::thousands;
+use crate::domain::format::thousands;
 
 /// Why an import could not be removed; nothing was changed.
 #[derive(Debug, thiserror::Error)]

@@ -1,6 +1,6 @@
 //! The database schema and its migrations.
 
-use crate::links::UTM_PARAMS;
+use crate::domain::links::UTM_PARAMS;
 
 /// The schema version this build writes; older files are migrated on open.
 pub const SCHEMA_VERSION: i64 = 5;

@@ -39,9 +39,9 @@ impl AppPaths {
     /// The platform's locations (data and config directories).
     pub fn platform() -> AppPaths {
         AppPaths {
-            settings_file: Some(crate::paths::settings_file()),
-            sample_database: crate::paths::sample_database(),
-            sample_files: crate::paths::sample_files_dir(),
+            settings_file: Some(crate::store::paths::settings_file()),
+            sample_database: crate::store::paths::sample_database(),
+            sample_files: crate::store::paths::sample_files_dir(),
         }
     }
 }
@@ -336,9 +336,9 @@ impl PartnerApp {
             } else if let Some(snapshot) = &self.snapshot {
                 ui.label(format!(
                     "{} conversions · {} touches · journey index built in {} ms",
-                    crate::format::thousands(snapshot.counts.conversions as i64),
-                    crate::format::thousands(snapshot.counts.touches as i64),
-                    crate::format::thousands(snapshot.index_build.as_millis() as i64)
+                    crate::domain::format::thousands(snapshot.counts.conversions as i64),
+                    crate::domain::format::thousands(snapshot.counts.touches as i64),
+                    crate::domain::format::thousands(snapshot.index_build.as_millis() as i64)
                 ));
             }
         });

@@ -11,7 +11,7 @@ use super::settings::UiSettings;
 use super::widgets::{fixed_number_cell, left_cell, right_cell};
 use super::worker::Snapshot;
 use crate::audit::{AuditedLead, Category, MonthlyRow, audit, monthly};
-use crate::format::{csv_field, decimal2, thousands};
+use crate::domain::format::{csv_field, decimal2, thousands};
 use crate::store::LeadMatch;
 
 /// What the Audit view keeps between frames.
@@ -279,7 +279,9 @@ fn drill_down_window_ui(
                     }
                     ui.end_row();
                     for lead in rows {
-                        ui.label(crate::format::utc_minutes(lead.lead.reported_at_secs));
+                        ui.label(crate::domain::format::utc_minutes(
+                            lead.lead.reported_at_secs,
+                        ));
                         ui.label(lead.lead.reference.trim());
                         match &lead.conversion_id {
                             Some(id) => {
@@ -316,7 +318,7 @@ pub fn audit_csv(audited: &[AuditedLead]) -> String {
         let cells = [
             lead.month.clone(),
             csv_field(&lead.lead.partner_id),
-            crate::format::utc_minutes(lead.lead.reported_at_secs),
+            crate::domain::format::utc_minutes(lead.lead.reported_at_secs),
             csv_field(lead.lead.reference.trim()),
             csv_field(lead.conversion_id.as_deref().unwrap_or("")),
             lead.verdict.category().key().to_owned(),

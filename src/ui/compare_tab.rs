@@ -11,7 +11,7 @@ use super::settings::{Measure, SortColumn, UiSettings};
 use super::tracking_panel::tracking_bar_ui;
 use super::widgets::{right_cell, unit_marks};
 use crate::attribution::{CookieWindow, CreditTable, Model};
-use crate::format::{conversions, money, thousands};
+use crate::domain::format::{conversions, money, thousands};
 use crate::journeys::JourneyIndex;
 
 /// Sources drawn in the chart (the table lists all).

@@ -5,7 +5,7 @@ use eframe::egui::{self, RichText};
 use super::app::StatusMessage;
 use super::widgets::number_cell;
 use super::worker::Snapshot;
-use crate::format::{bytes, thousands};
+use crate::domain::format::{bytes, thousands};
 use crate::import::{ColumnMap, FileKind};
 use crate::store::ImportRecord;
 

@@ -8,7 +8,7 @@ use super::evidence_window::explanation_ui;
 use super::widgets::{fixed_number_cell, right_cell};
 use super::worker::Snapshot;
 use crate::attribution::{AttributionSettings, BrowserFamily, Model};
-use crate::format::{conversions, money};
+use crate::domain::format::{conversions, money};
 use crate::scenario::{
     self, BUILT_IN_NAMES, Channel, ConversionOutcome, Device, KnownPartner, PARTNER_A, Place,
     START_MINUTE_OF_DAY, Scenario, ScenarioOutcome, Step, StepKind, built_in,

@@ -11,8 +11,8 @@ use super::background::Latest;
 use super::widgets::{fixed_number_cell, left_cell, right_cell, unit_marks};
 use super::worker::Snapshot;
 use crate::attribution::{AttributionSettings, SourceCredit};
-use crate::format::{conversions, money, thousands};
-use crate::import::ProgrammeTimeZone;
+use crate::domain::ProgrammeTimeZone;
+use crate::domain::format::{conversions, money, thousands};
 use crate::journeys::JourneyIndex;
 use crate::leakage::{Cause, LeakageReport, analyse};
 
@@ -482,7 +482,7 @@ fn leaked_list_ui(
                     let causes: Vec<&str> = leak.causes().iter().map(|c| c.label()).collect();
                     let cells = [
                         RichText::new(&facts.conversion_id),
-                        RichText::new(crate::format::utc_minutes(facts.converted_at_secs)),
+                        RichText::new(crate::domain::format::utc_minutes(facts.converted_at_secs)),
                         RichText::new(&index.sources[leak.partner as usize].id),
                         RichText::new(leak.cause.label()).color(cause_color(leak.cause)),
                         RichText::new(causes.join(", ")).weak(),

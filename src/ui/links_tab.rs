@@ -4,7 +4,7 @@
 use eframe::egui::{self, Color32, RichText};
 
 use super::worker::Snapshot;
-use crate::links::{self, LinkContext};
+use crate::domain::links::{self, LinkContext};
 
 /// The Links view's state.
 #[derive(Debug, Default)]

@@ -14,7 +14,7 @@ use super::settings::UiSettings;
 use super::widgets::{fixed_number_cell, left_cell, right_cell, unit_marks};
 use super::worker::Snapshot;
 use crate::attribution::Model;
-use crate::format::conversions;
+use crate::domain::format::conversions;
 use crate::journeys::JourneyIndex;
 use crate::payouts::{
     Cents, PayoutSettings, PayoutStatus, Period, PeriodPayouts, changes_since, export_rows,
@@ -461,7 +461,11 @@ fn chart_ui(ui: &mut egui::Ui, index: &JourneyIndex, result: &PeriodPayouts) {
                     BarChart::new(model.label(), bars)
                         .color(model_color(model))
                         .element_formatter(Box::new(|bar, _| {
-                            format!("{}\n{}", bar.name, crate::format::decimal2(bar.value))
+                            format!(
+                                "{}\n{}",
+                                bar.name,
+                                crate::domain::format::decimal2(bar.value)
+                            )
                         })),
                 );
             }

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 
 use crate::audit::DEFAULT_TOLERANCE_DAYS;
-use crate::import::{ImportRequest, ProgrammeTimeZone};
+use crate::domain::ProgrammeTimeZone;
+use crate::import::ImportRequest;
 use crate::journeys::JourneyIndex;
 use crate::programme::{create_sample_database, import_batch_until, import_settings};
 use crate::report::ProgrammeFacts;
@@ -179,8 +180,8 @@ pub fn import_bar(
             done(0.5 * f),
             format!(
                 "{activity} · reading {} of {}",
-                crate::format::bytes((f * file.bytes as f64) as i64),
-                crate::format::bytes(file.bytes as i64)
+                crate::domain::format::bytes((f * file.bytes as f64) as i64),
+                crate::domain::format::bytes(file.bytes as i64)
             ),
         ),
         (ImportPhase::StoringRows, Some(f)) => (

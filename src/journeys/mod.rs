@@ -4,7 +4,7 @@
 //! for any settings without touching the database. A conversion's touches are stored
 //! contiguously, ordered by time and then by input order, so "first" and "last" are positions.
 
-use crate::attribution::TouchKey;
+use crate::domain::TouchKey;
 use crate::store::{ConversionRow, LEAD_MATCH_DAYS, LeadMatch, SourceRow, Store, StoreError};
 
 mod reuse;
@@ -512,14 +512,14 @@ pub(crate) fn random_index(conversions: usize, seed: u64) -> JourneyIndex {
             lags.into_iter()
                 .enumerate()
                 .map(|(i, lag_secs)| {
-                    let links = crate::attribution::Methods(1 + next(7) as u8);
-                    let browser = crate::attribution::BrowserFamily::ALL[next(3) as usize];
+                    let links = crate::domain::Methods(1 + next(7) as u8);
+                    let browser = crate::domain::BrowserFamily::ALL[next(3) as usize];
                     let key = TouchKey::new(links, browser);
                     CandidateTouch {
                         lag_secs,
                         source_id: next(7) as u32,
                         key: if i < reused {
-                            key.used_before(crate::attribution::Methods::LINKS)
+                            key.used_before(crate::domain::Methods::LINKS)
                         } else {
                             key
                         },

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::settings::{CookieWindow, SECS_PER_DAY};
+use super::window::{CookieWindow, SECS_PER_DAY};
 
 /// A set of identity methods, as bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -419,17 +419,23 @@ pub struct TouchKey(pub u16);
 impl TouchKey {
     /// Bits the count rule looks at: links, reuse and browser.
     pub const RULE_BITS: usize = 9;
-    const NO_COOKIE: u16 = 1 << 9;
-    const BROKEN_REDIRECT: u16 = 1 << 10;
+    /// Where the methods an earlier conversion used the touch under start.
+    pub const REUSE_SHIFT: u16 = 3;
+    /// Where the browser family number starts.
+    pub const BROWSER_SHIFT: u16 = 6;
+    /// The bit set when the touch carries no cookie id.
+    pub const NO_COOKIE: u16 = 1 << 9;
+    /// The bit set when the touch's redirect broke.
+    pub const BROKEN_REDIRECT: u16 = 1 << 10;
 
     /// A touch linked by `links`, from `browser`.
     pub fn new(links: Methods, browser: BrowserFamily) -> TouchKey {
-        TouchKey(u16::from(links.0 & 7) | (browser.index() as u16) << 6)
+        TouchKey(u16::from(links.0 & 7) | (browser.index() as u16) << Self::BROWSER_SHIFT)
     }
 
     /// `self`, used by an earlier conversion linked through `methods`.
     pub fn used_before(self, methods: Methods) -> TouchKey {
-        TouchKey(self.0 | u16::from(methods.0 & 7) << 3)
+        TouchKey(self.0 | u16::from(methods.0 & 7) << Self::REUSE_SHIFT)
     }
 
     /// `self`, without a cookie id.
@@ -449,12 +455,12 @@ impl TouchKey {
 
     /// The methods under which an earlier conversion used the touch.
     pub fn used_by(self) -> Methods {
-        Methods(((self.0 >> 3) & 7) as u8)
+        Methods(((self.0 >> Self::REUSE_SHIFT) & 7) as u8)
     }
 
     /// The touch's browser family.
     pub fn browser(self) -> BrowserFamily {
-        BrowserFamily::ALL[usize::from((self.0 >> 6) & 7)]
+        BrowserFamily::ALL[usize::from((self.0 >> Self::BROWSER_SHIFT) & 7)]
     }
 
     /// The touch carries no cookie id.
