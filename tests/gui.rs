@@ -14,8 +14,8 @@ use partner_attribution::attribution::{
     AttributionSettings, CookieWindow, Methods, Model, Preset, TrackingSettings, compute_credit,
 };
 use partner_attribution::audit::{Category, audit};
-use partner_attribution::format::{money, thousands};
-use partner_attribution::import::ProgrammeTimeZone;
+use partner_attribution::domain::ProgrammeTimeZone;
+use partner_attribution::domain::format::{money, thousands};
 use partner_attribution::journeys::JourneyIndex;
 use partner_attribution::leakage::analyse;
 use partner_attribution::payouts::{PayoutSettings, PayoutStatus, Period, payouts};

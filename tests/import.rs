@@ -4,12 +4,12 @@
 mod common;
 
 use common::{import, write};
+use partner_attribution::domain::ProgrammeTimeZone;
+use partner_attribution::domain::links::LinkRules;
 use partner_attribution::import::{
-    ColumnMap, FileKind, ImportOutcome, ImportRequest, ImportSettings, ProgrammeTimeZone,
-    import_file,
+    ColumnMap, FileKind, ImportOutcome, ImportRequest, ImportSettings, import_file,
 };
 use partner_attribution::journeys::JourneyIndex;
-use partner_attribution::links::LinkRules;
 use partner_attribution::store::{Store, TableCounts};
 
 const CONVERSIONS: &str = "conversion_id,converted_at,revenue,cookie_id\n\

@@ -10,10 +10,10 @@ use partner_attribution::attribution::{
     AttributionSettings, BrowserCaps, CookieWindow, CouponPrecedence, Methods, Preset,
     TrackingSettings, compute_credit,
 };
+use partner_attribution::domain::links::LinkRules;
 use partner_attribution::import::{FileKind, ImportRequest, ImportSettings, import_file};
 use partner_attribution::journeys::JourneyIndex;
 use partner_attribution::leakage::{Cause, LeakageReport, analyse};
-use partner_attribution::links::LinkRules;
 use partner_attribution::store::Store;
 
 const PARTNERS: &str = "partner_id,name,commission,coupon_codes\n\

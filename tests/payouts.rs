@@ -6,7 +6,8 @@ mod common;
 use common::{import, repo, write};
 use partner_attribution::attribution::Model;
 use partner_attribution::audit::{Category, LeadVerdict, audit, monthly};
-use partner_attribution::import::{FileKind, ProgrammeTimeZone};
+use partner_attribution::domain::ProgrammeTimeZone;
+use partner_attribution::import::FileKind;
 use partner_attribution::journeys::JourneyIndex;
 use partner_attribution::leakage::Cause;
 use partner_attribution::payouts::{

@@ -8,9 +8,10 @@ use std::process::Command;
 use chrono::NaiveDate;
 use common::{import, write};
 use partner_attribution::attribution::{AttributionSettings, CookieWindow, Model, Preset};
-use partner_attribution::import::{FileKind, ProgrammeTimeZone};
+use partner_attribution::domain::ProgrammeTimeZone;
+use partner_attribution::domain::links::LinkRules;
+use partner_attribution::import::FileKind;
 use partner_attribution::journeys::{Commission, JourneyIndex};
-use partner_attribution::links::LinkRules;
 use partner_attribution::payouts::PayoutSettings;
 use partner_attribution::report::{
     self, PartnerInfo, RulesDocument, RulesInput, WorkedExample, rules_document, to_html,
@@ -84,7 +85,7 @@ fn worked_examples_are_the_engines_results() {
                 .find(|l| l.starts_with(model.label()))
                 .unwrap();
             for row in outcome.credit.iter().filter(|r| r.model == model.key()) {
-                let money = partner_attribution::format::money(row.payout);
+                let money = partner_attribution::domain::format::money(row.payout);
                 assert!(line.contains(&row.source), "{line}");
                 assert!(line.contains(&format!("commission {money}")), "{line}");
             }
