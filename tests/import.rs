@@ -874,7 +874,11 @@ fn rows_of_an_import_a_killed_run_left_unrecorded_are_deleted_on_open() {
         .unwrap();
     assert_eq!(
         (version, old_columns, utm.as_str()),
-        (5, 0, "utm_source=a%26b&utm_campaign=spring%20sale")
+        (
+            partner_attribution::store::SCHEMA_VERSION,
+            0,
+            "utm_source=a%26b&utm_campaign=spring%20sale"
+        )
     );
     let (stored_sources, sources): (i64, String) = conn
         .query_row(

@@ -33,6 +33,8 @@ pub(super) struct ClickFile<'a> {
     /// The file's names for the columns of its rejects (the header's length is in the
     /// reasons of rows that do not split like it).
     pub names: ColumnNames<'a>,
+    /// What the import record tells besides its counts (the preset that read the file).
+    pub notes: read::ImportNotes,
 }
 
 /// Reads the click file into `touches` and finishes the import; returns the earlier import
@@ -263,6 +265,7 @@ impl Finish<'_> {
             self.file.read.path,
             self.facts,
             counts,
+            &self.file.notes,
         )?;
         tx.commit().doing("committing the import")?;
         Ok(record)

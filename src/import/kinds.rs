@@ -158,11 +158,41 @@ impl FromStr for FileKind {
     }
 }
 
-/// A user's mapping of our column names to the file's (`--columns user=customer_id,...`).
+/// How a file's columns are read, as the user says: our column names mapped to the file's
+/// (`--columns user=customer_id,...`), a preset (`--preset shopify-orders`, built in or saved
+/// in the database) and, for a partner's own report, whose it is (`--partner`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ColumnMap(pub BTreeMap<String, String>);
+pub struct ColumnMap {
+    /// Our column → the file's header name (normalised, see [`normalize_header`]).
+    pub pairs: BTreeMap<String, String>,
+    /// The preset to read the file with; detected from the header when `None`.
+    pub preset: Option<String>,
+    /// The partner a partner's own report (which names none) belongs to.
+    pub partner: Option<String>,
+}
 
 impl ColumnMap {
+    /// The same mapping, read with the preset `name`.
+    pub fn with_preset(mut self, name: impl Into<String>) -> ColumnMap {
+        self.preset = Some(name.into());
+        self
+    }
+
+    /// The same mapping, for a report of `partner`.
+    pub fn with_partner(mut self, partner: impl Into<String>) -> ColumnMap {
+        self.partner = Some(partner.into());
+        self
+    }
+
+    /// The pairs as `ours=theirs,...`, the form [`ColumnMap::parse`] reads.
+    pub fn pairs_text(&self) -> String {
+        self.pairs
+            .iter()
+            .map(|(ours, theirs)| format!("{ours}={theirs}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
     /// Reads `key=value,key=value`.
     pub fn parse(text: &str) -> Result<ColumnMap, String> {
         let mut map = BTreeMap::new();
@@ -174,7 +204,10 @@ impl ColumnMap {
             })?;
             map.insert(ours.trim().to_ascii_lowercase(), normalize_header(theirs));
         }
-        Ok(ColumnMap(map))
+        Ok(ColumnMap {
+            pairs: map,
+            ..ColumnMap::default()
+        })
     }
 }
 
@@ -242,7 +275,7 @@ fn find_column(
     header: &[String],
     mapping: &ColumnMap,
 ) -> Option<usize> {
-    if let Some(theirs) = mapping.0.get(column) {
+    if let Some(theirs) = mapping.pairs.get(column) {
         return header.iter().position(|h| normalize_header(h) == *theirs);
     }
     let candidates: Vec<&str> = match kind.common_names(column) {

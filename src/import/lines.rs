@@ -65,6 +65,24 @@ impl LineScan {
         }
     }
 
+    /// A file whose records sit `lines` further down than their naive lines, every one (the
+    /// section-marker lines before a header, which the reader skips and counts).
+    pub fn shifted(lines: i64) -> LineScan {
+        let findings = OnceLock::new();
+        let _ = findings.set(LineFindings {
+            runs: vec![LineRun {
+                from_line: 2,
+                physical_extra: lines,
+                duckdb_extra: lines,
+            }],
+            ..LineFindings::default()
+        });
+        LineScan {
+            thread: Mutex::new(None),
+            findings,
+        }
+    }
+
     /// Starts scanning `path`, read with `dialect` by a reader that takes lines of up to
     /// `longest_line_bytes`.
     pub fn start(

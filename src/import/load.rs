@@ -3,18 +3,19 @@
 
 use duckdb::{Connection, Transaction, params};
 
+use super::choose;
 use super::clicks;
 use super::dialect::FileFormat;
-use super::kinds::{self, FileKind, ResolvedColumns};
+use super::kinds::FileKind;
 use super::lines::{self, LineScan};
 use super::read::{
-    Checksum, NEXT_IMPORT_ID, ReadSpec, checked_rows_sql, parsed_rows, previous_import,
-    record_import, stop_if_cancel_requested,
+    Checksum, ImportNotes, NEXT_IMPORT_ID, ReadSpec, checked_rows_sql, parsed_rows,
+    previous_import, record_import, stop_if_cancel_requested,
 };
 use super::rejects::{ColumnNames, insert_rejects, reject_duplicates};
 use super::rules::{FileColumns, KindRules, TextCleaning, rules_for};
 use super::stage::{self, ReaderLink};
-use super::{FileFacts, ImportError, ImportOutcome, ImportRequest, ImportSettings, MissingColumn};
+use super::{FileFacts, ImportError, ImportOutcome, ImportRequest, ImportSettings};
 use crate::store::{ImportPhase, ImportRecord, QueryContext, Store, StoreError};
 
 /// Runs the import; the caller drops the temp tables afterwards.
@@ -84,6 +85,7 @@ fn stage_file(store: &Store, request: &ImportRequest) -> Result<Staged, ImportEr
         TextCleaning::Trim
     };
     let lines = match &source.dialect {
+        Some(_) if source.section_lines > 0 => LineScan::shifted(source.section_lines),
         Some(dialect) => LineScan::start(
             &request.path,
             dialect,
@@ -138,13 +140,19 @@ fn store_staged(
         file: request.path.clone(),
     };
     let conn = store.conn();
-    let kind = decide_kind(request, &header)?;
-    let columns = resolve(request, kind, &header, format)?;
+    let plan = choose::plan(store, request, &header, format)?;
+    let kind = plan.kind;
     let file_columns = FileColumns {
-        columns: &columns,
+        columns: &plan.columns,
         cleaning,
     };
-    let rules = rules_for(kind, &file_columns, &settings.links.names_list());
+    let mut rules = rules_for(kind, &file_columns, &ref_names(settings, &plan));
+    if plan.preset.as_ref().is_some_and(|p| p.skips()) {
+        rules.parsed.push("pa_skip".to_owned());
+    }
+    if plan.preset.as_ref().is_some_and(|p| p.tallies()) {
+        rules.parsed.push("pa_tally".to_owned());
+    }
     let read = ReadSpec {
         path: &request.path,
         format,
@@ -152,99 +160,94 @@ fn store_staged(
         lines: &lines,
         reader: &link,
     };
+    let names = ColumnNames {
+        columns: &plan.columns,
+        header: &header,
+    };
+    let mut notes = ImportNotes {
+        preset: plan.preset.as_ref().map(|p| p.name.clone()),
+        ..ImportNotes::default()
+    };
     if kind == FileKind::Clicks {
         let file = clicks::ClickFile {
             rules: &rules,
             read,
-            names: ColumnNames {
-                columns: &columns,
-                header: &header,
-            },
+            names,
+            notes,
         };
         return clicks::store(store, &file, checksum);
     }
     check_rows(store, &rules, read)?;
     stage::check_rows_match_header(conn, "pa_checked", &request.path, header.len())?;
+    if plan.preset.as_ref().is_some_and(|p| p.skips()) {
+        notes.rows_skipped = leave_out_skipped_rows(conn).map_err(store_error)?;
+    }
     let facts = match checksum.wait()? {
         Ok(facts) => facts,
         Err(previous) => return Ok(ImportOutcome::AlreadyImported(previous)),
     };
     stop_if_cancelled(store, request)?;
     reject_duplicates(conn, kind, &facts).map_err(store_error)?;
-    let names = ColumnNames {
-        columns: &columns,
-        header: &header,
+    if let Some(tally) = plan
+        .preset
+        .as_ref()
+        .and_then(|p| p.builtin)
+        .and_then(|p| p.tally.as_ref())
+    {
+        notes.note = tally_of_stored_rows(conn, tally.what).map_err(store_error)?;
+    }
+    let stored = StoredFile {
+        kind,
+        path: &request.path,
+        facts: &facts,
+        names: &names,
+        notes: &notes,
     };
-    let record = store_rows(store, kind, &request.path, &facts, &names).map_err(store_error)?;
+    let record = store_rows(store, &stored).map_err(store_error)?;
     Ok(ImportOutcome::Imported(record))
 }
 
-fn decide_kind(request: &ImportRequest, header: &[String]) -> Result<FileKind, ImportError> {
-    if let Some(kind) = request.kind {
-        return Ok(kind);
+/// The programme's referral parameters, and the preset's for its platform's links.
+fn ref_names(settings: &ImportSettings, plan: &choose::ReadPlan) -> String {
+    let mut links = settings.links.clone();
+    for name in plan.preset.as_ref().map_or(&[][..], |p| p.ref_params()) {
+        if !links.ref_params.iter().any(|known| known == name) {
+            links.ref_params.push((*name).to_owned());
+        }
     }
-    kinds::detect_kind(header, &request.columns).ok_or_else(|| ImportError::UnknownKind {
-        found: listed_header(header),
-        file: request.path.clone(),
-    })
+    links.names_list()
 }
 
-fn resolve(
-    request: &ImportRequest,
-    kind: FileKind,
-    header: &[String],
-    format: FileFormat,
-) -> Result<ResolvedColumns, ImportError> {
-    kinds::resolve_columns(kind, header, &request.columns).map_err(|column| {
-        let unsplit = header.len() == 1 && header[0].contains([';', '|', '\t', ',', ' ']);
-        let hint = if unsplit && format == FileFormat::Csv {
-            " (the whole header was read as one column: is the delimiter consistent?)"
-        } else {
-            ""
-        };
-        ImportError::MissingColumn(Box::new(MissingColumn {
-            kind,
-            column,
-            expected: kind.expectation(),
-            found: listed_header(header),
-            hint: hint.to_owned(),
-            file: request.path.clone(),
-        }))
-    })
+/// Drops the rows the preset leaves out (a Shopify order's further line items) from
+/// `pa_checked`, once their lines are numbered; returns how many.
+fn leave_out_skipped_rows(conn: &Connection) -> Result<i64, StoreError> {
+    conn.execute("DELETE FROM pa_checked WHERE pa_skip", [])
+        .map(|n| n as i64)
+        .doing("leaving out the rows the preset skips")
 }
 
-/// A header for a message: its first names, each cut to a readable length with control
-/// characters shown as `�`, and how many more there are.
-fn listed_header(header: &[String]) -> String {
-    const SHOWN_NAMES: usize = 12;
-    const NAME_CHARS: usize = 40;
-    if header.is_empty() {
-        return "no columns".to_owned();
+/// The stored rows counted by the preset's tally (`what: 2 a, 1 b`), `None` when none.
+fn tally_of_stored_rows(conn: &Connection, what: &str) -> Result<Option<String>, StoreError> {
+    let doing = "counting the stored rows";
+    let mut stmt = conn
+        .prepare(
+            "SELECT coalesce(pa_tally, 'not given'), count(*) FROM pa_checked
+             WHERE reject_reason IS NULL GROUP BY 1 ORDER BY 2 DESC, 1",
+        )
+        .doing(doing)?;
+    let counts: Vec<(String, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .doing(doing)?
+        .collect::<Result<_, _>>()
+        .doing(doing)?;
+    if counts.is_empty() {
+        return Ok(None);
     }
-    let shown: Vec<String> = header
+    let listed: Vec<String> = counts
         .iter()
-        .take(SHOWN_NAMES)
-        .map(|name| {
-            let mut cut: String = name
-                .chars()
-                .take(NAME_CHARS)
-                .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-                .collect();
-            if name.chars().count() > NAME_CHARS {
-                cut.push('…');
-            }
-            cut
-        })
+        .map(|(value, count)| format!("{count} {value}"))
         .collect();
-    let more = header.len().saturating_sub(SHOWN_NAMES);
-    match more {
-        0 => shown.join(", "),
-        more => format!(
-            "{} and {} more",
-            shown.join(", "),
-            crate::domain::format::thousands(more as i64)
-        ),
-    }
+    Ok(Some(format!("{what}: {}", listed.join(", "))))
 }
 
 /// Reads the file once into `pa_checked`: parsed, time-resolved and checked (reject columns),
@@ -271,13 +274,23 @@ fn check_rows(store: &Store, rules: &KindRules, read: ReadSpec) -> Result<(), Im
 }
 
 /// Stores accepted rows, rejects and the import record in one transaction.
-fn store_rows(
-    store: &Store,
+/// A checked file ready to be stored: its kind, path, facts, column names and notes.
+struct StoredFile<'a> {
     kind: FileKind,
-    path: &std::path::Path,
-    facts: &FileFacts,
-    names: &ColumnNames,
-) -> Result<ImportRecord, StoreError> {
+    path: &'a std::path::Path,
+    facts: &'a FileFacts,
+    names: &'a ColumnNames<'a>,
+    notes: &'a ImportNotes,
+}
+
+fn store_rows(store: &Store, file: &StoredFile) -> Result<ImportRecord, StoreError> {
+    let StoredFile {
+        kind,
+        path,
+        facts,
+        names,
+        notes,
+    } = *file;
     let conn = store.conn();
     let tx = Transaction::new_unchecked(conn).doing("starting the import transaction")?;
     let import_id: i64 = conn
@@ -301,7 +314,7 @@ fn store_rows(
                          WHERE reject_reason IS NOT NULL";
     insert_rejects(conn, import_id, &facts.name, names, rejected_rows)?;
     let counts = (accepted, rejected);
-    let record = record_import(conn, import_id, kind, path, facts, counts)?;
+    let record = record_import(conn, import_id, kind, path, facts, counts, notes)?;
     tx.commit().doing("committing the import")?;
     Ok(record)
 }

@@ -7,11 +7,13 @@
 //! (`clicks`); their rows count only once the import is recorded. A file that cannot be
 //! imported at all changes nothing.
 
+mod choose;
 mod clicks;
 mod dialect;
 mod kinds;
 mod lines;
 mod load;
+pub mod presets;
 mod read;
 mod rejects;
 mod rules;
@@ -91,13 +93,23 @@ pub enum ImportError {
     #[error(
         "cannot tell what kind of export this is from its columns ({found}): expected \
          partners (partner_id, name, commission), clicks (clicked_at, ...), conversions \
-         (conversion_id, converted_at, revenue), leads (partner_id, reported_at, reference) \
-         or an event log; pass --kind to say which ({})",
+         (conversion_id, converted_at, revenue), leads (partner_id, reported_at, reference), \
+         an event log, or another platform's export that a preset reads (import \
+         --list-presets); pass --kind or --preset to say which ({})",
         file.display()
     )]
     UnknownKind {
         /// The columns the header has.
         found: String,
+        /// The file.
+        file: PathBuf,
+    },
+    /// A preset was named that does not exist or does not fit the file, or a partner's own
+    /// report names no partner.
+    #[error("{problem} ({})", file.display())]
+    Preset {
+        /// What is wrong, naming the preset and the columns.
+        problem: String,
         /// The file.
         file: PathBuf,
     },
@@ -195,13 +207,31 @@ impl ImportOutcome {
     /// One line for a person: what was stored or why nothing was.
     pub fn summary(&self) -> String {
         match self {
-            ImportOutcome::Imported(r) => format!(
-                "{}: imported {} {} rows, rejected {}",
-                r.file_name,
-                crate::domain::format::thousands(r.rows_accepted),
-                r.kind,
-                crate::domain::format::thousands(r.rows_rejected)
-            ),
+            ImportOutcome::Imported(r) => {
+                let read_as = r
+                    .preset
+                    .as_deref()
+                    .map(|name| format!("{}; ", presets::read_as(name)))
+                    .unwrap_or_default();
+                let mut line = format!(
+                    "{}: {read_as}imported {} {} rows, rejected {}",
+                    r.file_name,
+                    crate::domain::format::thousands(r.rows_accepted),
+                    r.kind,
+                    crate::domain::format::thousands(r.rows_rejected)
+                );
+                if r.rows_skipped > 0 {
+                    let why = r.preset.as_deref().map_or("", presets::skipped_rows);
+                    line.push_str(&format!(
+                        ", left out {}: {why}",
+                        crate::domain::format::thousands(r.rows_skipped)
+                    ));
+                }
+                if let Some(note) = &r.note {
+                    line.push_str(&format!("; {note}"));
+                }
+                line
+            }
             ImportOutcome::AlreadyImported(r) => format!(
                 "{}: already imported on {} as import #{} (same sha256); nothing changed",
                 r.file_name, r.imported_at, r.import_id

@@ -232,7 +232,20 @@ pub(super) const NEXT_IMPORT_ID: &str = "SELECT greatest(
     (SELECT coalesce(max(import_id), 0) FROM imports),
     (SELECT coalesce(max(import_id), 0) FROM touches)) + 1";
 
-/// Writes the import's record, numbered `import_id`, with its `(accepted, rejected)` counts.
+/// What an import tells besides its counts: the preset that read the file, the rows the
+/// preset left out, and a note (the preset's count of the stored rows).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct ImportNotes {
+    /// The preset's name.
+    pub preset: Option<String>,
+    /// Rows the preset left out (not rejected).
+    pub rows_skipped: i64,
+    /// The preset's note.
+    pub note: Option<String>,
+}
+
+/// Writes the import's record, numbered `import_id`, with its `(accepted, rejected)` counts
+/// and notes.
 pub(super) fn record_import(
     conn: &Connection,
     import_id: i64,
@@ -240,6 +253,7 @@ pub(super) fn record_import(
     path: &std::path::Path,
     facts: &FileFacts,
     (accepted, rejected): (i64, i64),
+    notes: &ImportNotes,
 ) -> Result<ImportRecord, StoreError> {
     let imported_at = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string();
     let record = ImportRecord {
@@ -252,9 +266,15 @@ pub(super) fn record_import(
         rows_accepted: accepted,
         rows_rejected: rejected,
         imported_at,
+        preset: notes.preset.clone(),
+        rows_skipped: notes.rows_skipped,
+        note: notes.note.clone(),
     };
     conn.execute(
-        "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP))",
+        "INSERT INTO imports (import_id, file_name, file_path, size_bytes, sha256, kind,
+                              rows_accepted, rows_rejected, imported_at, preset, rows_skipped,
+                              note)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), ?, ?, ?)",
         params![
             record.import_id,
             record.file_name,
@@ -264,7 +284,10 @@ pub(super) fn record_import(
             record.kind,
             record.rows_accepted,
             record.rows_rejected,
-            record.imported_at
+            record.imported_at,
+            record.preset,
+            record.rows_skipped,
+            record.note
         ],
     )
     .doing("recording the import")?;

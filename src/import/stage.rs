@@ -168,6 +168,8 @@ pub struct Source {
     /// The longest line DuckDB's reader takes, in bytes; it drops longer lines without
     /// a word, so the line scan finds them (see `lines::LineScan`).
     pub longest_line_bytes: u64,
+    /// Section-marker lines skipped before the header (see [`section_marker_lines`]).
+    pub section_lines: i64,
 }
 
 /// Exposes the file as the `pa_source` view: one text column per header name, in the file's
@@ -233,7 +235,8 @@ fn create_structural_table(conn: &Connection) -> duckdb::Result<()> {
 /// position — never from the `read_csv` text the sniffer also offers, which carries the
 /// file's header names unescaped.
 fn stage_csv(conn: &Connection, path: &Path, link: &ReaderLink) -> duckdb::Result<Source> {
-    let (dialect, header) = sniff(conn, link)?;
+    let section_lines = section_marker_lines(path);
+    let (dialect, header) = sniff(conn, link, section_lines)?;
     // `sniff_csv` shows an unused quote, escape or comment character as "(empty)".
     let known = |text: &str| text.bytes().all(|b| FIELD_BOUNDARIES.contains(&b));
     // A comment character cuts values where a comment starts, after any byte: no known
@@ -280,7 +283,26 @@ fn stage_csv(conn: &Connection, path: &Path, link: &ReaderLink) -> duckdb::Resul
         boundaries_known,
         dialect: Some(dialect),
         longest_line_bytes: buffer_bytes.unwrap_or(DEFAULT_LONGEST_LINE_BYTES),
+        section_lines,
     })
+}
+
+/// How many lines before the header are section markers like Post Affiliate Pro's
+/// `[[COMMISSIONS]]` (DuckDB's sniffer would take the first for the header).
+pub fn section_marker_lines(path: &Path) -> i64 {
+    let mut head = Vec::with_capacity(4096);
+    let read = std::fs::File::open(path).and_then(|f| f.take(4096).read_to_end(&mut head));
+    if read.is_err() || head.starts_with(&[0x1f, 0x8b]) {
+        return 0;
+    }
+    let text = String::from_utf8_lossy(&head);
+    let text = text.trim_start_matches('\u{feff}');
+    text.lines()
+        .take_while(|line| {
+            let line = line.trim();
+            line.len() > 4 && line.starts_with("[[") && line.ends_with("]]") && !line.contains(',')
+        })
+        .count() as i64
 }
 
 /// DuckDB's reader's longest line by default (`max_line_size`), in bytes.
@@ -293,14 +315,23 @@ const REJECTS: &str =
 /// The sniffer's dialect and header names (one row per column), read as values. (A line of
 /// its sample longer than DuckDB's longest line stops it; a longer limit makes it take
 /// minutes over a 50 MB line, so the file is refused instead.)
-fn sniff(conn: &Connection, link: &ReaderLink) -> duckdb::Result<(CsvDialect, Vec<String>)> {
+fn sniff(
+    conn: &Connection,
+    link: &ReaderLink,
+    section_lines: i64,
+) -> duckdb::Result<(CsvDialect, Vec<String>)> {
+    let skip = if section_lines > 0 {
+        format!(", skip = {section_lines}")
+    } else {
+        String::new()
+    };
     let mut stmt = conn.prepare(&format!(
         "SELECT delimiter, quote, escape, new_line, comment, skip_rows, col.name
          FROM (SELECT Delimiter AS delimiter, Quote AS quote, Escape AS escape,
                       NewLineDelimiter AS new_line, Comment AS comment,
                       CAST(SkipRows AS BIGINT) AS skip_rows,
                       unnest(Columns) AS col
-               FROM sniff_csv({}, all_varchar = true, header = true, ignore_errors = true))",
+               FROM sniff_csv({}, all_varchar = true, header = true, ignore_errors = true{skip}))",
         link.sql()
     ))?;
     let unused = |text: String| {
@@ -502,6 +533,7 @@ fn stage_parquet(conn: &Connection, link: &ReaderLink) -> duckdb::Result<Source>
         boundaries_known: false,
         dialect: None,
         longest_line_bytes: DEFAULT_LONGEST_LINE_BYTES,
+        section_lines: 0,
     })
 }
 
@@ -544,6 +576,7 @@ pub fn clean_up(conn: &Connection) {
         "DROP VIEW IF EXISTS pa_parsed",
         "DROP TABLE IF EXISTS pa_parsed_rows",
         "DROP VIEW IF EXISTS pa_source",
+        "DROP VIEW IF EXISTS pa_file_rows",
         "DROP TABLE IF EXISTS pa_structural",
         "DROP TABLE IF EXISTS pa_skips_by",
         "DROP TABLE IF EXISTS pa_line_runs",

@@ -10,6 +10,7 @@ mod functions;
 mod journey_rows;
 pub mod paths;
 mod payout_records;
+mod presets;
 mod records;
 mod removal;
 mod schema;
@@ -23,6 +24,7 @@ use duckdb::{Connection, params};
 pub use evidence::{ConversionDetail, RedirectRow, TouchDetail};
 pub use journey_rows::{CandidateRow, ConversionRow, LEAD_MATCH_DAYS, SourceRow};
 pub use payout_records::{LeadMatch, PayoutExportRow, SignoffLine, SignoffRecord};
+pub use presets::SavedPreset;
 pub use records::{ConversionRecord, PartnerRecord, SavedScenario, TouchRecord};
 pub use removal::{RemovalError, RemovedImport};
 pub use schema::SCHEMA_VERSION;
@@ -202,6 +204,13 @@ pub struct ImportRecord {
     pub rows_rejected: i64,
     /// When it was imported, UTC, `YYYY-MM-DD HH:MM:SS`.
     pub imported_at: String,
+    /// The preset that read it (another platform's export, or a saved mapping).
+    pub preset: Option<String>,
+    /// Rows the preset left out as no record of their own (a Shopify order's further line
+    /// items), neither stored nor rejected.
+    pub rows_skipped: i64,
+    /// What the preset counted in the stored rows (Post Affiliate Pro's tracking methods).
+    pub note: Option<String>,
 }
 
 /// One rejected input row.
@@ -285,6 +294,8 @@ impl Store {
             .doing("creating the schema")?;
         script::run_script(&conn, schema::DROP_REJECT_COLUMNS)
             .doing("dropping the reject columns")?;
+        script::run_script(&conn, schema::ADD_PRESET_COLUMNS)
+            .doing("adding the imports' preset columns")?;
         migrate_when(
             &conn,
             schema::HAS_UTM_COLUMNS,
@@ -387,7 +398,8 @@ impl Store {
             .conn
             .prepare(
                 "SELECT import_id, file_name, file_path, size_bytes, sha256, kind, rows_accepted,
-                        rows_rejected, strftime(imported_at, '%Y-%m-%d %H:%M:%S')
+                        rows_rejected, strftime(imported_at, '%Y-%m-%d %H:%M:%S'), preset,
+                        coalesce(rows_skipped, 0), note
                  FROM imports ORDER BY import_id DESC",
             )
             .doing("reading the import history")?;
@@ -403,6 +415,9 @@ impl Store {
                     rows_accepted: r.get(6)?,
                     rows_rejected: r.get(7)?,
                     imported_at: r.get(8)?,
+                    preset: r.get(9)?,
+                    rows_skipped: r.get(10)?,
+                    note: r.get(11)?,
                 })
             })
             .doing("reading the import history")?;

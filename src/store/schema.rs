@@ -3,7 +3,7 @@
 use crate::domain::links::UTM_PARAMS;
 
 /// The schema version this build writes; older files are migrated on open.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Whether the database has a `schema_version` table (a new file has none yet).
 pub const HAS_SCHEMA_VERSION: &str = "SELECT count(*) > 0 FROM information_schema.tables
@@ -24,8 +24,17 @@ WHERE import_id > (SELECT coalesce(max(import_id), 0) FROM imports) OR import_id
 /// (rejected rows of a click file are parked under the negated import id instead, see
 /// [`CREATE_TABLES`]); version 4 keeps a file's campaign columns in one, `touches.utm`
 /// ([`merge_utm_columns`]); version 5 computes `touches.source` instead of storing it
-/// ([`touches_table`]). A database this build opened records 5.
-pub const RECORD_SCHEMA_VERSION: &str = "UPDATE schema_version SET version = 5 WHERE version < 5;";
+/// ([`touches_table`]); version 6 records the preset that read each import with the rows it
+/// left out and its note, and keeps saved import presets ([`ADD_PRESET_COLUMNS`]). A
+/// database this build opened records 6.
+pub const RECORD_SCHEMA_VERSION: &str = "UPDATE schema_version SET version = 6 WHERE version < 6;";
+
+/// Version 6's columns of `imports`, added to an older database (a new one has them).
+pub const ADD_PRESET_COLUMNS: &str = "
+ALTER TABLE imports ADD COLUMN IF NOT EXISTS preset VARCHAR;
+ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_skipped BIGINT DEFAULT 0;
+ALTER TABLE imports ADD COLUMN IF NOT EXISTS note VARCHAR;
+";
 
 /// Whether `touches` still has version 3's five campaign columns.
 pub const HAS_UTM_COLUMNS: &str =
@@ -71,7 +80,18 @@ CREATE TABLE IF NOT EXISTS imports (
     kind VARCHAR NOT NULL,
     rows_accepted BIGINT NOT NULL,
     rows_rejected BIGINT NOT NULL,
-    imported_at TIMESTAMP NOT NULL
+    imported_at TIMESTAMP NOT NULL,
+    preset VARCHAR,
+    rows_skipped BIGINT DEFAULT 0,
+    note VARCHAR
+);
+-- Column mappings saved under a name, usable as `import --preset NAME` (columns: JSON of our
+-- column → the file's header name).
+CREATE TABLE IF NOT EXISTS import_presets (
+    name VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    columns_json VARCHAR NOT NULL,
+    saved_at TIMESTAMP NOT NULL
 );
 CREATE TABLE IF NOT EXISTS rejects (
     import_id BIGINT NOT NULL,
