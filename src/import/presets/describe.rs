@@ -49,7 +49,11 @@ pub fn markdown_tables() -> String {
         let _ = writeln!(out, "Recognised by the columns {}.\n", quoted_needs(preset));
         let _ = writeln!(out, "| our column | from the export |\n|---|---|");
         for field in preset.fields {
-            let _ = writeln!(out, "| `{}` | {} |", field.ours, describe(&field.value));
+            let from = match &field.value {
+                Value::Constant(text) => format!("`{text}`"),
+                value => describe(value),
+            };
+            let _ = writeln!(out, "| `{}` | {from} |", field.ours);
         }
         let _ = writeln!(out);
         if let Some(skip) = &preset.skip {
@@ -75,7 +79,7 @@ pub fn markdown_tables() -> String {
                 describe(&tally.value)
             );
         }
-        let _ = writeln!(out, "The export lacks: {}.\n", preset.lacks);
+        let _ = writeln!(out, "Gaps: {}.\n", preset.lacks);
     }
     out
 }
@@ -108,11 +112,11 @@ pub fn describe(value: &Value) -> String {
             .map(describe)
             .collect::<Vec<_>>()
             .join(", else "),
-        Value::Constant(text) => format!("always `{text}`"),
+        Value::Constant(text) => format!("`{text}`"),
         Value::GivenPartner => "the partner named with `--partner`".to_owned(),
         Value::Money(inner, money) => format!("{} {}", describe(inner), money_words(*money)),
         Value::MoneyLess(first, second, money) => format!(
-            "{} − {} {} (not below 0)",
+            "{} − {}, {}, not below 0",
             describe(first),
             describe(second),
             money_words(*money)
@@ -172,20 +176,18 @@ pub fn describe_when(when: &When) -> String {
 
 fn money_words(money: Money) -> &'static str {
     match money {
-        Money::Units => "(money: `1299.00`, `$1,234.56`, `1.234,56 €`, `¥1,000`)",
-        Money::Cents => "(integer cents, ÷ 100)",
-        Money::CentsUnlessFormatted => {
-            "(integer cents ÷ 100, or money like `$1,234.56` since dub's April 2026 change)"
-        }
+        Money::Units => "as money",
+        Money::Cents => "in cents (÷ 100)",
+        Money::CentsUnlessFormatted => "in cents (÷ 100) when a bare integer, else as money",
     }
 }
 
 fn time_words(format: TimeFormat) -> &'static str {
     match format {
-        TimeFormat::Iso => "(ISO 8601, its offset applied; none: the programme's time zone)",
+        TimeFormat::Iso => "(ISO 8601)",
         TimeFormat::NaiveUtc => "(`YYYY-MM-DD HH:MM[:SS]`, UTC)",
-        TimeFormat::UsDateZone => "(`MM/DD/YYYY HH:MM:SS EDT`, the zone abbreviation applied)",
-        TimeFormat::UsDate12Hour => "(`MM/DD/YYYY hh:mm:ss AM`, the programme's time zone)",
-        TimeFormat::Unix => "(unix seconds, milliseconds or microseconds, UTC)",
+        TimeFormat::UsDateZone => "(`MM/DD/YYYY HH:MM:SS EDT`)",
+        TimeFormat::UsDate12Hour => "(`MM/DD/YYYY hh:mm:ss AM`)",
+        TimeFormat::Unix => "(unix seconds, milliseconds or microseconds)",
     }
 }

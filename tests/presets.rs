@@ -1,0 +1,785 @@
+//! Other platforms' exports (lookalikes in tests/fixtures/platforms/, written from their
+//! published column lists): every preset recognises its fixture and stores the expected rows,
+//! the stored values credit the partners they should, and bad values are rejected naming the
+//! file, line, column and what was expected.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{repo, row, settings, write};
+use partner_attribution::attribution::{Methods, compute_credit};
+use partner_attribution::import::{
+    ColumnMap, FileKind, ImportError, ImportOutcome, ImportRequest, ImportSettings, import_file,
+    presets,
+};
+use partner_attribution::journeys::JourneyIndex;
+use partner_attribution::store::{ImportRecord, Store};
+
+fn fixture(name: &str) -> PathBuf {
+    repo().join("tests/fixtures/platforms").join(name)
+}
+
+/// Imports `path` read as `columns` says (a preset, a partner), with default settings.
+fn import_with(
+    store: &Store,
+    path: &Path,
+    columns: ColumnMap,
+) -> Result<ImportOutcome, ImportError> {
+    let request = ImportRequest {
+        path: path.to_path_buf(),
+        kind: None,
+        columns,
+    };
+    import_file(store, &request, &ImportSettings::default())
+}
+
+/// Imports a fixture and returns its record; panics when it was not stored.
+fn imported(store: &Store, name: &str, columns: ColumnMap) -> ImportRecord {
+    match import_with(store, &fixture(name), columns) {
+        Ok(ImportOutcome::Imported(record)) => record,
+        other => panic!("{name}: {other:?}"),
+    }
+}
+
+/// A store holding our partners file (alice ALICE10/ALICESPRING, bob BOB5, carol, dave DAVE20).
+fn store_with_partners() -> Store {
+    let store = Store::open_in_memory().unwrap();
+    imported(&store, "partners.csv", ColumnMap::default());
+    store
+}
+
+/// One fixture, the preset it is recognised as, and what it stores.
+struct Expected {
+    file: &'static str,
+    partner: Option<&'static str>,
+    preset: &'static str,
+    kind: &'static str,
+    accepted: i64,
+    skipped: i64,
+}
+
+const fn expected(
+    file: &'static str,
+    preset: &'static str,
+    kind: &'static str,
+    accepted: i64,
+    skipped: i64,
+) -> Expected {
+    Expected {
+        file,
+        partner: None,
+        preset,
+        kind,
+        accepted,
+        skipped,
+    }
+}
+
+const fn partner_side(
+    file: &'static str,
+    preset: &'static str,
+    accepted: i64,
+    skipped: i64,
+) -> Expected {
+    Expected {
+        file,
+        partner: Some("dave"),
+        preset,
+        kind: "leads",
+        accepted,
+        skipped,
+    }
+}
+
+/// Every fixture: header recognised, rows stored, rows left out, nothing rejected.
+const FIXTURES: &[Expected] = &[
+    expected(
+        "shopify_orders_2025.csv",
+        "shopify-orders",
+        "conversions",
+        8,
+        4,
+    ),
+    expected(
+        "shopify_orders_2021.csv",
+        "shopify-orders",
+        "conversions",
+        8,
+        4,
+    ),
+    expected(
+        "shopify_orders_subset.csv",
+        "shopify-orders",
+        "conversions",
+        8,
+        4,
+    ),
+    expected(
+        "stripe_payments.csv",
+        "stripe-payments",
+        "conversions",
+        6,
+        1,
+    ),
+    expected(
+        "stripe_payments_2019_eu.csv",
+        "stripe-payments",
+        "conversions",
+        3,
+        0,
+    ),
+    expected("dub_events_clicks.csv", "dub-clicks", "clicks", 5, 0),
+    expected("dub_events_leads.csv", "dub-leads", "conversions", 3, 0),
+    expected("dub_events_sales.csv", "dub-sales", "conversions", 4, 0),
+    expected("dub_commissions.csv", "dub-commissions", "leads", 3, 2),
+    partner_side("dub_commissions_cents.csv", "dub-commissions", 2, 1),
+    expected(
+        "everflow_partner_click_report.csv",
+        "everflow-clicks",
+        "clicks",
+        4,
+        0,
+    ),
+    expected(
+        "everflow_conversions.csv",
+        "everflow-conversions",
+        "conversions",
+        3,
+        0,
+    ),
+    partner_side(
+        "everflow_partner_conversion_report.csv",
+        "everflow-partner-conversions",
+        3,
+        0,
+    ),
+    expected(
+        "impact_actions_api.csv",
+        "impact-actions",
+        "conversions",
+        3,
+        0,
+    ),
+    expected(
+        "impact_action_listing.csv",
+        "impact-actions",
+        "conversions",
+        3,
+        0,
+    ),
+    partner_side("impact_paystub_actions.csv", "impact-paystub-actions", 2, 0),
+    expected("pap_transactions.csv", "pap-transactions", "leads", 3, 2),
+    expected(
+        "tapfiliate_conversions.csv",
+        "tapfiliate-conversions",
+        "conversions",
+        3,
+        0,
+    ),
+    expected(
+        "affiliatewp_referrals.csv",
+        "affiliatewp-referrals",
+        "leads",
+        3,
+        1,
+    ),
+    expected(
+        "affiliatewp_visits.csv",
+        "affiliatewp-visits",
+        "clicks",
+        3,
+        0,
+    ),
+    expected(
+        "rewardful_referrals.csv",
+        "rewardful-referrals",
+        "leads",
+        2,
+        1,
+    ),
+    expected(
+        "partnerstack_rewards.csv",
+        "partnerstack-rewards",
+        "leads",
+        2,
+        1,
+    ),
+    expected(
+        "firstpromoter_referrals.csv",
+        "firstpromoter-referrals",
+        "leads",
+        2,
+        1,
+    ),
+    partner_side("shareasale_activity.txt", "shareasale-activity", 2, 1),
+    expected(
+        "cj_publisher_commissions.csv",
+        "cj-commissions",
+        "leads",
+        2,
+        1,
+    ),
+    expected("awin_transactions.csv", "awin-transactions", "leads", 2, 1),
+];
+
+#[test]
+fn every_preset_recognises_its_fixture_and_stores_the_expected_rows() {
+    let store = store_with_partners();
+    let mut report = Vec::new();
+    for case in FIXTURES {
+        let columns = match case.partner {
+            Some(partner) => ColumnMap::default().with_partner(partner),
+            None => ColumnMap::default(),
+        };
+        let record = imported(&store, case.file, columns);
+        let header = std::fs::read_to_string(fixture(case.file)).unwrap();
+        report.push(format!(
+            "{:<40} {:<30} {:<12} {} stored, {} rejected, {} left out | {}",
+            case.file,
+            record.preset.as_deref().unwrap_or("-"),
+            record.kind,
+            record.rows_accepted,
+            record.rows_rejected,
+            record.rows_skipped,
+            header.lines().find(|l| !l.starts_with("[[")).unwrap_or("")
+        ));
+        assert_eq!(
+            (
+                record.preset.as_deref(),
+                record.kind.as_str(),
+                record.rows_accepted,
+                record.rows_rejected,
+                record.rows_skipped
+            ),
+            (Some(case.preset), case.kind, case.accepted, 0, case.skipped),
+            "{}",
+            case.file
+        );
+    }
+    println!("{}", report.join("\n"));
+    let every_preset: Vec<&str> = presets::all().map(|p| p.name).collect();
+    for name in every_preset {
+        assert!(
+            FIXTURES.iter().any(|case| case.preset == name),
+            "no fixture for the preset {name}"
+        );
+    }
+}
+
+/// The stored values of a Shopify export: totals from an order's first row, the offset
+/// applied, a partly refunded order's revenue less the refund, the first of several codes.
+#[test]
+fn a_shopify_order_is_stored_once_with_its_totals_status_and_first_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.duckdb");
+    {
+        let store = Store::open(&db).unwrap();
+        let record = imported(&store, "shopify_orders_2025.csv", ColumnMap::default());
+        let summary = ImportOutcome::Imported(record).summary();
+        assert!(
+            summary.contains("recognised a Shopify orders export (preset shopify-orders)")
+                && summary.contains("left out 4: further line items of an order"),
+            "{summary}"
+        );
+    }
+    assert_eq!(
+        conversions(&db),
+        vec![
+            c("1001", "2026-03-02 14:15:00", 90.0, "ALICE10", "approved"),
+            c("1002", "2026-03-03 15:15:00", 1299.0, "", "approved"),
+            c("1003", "2026-03-04 16:15:00", 45.0, "BOB5", "approved"),
+            c("1004", "2026-03-05 17:15:00", 60.0, "ALICE10", "refunded"),
+            c(
+                "1005",
+                "2026-03-06 18:15:00",
+                30.0,
+                "UPSELL DISCOUNT",
+                "pending"
+            ),
+            c("1006", "2026-03-07 19:15:00", 20.0, "BOB5", "cancelled"),
+            c(
+                "1007",
+                "2026-03-08 20:15:00",
+                75.0,
+                "alicespring",
+                "approved"
+            ),
+            c("1008", "2026-03-09 21:15:00", 40.0, "ALICE10", "approved"),
+        ]
+    );
+}
+
+/// A conversion as stored: id, UTC time, revenue, currency or coupon, status.
+type Conversion = (String, String, f64, String, String);
+
+fn c(id: &str, at: &str, revenue: f64, text: &str, status: &str) -> Conversion {
+    (
+        id.to_owned(),
+        at.to_owned(),
+        revenue,
+        text.to_owned(),
+        status.to_owned(),
+    )
+}
+
+/// Every conversion stored in the database file `db` (closed), in import order, with its
+/// coupon code.
+fn conversions(db: &Path) -> Vec<Conversion> {
+    stored_conversions(db, "coalesce(coupon_code, '')")
+}
+
+/// Every conversion stored in `db`, with `text` (SQL over `conversions`) as its fourth field.
+fn stored_conversions(db: &Path, text: &str) -> Vec<Conversion> {
+    let conn = duckdb::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT conversion_id, strftime(converted_at, '%Y-%m-%d %H:%M:%S'), revenue, {text},
+                    status
+             FROM conversions ORDER BY conversion_seq"
+        ))
+        .unwrap();
+    stmt.query_map([], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+/// What partners' reports say they earned, as leads: amounts written as `"$308.64"`,
+/// integer cents and decimals, dates as ISO, epoch milliseconds and `MM/DD/YYYY hh:mm:ss AM`,
+/// references with Post Affiliate Pro's line suffix removed.
+#[test]
+fn partner_reports_become_leads_with_their_amounts_and_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("leads.duckdb");
+    {
+        let store = Store::open(&db).unwrap();
+        imported(&store, "dub_commissions.csv", ColumnMap::default());
+        let dave = || ColumnMap::default().with_partner("dave");
+        imported(&store, "dub_commissions_cents.csv", dave());
+        imported(&store, "pap_transactions.csv", ColumnMap::default());
+        imported(&store, "partnerstack_rewards.csv", ColumnMap::default());
+        imported(&store, "shareasale_activity.txt", dave());
+        imported(&store, "cj_publisher_commissions.csv", ColumnMap::default());
+    }
+    let conn = duckdb::Connection::open(&db).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT partner_id, strftime(reported_at, '%Y-%m-%d %H:%M:%S'), reference, amount, line
+             FROM leads ORDER BY import_id, line",
+        )
+        .unwrap();
+    let leads: Vec<(String, String, String, Option<f64>, i64)> = stmt
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let lead = |p: &str, at: &str, reference: &str, amount: f64, line: i64| {
+        (
+            p.to_owned(),
+            at.to_owned(),
+            reference.to_owned(),
+            Some(amount),
+            line,
+        )
+    };
+    assert_eq!(
+        leads,
+        vec![
+            lead("alice", "2026-03-09 09:00:05", "in_001", 4.9, 2),
+            lead("bob", "2026-03-10 10:00:05", "in_002", 308.64, 3),
+            lead("alice", "2026-03-11 10:30:05", "in_003", 1.2, 4),
+            lead("dave", "2025-11-02 10:00:00", "in_101", 4.9, 2),
+            lead("dave", "2025-11-05 16:20:00", "in_102", 123.46, 3),
+            // Line 1 is [[COMMISSIONS]], line 2 the header.
+            lead("alice", "2026-03-02 15:15:00", "1001", 9.0, 3),
+            lead("bob", "2026-03-04 23:30:00", "1003", 25.0, 4),
+            lead("alice", "2026-03-08 16:15:00", "1007", 10.0, 5),
+            lead("alice", "2026-03-08 10:00:00", "cus_A001", 25.0, 2),
+            lead("bob", "2026-03-09 10:00:00", "cus_B002", 9.8, 3),
+            lead("dave", "2026-03-02 15:15:00", "81234501", 9.0, 2),
+            lead("dave", "2026-03-04 11:30:00", "81234502", 4.5, 3),
+            lead("carol", "2026-03-02 23:00:00", "1001", 7.2, 2),
+            lead("carol", "2026-03-08 22:00:00", "1007", 8.0, 3),
+        ]
+    );
+    let note: String = conn
+        .query_row(
+            "SELECT note FROM imports WHERE preset = 'pap-transactions'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        note,
+        "tracking method: 1 cookie (first-party), 1 cookie (third-party), 1 coupon"
+    );
+}
+
+/// Shopify's CSV has no cookie or click id: its sales are credited through the partners'
+/// coupon codes (ALICE10 and the lower-cased alicespring to alice, BOB5 to bob).
+#[test]
+fn shopify_coupon_codes_credit_their_partners_under_coupon_tracking() {
+    let store = store_with_partners();
+    imported(&store, "shopify_orders_2025.csv", ColumnMap::default());
+    let index = JourneyIndex::build(&store).unwrap();
+    let mut by_coupon = settings(Some(30), false, false);
+    by_coupon.tracking.methods = Methods::COUPON;
+    let rows = compute_credit(&index, &by_coupon).rows(&index);
+    let alice = row(&rows, "alice", "last");
+    // 1001, 1004 (refunded: credited, no payout), 1007 (100 − 25 refunded), 1008.
+    assert_eq!((alice.conversions, alice.revenue), (4.0, 265.0));
+    assert!((alice.payout - 20.5).abs() < 1e-9, "{alice:?}");
+    let bob = row(&rows, "bob", "last");
+    // 1003 and the cancelled 1006; a flat 25.00 for 1003 only.
+    assert_eq!(
+        (bob.conversions, bob.revenue, bob.payout),
+        (2.0, 65.0, 25.0)
+    );
+    let mut cookies_only = settings(Some(30), false, false);
+    cookies_only.tracking.methods = Methods::COOKIE;
+    let without = compute_credit(&index, &cookies_only).rows(&index);
+    assert_eq!(row(&without, "alice", "last").conversions, 0.0);
+}
+
+/// dub keeps its click id in the Stripe payment (`Client Reference ID` dub_id_…, or a
+/// `dub_id (metadata)` column): under server-side tracking the payments credit the
+/// partners whose dub links were clicked (partner read from `?via=` in dub's export).
+#[test]
+fn stripe_metadata_click_ids_link_payments_to_dub_clicks_under_server_side_tracking() {
+    let store = store_with_partners();
+    imported(&store, "dub_events_clicks.csv", ColumnMap::default());
+    imported(&store, "stripe_payments.csv", ColumnMap::default());
+    let index = JourneyIndex::build(&store).unwrap();
+    let mut server_side = settings(Some(30), false, false);
+    server_side.tracking.methods = Methods::CLICK_ID;
+    let rows = compute_credit(&index, &server_side).rows(&index);
+    let credited = |source: &str| {
+        let r = row(&rows, source, "last");
+        (r.conversions, r.revenue, (r.payout * 100.0).round() / 100.0)
+    };
+    // ch_3Lk001 (Client Reference ID dub_id_clk001) and the refunded ch_3Lk003 (clk003).
+    assert_eq!(credited("alice"), (2.0, 129.0, 4.9));
+    assert_eq!(credited("bob"), (1.0, 120.0, 25.0));
+    // py_3Lk007, a SEPA payment with dub_id_clk005.
+    assert_eq!(credited("carol"), (1.0, 15.0, 1.2));
+    let mut cookies_only = settings(Some(30), false, false);
+    cookies_only.tracking.methods = Methods::COOKIE;
+    let without = compute_credit(&index, &cookies_only).rows(&index);
+    assert_eq!(row(&without, "alice", "last").conversions, 0.0);
+}
+
+/// Everflow's `transaction_id` is the click id of its click report: a partner's own click
+/// report (named with --partner) and the network's conversions link by it.
+#[test]
+fn everflow_transaction_ids_link_conversions_to_a_partner_s_clicks() {
+    let store = store_with_partners();
+    let clicks = imported(
+        &store,
+        "everflow_partner_click_report.csv",
+        ColumnMap::default().with_partner("dave"),
+    );
+    assert_eq!(clicks.rows_accepted, 4);
+    imported(&store, "everflow_conversions.csv", ColumnMap::default());
+    let index = JourneyIndex::build(&store).unwrap();
+    let mut server_side = settings(Some(30), false, false);
+    server_side.tracking.methods = Methods::CLICK_ID;
+    let rows = compute_credit(&index, &server_side).rows(&index);
+    let dave = row(&rows, "dave", "last");
+    // EF-1001 (59.90, approved), EF-1002 (.00, pending) and EF-0999 (120.00, rejected).
+    assert_eq!((dave.conversions, dave.revenue), (3.0, 179.9));
+}
+
+/// A bad value in a platform's column is rejected naming the file, its line, the file's own
+/// column and what was expected; the other rows are stored.
+#[test]
+fn bad_values_are_rejected_naming_file_line_column_and_expectation() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_memory().unwrap();
+    let path = write(
+        dir.path(),
+        "orders_export.csv",
+        "Name,Email,Financial Status,Currency,Subtotal,Total,Discount Code,Created at,Lineitem name\n\
+         #1,a@example.com,paid,USD,10.00,12.00,,2026-03-02 09:15:00 -0500,Mug\n\
+         #2,b@example.com,paid,USD,ten dollars,12.00,,2026-03-02 10:15:00 -0500,Mug\n\
+         #3,c@example.com,paid,USD,10.00,12.00,,03/02/2026 11:15,Mug\n\
+         #4,d@example.com,settled,USD,10.00,12.00,,2026-03-02 12:15:00 -0500,Mug\n\
+         #4,d@example.com,,,,,,2026-03-02 12:15:00 -0500,Spoon\n\
+         #5,e@example.com,paid,USD,'-$5.00,12.00,,2026-03-02 13:15:00 -0500,Mug\n",
+    );
+    let record = match import_with(&store, &path, ColumnMap::default()).unwrap() {
+        ImportOutcome::Imported(record) => record,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        (
+            record.rows_accepted,
+            record.rows_rejected,
+            record.rows_skipped
+        ),
+        (1, 4, 1)
+    );
+    let rejects: Vec<(Option<i64>, Option<String>, String, String)> = store
+        .rejects(10)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.line, r.column, r.reason, r.file_name))
+        .collect();
+    let expected = [
+        (
+            3,
+            "Subtotal",
+            "expected a number like 49.90, found 'ten dollars'",
+        ),
+        (
+            4,
+            "Created at",
+            "expected a timestamp like 2026-07-01T12:00:00Z, found '03/02/2026 11:15'",
+        ),
+        (
+            5,
+            "Financial Status",
+            "expected approved, pending, refunded or cancelled, found 'settled'",
+        ),
+        (7, "Subtotal", "expected a revenue of 0 or more"),
+    ];
+    assert_eq!(rejects.len(), expected.len(), "{rejects:#?}");
+    for ((line, column, reason, file), (want_line, want_column, want_reason)) in
+        rejects.iter().zip(expected)
+    {
+        assert_eq!(
+            (line, column.as_deref(), file.as_str()),
+            (&Some(want_line), Some(want_column), "orders_export.csv"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains(want_reason),
+            "{reason:?} lacks {want_reason:?}"
+        );
+    }
+}
+
+/// A named preset that does not exist, one that does not fit the file, a kind it does not
+/// read, and a partner's own report without --partner: each refused with a message naming
+/// the preset and the file, the database unchanged.
+#[test]
+fn a_preset_that_cannot_read_the_file_is_refused_and_changes_nothing() {
+    let store = store_with_partners();
+    let before = (store.counts().unwrap(), store.import_history().unwrap());
+    let stripe = fixture("stripe_payments.csv");
+    let refusal = |path: &Path, kind: Option<FileKind>, columns: ColumnMap| {
+        let request = ImportRequest {
+            path: path.to_path_buf(),
+            kind,
+            columns,
+        };
+        let error = import_file(&store, &request, &ImportSettings::default()).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.ends_with(&format!("({})", path.display())),
+            "{message}"
+        );
+        message
+    };
+    let unknown = refusal(&stripe, None, ColumnMap::default().with_preset("stripe"));
+    assert!(
+        unknown.contains("unknown preset 'stripe'") && unknown.contains("stripe-payments"),
+        "{unknown}"
+    );
+    let misfit = refusal(
+        &stripe,
+        None,
+        ColumnMap::default().with_preset("shopify-orders"),
+    );
+    assert!(
+        misfit.contains("the file is not a Shopify orders export (preset shopify-orders)")
+            && misfit.contains("it lacks `Name`"),
+        "{misfit}"
+    );
+    let kind = refusal(
+        &stripe,
+        Some(FileKind::Clicks),
+        ColumnMap::default().with_preset("stripe-payments"),
+    );
+    assert!(
+        kind.contains("reads conversions files, not clicks"),
+        "{kind}"
+    );
+    let own_report = refusal(
+        &fixture("shareasale_activity.txt"),
+        None,
+        ColumnMap::default(),
+    );
+    assert!(
+        own_report.contains("this is a partner's own report")
+            && own_report.contains("--partner ID"),
+        "{own_report}"
+    );
+    assert_eq!(
+        (store.counts().unwrap(), store.import_history().unwrap()),
+        before
+    );
+}
+
+/// `--preset dub-events` names the family: the layout of the file picks its member; amounts
+/// written as `$1,234.56`, `€12.00` and `¥1,000` give their amounts and currencies.
+#[test]
+fn a_family_name_picks_the_layout_of_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("dub.duckdb");
+    {
+        let store = Store::open(&db).unwrap();
+        let record = imported(
+            &store,
+            "dub_events_sales.csv",
+            ColumnMap::default().with_preset("dub-events"),
+        );
+        assert_eq!(record.preset.as_deref(), Some("dub-sales"));
+    }
+    assert_eq!(
+        stored_conversions(&db, "currency"),
+        vec![
+            c("evt_s001", "2026-03-09 09:00:00", 49.0, "USD", "approved"),
+            c(
+                "evt_s002",
+                "2026-03-10 10:00:00",
+                1234.56,
+                "USD",
+                "approved"
+            ),
+            c("evt_s003", "2026-03-11 10:30:00", 12.0, "EUR", "approved"),
+            c("evt_s004", "2026-03-12 12:00:00", 1000.0, "JPY", "approved"),
+        ]
+    );
+}
+
+/// Stripe's older `Created (UTC)` layout with decimal commas (`1.234,56`, `0,25`): read as
+/// UTC, amounts as written, a payment refunded in full stored as refunded.
+#[test]
+fn stripe_s_older_layout_and_decimal_commas_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("stripe.duckdb");
+    {
+        let store = Store::open(&db).unwrap();
+        imported(&store, "stripe_payments_2019_eu.csv", ColumnMap::default());
+    }
+    assert_eq!(
+        stored_conversions(&db, "coalesce(click_id, '')"),
+        vec![
+            c(
+                "ch_1Ek101",
+                "2019-05-01 10:30:00",
+                1234.56,
+                "ev-tx-0001",
+                "approved"
+            ),
+            c("ch_1Ek102", "2019-05-02 11:45:00", 0.25, "", "approved"),
+            c("ch_1Ek103", "2019-05-03 09:05:00", 19.9, "", "refunded"),
+        ]
+    );
+}
+
+/// A mapping saved under a name reads a file with unknown columns; the import records it.
+#[test]
+fn a_saved_mapping_is_a_preset_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_memory().unwrap();
+    let pairs = ColumnMap::parse("conversion_id=order no,converted_at=when,revenue=total")
+        .unwrap()
+        .pairs;
+    store
+        .save_preset("my-shop", FileKind::Conversions.key(), &pairs)
+        .unwrap();
+    let path = write(
+        dir.path(),
+        "shop.csv",
+        "Order No,When,Total\nA-1,2026-03-01T10:00:00Z,10.00\nA-2,2026-03-02T10:00:00Z,20.00\n",
+    );
+    let outcome = import_with(&store, &path, ColumnMap::default().with_preset("my-shop")).unwrap();
+    assert!(
+        outcome
+            .summary()
+            .contains("read with the saved preset 'my-shop'"),
+        "{}",
+        outcome.summary()
+    );
+    assert_eq!(
+        (
+            outcome.record().rows_accepted,
+            outcome.record().preset.as_deref()
+        ),
+        (2, Some("my-shop"))
+    );
+    assert_eq!(store.saved_presets().unwrap().len(), 1);
+}
+
+/// Header names and values are data: a metadata column named like SQL and values full of
+/// quotes are read as text, and the tables stay whole.
+#[test]
+fn header_names_and_values_never_become_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_memory().unwrap();
+    let path = write(
+        dir.path(),
+        "unified_payments.csv",
+        "id,Created date (UTC),Amount,Amount Refunded,Currency,Status,\"x'); DROP TABLE conversions; -- (metadata)\",dub_id (metadata)\n\
+         ch_1,2026-03-10 10:00:00,5.00,0.00,usd,Paid,\"'); DROP TABLE partners; --\",\"it's'); --\"\n",
+    );
+    let record = import_with(&store, &path, ColumnMap::default())
+        .unwrap()
+        .record()
+        .clone();
+    assert_eq!((record.rows_accepted, record.rows_rejected), (1, 0));
+    assert_eq!(store.counts().unwrap().conversions, 1);
+    assert_eq!(store.counts().unwrap().partners, 0);
+}
+
+/// A database of schema version 5 gets version 6's columns and table when opened; its
+/// history reads with no preset.
+#[test]
+fn a_version_5_database_gains_the_preset_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.duckdb");
+    {
+        let store = Store::open(&db).unwrap();
+        imported(&store, "partners.csv", ColumnMap::default());
+    }
+    {
+        let conn = duckdb::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "ALTER TABLE imports DROP COLUMN preset;
+             ALTER TABLE imports DROP COLUMN rows_skipped;
+             ALTER TABLE imports DROP COLUMN note;
+             DROP TABLE import_presets;
+             UPDATE schema_version SET version = 5;",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&db).unwrap();
+    let history = store.import_history().unwrap();
+    assert_eq!(
+        (
+            history.len(),
+            history[0].preset.clone(),
+            history[0].rows_skipped
+        ),
+        (1, None, 0)
+    );
+    imported(&store, "shopify_orders_2025.csv", ColumnMap::default());
+    assert!(store.saved_presets().unwrap().is_empty());
+}
+
+/// The README's mapping tables are the presets' own descriptions.
+#[test]
+fn the_readme_shows_every_preset_s_mapping_table() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let tables = presets::markdown_tables();
+    assert!(
+        readme.contains(tables.trim()),
+        "README.md's preset tables differ from presets::markdown_tables(); paste:\n{tables}"
+    );
+}
