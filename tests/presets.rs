@@ -783,3 +783,81 @@ fn the_readme_shows_every_preset_s_mapping_table() {
         "README.md's preset tables differ from presets::markdown_tables(); paste:\n{tables}"
     );
 }
+
+/// Runs the command line with `args`; its exit status and stdout.
+fn cli(args: &[&str]) -> (bool, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_partner-attribution"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// `import --save-preset` keeps a mapping in the database, `--list-presets` shows it beside
+/// the built-in ones with the columns each needs, and `--preset NAME` reads a file with it.
+#[test]
+fn the_command_line_saves_lists_and_uses_presets() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("programme.duckdb");
+    let db = db.to_str().unwrap();
+    let (ok, out, err) = cli(&[
+        "import",
+        "--db",
+        db,
+        "--kind",
+        "leads",
+        "--columns",
+        "partner_id=Affiliate,reported_at=Day,reference=Order",
+        "--save-preset",
+        "network-x",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("saved preset 'network-x'"), "{out}");
+    let (ok, out, _) = cli(&["import", "--db", db, "--list-presets"]);
+    assert!(ok);
+    assert!(
+        out.contains("shopify-orders") && out.contains("needs Name, Created at, Subtotal, Total"),
+        "{out}"
+    );
+    assert!(
+        out.contains("network-x") && out.contains("reference ← order"),
+        "{out}"
+    );
+    let file = write(
+        dir.path(),
+        "network_x.csv",
+        "Affiliate,Day,Order,Paid\nalice,2026-03-02,1001,9.00\nbob,2026-03-04,1003,4.50\n",
+    );
+    let (ok, out, err) = cli(&[
+        "import",
+        "--db",
+        db,
+        "--preset",
+        "network-x",
+        file.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("read with the saved preset 'network-x'; imported 2 leads rows"),
+        "{out}"
+    );
+    let (ok, _, err) = cli(&[
+        "import",
+        "--db",
+        db,
+        "--kind",
+        "leads",
+        "--columns",
+        "partner_id=a",
+        "--save-preset",
+        "shopify-orders",
+    ]);
+    assert!(
+        !ok && err.contains("a built-in preset has that name"),
+        "{err}"
+    );
+}
