@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 
 use crate::domain::ProgrammeTimeZone;
 use crate::domain::links::LinkRules;
-use crate::import::{ImportError, ImportOutcome, ImportRequest, ImportSettings, import_file};
+use crate::import::{
+    ColumnMap, ImportError, ImportOutcome, ImportRequest, ImportSettings, import_file,
+};
 use crate::sample::{SampleError, SampleSpec, write_sample};
-use crate::store::{Store, StoreError};
+use crate::store::{RemovalError, Store, StoreError};
 
 /// Programme setting key: the time zone naive timestamps are read in.
 pub const TIME_ZONE_KEY: &str = "time_zone";
@@ -91,6 +93,53 @@ fn looks_like_partners(request: &ImportRequest) -> bool {
             .path
             .file_name()
             .is_some_and(|n| n.to_string_lossy().to_ascii_lowercase().contains("partner"))
+}
+
+/// Why an import could not be read again with another referral parameter.
+#[derive(Debug, thiserror::Error)]
+pub enum RereadError {
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The earlier import could not be removed; nothing changed.
+    #[error(transparent)]
+    Removal(#[from] RemovalError),
+    /// The file could not be imported again: the earlier import is removed, import the file
+    /// again to put it back.
+    #[error("the earlier import was removed but its file could not be read again: {0}")]
+    Import(#[from] ImportError),
+}
+
+/// Reads `param` as a referral parameter of the programme from now on, and reads the file of
+/// import `import_id` again with it (as the same kind, with the same preset): the import is
+/// removed and its file imported anew, so the rows once rejected for naming `param` are
+/// stored. The window's offer "Read `via=` as a referral parameter".
+pub fn read_ref_param_again(
+    store: &Store,
+    import_id: i64,
+    param: &str,
+) -> Result<ImportOutcome, RereadError> {
+    let history = store.import_history()?;
+    let record = history
+        .iter()
+        .find(|r| r.import_id == import_id)
+        .ok_or(RemovalError::UnknownImport { import_id })?;
+    let mut links = import_settings(store)?.links;
+    let param = param.trim().to_ascii_lowercase();
+    if !links.ref_params.contains(&param) {
+        links.ref_params.push(param);
+    }
+    store.set_programme_setting(REF_PARAMS_KEY, &links.ref_params.join(","))?;
+    let request = ImportRequest {
+        path: PathBuf::from(&record.file_path),
+        kind: record.kind.parse().ok(),
+        columns: ColumnMap {
+            preset: record.preset.clone(),
+            ..ColumnMap::default()
+        },
+    };
+    store.remove_import(import_id)?;
+    Ok(import_file(store, &request, &import_settings(store)?)?)
 }
 
 /// The files of a generated sample programme, in import order.

@@ -861,3 +861,121 @@ fn the_command_line_saves_lists_and_uses_presets() {
         "{err}"
     );
 }
+
+/// The mapping dialog's preview: an export with unknown columns gets a suggested kind and
+/// mapping by name, and its first rows are shown as they would be stored, the bad one with
+/// its column and reason; nothing is stored.
+#[test]
+fn an_unknown_export_is_previewed_with_suggested_columns_and_nothing_stored() {
+    use partner_attribution::import::{RowFate, preview_file, suggest_kind};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_memory().unwrap();
+    let path = write(
+        dir.path(),
+        "orders_from_somewhere.csv",
+        "Order No,Placed At,Grand Total,Promo Code,Buyer\n\
+         A-1,2026-03-01 10:00:00 +0100,10.50,ALICE10,u1\n\
+         A-2,2026-03-02 11:00:00 +0100,lots,,u2\n\
+         A-3,2026-03-03 12:00:00 +0100,7.00,BOB5,u3\n",
+    );
+    let header: Vec<String> = [
+        "Order No",
+        "Placed At",
+        "Grand Total",
+        "Promo Code",
+        "Buyer",
+    ]
+    .map(String::from)
+    .to_vec();
+    let (kind, mapping) = suggest_kind(&header);
+    assert_eq!(kind, FileKind::Conversions);
+    assert_eq!(
+        mapping.pairs_text(),
+        "conversion_id=order no,converted_at=placed at,coupon_code=promo code,revenue=grand total"
+    );
+    let request = ImportRequest {
+        path: path.clone(),
+        kind: Some(kind),
+        columns: mapping,
+    };
+    let preview = preview_file(&store, &request, &ImportSettings::default(), 20).unwrap();
+    assert_eq!(preview.kind, FileKind::Conversions);
+    assert_eq!(preview.rows.len(), 3);
+    assert_eq!(
+        preview.columns[..3],
+        ["conversion_id", "converted_at", "revenue"]
+    );
+    assert_eq!(
+        preview.rows[0].values[..3],
+        [
+            Some("A-1".to_owned()),
+            Some("2026-03-01 09:00:00".to_owned()),
+            Some("10.5".to_owned())
+        ]
+    );
+    assert_eq!(preview.rows[0].fate, RowFate::Stored);
+    assert_eq!(
+        (preview.rows[1].line, &preview.rows[1].fate),
+        (
+            3,
+            &RowFate::Rejected {
+                column: "Grand Total".to_owned(),
+                reason: "expected a number like 49.90, found 'lots'".to_owned()
+            }
+        )
+    );
+    assert_eq!(store.counts().unwrap().conversions, 0);
+    assert!(store.import_history().unwrap().is_empty());
+    // A preset's left-out rows are shown as such.
+    let shopify = ImportRequest::detect(fixture("shopify_orders_2025.csv"));
+    let preview = preview_file(&store, &shopify, &ImportSettings::default(), 20).unwrap();
+    assert_eq!(preview.preset.as_deref(), Some("shopify-orders"));
+    let left_out = preview
+        .rows
+        .iter()
+        .filter(|r| r.fate == RowFate::LeftOut)
+        .count();
+    assert_eq!((preview.rows.len(), left_out), (12, 4));
+}
+
+/// A click file whose links use `via=`, which the programme does not read: the rejects name
+/// it, and reading it as a referral parameter stores those rows (the window's offer).
+#[test]
+fn a_referral_parameter_the_rejects_name_can_be_read_and_the_rows_read_again() {
+    use partner_attribution::programme::read_ref_param_again;
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_partners();
+    let path = write(
+        dir.path(),
+        "clicks.csv",
+        "clicked_at,url,click_id\n\
+         2026-03-01T10:00:00Z,https://shop.example.com/?ref=alice,k1\n\
+         2026-03-01T11:00:00Z,https://shop.example.com/?via=bob,k2\n\
+         2026-03-01T12:00:00Z,https://shop.example.com/?via=carol&utm_source=x,k3\n",
+    );
+    let first = imported_path(&store, &path);
+    assert_eq!((first.rows_accepted, first.rows_rejected), (1, 2));
+    assert_eq!(
+        store.unread_ref_params(first.import_id).unwrap(),
+        vec![("via".to_owned(), 2)]
+    );
+    let again = read_ref_param_again(&store, first.import_id, "via").unwrap();
+    let record = again.record();
+    assert_eq!((record.rows_accepted, record.rows_rejected), (3, 0));
+    assert_eq!(
+        store.import_history().unwrap().len(),
+        2,
+        "partners and the clicks again"
+    );
+    assert_eq!(
+        store.programme_setting("ref_params").unwrap().as_deref(),
+        Some("ref,via")
+    );
+}
+
+fn imported_path(store: &Store, path: &Path) -> ImportRecord {
+    match import_with(store, path, ColumnMap::default()).unwrap() {
+        ImportOutcome::Imported(record) => record,
+        other => panic!("{other:?}"),
+    }
+}

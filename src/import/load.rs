@@ -62,7 +62,7 @@ pub(super) fn run(
 /// scan of the CSV's bytes beside DuckDB's detection of its dialect decides); stops here when
 /// a cancel came during the scan. The scan of its lines ([`LineScan`]) runs on beside
 /// DuckDB's read.
-fn stage_file(store: &Store, request: &ImportRequest) -> Result<Staged, ImportError> {
+pub(super) fn stage_file(store: &Store, request: &ImportRequest) -> Result<Staged, ImportError> {
     let format = stage::sniff_format(&request.path)?;
     let link = ReaderLink::create(&request.path, format);
     // Without a thread for the scan (none could start) the values are trimmed, as when the
@@ -100,17 +100,20 @@ fn stage_file(store: &Store, request: &ImportRequest) -> Result<Staged, ImportEr
         cleaning,
         link,
         lines,
+        section_lines: source.section_lines,
     })
 }
 
 /// A staged file's format, header, how its values are cleaned, the link DuckDB reads it
 /// through (kept until the import ends) and the scan of its lines.
-struct Staged {
-    format: FileFormat,
-    header: Vec<String>,
-    cleaning: TextCleaning,
-    link: ReaderLink,
-    lines: LineScan,
+pub(super) struct Staged {
+    pub format: FileFormat,
+    pub header: Vec<String>,
+    pub cleaning: TextCleaning,
+    pub link: ReaderLink,
+    pub lines: LineScan,
+    /// Section-marker lines before the header (Post Affiliate Pro's `[[COMMISSIONS]]`).
+    pub section_lines: i64,
 }
 
 /// Stops before the next query when a cancel came while no query ran (DuckDB forgets an
@@ -133,6 +136,7 @@ fn store_staged(
         cleaning,
         link,
         lines,
+        ..
     }: Staged,
 ) -> Result<ImportOutcome, ImportError> {
     let store_error = |error: StoreError| ImportError::Store {
@@ -208,7 +212,7 @@ fn store_staged(
 }
 
 /// The programme's referral parameters, and the preset's for its platform's links.
-fn ref_names(settings: &ImportSettings, plan: &choose::ReadPlan) -> String {
+pub(super) fn ref_names(settings: &ImportSettings, plan: &choose::ReadPlan) -> String {
     let mut links = settings.links.clone();
     for name in plan.preset.as_ref().map_or(&[][..], |p| p.ref_params()) {
         if !links.ref_params.iter().any(|known| known == name) {

@@ -14,15 +14,19 @@ mod kinds;
 mod lines;
 mod load;
 pub mod presets;
+mod preview;
 mod read;
 mod rejects;
 mod rules;
 mod stage;
+mod suggest;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use kinds::{ColumnMap, FileKind};
+pub use preview::{Preview, PreviewRow, RowFate, preview_file};
+pub use suggest::{suggest_kind, suggest_mapping};
 
 use crate::domain::ProgrammeTimeZone;
 use crate::domain::links::LinkRules;

@@ -430,6 +430,25 @@ impl Store {
         self.rejects_where(None, limit)
     }
 
+    /// The referral parameters that rejected rows of import `import_id` name as not read
+    /// (`the url … uses via=, which is not one`), each with how many rows name it, most first.
+    pub fn unread_ref_params(&self, import_id: i64) -> Result<Vec<(String, i64)>, StoreError> {
+        let doing = "reading the rejects' referral parameters";
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT lower(regexp_extract(reason, ' uses ([A-Za-z_]+)=, which is not one', 1)) AS param,
+                        count(*)
+                 FROM rejects WHERE import_id = ? AND reason LIKE '%=, which is not one%'
+                 GROUP BY param HAVING param <> '' ORDER BY 2 DESC, 1",
+            )
+            .doing(doing)?;
+        let rows = stmt
+            .query_map(params![import_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .doing(doing)?;
+        rows.collect::<Result<_, _>>().doing(doing)
+    }
+
     /// The first `limit` rejected rows of one import, in file order.
     pub fn rejects_of_import(
         &self,
