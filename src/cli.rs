@@ -52,7 +52,7 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
     /// Exports to import once the window is open, as if dropped on it (what a file
-    /// manager's "Open with" passes).
+    /// manager's "Open with" passes); a programme database among them is opened instead.
     #[arg(value_name = "EXPORT")]
     pub files: Vec<PathBuf>,
     /// A headless job; none opens the window.

@@ -26,10 +26,11 @@ pub(crate) fn parse_or_exit_code(args: Vec<OsString>) -> Result<Cli, ExitCode> {
 /// [`end_quietly_on_closed_pipe`]).
 fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
     match Cli::try_parse_from(args) {
-        Ok(cli) if cli.command.is_none() => {
+        Ok(mut cli) if cli.command.is_none() => {
             for file in &cli.files {
                 refuse_unknown_word(file.as_os_str())?;
             }
+            open_database_argument(&mut cli)?;
             Ok(cli)
         }
         Ok(cli) => {
@@ -66,6 +67,47 @@ fn refuse_unknown_word(word: &OsStr) -> Result<(), clap::Error> {
         )
     };
     Err(Cli::command().error(ErrorKind::InvalidSubcommand, message))
+}
+
+/// A programme database among the window's files (what a file manager passes for a
+/// double-clicked `.duckdb`) is opened, as `--db` would, instead of imported: one at a time,
+/// and not beside `--db`.
+fn open_database_argument(cli: &mut Cli) -> Result<(), clap::Error> {
+    let (databases, exports): (Vec<_>, Vec<_>) =
+        cli.files.drain(..).partition(|file| is_database_file(file));
+    cli.files = exports;
+    let names = || {
+        let names: Vec<String> = databases.iter().map(|d| d.display().to_string()).collect();
+        names.join(", ")
+    };
+    let message = match (databases.len(), &cli.db) {
+        (0, _) => return Ok(()),
+        (1, None) => {
+            cli.db = databases.into_iter().next();
+            return Ok(());
+        }
+        (_, Some(db)) => format!(
+            "{} is a programme database, and --db already opens {}; the window opens one \
+             programme at a time",
+            names(),
+            db.display()
+        ),
+        (_, None) => format!(
+            "the window opens one programme database at a time, and was given {}",
+            names()
+        ),
+    };
+    Err(Cli::command().error(ErrorKind::ArgumentConflict, message))
+}
+
+/// Whether `file` is a DuckDB database: its header has `DUCK` after an 8-byte checksum
+/// (the magic dist/partner-attribution.mime.xml gives file managers).
+fn is_database_file(file: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 12];
+    std::fs::File::open(file)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| &head[8..] == b"DUCK")
 }
 
 /// The first word that is not an option or the top-level `--db`'s value: where a command
@@ -220,5 +262,59 @@ mod tests {
         let args = [OsString::from("partner-attribution"), dir.path().into()];
         let error = parse(&args).unwrap_err();
         assert!(error.to_string().contains("is a folder"), "{error}");
+    }
+
+    fn window_args(words: &[&Path]) -> Vec<OsString> {
+        let mut args = vec![OsString::from("partner-attribution")];
+        args.extend(words.iter().map(|w| w.as_os_str().to_owned()));
+        args
+    }
+
+    /// Guards *Open with* on a programme database: it was handed to the importer as an
+    /// export (and refused) instead of being opened.
+    #[test]
+    fn a_programme_database_among_the_window_files_is_opened_not_imported() {
+        let dir = tempfile::tempdir().unwrap();
+        let programme = dir.path().join("programme.duckdb");
+        crate::store::Store::open(&programme).unwrap();
+        let clicks = dir.path().join("clicks.csv");
+        std::fs::write(&clicks, "clicked_at,partner_id\n").unwrap();
+        // Named like a database but a CSV: an export, whose import says what is wrong.
+        let misnamed = dir.path().join("export.duckdb");
+        std::fs::write(&misnamed, "partner_id,name,commission\n").unwrap();
+
+        let cli = parse(&window_args(&[&clicks, &programme, &misnamed])).unwrap();
+        assert_eq!(cli.db, Some(programme.clone()));
+        assert_eq!(cli.files, vec![clicks.clone(), misnamed]);
+
+        // The files a file manager passes for a multi-selection of exports: all imported,
+        // into the programme last open (no --db).
+        let cli = parse(&window_args(&[&clicks, &clicks])).unwrap();
+        assert_eq!((cli.db, cli.files), (None, vec![clicks.clone(), clicks]));
+    }
+
+    #[test]
+    fn the_window_opens_one_programme_database_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = dir.path().join("first.duckdb");
+        let second = dir.path().join("second.duckdb");
+        crate::store::Store::open(&first).unwrap();
+        crate::store::Store::open(&second).unwrap();
+
+        let error = parse(&window_args(&[&first, &second])).unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+        assert!(
+            error
+                .to_string()
+                .contains("one programme database at a time"),
+            "{error}"
+        );
+
+        let mut args = window_args(&[&first]);
+        args.insert(1, "--db".into());
+        args.insert(2, second.clone().into());
+        let error = parse(&args).unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+        assert!(error.to_string().contains("--db already opens"), "{error}");
     }
 }
