@@ -164,6 +164,64 @@ fn settings_persist_between_runs() {
     assert_eq!(reopened.settings.database.as_deref(), Some(db.as_path()));
 }
 
+/// Guards *Open with* on an export when several programmes are known: the files went into
+/// whichever programme was last open; now the window asks, and they go into the one picked.
+#[test]
+fn files_opened_with_the_window_go_into_the_programme_picked() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.duckdb");
+    let second = dir.path().join("second.duckdb");
+    Store::open(&first).unwrap();
+    Store::open(&second).unwrap();
+    let mut known = UiSettings::default();
+    known.remember_database(Some(second.clone()));
+    known.remember_database(Some(first.clone()));
+    known.save(&dir.path().join("settings.json")).unwrap();
+    let paths = AppPaths {
+        settings_file: Some(dir.path().join("settings.json")),
+        sample_database: dir.path().join("unused-sample.duckdb"),
+        sample_files: dir.path().join("unused-sample"),
+    };
+    let mut app = PartnerApp::new(None, paths);
+    assert_eq!(app.settings.database.as_deref(), Some(first.as_path()));
+    app.receive_exports(vec![repo().join("sample-data/partners.csv")], false);
+    assert!(app.is_asking_for_programme());
+
+    let mut harness = harness(app);
+    settle(&mut harness);
+    assert!(shows(&harness, "Import 1 file into which programme?"));
+    harness.get_by_label("second.duckdb").click();
+    harness.run();
+    harness.get_by_label("Import").click();
+    harness.step();
+    settle(&mut harness);
+    assert!(!harness.state().is_asking_for_programme());
+    assert_eq!(
+        harness.state().settings.database.as_deref(),
+        Some(second.as_path())
+    );
+    let partners = harness.state().snapshot().unwrap().counts.partners;
+    assert!(partners > 0, "{partners}");
+    // The title names the programme open, so the task bar tells two windows apart.
+    assert_eq!(
+        harness.state().window_title(),
+        "second.duckdb — Partner Attribution"
+    );
+    drop(harness);
+    assert_eq!(Store::open(&first).unwrap().counts().unwrap().partners, 0);
+    assert!(Store::open(&second).unwrap().counts().unwrap().partners > 0);
+
+    // With --db (or a database among the files) the files go where they were sent.
+    let paths = AppPaths {
+        settings_file: Some(dir.path().join("settings.json")),
+        sample_database: dir.path().join("unused-sample.duckdb"),
+        sample_files: dir.path().join("unused-sample"),
+    };
+    let mut app = PartnerApp::new(Some(first.clone()), paths);
+    app.receive_exports(vec![repo().join("sample-data/partners.csv")], true);
+    assert!(!app.is_asking_for_programme());
+}
+
 /// Guards a settings file that cannot be parsed: it was silently replaced by the defaults
 /// on the next save; now it is kept as `settings.json.bad` and the status bar says so.
 #[test]

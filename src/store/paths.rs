@@ -31,3 +31,11 @@ pub fn settings_file() -> PathBuf {
         .map(|d| d.config_dir().join("settings.json"))
         .unwrap_or_else(|| data_dir().join("settings.json"))
 }
+
+/// Where the window keeps its size and position between runs
+/// (`~/.config/partner-attribution/window.ron`).
+pub fn window_state_file() -> PathBuf {
+    project_dirs()
+        .map(|d| d.config_dir().join("window.ron"))
+        .unwrap_or_else(|| data_dir().join("window.ron"))
+}

@@ -6,23 +6,23 @@ use std::time::Duration;
 
 use eframe::egui;
 
-use super::audit_tab::{AuditAction, AuditTabState, audit_ui};
-use super::compare_tab::compare_ui;
-use super::credit_engine::CreditEngine;
-use super::data_tab::{DataAction, DataTabState, data_ui};
-use super::evidence_window::{EvidenceWindow, evidence_window_ui};
-use super::lab_tab::{LabAction, LabTabState, lab_ui};
-use super::leakage_tab::{LeakageTabState, leakage_ui};
-use super::links_tab::{LinksTabState, links_ui};
-use super::payouts_tab::{PayoutAction, PayoutsTabState, payouts_ui};
-use super::rules_tab::{RulesTabState, rules_ui};
-use super::sensitivity_tab::sensitivity_ui;
-use super::settings::{SettingsError, Tab, UiSettings};
-use super::worker::{Job, Reply, Snapshot, WorkerBridge};
+use super::bridge::{Job, Reply, Snapshot, WorkerBridge};
+use super::command::Command;
+use super::settings::{SettingsError, UiSettings};
+use super::status::StatusMessage;
+use super::tabs::{TABS, Views, view_ui};
+use super::widgets::choose_programme::{
+    ProgrammeAnswer, ProgrammeChoice, choose_programme_ui, programme_label,
+};
+use super::widgets::dialogs;
+use super::widgets::evidence_window::{EvidenceWindow, evidence_window_ui};
 use crate::import::ImportRequest;
 
 /// Replies are drained for at most this long per frame.
 const DRAIN_BUDGET: Duration = Duration::from_millis(10);
+
+/// The share of the screen a first-run window takes in each direction.
+const SCREEN_SHARE: f32 = 0.8;
 
 /// Where the window keeps things; tests point these at temporary folders.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,15 +46,6 @@ impl AppPaths {
     }
 }
 
-/// One line of the status log (import outcomes, errors).
-#[derive(Debug, Clone, PartialEq)]
-pub struct StatusMessage {
-    /// The text.
-    pub text: String,
-    /// Whether it reports a failure.
-    pub is_error: bool,
-}
-
 /// The Partner Attribution window.
 pub struct PartnerApp {
     worker: WorkerBridge,
@@ -63,18 +54,19 @@ pub struct PartnerApp {
     pub settings: UiSettings,
     saved_settings: UiSettings,
     snapshot: Option<Box<Snapshot>>,
-    credit: CreditEngine,
     messages: Vec<StatusMessage>,
-    data_tab: DataTabState,
-    leakage_tab: LeakageTabState,
-    payouts_tab: PayoutsTabState,
-    audit_tab: AuditTabState,
+    views: Views,
     evidence: EvidenceWindow,
-    lab_tab: LabTabState,
-    rules_tab: RulesTabState,
-    links_tab: LinksTabState,
+    /// What the views asked for this frame, applied after it is drawn.
+    commands: Vec<Command>,
     picked_files: Option<Receiver<Vec<PathBuf>>>,
     picked_database: Option<Receiver<PathBuf>>,
+    /// Exports passed on the command line, waiting for the user to pick their programme.
+    programme_choice: Option<ProgrammeChoice>,
+    /// Whether the first frame should size the window to the screen (no size was kept).
+    fit_to_screen: bool,
+    /// The window title last sent, so it is sent again only when the programme changes.
+    title_shown: String,
 }
 
 impl PartnerApp {
@@ -91,27 +83,23 @@ impl PartnerApp {
             // Saving would overwrite the file the user may want back.
             paths.settings_file = None;
         }
-        if database.is_some() {
-            settings.database = database;
-        }
+        let open = database.or_else(|| settings.database.clone());
+        settings.remember_database(open);
         let mut app = PartnerApp {
             worker: WorkerBridge::spawn(),
             paths,
             saved_settings: settings.clone(),
             settings,
             snapshot: None,
-            credit: CreditEngine::default(),
             messages: Vec::new(),
-            data_tab: DataTabState::default(),
-            leakage_tab: LeakageTabState::default(),
-            payouts_tab: PayoutsTabState::default(),
-            audit_tab: AuditTabState::default(),
+            views: Views::default(),
             evidence: EvidenceWindow::default(),
-            lab_tab: LabTabState::default(),
-            rules_tab: RulesTabState::default(),
-            links_tab: LinksTabState::default(),
+            commands: Vec::new(),
             picked_files: None,
             picked_database: None,
+            programme_choice: None,
+            fit_to_screen: false,
+            title_shown: String::new(),
         };
         if let Some(error) = settings_error {
             app.push_message(error.to_string(), true);
@@ -136,8 +124,32 @@ impl PartnerApp {
 
     /// Opens another database (or the sample programme with `None`).
     pub fn open_database(&mut self, database: Option<PathBuf>) {
-        self.settings.database = database;
+        self.settings.remember_database(database);
         self.open_current_database();
+    }
+
+    /// Imports the files the window was started with: into the programme open when
+    /// `programme_given` (`--db` or a database among the files) or when no other programme is
+    /// known; otherwise the window first asks which programme they go into.
+    pub fn receive_exports(&mut self, exports: Vec<PathBuf>, programme_given: bool) {
+        if exports.is_empty() {
+            return;
+        }
+        let candidates = self.settings.known_programmes();
+        if programme_given || candidates.len() < 2 {
+            self.import_paths(exports);
+            return;
+        }
+        self.programme_choice = Some(ProgrammeChoice {
+            exports,
+            candidates,
+            selected: 0,
+        });
+    }
+
+    /// Whether the window is asking which programme the files it was given go into.
+    pub fn is_asking_for_programme(&self) -> bool {
+        self.programme_choice.is_some()
     }
 
     /// Imports files with the Data view's kind and column mapping (what a drop or the file
@@ -150,21 +162,47 @@ impl PartnerApp {
             .into_iter()
             .map(|path| ImportRequest {
                 path,
-                kind: self.data_tab.kind,
-                columns: self.data_tab.column_map(),
+                kind: self.views.data.kind,
+                columns: self.views.data.column_map(),
             })
             .collect();
         self.worker.send(Job::Import(requests));
     }
 
+    /// Sizes the window to a share of the screen and centres it on the first frame (for a
+    /// first run, when eframe kept no size from an earlier one).
+    pub fn fit_to_screen(&mut self) {
+        self.fit_to_screen = true;
+    }
+
+    /// The window title: the programme open, then the application.
+    pub fn window_title(&self) -> String {
+        format!("{} — Partner Attribution", self.database_label())
+    }
+
+    fn place_window(&mut self, ctx: &egui::Context) {
+        let title = self.window_title();
+        if title != self.title_shown {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title_shown = title;
+        }
+        if !self.fit_to_screen {
+            return;
+        }
+        let Some(monitor) = ctx.input(|i| i.viewport().monitor_size) else {
+            return;
+        };
+        self.fit_to_screen = false;
+        let size = (monitor * SCREEN_SHARE).max(egui::vec2(900.0, 560.0));
+        ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size.min(monitor)));
+        if let Some(centre) = egui::ViewportCommand::center_on_screen(ctx) {
+            ctx.send_viewport_cmd(centre);
+        }
+    }
+
     /// Whether the worker has a job queued or running, or a sweep is being computed.
     pub fn is_busy(&self) -> bool {
-        self.worker.is_busy()
-            || self.credit.is_busy()
-            || self.leakage_tab.is_busy()
-            || self.payouts_tab.is_busy()
-            || self.lab_tab.is_busy()
-            || self.rules_tab.is_busy()
+        self.worker.is_busy() || self.views.is_busy()
     }
 
     /// The status log, oldest first.
@@ -177,9 +215,10 @@ impl PartnerApp {
         self.snapshot.as_deref()
     }
 
-    /// Draws one frame.
+    /// Draws one frame, then applies what the views asked for.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         self.worker.set_repaint_context(ui.ctx());
+        self.place_window(ui.ctx());
         self.handle_replies();
         self.poll_dialogs();
         self.handle_dropped_files(ui.ctx());
@@ -187,7 +226,10 @@ impl PartnerApp {
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui));
         egui::CentralPanel::default().show(ui, |ui| self.central_ui(ui));
         drop_overlay_ui(ui.ctx());
-        self.persist_settings();
+        self.programme_choice_ui(ui.ctx());
+        for command in std::mem::take(&mut self.commands) {
+            self.apply(command, ui.ctx());
+        }
         if self.is_busy() {
             // Background computations do not wake the window themselves.
             ui.ctx().request_repaint_after(Duration::from_millis(100));
@@ -198,10 +240,10 @@ impl PartnerApp {
         for reply in self.worker.drain(DRAIN_BUDGET) {
             match reply {
                 Reply::Loaded(snapshot) => {
-                    self.audit_tab.reset();
+                    self.views.reset();
                     self.snapshot = Some(snapshot);
                 }
-                Reply::LeadMatches(days, leads) => self.audit_tab.receive_matches(days, leads),
+                Reply::LeadMatches(days, leads) => self.views.audit.receive_matches(days, leads),
                 Reply::Signoffs(signoffs) => {
                     if let Some(snapshot) = &mut self.snapshot {
                         snapshot.signoffs = signoffs;
@@ -246,7 +288,7 @@ impl PartnerApp {
             .and_then(|rx| rx.try_recv().ok())
         {
             self.picked_database = None;
-            self.open_database(Some(path));
+            self.commands.push(Command::OpenDatabase(Some(path)));
         }
     }
 
@@ -259,39 +301,37 @@ impl PartnerApp {
                 .filter(|p| !p.as_os_str().is_empty())
                 .collect()
         });
-        self.import_paths(dropped);
+        if !dropped.is_empty() {
+            self.commands.push(Command::Import(dropped));
+        }
     }
 
     fn top_bar_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             ui.heading("Partner Attribution");
             ui.separator();
-            ui.selectable_value(&mut self.settings.tab, Tab::Compare, "Compare");
-            ui.selectable_value(&mut self.settings.tab, Tab::Sensitivity, "Sensitivity");
-            ui.selectable_value(&mut self.settings.tab, Tab::Leakage, "Leakage");
-            ui.selectable_value(&mut self.settings.tab, Tab::Payouts, "Payouts");
-            ui.selectable_value(&mut self.settings.tab, Tab::Audit, "Audit");
-            ui.selectable_value(&mut self.settings.tab, Tab::Lab, "Scenario lab");
-            ui.selectable_value(&mut self.settings.tab, Tab::Rules, "Rules");
-            ui.selectable_value(&mut self.settings.tab, Tab::Links, "Links");
-            ui.selectable_value(&mut self.settings.tab, Tab::Data, "Data");
+            for entry in &TABS {
+                ui.selectable_value(&mut self.settings.tab, entry.tab, entry.label)
+                    .on_hover_text(entry.hover);
+            }
             ui.separator();
             if ui
                 .button("Import files…")
                 .on_hover_text("CSV, .csv.gz or Parquet exports; you can also drop files here")
                 .clicked()
             {
-                self.picked_files = Some(super::dialogs::pick_import_files(ui.ctx()));
+                self.commands.push(Command::PickImportFiles);
             }
             if ui.button("Open database…").clicked() {
-                self.picked_database = Some(super::dialogs::pick_database(ui.ctx()));
+                self.commands.push(Command::PickDatabase);
             }
+            self.recent_menu_ui(ui);
             if ui
                 .button("Sample programme")
                 .on_hover_text("Reopen the bundled sample programme")
                 .clicked()
             {
-                self.open_database(None);
+                self.commands.push(Command::OpenDatabase(None));
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let name = self.database_label();
@@ -300,14 +340,33 @@ impl PartnerApp {
         });
     }
 
-    fn database_label(&self) -> String {
-        match &self.settings.database {
-            None => "Sample programme".to_owned(),
-            Some(path) => path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| path.display().to_string()),
+    fn recent_menu_ui(&mut self, ui: &mut egui::Ui) {
+        let others: Vec<PathBuf> = self
+            .settings
+            .recent_databases
+            .iter()
+            .filter(|p| Some(*p) != self.settings.database.as_ref())
+            .cloned()
+            .collect();
+        if others.is_empty() {
+            return;
         }
+        ui.menu_button("Recent", |ui| {
+            for path in others {
+                let label = programme_label(Some(&path));
+                let item = ui.button(label).on_hover_text(path.display().to_string());
+                if item.clicked() {
+                    self.commands.push(Command::OpenDatabase(Some(path)));
+                    ui.close();
+                }
+            }
+        })
+        .response
+        .on_hover_text("Programmes opened before");
+    }
+
+    fn database_label(&self) -> String {
+        programme_label(self.settings.database.as_deref())
     }
 
     fn status_bar_ui(&mut self, ui: &mut egui::Ui) {
@@ -320,7 +379,7 @@ impl PartnerApp {
                     .animate(fraction.is_none());
                 ui.add(bar);
                 if progress.probe.is_some() && ui.button("Cancel").clicked() {
-                    self.worker.cancel();
+                    self.commands.push(Command::CancelImport);
                 }
                 ui.ctx().request_repaint_after(Duration::from_millis(100));
             } else if self.worker.is_busy() {
@@ -351,94 +410,71 @@ impl PartnerApp {
             });
             return;
         };
-        let mut explain: Option<String> = None;
-        match self.settings.tab {
-            Tab::Compare => compare_ui(ui, &mut self.settings, &snapshot.index, &mut self.credit),
-            Tab::Sensitivity => {
-                // The Compare view's toggles apply here too.
-                match self
-                    .credit
-                    .sweep_for(&snapshot.index, &self.settings.attribution)
-                {
-                    Some(sweep) => sensitivity_ui(ui, &mut self.settings, &snapshot.index, &sweep),
-                    None => {
-                        ui.spinner();
-                    }
-                }
-            }
-            Tab::Leakage => {
-                super::compare_tab::settings_bar_ui(ui, &mut self.settings);
-                let wanted = leakage_ui(
-                    ui,
-                    &mut self.leakage_tab,
-                    snapshot,
-                    &self.settings.attribution,
-                );
-                explain = wanted;
-            }
-            Tab::Payouts => {
-                super::compare_tab::settings_bar_ui(ui, &mut self.settings);
-                let action = payouts_ui(ui, &mut self.payouts_tab, &mut self.settings, snapshot);
-                match action {
-                    Some(PayoutAction::SignOff(record)) => self.worker.send(Job::SignOff(record)),
-                    Some(PayoutAction::Export(rows, path)) => {
-                        self.worker.send(Job::Export(rows, path))
-                    }
-                    None => {}
-                }
-            }
-            Tab::Audit => {
-                super::compare_tab::settings_bar_ui(ui, &mut self.settings);
-                match audit_ui(ui, &mut self.audit_tab, &mut self.settings, snapshot) {
-                    Some(AuditAction::Rematch(days)) => self.worker.send(Job::MatchLeads(days)),
-                    Some(AuditAction::Export(text, path)) => {
-                        self.worker.send(Job::WriteText(text, path))
-                    }
-                    Some(AuditAction::Explain(conversion_id)) => explain = Some(conversion_id),
-                    None => {}
-                }
-            }
-            Tab::Lab => {
-                super::compare_tab::settings_bar_ui(ui, &mut self.settings);
-                let attribution = self.settings.attribution;
-                match lab_ui(ui, &mut self.lab_tab, snapshot, &attribution) {
-                    Some(LabAction::Save(name, json)) => {
-                        self.worker.send(Job::SaveScenario(name, json))
-                    }
-                    Some(LabAction::Delete(name)) => self.worker.send(Job::DeleteScenario(name)),
-                    Some(LabAction::Explain(conversion_id)) => explain = Some(conversion_id),
-                    None => {}
-                }
-            }
-            Tab::Rules => {
-                super::compare_tab::settings_bar_ui(ui, &mut self.settings);
-                if let Some((text, path)) =
-                    rules_ui(ui, &mut self.rules_tab, &mut self.settings, snapshot)
-                {
-                    self.worker.send(Job::WriteText(text, path));
-                }
-            }
-            Tab::Links => links_ui(ui, &mut self.links_tab, snapshot),
-            Tab::Data => match data_ui(ui, &mut self.data_tab, snapshot, &self.messages) {
-                Some(DataAction::PickFiles) => {
-                    self.picked_files = Some(super::dialogs::pick_import_files(ui.ctx()));
-                }
-                Some(DataAction::RemoveImport(import_id)) => {
-                    self.worker.send(Job::RemoveImport(import_id))
-                }
-                None => {}
-            },
-        }
-        if let Some(conversion_id) = explain {
-            let conversion_id = conversion_id.trim().to_owned();
-            self.evidence.open(conversion_id.clone());
-            self.worker.send(Job::Evidence(conversion_id));
-        }
+        let asked = view_ui(
+            ui,
+            &mut self.views,
+            &mut self.settings,
+            snapshot,
+            &self.messages,
+        );
+        self.commands.extend(asked);
         let attribution = &self.settings.attribution;
         evidence_window_ui(ui.ctx(), &mut self.evidence, &snapshot.index, attribution);
     }
 
-    fn persist_settings(&mut self) {
+    fn programme_choice_ui(&mut self, ctx: &egui::Context) {
+        let Some(choice) = &mut self.programme_choice else {
+            return;
+        };
+        let Some(answer) = choose_programme_ui(ctx, choice) else {
+            return;
+        };
+        self.programme_choice = None;
+        match answer {
+            ProgrammeAnswer::ImportInto(database, exports) => {
+                self.commands.push(Command::ImportInto(database, exports));
+            }
+            ProgrammeAnswer::Cancel => {
+                self.push_message("nothing imported: no programme chosen".to_owned(), false);
+            }
+        }
+    }
+
+    /// Does what a view asked for.
+    fn apply(&mut self, command: Command, ctx: &egui::Context) {
+        match command {
+            Command::Import(paths) => self.import_paths(paths),
+            Command::ImportInto(database, paths) => {
+                if database != self.settings.database {
+                    self.open_database(database);
+                }
+                self.import_paths(paths);
+            }
+            Command::PickImportFiles => {
+                self.picked_files = Some(dialogs::pick_import_files(ctx));
+            }
+            Command::PickDatabase => self.picked_database = Some(dialogs::pick_database(ctx)),
+            Command::OpenDatabase(database) => self.open_database(database),
+            Command::RemoveImport(import_id) => self.worker.send(Job::RemoveImport(import_id)),
+            Command::CancelImport => self.worker.cancel(),
+            Command::Explain(conversion_id) => {
+                let conversion_id = conversion_id.trim().to_owned();
+                self.evidence.open(conversion_id.clone());
+                self.worker.send(Job::Evidence(conversion_id));
+            }
+            Command::MatchLeads(days) => self.worker.send(Job::MatchLeads(days)),
+            Command::SignOff(record) => self.worker.send(Job::SignOff(record)),
+            Command::ExportPayouts(rows, path) => self.worker.send(Job::Export(rows, path)),
+            Command::WriteText(text, path) => self.worker.send(Job::WriteText(text, path)),
+            Command::SaveScenario(name, json) => self.worker.send(Job::SaveScenario(name, json)),
+            Command::DeleteScenario(name) => self.worker.send(Job::DeleteScenario(name)),
+        }
+    }
+
+    /// Writes the settings file when the settings changed since it was last written. eframe
+    /// calls this on its own schedule (every 30 s and when the window closes); dropping the
+    /// app calls it too.
+    pub fn save_settings(&mut self) {
         if self.settings == self.saved_settings {
             return;
         }
@@ -453,12 +489,12 @@ impl PartnerApp {
 
     /// The name typed for a payout sign-off.
     pub fn payout_signer(&self) -> &str {
-        &self.payouts_tab.signer
+        &self.views.payouts.signer
     }
 
     /// What the last window change cost (reading the sweep), for the status line and tests.
     pub fn last_window_lookup(&self) -> Option<Duration> {
-        self.credit.last_lookup()
+        self.views.sweeps.last_lookup()
     }
 }
 
@@ -485,5 +521,15 @@ fn drop_overlay_ui(ctx: &egui::Context) {
 impl eframe::App for PartnerApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         PartnerApp::ui(self, ui);
+    }
+
+    fn save(&mut self, _storage: &mut dyn eframe::Storage) {
+        self.save_settings();
+    }
+}
+
+impl Drop for PartnerApp {
+    fn drop(&mut self) {
+        self.save_settings();
     }
 }

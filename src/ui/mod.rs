@@ -1,35 +1,34 @@
-//! Everything egui: the window, its views, and the bridge to the store thread.
+//! Everything egui: the window, its views, and the bridge to the work it must not wait for.
+//!
+//! - `app.rs`: the window's state and frame; applies the views' [`command::Command`]s after
+//!   each frame.
+//! - `tabs/`: one file per view, and the one table of tabs.
+//! - `widgets/`: what several views draw (settings bar, tracking panel, evidence window,
+//!   dialogs, colours, table cells).
+//! - `bridge/`: the store thread, one latest-value worker per kind of computation, the window
+//!   sweeps behind the sliders.
 
 mod app;
-mod audit_tab;
-mod background;
-mod compare_tab;
-mod credit_engine;
-mod data_tab;
-mod dialogs;
-mod evidence_window;
-mod lab_tab;
-mod leakage_tab;
-mod links_tab;
-mod payouts_tab;
-mod rules_tab;
-mod sensitivity_tab;
+mod bridge;
+mod command;
 mod settings;
-mod tracking_panel;
+mod status;
+mod tabs;
 mod widgets;
-mod worker;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use eframe::egui;
 
-pub use app::{AppPaths, PartnerApp, StatusMessage};
+pub use app::{AppPaths, PartnerApp};
 pub use settings::{Measure, SensitivityModels, SettingsError, SortColumn, Tab, UiSettings};
+pub use status::StatusMessage;
 
 /// Opens the window on `database` (or the last one, or the sample programme) and imports
 /// `exports` into it.
 pub fn run(database: Option<PathBuf>, exports: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
+    let programme_given = database.is_some();
     let viewport = egui::ViewportBuilder::default()
         .with_title("Partner Attribution")
         .with_app_id("partner-attribution")
@@ -39,19 +38,30 @@ pub fn run(database: Option<PathBuf>, exports: Vec<PathBuf>) -> anyhow::Result<E
         .with_icon(app_icon());
     let options = eframe::NativeOptions {
         viewport,
+        // eframe keeps the window's size and position here between runs.
+        persistence_path: Some(crate::store::paths::window_state_file()),
         ..Default::default()
     };
     eframe::run_native(
         "Partner Attribution",
         options,
-        Box::new(move |_cc| {
+        Box::new(move |cc| {
             let mut app = PartnerApp::new(database, AppPaths::platform());
-            app.import_paths(exports);
+            if !window_was_kept(cc.storage) {
+                app.fit_to_screen();
+            }
+            app.receive_exports(exports, programme_given);
             Ok(Box::new(app))
         }),
     )
     .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether eframe kept the window's size and position from an earlier run (under the key its
+/// native integration writes them, `window`).
+fn window_was_kept(storage: Option<&dyn eframe::Storage>) -> bool {
+    storage.is_some_and(|s| s.get_string("window").is_some())
 }
 
 /// The window icon, drawn from the shipped PNG.

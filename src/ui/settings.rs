@@ -81,12 +81,17 @@ pub enum Tab {
     Data,
 }
 
+/// How many programme databases the window remembers.
+pub const RECENT_DATABASES: usize = 8;
+
 /// Everything that persists between runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UiSettings {
     /// The database last opened; `None` means the sample programme.
     pub database: Option<PathBuf>,
+    /// Programme databases opened before, the latest first (at most [`RECENT_DATABASES`]).
+    pub recent_databases: Vec<PathBuf>,
     /// The model settings.
     pub attribution: AttributionSettings,
     /// Finite window remembered while "unlimited" is ticked.
@@ -129,10 +134,35 @@ impl UiSettings {
     }
 }
 
+impl UiSettings {
+    /// Makes `database` the one open, first among the recent ones.
+    pub fn remember_database(&mut self, database: Option<PathBuf>) {
+        if let Some(path) = &database {
+            self.recent_databases.retain(|p| p != path);
+            self.recent_databases.insert(0, path.clone());
+            self.recent_databases.truncate(RECENT_DATABASES);
+        }
+        self.database = database;
+    }
+
+    /// The programmes exports could go into: the one open first, then the recent ones that
+    /// still exist; `None` is the sample programme.
+    pub fn known_programmes(&self) -> Vec<Option<PathBuf>> {
+        let mut known = vec![self.database.clone()];
+        for path in &self.recent_databases {
+            if Some(path) != self.database.as_ref() && path.is_file() {
+                known.push(Some(path.clone()));
+            }
+        }
+        known
+    }
+}
+
 impl Default for UiSettings {
     fn default() -> Self {
         UiSettings {
             database: None,
+            recent_databases: Vec::new(),
             attribution: AttributionSettings::default(),
             last_window_days: 30,
             measure: Measure::Revenue,

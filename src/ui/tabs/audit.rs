@@ -1,18 +1,19 @@
 //! The Audit view: per month and partner, the leads partners reported against what our records
 //! credit, with the list behind each row and an export.
 
+use crate::ui::command::Command;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 
 use eframe::egui::{self, RichText};
 
-use super::settings::UiSettings;
-use super::widgets::{fixed_number_cell, left_cell, right_cell};
-use super::worker::Snapshot;
 use crate::audit::{AuditedLead, Category, MonthlyRow, audit, monthly};
 use crate::domain::format::{csv_field, decimal2, thousands};
 use crate::store::LeadMatch;
+use crate::ui::bridge::Snapshot;
+use crate::ui::settings::UiSettings;
+use crate::ui::widgets::{fixed_number_cell, left_cell, right_cell};
 
 /// What the Audit view keeps between frames.
 #[derive(Default)]
@@ -54,23 +55,13 @@ impl AuditTabState {
     }
 }
 
-/// What the view asks the app to do.
-pub enum AuditAction {
-    /// Match the leads again with this tolerance.
-    Rematch(u32),
-    /// Write this CSV text to this file.
-    Export(String, PathBuf),
-    /// Open the evidence window on this conversion.
-    Explain(String),
-}
-
 /// Draws the Audit view; returns what the app should do.
 pub fn audit_ui(
     ui: &mut egui::Ui,
     state: &mut AuditTabState,
     settings: &mut UiSettings,
     snapshot: &Snapshot,
-) -> Option<AuditAction> {
+) -> Option<Command> {
     let action = collect_export(state);
     let tolerance = settings.audit_tolerance_days;
     let leads = match &state.matched {
@@ -83,7 +74,7 @@ pub fn audit_ui(
                 return action;
             }
             state.requested = Some(tolerance);
-            return Some(AuditAction::Rematch(tolerance));
+            return Some(Command::MatchLeads(tolerance));
         }
     };
     if leads.is_empty() {
@@ -134,7 +125,8 @@ pub fn audit_ui(
             .filter(|a| in_month(&a.month))
             .cloned()
             .collect();
-        let picked = super::dialogs::pick_export(ui.ctx(), "lead-audit.csv".to_owned(), "csv");
+        let picked =
+            crate::ui::widgets::dialogs::pick_export(ui.ctx(), "lead-audit.csv".to_owned(), "csv");
         state.export = Some((picked, audit_csv(&shown)));
     }
     ui.separator();
@@ -142,7 +134,7 @@ pub fn audit_ui(
         .id_salt("audit_scroll")
         .show(ui, |ui| monthly_ui(ui, state, &rows));
     let explain = drill_down_window_ui(ui.ctx(), state, &judged.leads);
-    action.or(explain.map(AuditAction::Explain))
+    action.or(explain.map(Command::Explain))
 }
 
 fn controls_ui(ui: &mut egui::Ui, settings: &mut UiSettings, months: &[String]) {
@@ -331,9 +323,9 @@ pub fn audit_csv(audited: &[AuditedLead]) -> String {
     out
 }
 
-fn collect_export(state: &mut AuditTabState) -> Option<AuditAction> {
+fn collect_export(state: &mut AuditTabState) -> Option<Command> {
     let (picked, _) = state.export.as_ref()?;
     let path = picked.try_recv().ok()?;
     let (_, text) = state.export.take()?;
-    Some(AuditAction::Export(text, path))
+    Some(Command::WriteText(text, path))
 }

@@ -6,34 +6,25 @@ use std::sync::Arc;
 use eframe::egui::{self, Align, Layout, RichText};
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
-use super::credit_engine::CreditEngine;
-use super::settings::{Measure, SortColumn, UiSettings};
-use super::tracking_panel::tracking_bar_ui;
-use super::widgets::{right_cell, unit_marks};
-use crate::attribution::{CookieWindow, CreditTable, Model};
-use crate::domain::format::{conversions, money, thousands};
+use crate::attribution::{CreditTable, Model};
+use crate::domain::format::{money, thousands};
 use crate::journeys::JourneyIndex;
+use crate::ui::bridge::SweepCache;
+use crate::ui::settings::{Measure, SortColumn, UiSettings};
+use crate::ui::widgets::looks::{format_measure, model_color};
+use crate::ui::widgets::settings_bar::currency_mix_ui;
+use crate::ui::widgets::{right_cell, unit_marks};
 
 /// Sources drawn in the chart (the table lists all).
 const CHART_SOURCES: usize = 12;
-
-/// Model colours, shared by table headers and chart.
-pub fn model_color(model: Model) -> egui::Color32 {
-    match model {
-        Model::First => egui::Color32::from_rgb(66, 133, 244),
-        Model::Last => egui::Color32::from_rgb(234, 134, 35),
-        Model::Linear => egui::Color32::from_rgb(52, 168, 83),
-    }
-}
 
 /// Draws the Compare view.
 pub fn compare_ui(
     ui: &mut egui::Ui,
     settings: &mut UiSettings,
     index: &Arc<JourneyIndex>,
-    engine: &mut CreditEngine,
+    engine: &mut SweepCache,
 ) {
-    settings_bar_ui(ui, settings);
     let Some((table, stale)) = engine.table(index, &settings.attribution) else {
         ui.spinner();
         return;
@@ -58,69 +49,7 @@ pub fn compare_ui(
     chart_ui(ui, settings, index, credit, &order);
 }
 
-/// The window slider, the toggles, the measure and the tracking settings: shared by Compare,
-/// Sensitivity and Leakage.
-pub fn settings_bar_ui(ui: &mut egui::Ui, settings: &mut UiSettings) {
-    ui.horizontal_wrapped(|ui| {
-        let attribution = &mut settings.attribution;
-        let mut unlimited = attribution.window == CookieWindow::Unlimited;
-        let mut days = match attribution.window {
-            CookieWindow::Days(d) => d,
-            CookieWindow::Unlimited => settings.last_window_days,
-        };
-        let label = ui.label("Cookie window");
-        let slider = ui
-            .add_enabled(
-                !unlimited,
-                egui::Slider::new(&mut days, 1..=365).suffix(" days"),
-            )
-            .labelled_by(label.id);
-        let toggled = ui
-            .checkbox(&mut unlimited, "Unlimited")
-            .on_hover_text("Any earlier touch counts, however old")
-            .changed();
-        if slider.changed() || toggled {
-            settings.last_window_days = days;
-            attribution.window = if unlimited {
-                CookieWindow::Unlimited
-            } else {
-                CookieWindow::Days(days)
-            };
-        }
-        ui.separator();
-        ui.checkbox(
-            &mut attribution.reset_after_conversion,
-            "Reset after conversion",
-        )
-        .on_hover_text(
-            "Touches at or before an earlier conversion of the same customer are not reused",
-        );
-        ui.checkbox(&mut attribution.partners_only, "Partners only")
-            .on_hover_text(
-                "Drop organic, direct and other non-partner touches before the models run",
-            );
-        ui.separator();
-        ui.label("Measure");
-        for measure in Measure::ALL {
-            ui.selectable_value(&mut settings.measure, measure, measure.label());
-        }
-    });
-    tracking_bar_ui(ui, &mut settings.attribution.tracking);
-}
-
-/// A warning when revenue adds up several currencies.
-pub fn currency_mix_ui(ui: &mut egui::Ui, index: &JourneyIndex) {
-    if let Some(currencies) = index.mixed_currencies() {
-        ui.label(
-            RichText::new(format!(
-                "Revenue here adds up {currencies} without conversion; the Payouts view keeps currencies apart."
-            ))
-            .color(ui.visuals().warn_fg_color),
-        );
-    }
-}
-
-fn summary_ui(ui: &mut egui::Ui, credit: &CreditTable, engine: &CreditEngine, stale: bool) {
+fn summary_ui(ui: &mut egui::Ui, credit: &CreditTable, engine: &SweepCache, stale: bool) {
     let attributed = credit.total.conversions - credit.unattributed.conversions;
     ui.horizontal_wrapped(|ui| {
         ui.label(format!(
@@ -145,14 +74,6 @@ fn summary_ui(ui: &mut egui::Ui, credit: &CreditTable, engine: &CreditEngine, st
             );
         }
     });
-}
-
-/// A measure's value as shown: conversions plainly, money with a currency sign.
-pub fn format_measure(value: f64, measure: Measure) -> String {
-    match measure {
-        Measure::Conversions => conversions(value),
-        Measure::Revenue | Measure::Payout => money(value),
-    }
 }
 
 fn sorted_sources(index: &JourneyIndex, credit: &CreditTable, settings: &UiSettings) -> Vec<usize> {

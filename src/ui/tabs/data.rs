@@ -1,13 +1,14 @@
 //! The Data view: import controls, row counts, import history and rejected rows.
 
+use crate::ui::command::Command;
 use eframe::egui::{self, RichText};
 
-use super::app::StatusMessage;
-use super::widgets::number_cell;
-use super::worker::Snapshot;
 use crate::domain::format::{bytes, thousands};
 use crate::import::{ColumnMap, FileKind};
 use crate::store::ImportRecord;
+use crate::ui::bridge::Snapshot;
+use crate::ui::status::StatusMessage;
+use crate::ui::widgets::number_cell;
 
 /// What the user chose for the next import.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -18,15 +19,6 @@ pub struct DataTabState {
     pub columns: String,
     /// The import whose removal waits for the user's confirmation.
     pub removal_to_confirm: Option<i64>,
-}
-
-/// What the user asked the Data view for; the app carries it out after the frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DataAction {
-    /// Open the file dialog to import files.
-    PickFiles,
-    /// Remove this import (confirmed).
-    RemoveImport(i64),
 }
 
 impl DataTabState {
@@ -42,7 +34,7 @@ pub fn data_ui(
     state: &mut DataTabState,
     snapshot: &Snapshot,
     messages: &[StatusMessage],
-) -> Option<DataAction> {
+) -> Option<Command> {
     let picked = import_controls_ui(ui, state);
     messages_ui(ui, messages);
     ui.separator();
@@ -57,9 +49,9 @@ pub fn data_ui(
         });
     let removal = confirm_removal_ui(ui.ctx(), state, snapshot);
     if picked {
-        Some(DataAction::PickFiles)
+        Some(Command::PickImportFiles)
     } else {
-        removal.map(DataAction::RemoveImport)
+        removal.map(Command::RemoveImport)
     }
 }
 

@@ -1,18 +1,19 @@
 //! The scenario lab: compose a journey from steps on a timeline and see at once who gets what
 //! under each model and the current settings, with a sentence for every touch.
 
+use crate::ui::command::Command;
 use eframe::egui::{self, Color32, RichText};
 
-use super::background::Latest;
-use super::evidence_window::explanation_ui;
-use super::widgets::{fixed_number_cell, right_cell};
-use super::worker::Snapshot;
 use crate::attribution::{AttributionSettings, BrowserFamily, Model};
 use crate::domain::format::{conversions, money};
 use crate::scenario::{
     self, BUILT_IN_NAMES, Channel, ConversionOutcome, Device, KnownPartner, PARTNER_A, Place,
     START_MINUTE_OF_DAY, Scenario, ScenarioOutcome, Step, StepKind, built_in,
 };
+use crate::ui::bridge::Latest;
+use crate::ui::bridge::Snapshot;
+use crate::ui::widgets::evidence_window::explanation_ui;
+use crate::ui::widgets::{fixed_number_cell, right_cell};
 
 /// The scenario lab's state.
 pub struct LabTabState {
@@ -51,23 +52,13 @@ impl LabTabState {
     }
 }
 
-/// What the lab asks the app to do.
-pub enum LabAction {
-    /// Save the scenario (name, JSON).
-    Save(String, String),
-    /// Delete a saved scenario.
-    Delete(String),
-    /// Explain a real conversion.
-    Explain(String),
-}
-
 /// Draws the scenario lab; returns what the app should do.
 pub fn lab_ui(
     ui: &mut egui::Ui,
     state: &mut LabTabState,
     snapshot: &Snapshot,
     settings: &AttributionSettings,
-) -> Option<LabAction> {
+) -> Option<Command> {
     let known = crate::report::known_partners(&snapshot.facts.partners);
     let mut action = scenario_bar_ui(ui, state, snapshot);
     ui.label(RichText::new(&state.scenario.description).weak());
@@ -107,7 +98,7 @@ pub fn lab_ui(
         )
         .labelled_by(label.id);
         if ui.button("Explain").clicked() && !state.real_conversion.trim().is_empty() {
-            action = Some(LabAction::Explain(state.real_conversion.trim().to_owned()));
+            action = Some(Command::Explain(state.real_conversion.trim().to_owned()));
         }
     });
     action
@@ -131,7 +122,7 @@ fn scenario_bar_ui(
     ui: &mut egui::Ui,
     state: &mut LabTabState,
     snapshot: &Snapshot,
-) -> Option<LabAction> {
+) -> Option<Command> {
     let mut action = None;
     ui.horizontal_wrapped(|ui| {
         let label = ui.label("Scenario");
@@ -181,12 +172,12 @@ fn scenario_bar_ui(
         {
             state.scenario.name = name.clone();
             let json = serde_json::to_string(&state.scenario).unwrap_or_default();
-            action = Some(LabAction::Save(name.clone(), json));
+            action = Some(Command::SaveScenario(name.clone(), json));
         }
         if snapshot.saved_scenarios.iter().any(|s| s.name == name)
             && ui.button("Delete saved").clicked()
         {
-            action = Some(LabAction::Delete(name));
+            action = Some(Command::DeleteScenario(name));
         }
         ui.label(RichText::new("(?)").weak()).on_hover_text(
             "Saved scenarios are worked examples in the Rules document: one saved under a \

@@ -7,30 +7,18 @@ use std::sync::Arc;
 use eframe::egui::{self, RichText};
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
-use super::background::Latest;
-use super::widgets::{fixed_number_cell, left_cell, right_cell, unit_marks};
-use super::worker::Snapshot;
 use crate::attribution::{AttributionSettings, SourceCredit};
 use crate::domain::ProgrammeTimeZone;
 use crate::domain::format::{conversions, money, thousands};
 use crate::journeys::JourneyIndex;
 use crate::leakage::{Cause, LeakageReport, analyse};
+use crate::ui::bridge::Latest;
+use crate::ui::bridge::Snapshot;
+use crate::ui::widgets::looks::cause_color;
+use crate::ui::widgets::{fixed_number_cell, left_cell, right_cell, unit_marks};
 
 /// Partners drawn in the stacked chart (by leaked revenue).
 const CHART_PARTNERS: usize = 10;
-
-/// The colour of each cause, in charts and tables.
-pub fn cause_color(cause: Cause) -> egui::Color32 {
-    match cause {
-        Cause::CookieExpired => egui::Color32::from_rgb(120, 144, 156),
-        Cause::BrowserCap => egui::Color32::from_rgb(66, 133, 244),
-        Cause::DeviceSwitch => egui::Color32::from_rgb(171, 71, 188),
-        Cause::BrokenRedirect => egui::Color32::from_rgb(229, 57, 53),
-        Cause::CookieMissing => egui::Color32::from_rgb(251, 140, 0),
-        Cause::DirectAfterClick => egui::Color32::from_rgb(0, 150, 136),
-        Cause::CouponOnly => egui::Color32::from_rgb(192, 160, 0),
-    }
-}
 
 type ReportKey = (usize, AttributionSettings);
 
@@ -136,7 +124,7 @@ pub fn leakage_ui(
     };
     let report = &view.report;
     headline_ui(ui, report, fresh);
-    super::compare_tab::currency_mix_ui(ui, index);
+    crate::ui::widgets::settings_bar::currency_mix_ui(ui, index);
     if report.partner_sourced.conversions == 0.0 {
         ui.label("No partner-sourced conversions: import clicks with partners, and conversions.");
         return None;

@@ -3,8 +3,8 @@
 
 use eframe::egui::{self, Color32, RichText};
 
-use super::worker::Snapshot;
 use crate::domain::links::{self, LinkContext};
+use crate::ui::bridge::Snapshot;
 
 /// The Links view's state.
 #[derive(Debug, Default)]

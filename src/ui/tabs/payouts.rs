@@ -2,17 +2,13 @@
 //! other models, pending and refunded amounts, a bar chart, the export for finance, and the
 //! sign-off that later changes are held against.
 
+use crate::ui::command::Command;
 use std::path::PathBuf;
 use std::sync::mpsc::Receiver;
 
 use eframe::egui::{self, RichText};
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
-use super::background::Latest;
-use super::compare_tab::model_color;
-use super::settings::UiSettings;
-use super::widgets::{fixed_number_cell, left_cell, right_cell, unit_marks};
-use super::worker::Snapshot;
 use crate::attribution::Model;
 use crate::domain::format::conversions;
 use crate::journeys::JourneyIndex;
@@ -21,14 +17,11 @@ use crate::payouts::{
     payouts, signoff_record,
 };
 use crate::store::{PayoutExportRow, SignoffRecord};
-
-/// What the view asks the app to do.
-pub enum PayoutAction {
-    /// Record this sign-off.
-    SignOff(Box<SignoffRecord>),
-    /// Write these rows to this file.
-    Export(Vec<PayoutExportRow>, PathBuf),
-}
+use crate::ui::bridge::Latest;
+use crate::ui::bridge::Snapshot;
+use crate::ui::settings::UiSettings;
+use crate::ui::widgets::looks::model_color;
+use crate::ui::widgets::{fixed_number_cell, left_cell, right_cell, unit_marks};
 
 type PayoutKey = (usize, PayoutSettings, Period);
 
@@ -95,7 +88,7 @@ pub fn payouts_ui(
     state: &mut PayoutsTabState,
     settings: &mut UiSettings,
     snapshot: &Snapshot,
-) -> Option<PayoutAction> {
+) -> Option<Command> {
     let months = state.months(snapshot);
     let Some(&latest) = months.last() else {
         ui.label("No conversions yet: import conversions in the Data view.");
@@ -122,7 +115,7 @@ pub fn payouts_ui(
     let index = &snapshot.index;
     totals_ui(ui, &result, fresh);
     if let Some(signed) = signoff_ui(ui, state, index, &result, snapshot) {
-        action = Some(PayoutAction::SignOff(Box::new(signed)));
+        action = Some(Command::SignOff(Box::new(signed)));
     }
     if let Some(export) = export_buttons_ui(ui, state, index, &result) {
         action = Some(export);
@@ -266,7 +259,7 @@ fn export_buttons_ui(
     state: &mut PayoutsTabState,
     index: &JourneyIndex,
     result: &PeriodPayouts,
-) -> Option<PayoutAction> {
+) -> Option<Command> {
     let mut chosen = None;
     ui.horizontal(|ui| {
         for (extension, text) in [("csv", "Export CSV…"), ("parquet", "Export Parquet…")] {
@@ -286,16 +279,16 @@ fn export_buttons_ui(
         result.period.label(),
         result.settings.model.key()
     );
-    let picked = super::dialogs::pick_export(ui.ctx(), name, extension);
+    let picked = crate::ui::widgets::dialogs::pick_export(ui.ctx(), name, extension);
     state.export = Some((picked, rows));
     None
 }
 
-fn collect_export(state: &mut PayoutsTabState) -> Option<PayoutAction> {
+fn collect_export(state: &mut PayoutsTabState) -> Option<Command> {
     let (picked, _) = state.export.as_ref()?;
     let path = picked.try_recv().ok()?;
     let (_, rows) = state.export.take()?;
-    Some(PayoutAction::Export(rows, path))
+    Some(Command::ExportPayouts(rows, path))
 }
 
 const MONEY: f32 = 100.0;

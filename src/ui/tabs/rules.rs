@@ -6,11 +6,11 @@ use std::sync::mpsc::Receiver;
 
 use eframe::egui::{self, Color32, RichText};
 
-use super::background::Latest;
-use super::settings::UiSettings;
-use super::worker::Snapshot;
 use crate::payouts::PayoutSettings;
 use crate::report::{self, RulesDocument, RulesInput, Section, WorkedExample};
+use crate::ui::bridge::Latest;
+use crate::ui::bridge::Snapshot;
+use crate::ui::settings::UiSettings;
 
 type DocumentKey = (
     PayoutSettings,
@@ -182,14 +182,20 @@ fn export_ui(
             .clicked()
         {
             let name = format!("{stem}-rules.html");
-            state.export = Some((super::dialogs::pick_export(ui.ctx(), name, "html"), true));
+            state.export = Some((
+                crate::ui::widgets::dialogs::pick_export(ui.ctx(), name, "html"),
+                true,
+            ));
         }
         if ui
             .add_enabled(fresh, egui::Button::new("Export Markdown…"))
             .clicked()
         {
             let name = format!("{stem}-rules.md");
-            state.export = Some((super::dialogs::pick_export(ui.ctx(), name, "md"), false));
+            state.export = Some((
+                crate::ui::widgets::dialogs::pick_export(ui.ctx(), name, "md"),
+                false,
+            ));
         }
     });
     let (picked, html) = state.export.as_ref()?;

@@ -4,11 +4,11 @@
 use eframe::egui::{self, RichText};
 use egui_plot::{HoverPosition, Legend, Line, LineStyle, Plot, PlotPoints, VLine};
 
-use super::compare_tab::{format_measure, settings_bar_ui};
-use super::settings::{SensitivityModels, UiSettings};
-use super::widgets::number_cell;
 use crate::attribution::{CookieWindow, MAX_WINDOW_DAYS, Model, WindowSweep};
 use crate::journeys::JourneyIndex;
+use crate::ui::settings::{SensitivityModels, UiSettings};
+use crate::ui::widgets::looks::format_measure;
+use crate::ui::widgets::number_cell;
 
 const PALETTE: [egui::Color32; 10] = [
     egui::Color32::from_rgb(31, 119, 180),
@@ -51,7 +51,6 @@ pub fn sensitivity_ui(
     if settings.sensitivity_sources.is_empty() {
         settings.sensitivity_sources = default_sources(index, sweep, settings);
     }
-    settings_bar_ui(ui, settings);
     controls_ui(ui, settings, index, sweep);
     let shown: Vec<usize> = settings
         .sensitivity_sources

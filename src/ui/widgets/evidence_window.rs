@@ -3,14 +3,14 @@
 
 use eframe::egui::{self, RichText};
 
-use super::leakage_tab::cause_color;
-use super::worker::Evidence;
 use crate::attribution::AttributionSettings;
 use crate::explain::{
     Explanation, age, conversion_heading, explain_position, identity_words, link_words,
     redirect_words, share_words,
 };
 use crate::journeys::JourneyIndex;
+use crate::ui::bridge::Evidence;
+use crate::ui::widgets::looks::cause_color;
 
 /// Where reading a conversion's details stands.
 #[derive(Debug)]

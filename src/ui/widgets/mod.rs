@@ -1,4 +1,12 @@
-//! Small drawing helpers the views share.
+//! What several views draw: table cells here; the settings bar, the tracking panel, the
+//! evidence window, the file dialogs and the colours of models and causes in their files.
+
+pub mod choose_programme;
+pub mod dialogs;
+pub mod evidence_window;
+pub mod looks;
+pub mod settings_bar;
+pub mod tracking_panel;
 
 use eframe::egui::{self, Align, Layout, RichText};
 
