@@ -221,6 +221,9 @@ const FIXTURES: &[Expected] = &[
         1,
     ),
     expected("awin_transactions.csv", "awin-transactions", "leads", 2, 1),
+    // 6 visits carrying a partner, campaign or click id and 5 purchases; the other 11 events
+    // (landing page views beside their session_start, scrolls, a refund, ...) left out.
+    expected("ga4_events.ndjson", "ga4-events", "events", 11, 11),
 ];
 
 #[test]
@@ -978,4 +981,287 @@ fn imported_path(store: &Store, path: &Path) -> ImportRecord {
         ImportOutcome::Imported(record) => record,
         other => panic!("{other:?}"),
     }
+}
+
+/// The GA4 fixture's events written as Parquet with GA4's nested types (STRUCT, lists of
+/// key/value records), by DuckDB, from `ga4_events_parquet.sql` (which make_fixtures.py writes
+/// beside the JSON from the same events).
+fn ga4_parquet(dir: &Path) -> PathBuf {
+    let path = dir.join("ga4_events.parquet");
+    let script = std::fs::read_to_string(fixture("ga4_events_parquet.sql")).unwrap();
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    conn.execute_batch(&script.replace("{parquet}", path.to_str().unwrap()))
+        .unwrap();
+    path
+}
+
+/// A touch as stored: partner or channel, time, click id, cookie, user id, browser.
+type Touch = (String, String, String, String, String, String);
+
+fn stored_touches(db: &Path) -> Vec<Touch> {
+    let conn = duckdb::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT coalesce(partner_id, channel), strftime(touched_at, '%Y-%m-%d %H:%M:%S'),
+                    coalesce(click_id, ''), coalesce(cookie_id, ''), coalesce(user_id, ''),
+                    coalesce(browser, '')
+             FROM touches ORDER BY touch_seq",
+        )
+        .unwrap();
+    stmt.query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        ))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+fn t(source: &str, at: &str, click_id: &str, cookie: &str, user: &str, browser: &str) -> Touch {
+    (
+        source.to_owned(),
+        at.to_owned(),
+        click_id.to_owned(),
+        cookie.to_owned(),
+        user.to_owned(),
+        browser.to_owned(),
+    )
+}
+
+/// GA4's BigQuery export, as newline-delimited JSON and as Parquet, is read as an event log:
+/// a visit carrying a partner's link (`?ref=`), a campaign or a Google click id is a touch
+/// (once, though GA4 logs a landing as session_start and page_view), a purchase is a
+/// conversion with its transaction id, revenue and currency; the microsecond timestamps are
+/// UTC. Alice's and carol's links, and bob's followed inside a newsletter session, take the
+/// credit they should.
+#[test]
+fn ga4_events_as_json_or_parquet_are_an_event_log_that_credits_partners() {
+    let dir = tempfile::tempdir().unwrap();
+    let parquet = ga4_parquet(dir.path());
+    for (i, file) in [fixture("ga4_events.ndjson"), parquet].iter().enumerate() {
+        let db = dir.path().join(format!("ga4-{i}.duckdb"));
+        {
+            let store = store_at(&db);
+            let outcome = import_with(&store, file, ColumnMap::default()).unwrap();
+            let summary = outcome.summary();
+            assert!(
+                summary.contains(
+                    "recognised a GA4 BigQuery events export (preset ga4-events); imported 11 \
+                     events rows, rejected 0, left out 11: events that are neither a purchase"
+                ),
+                "{summary}"
+            );
+            ga4_credit_is_as_expected(&store, file);
+        }
+        let (u1, u2, u3, u5) = (
+            "1234567890.1772380800",
+            "2233445566.1772442000",
+            "3344556677.1772528400",
+            "5566778899.1772701200",
+        );
+        assert_eq!(
+            stored_touches(&db),
+            vec![
+                t("alice", "2026-03-02 10:00:00", "", u1, "", "Chrome"),
+                t("newsletter", "2026-03-03 09:00:00", "", u2, "", "Safari"),
+                t("bob", "2026-03-03 09:05:00", "", u2, "", "Safari"),
+                t(
+                    "google-ads",
+                    "2026-03-04 14:00:00",
+                    "Cj0KCQiA-lookalike-1",
+                    u3,
+                    "cust-77",
+                    "Firefox"
+                ),
+                t("carol", "2026-03-05 19:00:00", "", u1, "", "Chrome"),
+                t("bing", "2026-03-07 16:00:00", "", u5, "", "Edge"),
+            ],
+            "{}",
+            file.display()
+        );
+        assert_eq!(
+            stored_conversions(&db, "coalesce(currency, '')"),
+            vec![
+                c("T-1001", "2026-03-02 10:20:00", 90.0, "USD", "approved"),
+                c("T-1002", "2026-03-03 09:30:00", 45.0, "USD", "approved"),
+                c(
+                    "ga4_events:14",
+                    "2026-03-05 08:10:00",
+                    12.5,
+                    "EUR",
+                    "approved"
+                ),
+                c("T-1004", "2026-03-06 11:15:00", 30.0, "USD", "approved"),
+                c("T-1005", "2026-03-05 19:40:00", 100.0, "USD", "approved"),
+            ],
+            "{}",
+            file.display()
+        );
+    }
+}
+
+/// A store in the database file `db`, holding our partners file.
+fn store_at(db: &Path) -> Store {
+    let store = Store::open(db).unwrap();
+    imported(&store, "partners.csv", ColumnMap::default());
+    store
+}
+
+/// Last touch: alice T-1001 (90, 10%), bob T-1002 (45, flat 25.00; the newsletter came
+/// first), carol T-1005 (100, 8%), Google Ads the purchase of u3; first touch: alice both
+/// of u1's purchases. T-1004 (direct) is nobody's.
+fn ga4_credit_is_as_expected(store: &Store, file: &Path) {
+    let index = JourneyIndex::build(store).unwrap();
+    let rows = compute_credit(&index, &settings(Some(30), false, false)).rows(&index);
+    let credited = |source: &str, model: &str| {
+        let r = row(&rows, source, model);
+        (r.conversions, r.revenue, (r.payout * 100.0).round() / 100.0)
+    };
+    let file = file.display();
+    assert_eq!(credited("alice", "last"), (1.0, 90.0, 9.0), "{file}");
+    assert_eq!(credited("bob", "last"), (1.0, 45.0, 25.0), "{file}");
+    assert_eq!(credited("carol", "last"), (1.0, 100.0, 8.0), "{file}");
+    assert_eq!(credited("google-ads", "last"), (1.0, 12.5, 0.0), "{file}");
+    assert_eq!(credited("alice", "first"), (2.0, 190.0, 19.0), "{file}");
+    assert_eq!(credited("newsletter", "first"), (1.0, 45.0, 0.0), "{file}");
+    assert_eq!(credited("bob", "linear"), (0.5, 22.5, 12.5), "{file}");
+}
+
+/// A JSON line that holds no record (broken JSON, an array, a blank line between records) is
+/// a rejected row with its line; a purchase logged twice with one transaction id is rejected
+/// as a duplicate; keys and field names that look like SQL are data.
+#[test]
+fn bad_json_lines_and_repeated_purchases_are_rejected_with_their_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_partners();
+    let event = |name: &str, micros: &str, params: &str, ecommerce: &str| {
+        format!(
+            r#"{{"event_name":"{name}","event_timestamp":"{micros}","user_pseudo_id":"u.1","event_params":[{params}],"ecommerce":{ecommerce}}}"#
+        )
+    };
+    let landing = r#"{"key":"page_location","value":{"string_value":"https://shop.example.com/?ref=alice"}},{"key":"x'); DROP TABLE touches; --","value":{"int_value":"1"}}"#;
+    let sale = r#"{"transaction_id":"T-9","purchase_revenue":20.0}"#;
+    let lines = [
+        event("session_start", "1772445600000000", landing, "null"),
+        r#"{"event_name":"purchase","event_timestamp":"#.to_owned(),
+        String::new(),
+        "[1,2,3]".to_owned(),
+        event("purchase", "1772446800000000", "", sale),
+        event("purchase", "1772446801000000", "", sale),
+        String::new(),
+    ];
+    let path = write(
+        dir.path(),
+        "events_20260302.json",
+        &(lines.join("\n") + "\n"),
+    );
+    let record = imported_path(&store, &path);
+    assert_eq!(
+        (
+            record.preset.as_deref(),
+            record.rows_accepted,
+            record.rows_rejected,
+            record.rows_skipped
+        ),
+        (Some("ga4-events"), 2, 4, 0)
+    );
+    let rejects: Vec<(Option<i64>, String)> = store
+        .rejects(10)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.line, r.reason))
+        .collect();
+    let expected = [
+        (2, "expected a JSON object on the line: EOF while parsing"),
+        (3, "expected a JSON object, found an empty line"),
+        (
+            4,
+            "expected a JSON object ({…}) on the line, found an array",
+        ),
+        (
+            6,
+            "duplicate conversion_id 'T-9': already on line 5 of this file",
+        ),
+    ];
+    assert_eq!(rejects.len(), expected.len(), "{rejects:#?}");
+    for ((line, reason), (want_line, want_reason)) in rejects.iter().zip(expected) {
+        assert_eq!(*line, Some(want_line), "{reason}");
+        assert!(
+            reason.contains(want_reason),
+            "{reason:?} lacks {want_reason:?}"
+        );
+    }
+    let counts = store.counts().unwrap();
+    assert_eq!(
+        (counts.touches, counts.conversions, counts.partners),
+        (1, 1, 4)
+    );
+}
+
+/// impact.com's actions carry the promo code used (`PromoCode` in the API layout, `Promo
+/// Code` in the Action Listing): under coupon tracking ALICE10 credits alice with IMP-9302 and
+/// BOB5 bob with IMP-9218; the other actions name no code and stay nobody's.
+#[test]
+fn impact_promo_codes_credit_their_partners_under_coupon_tracking() {
+    let store = store_with_partners();
+    imported(&store, "impact_action_listing.csv", ColumnMap::default());
+    imported(&store, "impact_actions_api.csv", ColumnMap::default());
+    let index = JourneyIndex::build(&store).unwrap();
+    let mut by_coupon = settings(Some(30), false, false);
+    by_coupon.tracking.methods = Methods::COUPON;
+    let rows = compute_credit(&index, &by_coupon).rows(&index);
+    let alice = row(&rows, "alice", "last");
+    assert_eq!((alice.conversions, alice.revenue), (1.0, 35.5));
+    let bob = row(&rows, "bob", "last");
+    assert_eq!((bob.conversions, bob.revenue), (1.0, 43.69));
+    let credited: f64 = rows
+        .iter()
+        .filter(|r| r.model == "last")
+        .map(|r| r.conversions)
+        .sum();
+    assert_eq!(credited, 2.0, "{rows:#?}");
+}
+
+/// The command line says which preset read each file, and lists GA4's among the presets.
+#[test]
+fn the_command_line_says_which_preset_it_recognised() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("programme.duckdb");
+    let shopify = fixture("shopify_orders_2025.csv");
+    let ga4 = fixture("ga4_events.ndjson");
+    let (ok, out, err) = cli(&[
+        "import",
+        "--db",
+        db.to_str().unwrap(),
+        shopify.to_str().unwrap(),
+        ga4.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(
+            "shopify_orders_2025.csv: recognised a Shopify orders export (preset \
+             shopify-orders); imported 8 conversions rows, rejected 0, left out 4"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "ga4_events.ndjson: recognised a GA4 BigQuery events export (preset ga4-events); \
+             imported 11 events rows, rejected 0, left out 11"
+        ),
+        "{out}"
+    );
+    let (ok, out, _) = cli(&["import", "--list-presets"]);
+    assert!(ok);
+    assert!(
+        out.contains("ga4-events")
+            && out.contains("needs event_name, event_timestamp, user_pseudo_id"),
+        "{out}"
+    );
 }

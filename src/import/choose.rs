@@ -10,6 +10,7 @@ use super::dialect::FileFormat;
 use super::kinds::{self, ColumnMap, FileKind, ResolvedColumns};
 use super::presets::{self, HeaderKeys, Preset};
 use super::{ImportError, ImportRequest, MissingColumn};
+use crate::domain::links::LinkRules;
 use crate::store::{QueryContext, Store, StoreError};
 
 /// How the file's rows are read.
@@ -47,18 +48,33 @@ impl PresetUse {
     }
 }
 
+/// The referral parameters links are read with: the programme's (`links`), then the
+/// preset's for its platform's links (`ref,via`).
+pub(super) fn ref_names(links: &LinkRules, preset_params: &[&str]) -> String {
+    let mut links = links.clone();
+    for name in preset_params {
+        if !links.ref_params.iter().any(|known| known == name) {
+            links.ref_params.push((*name).to_owned());
+        }
+    }
+    links.names_list()
+}
+
 /// Decides how the staged file (`pa_source`, with `header`) is read; a built-in preset
-/// replaces `pa_source` by its columns made into ours.
+/// replaces `pa_source` by its columns made into ours (reading links with the programme's
+/// referral parameters, `links`).
 pub(super) fn plan(
     store: &Store,
     request: &ImportRequest,
     header: &[String],
     format: FileFormat,
+    links: &LinkRules,
 ) -> Result<ReadPlan, ImportError> {
     let file = &request.path;
     let mapping = &request.columns;
+    let read_with = |preset: &'static Preset| apply(store.conn(), preset, header, request, links);
     if let Some(name) = &mapping.preset {
-        return named_preset(store, request, name, header, format);
+        return named_preset(store, request, name, header, format, links);
     }
     let own_kind = request.kind.or_else(|| kinds::detect_kind(header, mapping));
     if let Some(kind) = own_kind {
@@ -69,13 +85,13 @@ pub(super) fn plan(
                 preset: None,
             }),
             Err(column) => match recognised(mapping, header, Some(kind)) {
-                Some(preset) => apply(store.conn(), preset, header, request),
+                Some(preset) => read_with(preset),
                 None => Err(missing_column(file, kind, column, header, format)),
             },
         };
     }
     match recognised(mapping, header, None) {
-        Some(preset) => apply(store.conn(), preset, header, request),
+        Some(preset) => read_with(preset),
         None => Err(ImportError::UnknownKind {
             found: listed_header(header),
             file: file.clone(),
@@ -103,6 +119,7 @@ fn named_preset(
     name: &str,
     header: &[String],
     format: FileFormat,
+    links: &LinkRules,
 ) -> Result<ReadPlan, ImportError> {
     let problem = |problem: String| ImportError::Preset {
         problem,
@@ -118,7 +135,7 @@ fn named_preset(
             header,
         );
         let preset = fitting.ok_or_else(|| problem(misfit(first, header, request)))?;
-        return apply(store.conn(), preset, header, request);
+        return apply(store.conn(), preset, header, request, links);
     }
     let saved = store
         .saved_preset(name)
@@ -205,6 +222,7 @@ fn apply(
     preset: &'static Preset,
     header: &[String],
     request: &ImportRequest,
+    links: &LinkRules,
 ) -> Result<ReadPlan, ImportError> {
     let partner = request.columns.partner.as_deref();
     let keys = HeaderKeys::of(header);
@@ -214,19 +232,28 @@ fn apply(
             file: request.path.clone(),
         });
     }
-    let made = presets::sql::preset_columns(preset, header, partner);
+    let ref_names = ref_names(links, preset.ref_params);
+    let made = presets::sql::preset_columns(preset, header, partner, &ref_names);
     replace_source(conn, &made).map_err(|error| ImportError::Store {
         error: Box::new(error),
         file: request.path.clone(),
     })?;
-    let mut columns = kinds::resolve_columns(preset.kind, &made.header, &ColumnMap::default())
-        .map_err(|column| ImportError::Preset {
-            problem: format!(
-                "the preset {} makes no `{column}` from this file; the header has {}",
-                preset.name,
-                listed_header(header)
-            ),
-            file: request.path.clone(),
+    // The preset's columns carry our names exactly: each is read by its own name (an event
+    // log's `user` is not its `user_id`).
+    let own_names = ColumnMap {
+        pairs: made.header.iter().map(|h| (h.clone(), h.clone())).collect(),
+        ..ColumnMap::default()
+    };
+    let mut columns =
+        kinds::resolve_columns(preset.kind, &made.header, &own_names).map_err(|column| {
+            ImportError::Preset {
+                problem: format!(
+                    "the preset {} makes no `{column}` from this file; the header has {}",
+                    preset.name,
+                    listed_header(header)
+                ),
+                file: request.path.clone(),
+            }
         })?;
     for column in columns.values_mut() {
         column.name = made.shown[column.position].clone();

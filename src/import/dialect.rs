@@ -10,6 +10,9 @@ pub enum FileFormat {
     Csv,
     /// Apache Parquet.
     Parquet,
+    /// Newline-delimited JSON: one record (an object, possibly nested) per line, as
+    /// BigQuery exports tables (GA4's events).
+    JsonLines,
 }
 
 /// How DuckDB splits a CSV file, as its sniffer found it (unused characters empty).

@@ -81,7 +81,14 @@ impl FileKind {
                 "status",
             ],
             FileKind::Leads => &["amount"],
-            FileKind::Events => &[],
+            FileKind::Events => &[
+                "url",
+                "click_id",
+                "user_id",
+                "browser",
+                "conversion_id",
+                "currency",
+            ],
         }
     }
 
@@ -245,10 +252,16 @@ pub fn resolve_columns(
         .iter()
         .chain(kind.optional_columns());
     for &column in all {
-        if let Some(position) = find_column(kind, column, header, mapping) {
-            let name = header[position].clone();
-            resolved.insert(column, FileColumn { name, position });
+        let Some(position) = find_column(kind, column, header, mapping) else {
+            continue;
+        };
+        // An event log's `user` may be its `user_id` column: not read twice.
+        let taken = resolved.values().any(|c| c.position == position);
+        if kind == FileKind::Events && taken && !kind.required_columns().contains(&column) {
+            continue;
         }
+        let name = header[position].clone();
+        resolved.insert(column, FileColumn { name, position });
     }
     if let Some(missing) = kind
         .required_columns()

@@ -449,7 +449,7 @@ pub struct LineRows<'a> {
 /// Gives each of `rows` its line: its place among them after the header, plus the rejected
 /// lines (in `pa_structural`, see [`record_structural_rejects`]) before it, plus the shift
 /// of its run ([`LineRun`]); the rejected lines are shifted too. A CSV's first data row is
-/// line 2; a Parquet file's rows are numbered from 1.
+/// line 2; a Parquet file's rows and a JSON file's lines are numbered from 1.
 pub fn number_lines(
     conn: &Connection,
     rows: &LineRows,
@@ -495,7 +495,7 @@ fn number_naive_lines(
 ) -> duckdb::Result<()> {
     let first = match format {
         FileFormat::Csv => 2,
-        FileFormat::Parquet => 1,
+        FileFormat::Parquet | FileFormat::JsonLines => 1,
     };
     let LineRows {
         table, filter, set, ..

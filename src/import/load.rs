@@ -144,7 +144,7 @@ fn store_staged(
         file: request.path.clone(),
     };
     let conn = store.conn();
-    let plan = choose::plan(store, request, &header, format)?;
+    let plan = choose::plan(store, request, &header, format, &settings.links)?;
     let kind = plan.kind;
     let file_columns = FileColumns {
         columns: &plan.columns,
@@ -213,13 +213,8 @@ fn store_staged(
 
 /// The programme's referral parameters, and the preset's for its platform's links.
 pub(super) fn ref_names(settings: &ImportSettings, plan: &choose::ReadPlan) -> String {
-    let mut links = settings.links.clone();
-    for name in plan.preset.as_ref().map_or(&[][..], |p| p.ref_params()) {
-        if !links.ref_params.iter().any(|known| known == name) {
-            links.ref_params.push((*name).to_owned());
-        }
-    }
-    links.names_list()
+    let preset_params = plan.preset.as_ref().map_or(&[][..], |p| p.ref_params());
+    choose::ref_names(&settings.links, preset_params)
 }
 
 /// Drops the rows the preset leaves out (a Shopify order's further line items) from
@@ -399,7 +394,8 @@ fn insert_accepted(conn: &Connection, kind: FileKind, import_id: i64) -> Result<
     Ok(())
 }
 
-/// The two inserts of an event log: every row a touch, flagged rows also conversions.
+/// The two inserts of an event log: every row with a source a touch (the user its cookie),
+/// flagged rows also conversions.
 fn events_sql(import_id: i64, touch_base: i64, conversion_base: i64) -> Vec<String> {
     vec![
         format!(
@@ -409,13 +405,14 @@ fn events_sql(import_id: i64, touch_base: i64, conversion_base: i64) -> Vec<Stri
                  SELECT {touch_base} + pa_line, {import_id}, pa_line, time,
                         CASE WHEN raw_source IN (SELECT partner_id FROM partners) THEN raw_source END,
                         CASE WHEN raw_source NOT IN (SELECT partner_id FROM partners) THEN raw_source END,
-                        NULL, NULL, raw_user, NULL, NULL, NULL, NULL, NULL, NULL
-                 FROM pa_checked WHERE reject_reason IS NULL"
+                        raw_click_id, raw_url, raw_user, raw_user_id, NULL, raw_browser,
+                        NULL, NULL, NULL
+                 FROM pa_checked WHERE reject_reason IS NULL AND raw_source IS NOT NULL"
         ),
         format!(
             "INSERT INTO conversions
                  SELECT {conversion_base} + pa_line, event_conversion_id, {import_id}, pa_line, time,
-                        value, NULL, raw_user, NULL, NULL, NULL, 'approved'
+                        value, upper(raw_currency), raw_user, raw_user_id, NULL, NULL, 'approved'
                  FROM pa_checked WHERE reject_reason IS NULL AND is_conversion"
         ),
     ]

@@ -13,6 +13,7 @@ mod dialect;
 mod kinds;
 mod lines;
 mod load;
+mod nested;
 pub mod presets;
 mod preview;
 mod read;

@@ -3,6 +3,7 @@
 //! stored. The file is staged, mapped and checked as an import does, then left unstored.
 
 use super::choose::{self, ReadPlan};
+use super::dialect::FileFormat;
 use super::kinds::FileKind;
 use super::load::{self, Staged};
 use super::read::{ReadSpec, checked_rows_sql, parsed_rows};
@@ -77,7 +78,13 @@ fn preview(
     limit: usize,
 ) -> Result<Preview, ImportError> {
     let staged = load::stage_file(store, request)?;
-    let plan = choose::plan(store, request, &staged.header, staged.format)?;
+    let plan = choose::plan(
+        store,
+        request,
+        &staged.header,
+        staged.format,
+        &settings.links,
+    )?;
     let store_error = |error: StoreError| ImportError::Store {
         error: Box::new(error),
         file: request.path.clone(),
@@ -192,6 +199,12 @@ fn shown_columns(kind: FileKind) -> &'static [(&'static str, &'static str)] {
             ("source", "raw_source"),
             ("conversion", "is_conversion"),
             ("value", "value"),
+            ("conversion_id", "raw_conversion_id"),
+            ("currency", "upper(raw_currency)"),
+            ("url", "raw_url"),
+            ("click_id", "raw_click_id"),
+            ("user_id", "raw_user_id"),
+            ("browser", "raw_browser"),
         ],
     }
 }
@@ -205,7 +218,10 @@ fn read_rows(
     staged: &Staged,
 ) -> Result<Vec<PreviewRow>, StoreError> {
     let doing = "previewing the file";
-    let first_line = 2 + staged.section_lines;
+    let first_line = match staged.format {
+        FileFormat::Csv => 2 + staged.section_lines,
+        FileFormat::Parquet | FileFormat::JsonLines => 1,
+    };
     let mut stmt = store.conn().prepare(sql).doing(doing)?;
     let mut rows = stmt.query([]).doing(doing)?;
     let mut out = Vec::new();

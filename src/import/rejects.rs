@@ -42,11 +42,21 @@ pub(super) fn reject_duplicates(
             )
             .doing("naming event conversions")?;
             conn.execute(
-                "UPDATE pa_checked SET event_conversion_id = CAST(? AS VARCHAR) || ':' || pa_line
+                "UPDATE pa_checked
+                 SET event_conversion_id = coalesce(raw_conversion_id,
+                                                    CAST(? AS VARCHAR) || ':' || pa_line)
                  WHERE is_conversion",
                 params![event_id_prefix(&facts.name)],
             )
             .doing("naming event conversions")?;
+            let duplicate = "'conversion_id'";
+            in_file(
+                conn,
+                &PA_CHECKED,
+                "event_conversion_id",
+                "conversion_id",
+                duplicate,
+            )?;
             let key = ("event_conversion_id", "conversion_id", "'conversion'");
             in_database(conn, &PA_CHECKED, key, "conversions", "conversion_id")
         }
@@ -54,7 +64,7 @@ pub(super) fn reject_duplicates(
     }
 }
 
-/// Event-log conversions are named `<file stem>:<line>`.
+/// Event-log conversions without an id of their own are named `<file stem>:<line>`.
 fn event_id_prefix(file_name: &str) -> String {
     file_name
         .split('.')

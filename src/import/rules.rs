@@ -372,8 +372,24 @@ fn leads(columns: &FileColumns) -> KindRules {
     }
 }
 
+/// An event log: every row with a source is a touch, every flagged row a conversion (a
+/// flagged row without a source is a conversion only).
 fn events(columns: &FileColumns) -> KindRules {
-    let mut parsed = raw_items(columns, &["user", "source", "conversion", "value"]);
+    let mut parsed = raw_items(
+        columns,
+        &[
+            "user",
+            "source",
+            "conversion",
+            "value",
+            "url",
+            "click_id",
+            "user_id",
+            "browser",
+            "conversion_id",
+            "currency",
+        ],
+    );
     parsed.extend(timestamp_items(columns, "time"));
     parsed.push(
         "CASE WHEN lower(raw_conversion) IN ('1', 'true', 'yes', 'y', 't') THEN true
@@ -384,10 +400,15 @@ fn events(columns: &FileColumns) -> KindRules {
     parsed.push("TRY_CAST(raw_value AS DOUBLE) AS value".to_owned());
     let mut value_check = number_check("value", "49.90", true);
     value_check.failed_when = format!("is_conversion AND ({})", value_check.failed_when);
+    let mut source_check = required_text("source", "a source or channel");
+    source_check.failed_when = format!(
+        "{} AND NOT coalesce(is_conversion, false)",
+        source_check.failed_when
+    );
     let checks = vec![
         required_text("user", "a user or customer id"),
         timestamp_check("time"),
-        required_text("source", "a source or channel"),
+        source_check,
         Check {
             column: "conversion",
             failed_when: "is_conversion IS NULL".to_owned(),

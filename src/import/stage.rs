@@ -35,12 +35,24 @@ pub fn sniff_format(path: &Path) -> Result<FileFormat, ImportError> {
     if head.starts_with(&[0x1f, 0x8b]) {
         return Ok(FileFormat::Csv);
     }
+    if starts_a_json_record(&head) {
+        return Ok(FileFormat::JsonLines);
+    }
     if looks_binary(&head) {
         return Err(ImportError::NotTabular {
             file: path.to_path_buf(),
         });
     }
     Ok(FileFormat::Csv)
+}
+
+/// Whether a file's first character (after a byte-order mark and white space) opens a JSON
+/// object: newline-delimited JSON, which no CSV header starts like.
+fn starts_a_json_record(head: &[u8]) -> bool {
+    let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    text.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{')
 }
 
 /// Whether the first bytes of a file are binary rather than text: more than one in twenty of
@@ -77,6 +89,7 @@ impl ReaderLink {
         let compressed = format == FileFormat::Csv && starts_with_gzip_magic(file);
         let name = match format {
             FileFormat::Parquet => "source.parquet",
+            FileFormat::JsonLines => "source.json",
             FileFormat::Csv if compressed => "source.csv.gz",
             FileFormat::Csv => "source.csv",
         };
@@ -199,7 +212,8 @@ pub fn stage(
                 None => unreadable(error),
             }
         }),
-        FileFormat::Parquet => stage_parquet(conn, link).map_err(unreadable),
+        FileFormat::Parquet => stage_parquet(conn, path, link),
+        FileFormat::JsonLines => super::nested::stage_json_lines(conn, path).map(nested_source),
     }
 }
 
@@ -503,16 +517,24 @@ fn block_has_padding(block: &[u8]) -> bool {
 }
 
 /// A Parquet file's columns, each cast to text and named by position; its own names are read
-/// as values (`DESCRIBE`).
-fn stage_parquet(conn: &Connection, link: &ReaderLink) -> duckdb::Result<Source> {
-    let header: Vec<String> = {
-        let mut stmt = conn.prepare(&format!(
-            "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet({}))",
-            link.sql()
-        ))?;
-        let names = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        names.collect::<Result<_, _>>()?
+/// as values (`DESCRIBE`). Nested columns (STRUCT, LIST) are flattened first
+/// ([`super::nested::flattened_parquet`]).
+fn stage_parquet(conn: &Connection, path: &Path, link: &ReaderLink) -> Result<Source, ImportError> {
+    let scrub = |message: &str| link.scrub(&first_line(message), path);
+    let unreadable = |e: duckdb::Error| ImportError::Unreadable {
+        detail: scrub(&e.to_string()),
+        file: path.to_path_buf(),
     };
+    let described = parquet_columns(conn, link).map_err(unreadable)?;
+    if described
+        .iter()
+        .any(|(_, column_type)| super::nested::is_nested(column_type))
+    {
+        return super::nested::flattened_parquet(conn, &link.sql(), &described)
+            .map(nested_source)
+            .map_err(|e| e.for_file(path, scrub));
+    }
+    let header: Vec<String> = described.into_iter().map(|(name, _)| name).collect();
     let names: Vec<String> = (0..header.len()).map(file_column).collect();
     let select: Vec<String> = names
         .iter()
@@ -527,7 +549,8 @@ fn stage_parquet(conn: &Connection, link: &ReaderLink) -> duckdb::Result<Source>
             names.join(", ")
         ),
         [],
-    )?;
+    )
+    .map_err(unreadable)?;
     Ok(Source {
         header,
         boundaries_known: false,
@@ -535,6 +558,27 @@ fn stage_parquet(conn: &Connection, link: &ReaderLink) -> duckdb::Result<Source>
         longest_line_bytes: DEFAULT_LONGEST_LINE_BYTES,
         section_lines: 0,
     })
+}
+
+/// A file of records flattened by `nested`, with `header`: no CSV dialect, no lines to scan.
+fn nested_source(header: Vec<String>) -> Source {
+    Source {
+        header,
+        boundaries_known: false,
+        dialect: None,
+        longest_line_bytes: DEFAULT_LONGEST_LINE_BYTES,
+        section_lines: 0,
+    }
+}
+
+/// A Parquet file's column names and types (`DESCRIBE`), read as values.
+fn parquet_columns(conn: &Connection, link: &ReaderLink) -> duckdb::Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet({}))",
+        link.sql()
+    ))?;
+    let columns = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    columns.collect()
 }
 
 /// Refuses a file in which every data row was rejected for not splitting like the header
@@ -584,6 +628,7 @@ pub fn clean_up(conn: &Connection) {
         "DROP TABLE IF EXISTS pa_tz",
         "DROP TABLE IF EXISTS pa_csv_errors",
         "DROP TABLE IF EXISTS pa_csv_scans",
+        "DROP TABLE IF EXISTS pa_json_rows",
     ] {
         let _ = conn.execute(statement, []);
     }

@@ -64,6 +64,9 @@ pub fn markdown_tables() -> String {
                 describe_when(&skip.when)
             );
         }
+        for (name, value) in named_values(preset) {
+            let _ = writeln!(out, "Where *{name}* is {}.\n", describe(value));
+        }
         if !preset.ref_params.is_empty() {
             let _ = writeln!(
                 out,
@@ -82,6 +85,83 @@ pub fn markdown_tables() -> String {
         let _ = writeln!(out, "Gaps: {}.\n", preset.lacks);
     }
     out
+}
+
+/// The values a preset calls by a name, each once, in the order the table and the rows left
+/// out mention them (a name used inside another's definition after it).
+fn named_values(preset: &'static Preset) -> Vec<(&'static str, &'static Value)> {
+    let mut found = Vec::new();
+    for field in preset.fields {
+        find_named(&field.value, &mut found);
+    }
+    if let Some(skip) = &preset.skip {
+        find_named_in_when(&skip.when, &mut found);
+    }
+    let mut i = 0;
+    while i < found.len() {
+        if let Value::Named(_, inner) = found[i] {
+            find_named(inner, &mut found);
+        }
+        i += 1;
+    }
+    found
+        .into_iter()
+        .filter_map(|value| match value {
+            Value::Named(name, inner) => Some((*name, *inner)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Adds the named values `value` mentions (not looking inside them) to `found`, each once.
+fn find_named(value: &'static Value, found: &mut Vec<&'static Value>) {
+    match value {
+        Value::Named(name, _) => {
+            if !found
+                .iter()
+                .any(|v| matches!(v, Value::Named(other, _) if other == name))
+            {
+                found.push(value);
+            }
+        }
+        Value::FirstOf(values) | Value::Joined(values) => {
+            values.iter().for_each(|v| find_named(v, found));
+        }
+        Value::Money(inner, _)
+        | Value::CurrencyOfSymbol(inner)
+        | Value::Time(inner, _)
+        | Value::Words(inner, _)
+        | Value::WithoutPrefix(inner, _)
+        | Value::Upper(inner)
+        | Value::Capture(inner, _, _)
+        | Value::Referral(inner)
+        | Value::UrlParam(inner, _) => find_named(inner, found),
+        Value::MoneyLess(first, second, _) => {
+            find_named(first, found);
+            find_named(second, found);
+        }
+        Value::If(when, then, otherwise) => {
+            find_named(then, found);
+            find_named(otherwise, found);
+            find_named_in_when(when, found);
+        }
+        Value::Column(_) | Value::Constant(_) | Value::GivenPartner | Value::Nothing => {}
+    }
+}
+
+/// [`find_named`] for the values a condition reads.
+fn find_named_in_when(when: &'static When, found: &mut Vec<&'static Value>) {
+    match when {
+        When::Empty(value) | When::Set(value) | When::Is(value, _) => find_named(value, found),
+        When::AtLeast(first, second, _) => {
+            find_named(first, found);
+            find_named(second, found);
+        }
+        When::All(conditions) | When::Any(conditions) => {
+            conditions.iter().for_each(|c| find_named_in_when(c, found));
+        }
+        When::Not(condition) => find_named_in_when(condition, found),
+    }
 }
 
 fn quoted_needs(preset: &Preset) -> String {
@@ -141,12 +221,22 @@ pub fn describe(value: &Value) -> String {
         Value::Upper(inner) => format!("{} upper-cased", describe(inner)),
         Value::Capture(inner, _, what) => format!("{}: {what}", describe(inner)),
         Value::Joined(values) => values.iter().map(describe).collect::<Vec<_>>().join(" + "),
+        Value::If(when, then, Value::Nothing) => {
+            format!("{} when {}", describe(then), describe_when(when))
+        }
         Value::If(when, then, otherwise) => format!(
             "{} when {}, else {}",
             describe(then),
             describe_when(when),
             describe(otherwise)
         ),
+        Value::Nothing => "nothing".to_owned(),
+        Value::Named(name, _) => format!("*{name}*"),
+        Value::Referral(inner) => format!(
+            "the partner named by a referral parameter (`ref`, the programme's aliases) in {}",
+            describe(inner)
+        ),
+        Value::UrlParam(inner, name) => format!("`{name}=` in {}", describe(inner)),
     }
 }
 
@@ -163,14 +253,23 @@ pub fn describe_when(when: &When) -> String {
         ),
         When::All(conditions) => conditions
             .iter()
-            .map(describe_when)
+            .map(describe_part)
             .collect::<Vec<_>>()
             .join(" and "),
         When::Any(conditions) => conditions
             .iter()
-            .map(describe_when)
+            .map(describe_part)
             .collect::<Vec<_>>()
             .join(" or "),
+        When::Not(condition) => format!("not ({})", describe_when(condition)),
+    }
+}
+
+/// A condition inside another, in parentheses when it joins several.
+fn describe_part(when: &When) -> String {
+    match when {
+        When::All(_) | When::Any(_) => format!("({})", describe_when(when)),
+        _ => describe_when(when),
     }
 }
 

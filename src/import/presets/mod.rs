@@ -16,6 +16,7 @@ mod describe;
 mod dub;
 mod everflow;
 mod firstpromoter;
+mod ga4;
 mod impact;
 mod pap;
 mod partnerstack;
@@ -121,6 +122,16 @@ pub enum Value {
     Joined(&'static [Value]),
     /// One value when a condition holds, another otherwise.
     If(When, &'static Value, &'static Value),
+    /// No value (empty).
+    Nothing,
+    /// The partner a link names with one of the programme's referral parameters (and the
+    /// preset's own), as a click file's `url` is read.
+    Referral(&'static Value),
+    /// The value of a query parameter of a link (`utm_source`, `gclid`), percent-decoded.
+    UrlParam(&'static Value, &'static str),
+    /// A value called by a name of its own for people (`the visit's marker`), defined once
+    /// below the preset's table.
+    Named(&'static str, &'static Value),
 }
 
 /// A condition on a row.
@@ -139,6 +150,8 @@ pub enum When {
     All(&'static [When]),
     /// Some condition holds.
     Any(&'static [When]),
+    /// The condition does not hold.
+    Not(&'static When),
 }
 
 /// How a platform writes money.
@@ -188,6 +201,7 @@ pub static ALL: &[&[Preset]] = &[
     shareasale::PRESETS,
     cj::PRESETS,
     awin::PRESETS,
+    ga4::PRESETS,
 ];
 
 /// Every built-in preset, in table order.
@@ -337,7 +351,7 @@ impl Value {
     pub fn available(&self, keys: &HeaderKeys, partner_given: bool) -> bool {
         match self {
             Value::Column(names) => keys.position(names).is_some(),
-            Value::Constant(_) => true,
+            Value::Constant(_) | Value::Nothing => true,
             Value::GivenPartner => partner_given,
             Value::FirstOf(values) | Value::Joined(values) => {
                 values.iter().any(|v| v.available(keys, partner_given))
@@ -349,7 +363,10 @@ impl Value {
             | Value::Words(inner, _)
             | Value::WithoutPrefix(inner, _)
             | Value::Upper(inner)
-            | Value::Capture(inner, _, _) => inner.available(keys, partner_given),
+            | Value::Capture(inner, _, _)
+            | Value::Referral(inner)
+            | Value::UrlParam(inner, _)
+            | Value::Named(_, inner) => inner.available(keys, partner_given),
             Value::If(_, then, otherwise) => {
                 then.available(keys, partner_given) || otherwise.available(keys, partner_given)
             }
@@ -360,7 +377,7 @@ impl Value {
     pub fn column_names(&self, names: &mut Vec<&'static str>) {
         match self {
             Value::Column(columns) => names.extend(columns.iter().copied()),
-            Value::Constant(_) | Value::GivenPartner => {}
+            Value::Constant(_) | Value::GivenPartner | Value::Nothing => {}
             Value::FirstOf(values) | Value::Joined(values) => {
                 values.iter().for_each(|v| v.column_names(names));
             }
@@ -370,7 +387,10 @@ impl Value {
             | Value::Words(inner, _)
             | Value::WithoutPrefix(inner, _)
             | Value::Upper(inner)
-            | Value::Capture(inner, _, _) => inner.column_names(names),
+            | Value::Capture(inner, _, _)
+            | Value::Referral(inner)
+            | Value::UrlParam(inner, _)
+            | Value::Named(_, inner) => inner.column_names(names),
             Value::MoneyLess(first, second, _) => {
                 first.column_names(names);
                 second.column_names(names);
@@ -398,6 +418,7 @@ impl When {
             When::All(conditions) | When::Any(conditions) => {
                 conditions.iter().for_each(|c| c.column_names(names));
             }
+            When::Not(condition) => condition.column_names(names),
         }
     }
 }

@@ -22,11 +22,18 @@ pub struct PresetColumns {
 }
 
 /// The SQL of `preset` over a file with `header`; `partner` is the partner the user named
-/// for a partner's own report.
-pub fn preset_columns(preset: &Preset, header: &[String], partner: Option<&str>) -> PresetColumns {
+/// for a partner's own report, `ref_names` the referral parameters links are read with
+/// (`ref,via`).
+pub fn preset_columns(
+    preset: &Preset,
+    header: &[String],
+    partner: Option<&str>,
+    ref_names: &str,
+) -> PresetColumns {
     let reader = Reader {
         keys: HeaderKeys::of(header),
         partner,
+        ref_names,
     };
     let mut columns = PresetColumns {
         select: Vec::new(),
@@ -71,6 +78,7 @@ fn shown_name(value: &Value, keys: &HeaderKeys, header: &[String], ours: &str) -
 struct Reader<'a> {
     keys: HeaderKeys,
     partner: Option<&'a str>,
+    ref_names: &'a str,
 }
 
 /// A text as SQL: a string literal.
@@ -180,6 +188,10 @@ impl Reader<'_> {
                 self.value(then),
                 self.value(otherwise)
             ),
+            Value::Nothing => "NULL::VARCHAR".to_owned(),
+            Value::Referral(inner) => link_parameter(&self.value(inner), self.ref_names),
+            Value::UrlParam(inner, name) => link_parameter(&self.value(inner), name),
+            Value::Named(_, inner) => self.value(inner),
         }
     }
 
@@ -218,9 +230,19 @@ impl Reader<'_> {
                 let parts: Vec<String> = conditions.iter().map(|c| self.when(c)).collect();
                 format!("({})", parts.join(" OR "))
             }
+            When::Not(condition) => format!("NOT {}", self.when(condition)),
         };
         format!("coalesce({condition}, false)")
     }
+}
+
+/// The value of the first of the query parameters `names` (`ref,via`) in the link `raw` (SQL
+/// text), percent-decoded; NULL when it has none.
+fn link_parameter(raw: &str, names: &str) -> String {
+    format!(
+        "nullif(url_decode(pa_ref_value({raw}, {})), '')",
+        text(names)
+    )
 }
 
 /// The amount `raw` (SQL text) holds as a DOUBLE, NULL when it does not read as `money`.
@@ -290,4 +312,89 @@ fn currency_of_symbol(raw: &str) -> String {
         "CASE {} ELSE nullif(regexp_extract({raw}, '([A-Z]{{3}})', 1), '') END",
         cases.join(" ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Money, TimeFormat, amount, currency_of_symbol, text, timestamp};
+
+    /// `sql` over the text `value`, evaluated by DuckDB.
+    fn eval(value: &str, sql: impl Fn(&str) -> String) -> Option<String> {
+        let conn = duckdb::Connection::open_in_memory().unwrap();
+        let raw = text(value);
+        conn.query_row(&format!("SELECT CAST({} AS VARCHAR)", sql(&raw)), [], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    }
+
+    /// Money as platforms write it: US, European and Japanese formats, a formula guard,
+    /// leading-dot decimals, cents; the currency from the symbol.
+    #[test]
+    fn money_reads_as_platforms_write_it() {
+        for (written, money, expected, currency) in [
+            ("\"$1,234.56\"", Money::Units, "1234.56", Some("USD")),
+            ("$1,234.56", Money::Units, "1234.56", Some("USD")),
+            ("1.234,56 €", Money::Units, "1234.56", Some("EUR")),
+            ("€12,00", Money::Units, "12.0", Some("EUR")),
+            ("¥1,000", Money::Units, "1000.0", Some("JPY")),
+            ("CA$5.10", Money::Units, "5.1", Some("CAD")),
+            ("'-$5.00", Money::Units, "-5.0", Some("USD")),
+            (".00", Money::Units, "0.0", None),
+            ("27600.00", Money::Units, "27600.0", None),
+            ("4900", Money::Cents, "49.0", None),
+            ("4900", Money::CentsUnlessFormatted, "49.0", None),
+            ("$49.00", Money::CentsUnlessFormatted, "49.0", Some("USD")),
+        ] {
+            let written = written.trim_matches('"');
+            assert_eq!(
+                eval(written, |raw| amount(raw, money)).as_deref(),
+                Some(expected),
+                "{written} as {money:?}"
+            );
+            assert_eq!(
+                eval(written, currency_of_symbol).as_deref(),
+                currency,
+                "{written}"
+            );
+        }
+        assert_eq!(eval("ten dollars", |raw| amount(raw, Money::Units)), None);
+        assert_eq!(eval("49.00", |raw| amount(raw, Money::Cents)), None);
+    }
+
+    /// Unix time in seconds, milliseconds and microseconds is one instant, in UTC.
+    #[test]
+    fn unix_seconds_milliseconds_and_microseconds_are_told_apart() {
+        for written in ["1772445600", "1772445600000", "1772445600000000"] {
+            assert_eq!(
+                eval(written, |raw| timestamp(raw, TimeFormat::Unix)).as_deref(),
+                Some("2026-03-02T10:00:00.000000Z"),
+                "{written}"
+            );
+        }
+        assert_eq!(
+            eval("1772445600.5", |raw| timestamp(raw, TimeFormat::Unix)).as_deref(),
+            Some("2026-03-02T10:00:00.500000Z")
+        );
+        assert_eq!(
+            eval("yesterday", |raw| timestamp(raw, TimeFormat::Unix)),
+            None
+        );
+        assert_eq!(
+            eval("04/27/2026 00:02:07 EDT", |raw| timestamp(
+                raw,
+                TimeFormat::UsDateZone
+            ))
+            .as_deref(),
+            Some("2026-04-27T00:02:07-04:00")
+        );
+        assert_eq!(
+            eval("03/02/2026 03:15:00 PM", |raw| timestamp(
+                raw,
+                TimeFormat::UsDate12Hour
+            ))
+            .as_deref(),
+            Some("2026-03-02T15:15:00")
+        );
+    }
 }
