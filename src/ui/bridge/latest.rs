@@ -160,11 +160,9 @@ mod tests {
         release.send(()).unwrap();
         let mut shown = None;
         for _ in 0..500 {
-            if let Some((value, fresh)) = latest.get(&49, || unreachable!("49 was asked for")) {
-                if fresh {
-                    shown = Some(*value);
-                    break;
-                }
+            if let Some((value, true)) = latest.get(&49, || unreachable!("49 was asked for")) {
+                shown = Some(*value);
+                break;
             }
             std::thread::sleep(Duration::from_millis(2));
         }
