@@ -1265,3 +1265,24 @@ fn the_command_line_says_which_preset_it_recognised() {
         "{out}"
     );
 }
+
+/// dub's sales carry the click id of the dub link clicked: under server-side tracking they
+/// credit the partner that link names (`?via=`), the link without one its channel.
+#[test]
+fn dub_sales_credit_the_partner_of_the_dub_link_clicked() {
+    let store = store_with_partners();
+    imported(&store, "dub_events_clicks.csv", ColumnMap::default());
+    imported(&store, "dub_events_sales.csv", ColumnMap::default());
+    let index = JourneyIndex::build(&store).unwrap();
+    let mut server_side = settings(Some(30), false, false);
+    server_side.tracking.methods = Methods::CLICK_ID;
+    let rows = compute_credit(&index, &server_side).rows(&index);
+    let credited = |source: &str| {
+        let r = row(&rows, source, "last");
+        (r.conversions, r.revenue, (r.payout * 100.0).round() / 100.0)
+    };
+    // evt_s001 ($49.00, clk001) and evt_s003 (€12.00, clk003, a QR scan of alice's link).
+    assert_eq!(credited("alice"), (2.0, 61.0, 6.1));
+    assert_eq!(credited("bob"), (1.0, 1234.56, 25.0));
+    assert_eq!(credited("dub.sh/spring"), (1.0, 1000.0, 0.0));
+}
