@@ -17,14 +17,14 @@ pub struct SourceCredit {
 }
 
 impl SourceCredit {
-    fn absorb(&mut self, other: &SourceCredit) {
+    pub(super) fn absorb(&mut self, other: &SourceCredit) {
         self.conversions += other.conversions;
         self.revenue += other.revenue;
         self.payout += other.payout;
     }
 
     /// Counts one whole conversion of `revenue` that pays nothing here (totals, unattributed).
-    fn add_unpaid(&mut self, revenue: f64) {
+    pub(super) fn add_unpaid(&mut self, revenue: f64) {
         self.conversions += 1.0;
         self.revenue += revenue;
     }
@@ -80,7 +80,7 @@ impl CreditTable {
 }
 
 /// Candidate touches above which the work is split across the machine's cores.
-const PARALLEL_TOUCHES: usize = 200_000;
+pub(super) const PARALLEL_TOUCHES: usize = 200_000;
 
 /// First and last counted positions and the count, by testing every touch.
 fn scan_counted(

@@ -6,19 +6,31 @@
 //! coupon on the conversion counts as a backup, an override or a touch (a setting). Touches are
 //! ordered by time, then by input order. First-touch credits the earliest counted touch,
 //! last-touch the latest, linear gives each counted touch an equal share.
+//!
+//! Beside those three (the engine, the window sweep and the exact payout shares), `models`
+//! runs any [`CreditModel`] over the same counted touches: position-based, time decay and last
+//! non-direct split each conversion by its own touches (`weights`); Markov removal effects
+//! (`markov`) and Shapley values (`shapley`) learn from every journey, including those that
+//! did not convert.
 
 mod allocation;
 mod engine;
+mod markov;
+mod models;
+mod shapley;
 mod sweep;
+mod walk;
+mod weights;
 
 pub use allocation::{Allocator, ConversionCredit, Share};
 pub use engine::{CreditTable, SourceCredit, compute_credit};
+pub use models::{ModelCredit, TouchShare, classic_models, compute_models, touch_shares};
 pub use sweep::{WindowSweep, sweep_windows};
 
 // The settings and rules the models take are domain types; they are named here too so that a
 // caller of the models finds them beside the models.
 pub use crate::domain::{
     AttributionSettings, BrowserCaps, BrowserFamily, CookieWindow, CountRule, CouponPrecedence,
-    CreditRow, MAX_WINDOW_DAYS, Methods, Model, Preset, SECS_PER_DAY, TouchKey, TouchVerdict,
-    TrackingSettings, touch_verdict,
+    CreditModel, CreditRow, MARKOV_MAX_ORDER, MAX_WINDOW_DAYS, Methods, Model, ModelParams, Preset,
+    SECS_PER_DAY, SHAPLEY_MAX_SOURCES, TouchKey, TouchVerdict, TrackingSettings, touch_verdict,
 };

@@ -14,7 +14,9 @@ mod tracking;
 mod window;
 
 pub use credit::CreditRow;
-pub use settings::{AttributionSettings, Model};
+pub use settings::{
+    AttributionSettings, CreditModel, MARKOV_MAX_ORDER, Model, ModelParams, SHAPLEY_MAX_SOURCES,
+};
 pub use timezone::ProgrammeTimeZone;
 pub use tracking::{
     BrowserCaps, BrowserFamily, CountRule, CouponPrecedence, Methods, Preset, TouchKey,

@@ -7,8 +7,10 @@
 use crate::domain::TouchKey;
 use crate::store::{ConversionRow, LEAD_MATCH_DAYS, LeadMatch, SourceRow, Store, StoreError};
 
+mod open_paths;
 mod reuse;
 
+pub use open_paths::OpenPaths;
 use reuse::PreviousConversions;
 
 /// The "no source" marker in per-conversion source columns.
@@ -122,6 +124,8 @@ pub struct JourneyIndex {
     coupon_partner: Vec<u32>,
     /// Each conversion's place in walk order (see [`JourneyIndex::walk_shortest_first`]).
     walk_position: Vec<u32>,
+    /// The journeys that did not convert, once read (the data-driven models count them).
+    open_paths: Option<OpenPaths>,
 }
 
 /// The index's arrays as plain slices, for the tight loops of the models. Conversions are
@@ -266,6 +270,27 @@ impl JourneyIndex {
         }
         index.fill_hot_columns();
         index
+    }
+
+    /// Reads the journeys that did not convert from the store (Markov and Shapley credit
+    /// count them; the other models do not need them, so [`JourneyIndex::build`] leaves them
+    /// out). The index must have been built from the same store.
+    pub fn read_open_paths(&mut self, store: &Store) -> Result<(), StoreError> {
+        let names: Vec<&str> = self.sources.iter().map(|s| s.id.as_str()).collect();
+        self.open_paths = Some(OpenPaths::read(store, &names)?);
+        Ok(())
+    }
+
+    /// The same index with `open_paths` as its journeys that did not convert (hand-made
+    /// indexes, scenarios).
+    pub fn with_open_paths(mut self, open_paths: OpenPaths) -> JourneyIndex {
+        self.open_paths = Some(open_paths);
+        self
+    }
+
+    /// The journeys that did not convert; `None` until read or given.
+    pub fn open_paths(&self) -> Option<&OpenPaths> {
+        self.open_paths.as_ref()
     }
 
     /// Lists the currencies and puts the arrays in walk order, once the touches are in.

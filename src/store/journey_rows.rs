@@ -358,7 +358,7 @@ pub(super) fn coupon_owners_cte() -> &'static str {
 
 /// `source_ids (source, source_id)` from a list the caller already has (position = id), so a
 /// query need not scan every touch again to number the sources.
-fn listed_sources_cte(sources: &[&str]) -> String {
+pub(super) fn listed_sources_cte(sources: &[&str]) -> String {
     if sources.is_empty() {
         return "source_ids AS (SELECT NULL::VARCHAR AS source, NULL::BIGINT AS source_id \
                 WHERE false)"

@@ -8,6 +8,7 @@ mod credit_sql;
 mod evidence;
 mod functions;
 mod journey_rows;
+mod open_paths;
 pub mod paths;
 mod payout_records;
 mod presets;
@@ -23,6 +24,7 @@ use duckdb::{Connection, params};
 
 pub use evidence::{ConversionDetail, RedirectRow, TouchDetail};
 pub use journey_rows::{CandidateRow, ConversionRow, LEAD_MATCH_DAYS, SourceRow};
+pub use open_paths::OpenTouchRow;
 pub use payout_records::{LeadMatch, PayoutExportRow, SignoffLine, SignoffRecord};
 pub use presets::SavedPreset;
 pub use records::{ConversionRecord, PartnerRecord, SavedScenario, TouchRecord};

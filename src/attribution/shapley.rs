@@ -1,0 +1,235 @@
+//! Shapley credit over combinations of sources, as DP6's marketing-attribution-models and its
+//! rewrite compute it.
+//!
+//! Journeys (converted or not) are grouped by the set of their distinct sources, keeping the
+//! alphabetically last `max_sources` of a larger set. The worth `v(S)` of a set is the
+//! conversion rate of the journeys whose set is exactly `S` (0 when none of them converted).
+//! For each set `N` that has conversions, the Shapley values of `N`'s sources under `v`,
+//! normalised to sum to 1, split `N`'s conversions, revenue and payout. (DP6 multiplies the
+//! values by `N`'s journey count before normalising, which changes nothing.) A value can be
+//! negative: a source whose journeys convert less often with it than without it.
+
+use std::collections::HashMap;
+
+use super::engine::Lanes;
+use super::walk::{Counted, JourneySink};
+
+/// What the journeys of one combination add up to.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    journeys: u64,
+    conversions: u64,
+    lanes: Lanes,
+}
+
+/// Journeys grouped by their combination of sources.
+pub(super) struct Combinations<'a> {
+    /// Each source id's place in name order.
+    rank: &'a [u32],
+    max_sources: usize,
+    tallies: HashMap<Vec<u32>, Tally>,
+    combination: Vec<u32>,
+}
+
+impl<'a> Combinations<'a> {
+    /// No journeys yet; `rank[source]` is the source's place in name order.
+    pub(super) fn new(rank: &'a [u32], max_sources: usize) -> Combinations<'a> {
+        Combinations {
+            rank,
+            max_sources: max_sources.max(1),
+            tallies: HashMap::new(),
+            combination: Vec::new(),
+        }
+    }
+
+    fn tally(&mut self, touches: &[Counted]) -> &mut Tally {
+        let rank = self.rank;
+        self.combination.clear();
+        self.combination.extend(touches.iter().map(|t| t.source));
+        self.combination.sort_unstable_by_key(|&s| rank[s as usize]);
+        self.combination.dedup();
+        let dropped = self.combination.len().saturating_sub(self.max_sources);
+        self.combination.drain(..dropped);
+        if !self.tallies.contains_key(self.combination.as_slice()) {
+            self.tallies
+                .insert(self.combination.clone(), Tally::default());
+        }
+        self.tallies
+            .get_mut(self.combination.as_slice())
+            .expect("just inserted")
+    }
+
+    /// Per source id (`sources` of them), the lanes its Shapley values earn.
+    pub(super) fn credit(&self, sources: usize) -> Vec<Lanes> {
+        let rate: HashMap<&[u32], f64> = self
+            .tallies
+            .iter()
+            .filter(|(_, t)| t.conversions > 0)
+            .map(|(c, t)| (c.as_slice(), t.conversions as f64 / t.journeys as f64))
+            .collect();
+        let mut converting: Vec<(&Vec<u32>, &Tally)> = self
+            .tallies
+            .iter()
+            .filter(|(_, t)| t.conversions > 0)
+            .collect();
+        converting.sort_by(|a, b| a.0.cmp(b.0));
+        let mut credit = vec![[0.0; 4]; sources];
+        for (combination, tally) in converting {
+            let values = shapley_values(combination, &rate);
+            let sum: f64 = values.iter().sum();
+            if sum == 0.0 {
+                continue;
+            }
+            for (&source, value) in combination.iter().zip(values) {
+                for (cell, lane) in credit[source as usize].iter_mut().zip(tally.lanes) {
+                    *cell += lane * value / sum;
+                }
+            }
+        }
+        credit
+    }
+}
+
+/// The Shapley values of `combination`'s sources when a subset is worth its rate in `rate`
+/// (0 when absent): `Σ over subsets S with i of (s−1)!(n−s)!/n!·v(S)` minus `Σ over non-empty
+/// subsets S without i of s!(n−s−1)!/n!·v(S)`.
+fn shapley_values(combination: &[u32], rate: &HashMap<&[u32], f64>) -> Vec<f64> {
+    let n = combination.len();
+    let factorial = |k: usize| (1..=k).map(|i| i as f64).product::<f64>();
+    let all = factorial(n);
+    let with_weight: Vec<f64> = (0..=n)
+        .map(|s| {
+            if s == 0 {
+                0.0
+            } else {
+                factorial(s - 1) * factorial(n - s) / all
+            }
+        })
+        .collect();
+    let without_weight: Vec<f64> = (0..=n)
+        .map(|s| {
+            if s < n {
+                factorial(s) * factorial(n - s - 1) / all
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let mut values = vec![0.0; n];
+    let mut subset: Vec<u32> = Vec::with_capacity(n);
+    for mask in 1u32..(1 << n) {
+        subset.clear();
+        subset.extend(
+            (0..n)
+                .filter(|i| mask >> i & 1 == 1)
+                .map(|i| combination[i]),
+        );
+        let Some(&worth) = rate.get(subset.as_slice()) else {
+            continue;
+        };
+        let size = subset.len();
+        for (i, value) in values.iter_mut().enumerate() {
+            if mask >> i & 1 == 1 {
+                *value += with_weight[size] * worth;
+            } else {
+                *value -= without_weight[size] * worth;
+            }
+        }
+    }
+    values
+}
+
+impl JourneySink for Combinations<'_> {
+    fn converted(&mut self, whole: Lanes, touches: &[Counted]) {
+        let tally = self.tally(touches);
+        tally.journeys += 1;
+        tally.conversions += 1;
+        for (sum, lane) in tally.lanes.iter_mut().zip(whole) {
+            *sum += lane;
+        }
+    }
+
+    fn not_converted(&mut self, touches: &[Counted]) {
+        self.tally(touches).journeys += 1;
+    }
+
+    fn merge(mut self, other: Self) -> Self {
+        for (combination, theirs) in other.tallies {
+            let ours = self.tallies.entry(combination).or_default();
+            ours.journeys += theirs.journeys;
+            ours.conversions += theirs.conversions;
+            for (a, b) in ours.lanes.iter_mut().zip(theirs.lanes) {
+                *a += b;
+            }
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: u32 = 0;
+    const B: u32 = 1;
+    const C: u32 = 2;
+
+    fn path(sources: &[u32]) -> Vec<Counted> {
+        sources
+            .iter()
+            .map(|&source| Counted {
+                source,
+                lag_secs: 0,
+            })
+            .collect()
+    }
+
+    fn credit(max: usize, converted: &[&[u32]], not_converted: &[&[u32]]) -> Vec<f64> {
+        let rank = [0, 1, 2];
+        let mut combinations = Combinations::new(&rank, max);
+        for journey in converted {
+            combinations.converted([1.0, 10.0, 10.0, 1.0], &path(journey));
+        }
+        for journey in not_converted {
+            combinations.not_converted(&path(journey));
+        }
+        combinations
+            .credit(3)
+            .into_iter()
+            .map(|lanes| lanes[0])
+            .collect()
+    }
+
+    fn assert_close(got: &[f64], expected: &[f64]) {
+        for (g, e) in got.iter().zip(expected) {
+            assert!((g - e).abs() < 1e-12, "got {got:?}, expected {expected:?}");
+        }
+    }
+
+    #[test]
+    fn two_sources_by_hand() {
+        // v(A) = 1/2 (one of two journeys), v(B) = 1, v(AB) = 2/3. In {A, B}:
+        // φA = ½·v(A) + ½·(v(AB) − v(B)) = 1/12, φB = ½·v(B) + ½·(v(AB) − v(A)) = 7/12,
+        // so AB's two conversions split 1/8 and 7/8; A and B alone keep their own.
+        let got = credit(15, &[&[A], &[B], &[A, B], &[B, A, B]], &[&[A], &[A, B]]);
+        assert_close(&got, &[1.25, 2.75, 0.0]);
+    }
+
+    #[test]
+    fn shapley_credit_is_efficient_and_symmetric() {
+        // A and C play the same part: the same credit. The credit adds up to the conversions.
+        let got = credit(
+            15,
+            &[&[A, B], &[C, B], &[A], &[C], &[B, C, A]],
+            &[&[B], &[A, B, C]],
+        );
+        assert!((got[A as usize] - got[C as usize]).abs() < 1e-12, "{got:?}");
+        assert!((got.iter().sum::<f64>() - 5.0).abs() < 1e-12, "{got:?}");
+    }
+
+    #[test]
+    fn a_combination_keeps_its_alphabetically_last_sources() {
+        // With at most one source, {A, B} is {B}: B takes the credit of both journeys.
+        assert_close(&credit(1, &[&[A, B], &[B]], &[]), &[0.0, 2.0, 0.0]);
+    }
+}
