@@ -22,7 +22,10 @@ mod sample_cmd;
 mod signoff_cmd;
 mod sweep_cmd;
 
-pub use args::{OutputFormat, PayoutRulesArgs, SettingsArgs, TogglesArgs, TrackingArgs};
+pub use args::{
+    ModelList, ModelParamArgs, OutputFormat, PayoutRulesArgs, SettingsArgs, TogglesArgs,
+    TrackingArgs,
+};
 pub use audit_cmd::AuditArgs;
 pub use bench_cmd::BenchArgs;
 pub use compare_cmd::CompareArgs;

@@ -4,8 +4,8 @@
 use clap::ValueEnum;
 
 use crate::attribution::{
-    AttributionSettings, BrowserCaps, CookieWindow, CouponPrecedence, Methods, Model,
-    TrackingSettings,
+    AttributionSettings, BrowserCaps, CookieWindow, CouponPrecedence, CreditModel, Methods, Model,
+    ModelParams, TrackingSettings,
 };
 use crate::payouts::PayoutSettings;
 
@@ -111,6 +111,76 @@ impl PayoutRulesArgs {
             attribution: self.settings.settings(),
             model: self.model,
             hold_days: self.hold_days,
+        }
+    }
+}
+
+/// A list of models as `--models` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelList(pub Vec<CreditModel>);
+
+impl ModelList {
+    /// Reads `first,last,linear,position,…`.
+    pub fn parse(text: &str) -> Result<ModelList, String> {
+        CreditModel::parse_list(text).map(ModelList)
+    }
+}
+
+/// The parameters of the models beyond first, last and linear.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ModelParamArgs {
+    /// Position-based: percent of each sale for the first, the middle and the last counted
+    /// touches (one touch takes all; two take F+M/2 and L+M/2; the middle ones share M).
+    #[arg(long, value_name = "F,M,L", default_value = "40,20,40",
+          value_parser = ModelParams::parse_position_weights)]
+    pub position_weights: [f64; 3],
+    /// Position-based: two counted touches split F : L (mta's rule) instead of taking
+    /// F+M/2 and L+M/2.
+    #[arg(long)]
+    pub position_two_touch_proportional: bool,
+    /// Time decay: a touch weighs half as much per this many hours before the sale
+    /// (continuous, 0.5^(hours/H), normalised per sale); `infinite` weighs all alike.
+    #[arg(long, value_name = "H", default_value = "168",
+          value_parser = ModelParams::parse_half_life_hours)]
+    pub half_life_hours: f64,
+    /// Time decay in whole steps: 0.5^floor(hours/H), as DP6's step decay.
+    #[arg(long)]
+    pub time_decay_steps: bool,
+    /// Last non-direct: the channels passed over (comma-separated, any case); when every
+    /// counted touch is one of them the last touch takes the sale.
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "direct",
+        value_delimiter = ','
+    )]
+    pub direct_channels: Vec<String>,
+    /// Markov: how many of the latest sources a state of the chain remembers (1, 2 or 3).
+    #[arg(long, value_name = "1|2|3", default_value = "1",
+          value_parser = ModelParams::parse_markov_order)]
+    pub markov_order: u8,
+    /// Shapley: the most sources of a combination; a journey with more keeps the
+    /// alphabetically last N (default: all, up to 15).
+    #[arg(long, value_name = "N", value_parser = ModelParams::parse_shapley_max_sources)]
+    pub shapley_max_sources: Option<u32>,
+}
+
+impl ModelParamArgs {
+    /// The model parameters these flags name.
+    pub fn params(&self) -> ModelParams {
+        ModelParams {
+            position_weights_pct: self.position_weights,
+            position_two_touch_proportional: self.position_two_touch_proportional,
+            half_life_hours: self.half_life_hours,
+            time_decay_steps: self.time_decay_steps,
+            direct_channels: self
+                .direct_channels
+                .iter()
+                .map(|c| c.trim().to_owned())
+                .filter(|c| !c.is_empty())
+                .collect(),
+            markov_order: self.markov_order,
+            shapley_max_sources: self.shapley_max_sources,
         }
     }
 }

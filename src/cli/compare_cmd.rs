@@ -1,5 +1,6 @@
-//! `compare`: first-touch, last-touch and linear credit per source, as CSV for spreadsheets
-//! and scripts, JSON, or an aligned table for people.
+//! `compare`: credit per source under the chosen models (first-touch, last-touch and linear
+//! unless `--models` names others), as CSV for spreadsheets and scripts, JSON, or an aligned
+//! table for people.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -8,11 +9,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use super::args::{OutputFormat, SettingsArgs};
+use super::args::{ModelList, ModelParamArgs, OutputFormat, SettingsArgs};
 use super::db::open_existing;
 use super::out::{credit_csv_row, json_text, print_text};
 use crate::attribution::{
-    AttributionSettings, CreditRow, CreditTable, Model, SourceCredit, compute_credit,
+    AttributionSettings, CreditModel, CreditRow, ModelCredit, ModelParams, SourceCredit,
+    compute_models,
 };
 use crate::domain::format::{conversions, money, thousands};
 use crate::journeys::JourneyIndex;
@@ -25,6 +27,13 @@ pub struct CompareArgs {
     pub db: PathBuf,
     #[command(flatten)]
     pub settings: SettingsArgs,
+    /// The models, side by side, in this order: any of first, last, linear, position,
+    /// time_decay, last_non_direct, markov, shapley (comma-separated).
+    #[arg(long, value_name = "LIST", default_value = "first,last,linear",
+          value_parser = ModelList::parse)]
+    pub models: ModelList,
+    #[command(flatten)]
+    pub params: ModelParamArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
@@ -34,14 +43,27 @@ pub struct CompareArgs {
 pub(super) fn compare_command(args: CompareArgs) -> Result<ExitCode> {
     let store = open_existing(&args.db)?;
     let started = Instant::now();
-    let index = JourneyIndex::build(&store).context("building the journey index")?;
+    let mut index = JourneyIndex::build(&store).context("building the journey index")?;
+    if args.models.0.iter().any(|m| m.is_data_driven()) {
+        index
+            .read_open_paths(&store)
+            .context("reading the journeys that did not convert")?;
+    }
     let settings = args.settings.settings();
-    let table = compute_credit(&index, &settings);
+    let params = args.params.params();
+    let table = compute_models(&index, &settings, &params, &args.models.0);
     let rows = table.rows(&index);
     let text = match args.format {
         OutputFormat::Csv => csv(&rows),
         OutputFormat::Json => json_text(&rows)?,
-        OutputFormat::Table => credit_table(&index, &table, &settings, started.elapsed()),
+        OutputFormat::Table => {
+            let heading = Heading {
+                settings: &settings,
+                params: &params,
+                elapsed: started.elapsed(),
+            };
+            credit_table(&index, &table, &heading)
+        }
     };
     print_text(&text)
 }
@@ -62,39 +84,54 @@ fn group_width() -> usize {
     GROUP_COLUMNS.iter().map(|(_, w)| w + 1).sum::<usize>() + 2
 }
 
-/// An aligned table with the three models as column groups, totals and the unattributed line.
-fn credit_table(
-    index: &JourneyIndex,
-    credit: &CreditTable,
-    settings: &AttributionSettings,
+/// What the table's heading and footer say besides the credit.
+struct Heading<'a> {
+    settings: &'a AttributionSettings,
+    params: &'a ModelParams,
     elapsed: Duration,
-) -> String {
+}
+
+/// An aligned table with the models as column groups, totals and the unattributed line.
+fn credit_table(index: &JourneyIndex, credit: &ModelCredit, heading: &Heading<'_>) -> String {
     let mut out = String::new();
-    settings_heading(&mut out, credit, settings);
+    settings_heading(&mut out, credit, heading.settings);
+    parameters_heading(&mut out, &credit.models, heading.params);
     if let Some(currencies) = index.mixed_currencies() {
         let _ = writeln!(
             out,
             "Note: revenue adds up {currencies} without conversion (payouts keep them apart).\n"
         );
     }
-    header(&mut out);
+    header(&mut out, &credit.models);
+    // Sorted by the revenue of last-touch when shown, else of the first model shown.
+    let sort_model = if credit.models.contains(&CreditModel::Last) {
+        CreditModel::Last
+    } else {
+        credit.models[0]
+    };
     let mut order: Vec<usize> = (0..index.sources.len()).collect();
     order.sort_by(|&a, &b| {
-        let key = |s: usize| credit.credit(Model::Last, s).revenue;
+        let key = |s: usize| credit.credit(sort_model, s).revenue;
         key(b)
             .total_cmp(&key(a))
             .then_with(|| index.sources[a].id.cmp(&index.sources[b].id))
     });
     for source in order {
-        let cells = Model::ALL.map(|m| credit.credit(m, source));
+        let cells: Vec<SourceCredit> = credit
+            .models
+            .iter()
+            .map(|&m| credit.credit(m, source))
+            .collect();
         line(&mut out, &index.sources[source].id, &cells);
     }
-    let _ = writeln!(out, "{}", "─".repeat(SOURCE_WIDTH + 3 * group_width()));
-    line(
-        &mut out,
-        "Total credited",
-        &Model::ALL.map(|m| credit.model_total(m)),
-    );
+    let rule_width = SOURCE_WIDTH + credit.models.len() * group_width();
+    let _ = writeln!(out, "{}", "─".repeat(rule_width));
+    let totals: Vec<SourceCredit> = credit
+        .models
+        .iter()
+        .map(|&m| credit.model_total(m))
+        .collect();
+    line(&mut out, "Total credited", &totals);
     let _ = writeln!(
         out,
         "\nUnattributed: {} conversions, {} revenue (no counted touch)",
@@ -105,13 +142,13 @@ fn credit_table(
         out,
         "Computed over {} candidate touches in {} ms.",
         thousands(index.candidate_touches() as i64),
-        elapsed.as_millis()
+        heading.elapsed.as_millis()
     );
     out
 }
 
 /// The settings and totals above the table.
-fn settings_heading(out: &mut String, credit: &CreditTable, settings: &AttributionSettings) {
+fn settings_heading(out: &mut String, credit: &ModelCredit, settings: &AttributionSettings) {
     let _ = writeln!(
         out,
         "Cookie window {} · {} · reset after conversion {} · {} conversions, {} revenue\n\
@@ -133,9 +170,53 @@ fn settings_heading(out: &mut String, credit: &CreditTable, settings: &Attributi
     );
 }
 
-fn header(out: &mut String) {
+/// One line per shown model that takes parameters, naming them.
+fn parameters_heading(out: &mut String, models: &[CreditModel], params: &ModelParams) {
+    let mut any = false;
+    for model in models {
+        let text = match model {
+            CreditModel::Position => {
+                let [f, m, l] = params.position_weights_pct;
+                let two = if params.position_two_touch_proportional {
+                    "two touches F : L"
+                } else {
+                    "two touches F+M/2, L+M/2"
+                };
+                format!("first {f}% · middle {m}% · last {l}% · {two}")
+            }
+            CreditModel::TimeDecay => format!(
+                "half-life {} hours{}",
+                params.half_life_hours,
+                if params.time_decay_steps {
+                    ", in whole steps"
+                } else {
+                    ""
+                }
+            ),
+            CreditModel::LastNonDirect => {
+                format!("direct channels: {}", params.direct_channels.join(", "))
+            }
+            CreditModel::Markov => format!(
+                "order {}, removal effects solved exactly, journeys without a sale included",
+                params.markov_order
+            ),
+            CreditModel::Shapley => format!(
+                "combinations of up to {} sources (the alphabetically last kept)",
+                params.shapley_sources()
+            ),
+            _ => continue,
+        };
+        let _ = writeln!(out, "{}: {text}", model.label());
+        any = true;
+    }
+    if any {
+        out.push('\n');
+    }
+}
+
+fn header(out: &mut String, models: &[CreditModel]) {
     let _ = write!(out, "{:<SOURCE_WIDTH$}", "");
-    for model in Model::ALL {
+    for model in models {
         let _ = write!(
             out,
             "  {:<width$}",
@@ -145,7 +226,7 @@ fn header(out: &mut String) {
     }
     out.push('\n');
     let _ = write!(out, "{:<SOURCE_WIDTH$}", "Source");
-    for _ in Model::ALL {
+    for _ in models {
         out.push_str("  ");
         for (name, width) in GROUP_COLUMNS {
             let _ = write!(out, "{name:>width$} ");
@@ -154,7 +235,7 @@ fn header(out: &mut String) {
     out.push('\n');
 }
 
-fn line(out: &mut String, label: &str, cells: &[SourceCredit; 3]) {
+fn line(out: &mut String, label: &str, cells: &[SourceCredit]) {
     let label: String = label.chars().take(SOURCE_WIDTH - 1).collect();
     let _ = write!(out, "{label:<SOURCE_WIDTH$}");
     for cell in cells {
