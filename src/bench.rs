@@ -6,7 +6,10 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::attribution::{AttributionSettings, CreditRow, compute_credit, sweep_windows};
+use crate::attribution::{
+    AttributionSettings, CreditModel, CreditRow, ModelParams, compute_credit, compute_models,
+    sweep_windows,
+};
 use crate::import::{ImportRequest, import_file};
 use crate::journeys::JourneyIndex;
 use crate::programme::import_settings;
@@ -56,10 +59,58 @@ pub struct BenchReport {
     pub sweep_ms: f64,
     /// `sweep_ms / recompute_ms`.
     pub sweep_to_recompute: f64,
+    /// Reading the journeys that did not convert (what Markov and Shapley need besides the
+    /// index).
+    pub open_paths_secs: f64,
+    /// Each model beyond first, last and linear, recomputed alone with default parameters.
+    pub models: Vec<ModelTiming>,
     /// Peak resident memory of the process.
     pub peak_rss_mb: f64,
     /// Our results equal the SQL version's.
     pub agree: bool,
+}
+
+/// One model's recompute time.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelTiming {
+    /// The model's key (`position`, `markov`, ...).
+    pub model: String,
+    /// Median of its recompute, alone.
+    pub ms: f64,
+    /// `ms / recompute_ms`: against one recompute of first, last and linear together.
+    pub to_recompute: f64,
+}
+
+/// The models timed one by one beside the three of the engine.
+const TIMED_MODELS: [CreditModel; 5] = [
+    CreditModel::Position,
+    CreditModel::TimeDecay,
+    CreditModel::LastNonDirect,
+    CreditModel::Markov,
+    CreditModel::Shapley,
+];
+
+/// Times each of [`TIMED_MODELS`] alone, `runs` times (at least 3), against `recompute_ms`.
+fn time_models(
+    index: &JourneyIndex,
+    settings: &AttributionSettings,
+    runs: usize,
+    recompute_ms: f64,
+) -> Vec<ModelTiming> {
+    let params = ModelParams::default();
+    TIMED_MODELS
+        .iter()
+        .map(|&model| {
+            let (time, _) = median_of(runs.max(3), || {
+                compute_models(index, settings, &params, &[model])
+            });
+            ModelTiming {
+                model: model.key().to_owned(),
+                ms: ms(time),
+                to_recompute: ms(time) / recompute_ms.max(1e-9),
+            }
+        })
+        .collect()
 }
 
 /// Why the benchmark could not run: generating, importing or reading the programme failed.
@@ -81,7 +132,7 @@ pub fn run_bench(
         generated.unwrap_or((counts.touches as usize, counts.conversions as usize));
     log("building the index…");
     let started = Instant::now();
-    let index = JourneyIndex::build(&store)?;
+    let mut index = JourneyIndex::build(&store)?;
     let index_secs = secs(started.elapsed());
     let settings = AttributionSettings::default();
     log("timing the SQL version…");
@@ -108,6 +159,12 @@ pub fn run_bench(
         && rows_agree(&sweep.table_at(settings.window).rows(&index), &theirs);
     let recompute_ms = ms(recompute);
     let sql_recompute_ms = ms(sql_recompute);
+    log("reading the journeys that did not convert…");
+    let started = Instant::now();
+    index.read_open_paths(&store)?;
+    let open_paths_secs = secs(started.elapsed());
+    log("timing the other models…");
+    let models = time_models(&index, &settings, spec.recompute_runs / 2, recompute_ms);
     Ok(BenchReport {
         clicks,
         conversions,
@@ -126,6 +183,8 @@ pub fn run_bench(
         recompute_speedup: sql_recompute_ms / recompute_ms.max(1e-9),
         sweep_ms,
         sweep_to_recompute: sweep_ms / recompute_ms.max(1e-9),
+        open_paths_secs,
+        models,
         peak_rss_mb: peak_rss_mb(),
         agree,
     })
@@ -334,6 +393,7 @@ impl BenchReport {
              index build          {:.2} s   {:.1} bytes per candidate touch\n\
              recompute (median)   {:.2} ms  vs SQL {:.1} ms   speed-up {:.0}×   agree: {agree}\n\
              window sweep         {:.2} ms  = {:.2}× one recompute (366 windows)\n\
+             {}\
              peak memory          {:.0} MB\n\
              summary: import {import_summary} read_csv · recompute {:.2} ms ({:.0}× SQL) · sweep {:.2}× recompute · {:.1} B/touch · agree: {agree}\n",
             crate::domain::format::thousands(self.clicks as i64),
@@ -346,11 +406,29 @@ impl BenchReport {
             self.recompute_speedup,
             self.sweep_ms,
             self.sweep_to_recompute,
+            self.model_lines(),
             self.peak_rss_mb,
             self.recompute_ms,
             self.recompute_speedup,
             self.sweep_to_recompute,
             self.bytes_per_touch,
         )
+    }
+}
+
+impl BenchReport {
+    /// One line per model timed alone, against the recompute of first, last and linear.
+    fn model_lines(&self) -> String {
+        let mut lines = format!(
+            "unconverted paths    {:.2} s   read once for markov and shapley\n",
+            self.open_paths_secs
+        );
+        for m in &self.models {
+            lines.push_str(&format!(
+                "{:<20} {:.2} ms  = {:.2}× one recompute of first, last and linear\n",
+                m.model, m.ms, m.to_recompute
+            ));
+        }
+        lines
     }
 }
