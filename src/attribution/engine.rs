@@ -150,6 +150,14 @@ pub(super) struct Dealt {
 }
 
 impl Dealt {
+    /// The same share of another array of `items` items, dealt the same way.
+    pub(super) fn of(self, items: usize) -> Dealt {
+        Dealt {
+            conversions: items,
+            ..self
+        }
+    }
+
     /// The blocks of walk positions of this share, in order.
     pub(super) fn blocks(self) -> impl Iterator<Item = std::ops::Range<usize>> {
         (self.part * BLOCK..self.conversions)

@@ -58,22 +58,93 @@ impl std::hash::Hasher for MixHasher {
     }
 }
 
-type Mix = BuildHasherDefault<MixHasher>;
+/// Hash maps keyed by our own numbers use [`MixHasher`].
+pub(super) type Mix = BuildHasherDefault<MixHasher>;
+
+/// Sources up to which a first-order chain counts its transitions in a square table instead
+/// of a hash map (a table of (sources + 3)² counts per core).
+const DENSE_SOURCES: usize = 512;
+
+/// Transition counts: a square table for first-order chains over few sources (the hot case:
+/// one add per transition), a hash map otherwise.
+enum Counts {
+    /// `cells[from * width + to]`, states numbered by [`dense_id`].
+    Table { width: usize, cells: Vec<u64> },
+    /// Any states.
+    Map(HashMap<(StateKey, StateKey), u64, Mix>),
+}
+
+/// A state's number in [`Counts::Table`]: 0 the start, 1 conversion, 2 null, source + 3.
+fn dense_id(key: StateKey) -> usize {
+    match key {
+        START => 0,
+        CONVERSION => 1,
+        NULL => 2,
+        _ => (key & 0xffff_ffff) as usize + 2,
+    }
+}
+
+/// The state numbered `id` in [`Counts::Table`].
+fn dense_key(id: usize) -> StateKey {
+    match id {
+        0 => START,
+        1 => CONVERSION,
+        2 => NULL,
+        _ => (id - 2) as StateKey,
+    }
+}
+
+impl Counts {
+    fn add(&mut self, from: StateKey, to: StateKey, count: u64) {
+        match self {
+            Counts::Table { width, cells } => {
+                cells[dense_id(from) * *width + dense_id(to)] += count
+            }
+            Counts::Map(map) => *map.entry((from, to)).or_default() += count,
+        }
+    }
+
+    /// Every counted transition once, as `(from, to, count)`.
+    fn transitions(&self) -> Vec<(StateKey, StateKey, u64)> {
+        match self {
+            Counts::Table { width, cells } => cells
+                .iter()
+                .enumerate()
+                .filter(|&(_, &count)| count > 0)
+                .map(|(cell, &count)| (dense_key(cell / width), dense_key(cell % width), count))
+                .collect(),
+            Counts::Map(map) => map
+                .iter()
+                .map(|(&(from, to), &count)| (from, to, count))
+                .collect(),
+        }
+    }
+}
 
 /// The transitions counted over the journeys, and the lanes of the conversions among them.
 pub(super) struct Transitions {
     order: usize,
-    counts: HashMap<(StateKey, StateKey), u64, Mix>,
+    counts: Counts,
     /// The conversions' lanes summed: what the removal effects split.
     pub(super) converted: Lanes,
 }
 
 impl Transitions {
-    /// No transitions yet, for a chain of `order` (1 to 3).
-    pub(super) fn new(order: u8) -> Transitions {
+    /// No transitions yet, for a chain of `order` (1 to 3) over `sources` sources.
+    pub(super) fn new(order: u8, sources: usize) -> Transitions {
+        let order = usize::from(order.clamp(1, 3));
+        let counts = if order == 1 && sources <= DENSE_SOURCES {
+            let width = sources + 3;
+            Counts::Table {
+                width,
+                cells: vec![0; width * width],
+            }
+        } else {
+            Counts::Map(HashMap::default())
+        };
         Transitions {
-            order: usize::from(order.clamp(1, 3)),
-            counts: HashMap::default(),
+            order,
+            counts,
             converted: [0.0; 4],
         }
     }
@@ -90,19 +161,20 @@ impl Transitions {
             history = [touch.source, history[0], history[1]];
             remembered = (remembered + 1).min(self.order);
             let to = state_key(&history[..remembered]);
-            *self.counts.entry((from, to)).or_default() += 1;
+            self.counts.add(from, to, 1);
             from = to;
         }
         let end = if converted { CONVERSION } else { NULL };
-        *self.counts.entry((from, end)).or_default() += 1;
+        self.counts.add(from, end, 1);
     }
 
     /// The chain these counts define.
     pub(super) fn chain(&self) -> Chain {
-        let mut keys: Vec<StateKey> = self
-            .counts
-            .keys()
-            .flat_map(|&(from, to)| [from, to])
+        let mut transitions = self.counts.transitions();
+        transitions.sort_unstable();
+        let mut keys: Vec<StateKey> = transitions
+            .iter()
+            .flat_map(|&(from, to, _)| [from, to])
             .filter(|k| !matches!(*k, START | CONVERSION | NULL))
             .collect();
         keys.sort_unstable();
@@ -112,12 +184,6 @@ impl Transitions {
             _ => keys.binary_search(&key).expect("a counted state") + 1,
         };
         let states = keys.len() + 1;
-        let mut transitions: Vec<(StateKey, StateKey, u64)> = self
-            .counts
-            .iter()
-            .map(|(&(from, to), &count)| (from, to, count))
-            .collect();
-        transitions.sort_unstable();
         let mut out_counts = vec![0u64; states];
         for &(from, _, count) in &transitions {
             out_counts[id(from)] += count;
@@ -168,8 +234,17 @@ impl JourneySink for Transitions {
     }
 
     fn merge(mut self, other: Transitions) -> Transitions {
-        for (key, count) in other.counts {
-            *self.counts.entry(key).or_default() += count;
+        match (&mut self.counts, other.counts) {
+            (Counts::Table { cells, .. }, Counts::Table { cells: theirs, .. }) => {
+                for (a, b) in cells.iter_mut().zip(theirs) {
+                    *a += b;
+                }
+            }
+            (counts, theirs) => {
+                for (from, to, count) in theirs.transitions() {
+                    counts.add(from, to, count);
+                }
+            }
         }
         for (a, b) in self.converted.iter_mut().zip(other.converted) {
             *a += b;
@@ -332,7 +407,7 @@ mod tests {
     const B: u32 = 1;
 
     fn effects(order: u8, converted: &[&[u32]], not_converted: &[&[u32]]) -> Vec<f64> {
-        let mut transitions = Transitions::new(order);
+        let mut transitions = Transitions::new(order, 2);
         for journey in converted {
             transitions.converted([1.0, 10.0, 10.0, 1.0], &path(journey));
         }
@@ -375,8 +450,29 @@ mod tests {
     }
 
     #[test]
+    fn the_count_table_and_the_count_map_give_the_same_chain() {
+        let journeys: [&[u32]; 5] = [&[0, 1, 0], &[1, 1], &[0], &[1, 0, 1, 1], &[0, 0]];
+        let effects_with = |sources: usize| {
+            let mut transitions = Transitions::new(1, sources);
+            for (i, journey) in journeys.iter().enumerate() {
+                if i % 2 == 0 {
+                    transitions.converted([1.0; 4], &path(journey));
+                } else {
+                    transitions.not_converted(&path(journey));
+                }
+            }
+            assert_eq!(
+                matches!(transitions.counts, Counts::Table { .. }),
+                sources <= DENSE_SOURCES
+            );
+            removal_effects(&transitions.chain(), 2)
+        };
+        assert_close(&effects_with(2), &effects_with(DENSE_SOURCES + 1));
+    }
+
+    #[test]
     fn elimination_and_sweeps_agree_on_a_chain_with_cycles() {
-        let mut transitions = Transitions::new(1);
+        let mut transitions = Transitions::new(1, 5);
         let journeys: [&[u32]; 6] = [
             &[0, 1, 2, 1, 3],
             &[2, 0, 2],

@@ -178,7 +178,7 @@ fn markov_credit(
 ) -> (Vec<SourceCredit>, Vec<f64>) {
     let sources = index.sources.len();
     let walked = walk_journeys(index, settings, true, || {
-        Transitions::new(params.markov_order)
+        Transitions::new(params.markov_order, sources)
     });
     note_totals(totals, &walked);
     let effects = removal_effects(&walked.sink.chain(), sources);

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 
 use super::engine::Lanes;
+use super::markov::Mix;
 use super::walk::{Counted, JourneySink};
 
 /// What the journeys of one combination add up to.
@@ -22,12 +23,29 @@ struct Tally {
     lanes: Lanes,
 }
 
+/// Sources up to which a combination is kept as a bit mask over name order (one bit per
+/// source) instead of a list.
+const MASK_SOURCES: usize = 64;
+
+impl Tally {
+    fn absorb(&mut self, other: &Tally) {
+        self.journeys += other.journeys;
+        self.conversions += other.conversions;
+        for (a, b) in self.lanes.iter_mut().zip(other.lanes) {
+            *a += b;
+        }
+    }
+}
+
 /// Journeys grouped by their combination of sources.
 pub(super) struct Combinations<'a> {
     /// Each source id's place in name order.
     rank: &'a [u32],
     max_sources: usize,
-    tallies: HashMap<Vec<u32>, Tally>,
+    /// Combinations as bit masks over name order, when there are few enough sources.
+    by_mask: HashMap<u64, Tally, Mix>,
+    /// Combinations as source ids in name order, otherwise.
+    by_list: HashMap<Vec<u32>, Tally>,
     combination: Vec<u32>,
 }
 
@@ -37,40 +55,68 @@ impl<'a> Combinations<'a> {
         Combinations {
             rank,
             max_sources: max_sources.max(1),
-            tallies: HashMap::new(),
+            by_mask: HashMap::default(),
+            by_list: HashMap::new(),
             combination: Vec::new(),
         }
     }
 
     fn tally(&mut self, touches: &[Counted]) -> &mut Tally {
         let rank = self.rank;
+        if rank.len() <= MASK_SOURCES {
+            let mut mask = touches
+                .iter()
+                .fold(0u64, |mask, t| mask | 1 << rank[t.source as usize]);
+            // The alphabetically last: drop the lowest bits.
+            while mask.count_ones() as usize > self.max_sources {
+                mask &= mask - 1;
+            }
+            return self.by_mask.entry(mask).or_default();
+        }
         self.combination.clear();
         self.combination.extend(touches.iter().map(|t| t.source));
         self.combination.sort_unstable_by_key(|&s| rank[s as usize]);
         self.combination.dedup();
         let dropped = self.combination.len().saturating_sub(self.max_sources);
         self.combination.drain(..dropped);
-        if !self.tallies.contains_key(self.combination.as_slice()) {
-            self.tallies
+        if !self.by_list.contains_key(self.combination.as_slice()) {
+            self.by_list
                 .insert(self.combination.clone(), Tally::default());
         }
-        self.tallies
+        self.by_list
             .get_mut(self.combination.as_slice())
             .expect("just inserted")
     }
 
+    /// Every combination as source ids in name order, with its tally.
+    fn tallies(&self) -> Vec<(Vec<u32>, Tally)> {
+        let mut by_rank = vec![0u32; self.rank.len()];
+        for (source, &place) in self.rank.iter().enumerate() {
+            by_rank[place as usize] = source as u32;
+        }
+        let listed = self.by_list.iter().map(|(c, t)| (c.clone(), *t));
+        let masked = self.by_mask.iter().map(|(&mask, t)| {
+            let combination = (0..64)
+                .filter(|bit| mask >> bit & 1 == 1)
+                .map(|bit| by_rank[bit])
+                .collect();
+            (combination, *t)
+        });
+        listed.chain(masked).collect()
+    }
+
     /// Per source id (`sources` of them), the lanes its Shapley values earn.
     pub(super) fn credit(&self, sources: usize) -> Vec<Lanes> {
-        let rate: HashMap<&[u32], f64> = self
-            .tallies
+        let tallies = self.tallies();
+        let rate: HashMap<&[u32], f64> = tallies
             .iter()
             .filter(|(_, t)| t.conversions > 0)
             .map(|(c, t)| (c.as_slice(), t.conversions as f64 / t.journeys as f64))
             .collect();
-        let mut converting: Vec<(&Vec<u32>, &Tally)> = self
-            .tallies
+        let mut converting: Vec<(&Vec<u32>, &Tally)> = tallies
             .iter()
             .filter(|(_, t)| t.conversions > 0)
+            .map(|(c, t)| (c, t))
             .collect();
         converting.sort_by(|a, b| a.0.cmp(b.0));
         let mut credit = vec![[0.0; 4]; sources];
@@ -154,13 +200,11 @@ impl JourneySink for Combinations<'_> {
     }
 
     fn merge(mut self, other: Self) -> Self {
-        for (combination, theirs) in other.tallies {
-            let ours = self.tallies.entry(combination).or_default();
-            ours.journeys += theirs.journeys;
-            ours.conversions += theirs.conversions;
-            for (a, b) in ours.lanes.iter_mut().zip(theirs.lanes) {
-                *a += b;
-            }
+        for (mask, theirs) in other.by_mask {
+            self.by_mask.entry(mask).or_default().absorb(&theirs);
+        }
+        for (combination, theirs) in other.by_list {
+            self.by_list.entry(combination).or_default().absorb(&theirs);
         }
         self
     }
@@ -225,6 +269,42 @@ mod tests {
         );
         assert!((got[A as usize] - got[C as usize]).abs() < 1e-12, "{got:?}");
         assert!((got.iter().sum::<f64>() - 5.0).abs() < 1e-12, "{got:?}");
+    }
+
+    #[test]
+    fn combinations_as_masks_and_as_lists_give_the_same_credit() {
+        let journeys: [&[u32]; 7] = [
+            &[0, 1],
+            &[2, 1, 0],
+            &[1],
+            &[2],
+            &[0, 2, 2],
+            &[1, 0],
+            &[2, 0],
+        ];
+        let credit_with = |rank: &[u32]| {
+            let mut combinations = Combinations::new(rank, 2);
+            for (i, journey) in journeys.iter().enumerate() {
+                if i % 3 == 0 {
+                    combinations.not_converted(&path(journey));
+                } else {
+                    combinations.converted([1.0, 10.0, 10.0, 1.0], &path(journey));
+                }
+            }
+            combinations.credit(rank.len())
+        };
+        // Sources 0, 1, 2 in reverse name order; with 70 sources the lists are used.
+        let few = credit_with(&[2, 1, 0]);
+        let many_ranks: Vec<u32> = [2, 1, 0].into_iter().chain(3..70).collect();
+        let many = credit_with(&many_ranks);
+        for s in 0..3 {
+            for lane in 0..4 {
+                assert!(
+                    (few[s][lane] - many[s][lane]).abs() < 1e-12,
+                    "{few:?} vs {many:?}"
+                );
+            }
+        }
     }
 
     #[test]

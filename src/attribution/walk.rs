@@ -54,9 +54,17 @@ pub(super) fn walk_journeys<S: JourneySink>(
 ) -> Walked<S> {
     let counter = Counter::new(index, settings);
     let conversions = index.hot().revenue.len();
-    let mut walked = deal_across_cores(
+    let open_paths = match index.open_paths() {
+        Some(open) if with_open_paths => open.len(),
+        _ => 0,
+    };
+    let open_touches = match index.open_paths() {
+        Some(open) if with_open_paths => open.touches(),
+        _ => 0,
+    };
+    deal_across_cores(
         conversions,
-        index.candidate_touches() >= PARALLEL_TOUCHES,
+        index.candidate_touches() + open_touches >= PARALLEL_TOUCHES,
         |part| {
             let mut walked = Walked {
                 sink: new_sink(),
@@ -69,6 +77,11 @@ pub(super) fn walk_journeys<S: JourneySink>(
                     counter.conversion(c, &mut touches, &mut walked);
                 }
             }
+            for block in part.of(open_paths).blocks() {
+                for p in block {
+                    counter.open_path(p, &mut touches, &mut walked.sink);
+                }
+            }
             walked
         },
         |mut a, b| {
@@ -77,11 +90,7 @@ pub(super) fn walk_journeys<S: JourneySink>(
             a.unattributed.absorb(&b.unattributed);
             a
         },
-    );
-    if with_open_paths {
-        counter.open_paths(&mut walked.sink);
-    }
-    walked
+    )
 }
 
 /// What a conversion's coupon does to its counted touches.
@@ -235,30 +244,27 @@ impl<'a> Counter<'a> {
         counted
     }
 
-    /// Hands every journey that did not convert to the sink, with the scope's sources dropped
-    /// and the touches older than the window before its last touch left out.
-    fn open_paths<S: JourneySink>(&self, sink: &mut S) {
+    /// Hands journey `p` of those that did not convert to the sink, with the scope's
+    /// sources dropped and the touches older than the window before its last touch left out.
+    fn open_path<S: JourneySink>(&self, p: usize, touches: &mut Vec<Counted>, sink: &mut S) {
         let Some(open) = self.index.open_paths() else {
             return;
         };
-        let mut touches = Vec::new();
-        for p in 0..open.len() {
-            let (sources, lags) = open.path(p);
-            touches.clear();
-            touches.extend(
-                sources
-                    .iter()
-                    .zip(lags)
-                    .filter(|&(&source, _)| !self.rules.droppable[source as usize])
-                    .map(|(&source, &lag_secs)| Counted { source, lag_secs }),
-            );
-            // The window runs back from the last touch kept.
-            if let (Some(window), Some(last)) = (self.window_secs, touches.last().copied()) {
-                touches.retain(|t| i64::from(t.lag_secs) - i64::from(last.lag_secs) <= window);
-            }
-            if !touches.is_empty() {
-                sink.not_converted(&touches);
-            }
+        let (sources, lags) = open.path(p);
+        touches.clear();
+        touches.extend(
+            sources
+                .iter()
+                .zip(lags)
+                .filter(|&(&source, _)| !self.rules.droppable[source as usize])
+                .map(|(&source, &lag_secs)| Counted { source, lag_secs }),
+        );
+        // The window runs back from the last touch kept.
+        if let (Some(window), Some(last)) = (self.window_secs, touches.last().copied()) {
+            touches.retain(|t| i64::from(t.lag_secs) - i64::from(last.lag_secs) <= window);
+        }
+        if !touches.is_empty() {
+            sink.not_converted(touches);
         }
     }
 }

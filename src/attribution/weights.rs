@@ -221,6 +221,16 @@ pub(super) fn lanes_credit(
 
 impl JourneySink for WeightSums {
     fn converted(&mut self, whole: Lanes, touches: &[Counted]) {
+        // One touch takes the whole sale under every model: no shares to work out.
+        if let [only] = touches {
+            for m in 0..self.weightings.len() {
+                let cell = &mut self.cells[m * self.sources + only.source as usize];
+                for (sum, lane) in cell.iter_mut().zip(whole) {
+                    *sum += lane;
+                }
+            }
+            return;
+        }
         for (m, weighting) in self.weightings.iter().enumerate() {
             weighting.shares(touches, &mut self.shares);
             for (touch, &share) in touches.iter().zip(&self.shares) {

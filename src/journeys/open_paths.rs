@@ -86,6 +86,11 @@ impl OpenPaths {
         (&self.source_ids[range.clone()], &self.lag_secs[range])
     }
 
+    /// Touches over all the journeys.
+    pub fn touches(&self) -> usize {
+        self.source_ids.len()
+    }
+
     /// Bytes the arrays take.
     pub fn heap_bytes(&self) -> usize {
         (self.offsets.capacity() + self.lag_secs.capacity() + self.source_ids.capacity()) * 4
