@@ -622,3 +622,193 @@ fn links_view_checks_a_pasted_link() {
     assert!(shows_text(&harness, "• It names the partner with 'aff='"));
     assert!(shows_text(&harness, "• Unknown partner 'nobody'"));
 }
+
+/// Runs the command line with `args` until the window's store thread has let go of the
+/// database (it closes it once the app is dropped); its success and output.
+fn cli_when_free(args: &[&str]) -> (bool, String, String) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_partner-attribution"))
+            .args(args)
+            .output()
+            .unwrap();
+        let (ok, out, err) = (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        );
+        if ok || !err.contains("lock") || Instant::now() > deadline {
+            return (ok, out, err);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// An export nothing recognises opens the mapping dialog instead of ending in an error: our
+/// columns with the file's suggested by name, the first rows as they would be stored (a bad
+/// amount rejected with its column and reason). *Save as preset* keeps the mapping in the
+/// programme, *Import* stores the rows, and the command line reads another file of the same
+/// export with `import --preset NAME`.
+#[test]
+fn a_mapping_saved_in_the_dialog_is_used_by_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("programme.duckdb");
+    let mut harness = harness(app_on(&db, dir.path()));
+    settle(&mut harness);
+    harness.state_mut().settings.tab = Tab::Data;
+    let header = "Order No,Placed At,Grand Total,Promo Code,Buyer\n";
+    let file = write(
+        dir.path(),
+        "orders_from_somewhere.csv",
+        &format!(
+            "{header}A-1,2026-03-01 10:00:00 +0100,10.50,ALICE10,u1\n\
+             A-2,2026-03-02 11:00:00 +0100,lots,,u2\n\
+             A-3,2026-03-03 12:00:00 +0100,7.00,BOB5,u3\n"
+        ),
+    );
+    harness.state_mut().import_paths(vec![file]);
+    settle(&mut harness);
+    settle(&mut harness);
+    assert!(harness.state().is_mapping_columns(), "no mapping dialog");
+    assert!(shows_text(
+        &harness,
+        "Map the columns of orders_from_somewhere.csv"
+    ));
+    // Suggested by name: conversions, their revenue from Grand Total (10.50 read as 10.5).
+    assert!(shows(&harness, "conversion_id") && shows(&harness, "10.5"));
+    assert!(shows_text(
+        &harness,
+        "The first 3 rows: 2 would be stored, 1 rejected."
+    ));
+    assert!(shows_text(
+        &harness,
+        "rejected: Grand Total: expected a number like 49.90, found 'lots'"
+    ));
+    assert_eq!(harness.state().snapshot().unwrap().counts.conversions, 0);
+    harness
+        .get_by_role_and_label(Role::TextInput, "Preset name")
+        .focus();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::TextInput, "Preset name")
+        .type_text("somewhere-orders");
+    harness.run();
+    harness.get_by_label("Save as preset").click();
+    harness.step();
+    settle(&mut harness);
+    assert!(shows_text(&harness, "saved preset 'somewhere-orders'"));
+    harness.get_by_label("Import").click();
+    harness.step();
+    settle(&mut harness);
+    assert!(
+        !harness.state().is_mapping_columns(),
+        "the dialog stays open"
+    );
+    let counts = harness.state().snapshot().unwrap().counts.clone();
+    assert_eq!((counts.conversions, counts.rejects), (2, 1));
+    drop(harness);
+    let more = write(
+        dir.path(),
+        "orders_from_somewhere_april.csv",
+        &format!("{header}A-4,2026-04-01 10:00:00 +0200,20.00,,u4\n"),
+    );
+    let (ok, out, err) = cli_when_free(&[
+        "import",
+        "--db",
+        db.to_str().unwrap(),
+        "--preset",
+        "somewhere-orders",
+        more.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(
+            "orders_from_somewhere_april.csv: read with the saved preset 'somewhere-orders'; \
+             imported 1 conversions rows, rejected 0"
+        ),
+        "{out}"
+    );
+}
+
+/// The sample's clicks use `via=` on some links, which the programme does not read: the Data
+/// view offers to read it, and reading the file again stores those rows.
+#[test]
+fn a_rejected_alias_is_offered_and_read_again_from_the_data_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_database(dir.path());
+    let mut harness = harness(app_on(&db, dir.path()));
+    settle(&mut harness);
+    harness.state_mut().settings.tab = Tab::Data;
+    harness.run();
+    let before = harness.state().snapshot().unwrap().counts.clone();
+    let alias = harness.state().snapshot().unwrap().unread_aliases.clone();
+    assert_eq!(alias.len(), 1, "{alias:?}");
+    assert_eq!(
+        (alias[0].param.as_str(), alias[0].file_name.as_str()),
+        ("via", "clicks.csv")
+    );
+    assert!(shows_text(
+        &harness,
+        &format!(
+            "{} rows of clicks.csv (import #2) were rejected for using via=",
+            alias[0].rows
+        )
+    ));
+    harness
+        .get_by_label("Read via= as a referral parameter")
+        .click();
+    harness.step();
+    settle(&mut harness);
+    let snapshot = harness.state().snapshot().unwrap();
+    assert!(snapshot.unread_aliases.is_empty());
+    assert_eq!(
+        snapshot.counts.rejects,
+        before.rejects - alias[0].rows as u64
+    );
+    assert_eq!(
+        snapshot.counts.touches,
+        before.touches + alias[0].rows as u64
+    );
+    assert_eq!(snapshot.facts.link_rules.names_list(), "ref,via");
+    assert!(shows_text(
+        &harness,
+        "via= is now a referral parameter; clicks.csv: imported"
+    ));
+}
+
+/// The import settings the command line takes as flags are in the Data view: referral
+/// parameters and the programme time zone are stored with the programme for the next imports.
+#[test]
+fn referral_parameters_and_time_zone_are_set_in_the_data_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("programme.duckdb");
+    let mut harness = harness(app_on(&db, dir.path()));
+    settle(&mut harness);
+    harness.state_mut().settings.tab = Tab::Data;
+    harness.run();
+    for (field, text) in [
+        ("Referral parameters", "ref,aff"),
+        ("Time zone", "Europe/Berlin"),
+    ] {
+        harness
+            .get_by_role_and_label(Role::TextInput, field)
+            .focus();
+        harness.run();
+        harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        harness.run();
+        harness
+            .get_by_role_and_label(Role::TextInput, field)
+            .type_text(text);
+        harness.run();
+    }
+    harness.get_by_label("Use for the next imports").click();
+    harness.step();
+    settle(&mut harness);
+    let snapshot = harness.state().snapshot().unwrap();
+    assert_eq!(snapshot.facts.link_rules.names_list(), "ref,aff");
+    assert_eq!(snapshot.time_zone.name(), "Europe/Berlin");
+    assert!(shows_text(
+        &harness,
+        "referral parameters ref,aff; time zone Europe/Berlin (for the next imports)"
+    ));
+}

@@ -25,8 +25,8 @@ mod suggest;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-pub use kinds::{ColumnMap, FileKind};
-pub use preview::{Preview, PreviewRow, RowFate, preview_file};
+pub use kinds::{ColumnMap, FileKind, normalize_header};
+pub use preview::{Preview, PreviewRow, RowFate, file_header, preview_file};
 pub use suggest::{suggest_kind, suggest_mapping};
 
 use crate::domain::ProgrammeTimeZone;

@@ -2,6 +2,8 @@
 //! would be rejected, the column and reason: what the mapping dialog shows before anything is
 //! stored. The file is staged, mapped and checked as an import does, then left unstored.
 
+use std::path::Path;
+
 use super::choose::{self, ReadPlan};
 use super::dialect::FileFormat;
 use super::kinds::FileKind;
@@ -69,6 +71,14 @@ pub fn preview_file(
         .conn()
         .execute("DROP VIEW IF EXISTS pa_preview_all", []);
     result
+}
+
+/// The header of the file at `path` as an import reads it (a JSON or nested Parquet file's
+/// fields by their paths); nothing is stored. What the mapping dialog offers to map.
+pub fn file_header(store: &Store, path: &Path) -> Result<Vec<String>, ImportError> {
+    let staged = load::stage_file(store, &ImportRequest::detect(path)).map(|s| s.header);
+    stage::clean_up(store.conn());
+    staged
 }
 
 fn preview(

@@ -16,7 +16,7 @@ use super::widgets::choose_programme::{
 };
 use super::widgets::dialogs;
 use super::widgets::evidence_window::{EvidenceWindow, evidence_window_ui};
-use crate::import::ImportRequest;
+use super::widgets::mapping_dialog::{MappingDialog, mapping_dialog_ui};
 
 /// Replies are drained for at most this long per frame.
 const DRAIN_BUDGET: Duration = Duration::from_millis(10);
@@ -57,6 +57,8 @@ pub struct PartnerApp {
     messages: Vec<StatusMessage>,
     views: Views,
     evidence: EvidenceWindow,
+    /// The mapping dialog, open on a file no preset or column name of ours reads.
+    mapping: Option<MappingDialog>,
     /// What the views asked for this frame, applied after it is drawn.
     commands: Vec<Command>,
     picked_files: Option<Receiver<Vec<PathBuf>>>,
@@ -94,6 +96,7 @@ impl PartnerApp {
             messages: Vec::new(),
             views: Views::default(),
             evidence: EvidenceWindow::default(),
+            mapping: None,
             commands: Vec::new(),
             picked_files: None,
             picked_database: None,
@@ -160,11 +163,7 @@ impl PartnerApp {
         }
         let requests = paths
             .into_iter()
-            .map(|path| ImportRequest {
-                path,
-                kind: self.views.data.kind,
-                columns: self.views.data.column_map(),
-            })
+            .map(|path| self.views.data.request(path))
             .collect();
         self.worker.send(Job::Import(requests));
     }
@@ -266,6 +265,16 @@ impl PartnerApp {
                     self.evidence.receive(conversion_id, evidence)
                 }
                 Reply::Failed(message) => self.push_message(message, true),
+                Reply::NeedsMapping(path, header) => {
+                    if self.mapping.is_none() {
+                        self.mapping = Some(MappingDialog::new(path, header));
+                    }
+                }
+                Reply::Preview(request, preview) => {
+                    if let Some(dialog) = &mut self.mapping {
+                        dialog.receive(&request, preview);
+                    }
+                }
             }
         }
     }
@@ -420,6 +429,13 @@ impl PartnerApp {
         self.commands.extend(asked);
         let attribution = &self.settings.attribution;
         evidence_window_ui(ui.ctx(), &mut self.evidence, &snapshot.index, attribution);
+        self.commands
+            .extend(mapping_dialog_ui(ui.ctx(), &mut self.mapping));
+    }
+
+    /// Whether the mapping dialog is open.
+    pub fn is_mapping_columns(&self) -> bool {
+        self.mapping.is_some()
     }
 
     fn programme_choice_ui(&mut self, ctx: &egui::Context) {
@@ -468,6 +484,17 @@ impl PartnerApp {
             Command::WriteText(text, path) => self.worker.send(Job::WriteText(text, path)),
             Command::SaveScenario(name, json) => self.worker.send(Job::SaveScenario(name, json)),
             Command::DeleteScenario(name) => self.worker.send(Job::DeleteScenario(name)),
+            Command::PreviewMapping(request) => self.worker.send(Job::Preview(*request)),
+            Command::ImportMapped(request) => self.worker.send(Job::Import(vec![*request])),
+            Command::SavePreset(name, kind, columns) => {
+                self.worker.send(Job::SavePreset(name, kind, columns));
+            }
+            Command::ReadRefParam(import_id, param) => {
+                self.worker.send(Job::ReadRefParam(import_id, param));
+            }
+            Command::SetImportSettings(links, time_zone) => {
+                self.worker.send(Job::SetImportSettings(links, time_zone));
+            }
         }
     }
 

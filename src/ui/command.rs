@@ -4,6 +4,9 @@
 
 use std::path::PathBuf;
 
+use crate::domain::ProgrammeTimeZone;
+use crate::domain::links::LinkRules;
+use crate::import::{ColumnMap, FileKind, ImportRequest};
 use crate::store::{PayoutExportRow, SignoffRecord};
 
 /// One thing a view asks for.
@@ -37,4 +40,14 @@ pub enum Command {
     SaveScenario(String, String),
     /// Delete a saved scenario.
     DeleteScenario(String),
+    /// Show the first rows of a file as this import would store them (the mapping dialog).
+    PreviewMapping(Box<ImportRequest>),
+    /// Import one file as the mapping dialog says.
+    ImportMapped(Box<ImportRequest>),
+    /// Save a column mapping of a kind of file under a name.
+    SavePreset(String, FileKind, ColumnMap),
+    /// Read a referral parameter from now on, and the file of this import again with it.
+    ReadRefParam(i64, String),
+    /// Store the programme's referral parameters and time zone.
+    SetImportSettings(LinkRules, ProgrammeTimeZone),
 }

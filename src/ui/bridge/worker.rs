@@ -11,17 +11,27 @@ use eframe::egui;
 
 use crate::audit::DEFAULT_TOLERANCE_DAYS;
 use crate::domain::ProgrammeTimeZone;
-use crate::import::ImportRequest;
+use crate::domain::links::LinkRules;
+use crate::import::{
+    ColumnMap, FileKind, ImportError, ImportRequest, Preview, file_header, preview_file,
+};
 use crate::journeys::JourneyIndex;
-use crate::programme::{create_sample_database, import_batch_until, import_settings};
+use crate::programme::{
+    REF_PARAMS_KEY, TIME_ZONE_KEY, create_sample_database, import_batch_until, import_settings,
+    read_ref_param_again,
+};
 use crate::report::ProgrammeFacts;
 use crate::store::{
     ConversionDetail, ImportPhase, ImportRecord, LeadMatch, PayoutExportRow, QueryProbe,
-    RedirectRow, RejectRecord, SavedScenario, SignoffRecord, Store, TableCounts, TouchDetail,
+    RedirectRow, RejectRecord, SavedPreset, SavedScenario, SignoffRecord, Store, TableCounts,
+    TouchDetail,
 };
 
 /// How many rejected rows the Data view lists.
 const REJECTS_SHOWN: usize = 1_000;
+
+/// How many rows the mapping dialog previews.
+pub const PREVIEW_ROWS: usize = 20;
 
 /// Work for the store thread.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +62,28 @@ pub enum Job {
     SaveScenario(String, String),
     /// Delete a saved scenario.
     DeleteScenario(String),
+    /// Show the first rows of a file as an import with this request would store them.
+    Preview(ImportRequest),
+    /// Save a column mapping under a name, for `import --preset NAME` and the window.
+    SavePreset(String, FileKind, ColumnMap),
+    /// Read a referral parameter from now on, and the file of an import again with it.
+    ReadRefParam(i64, String),
+    /// Store the programme's referral parameters and time zone.
+    SetImportSettings(LinkRules, ProgrammeTimeZone),
+}
+
+/// A referral parameter that rejected rows of an import name, which the programme does not
+/// read (`via=`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadAlias {
+    /// The import.
+    pub import_id: i64,
+    /// Its file.
+    pub file_name: String,
+    /// The parameter (`via`).
+    pub param: String,
+    /// Rows rejected for it.
+    pub rows: i64,
 }
 
 /// Everything the window shows about a database, read in one go after each change.
@@ -83,6 +115,10 @@ pub struct Snapshot {
     pub facts: ProgrammeFacts,
     /// Scenarios saved in the database, by name.
     pub saved_scenarios: Vec<SavedScenario>,
+    /// Column mappings saved in the database, by name.
+    pub saved_presets: Vec<SavedPreset>,
+    /// Referral parameters the rejects of imports name and the programme does not read.
+    pub unread_aliases: Vec<UnreadAlias>,
 }
 
 /// One conversion's stored details and touches, for its evidence window.
@@ -119,6 +155,12 @@ pub enum Reply {
     Scenarios(Vec<SavedScenario>, String),
     /// A job failed; the previous state stays on screen.
     Failed(String),
+    /// A file could not be imported for want of columns we know: its header, for the
+    /// mapping dialog.
+    NeedsMapping(PathBuf, Vec<String>),
+    /// The first rows of a file as they would be stored, or why they cannot be (the request
+    /// they were read with).
+    Preview(Box<ImportRequest>, Result<Box<Preview>, String>),
 }
 
 /// Progress of the job in flight, shared with the window for its progress bar.
@@ -253,7 +295,8 @@ impl WorkerBridge {
         while started.elapsed() < budget {
             match self.replies.try_recv() {
                 Ok(reply) => {
-                    if !matches!(reply, Reply::FileDone { .. }) {
+                    // Told along the way; the job's own reply follows.
+                    if !matches!(reply, Reply::FileDone { .. } | Reply::NeedsMapping(..)) {
                         self.in_flight = self.in_flight.saturating_sub(1);
                     }
                     out.push(reply);
@@ -362,6 +405,52 @@ impl StoreWorker {
                     format!("scenario '{name}' deleted"),
                 ));
             }
+            Job::Preview(request) => {
+                let store = self.open_store()?;
+                let settings = import_settings(store)?;
+                let preview = preview_file(store, &request, &settings, PREVIEW_ROWS)
+                    .map(Box::new)
+                    .map_err(|e| e.to_string());
+                return Ok(Reply::Preview(Box::new(request), preview));
+            }
+            Job::SavePreset(name, kind, columns) => {
+                self.open_store()?
+                    .save_preset(&name, kind.key(), &columns.pairs)?;
+                let message = format!(
+                    "saved preset '{name}': {kind} files, {} (import --preset {name})",
+                    columns.pairs_text()
+                );
+                let _ = self.replies.send(Reply::FileDone {
+                    message,
+                    failed: false,
+                });
+            }
+            Job::ReadRefParam(import_id, param) => {
+                self.set_progress(Progress::activity(format!("Reading {param}= again…")));
+                let outcome = read_ref_param_again(self.open_store()?, import_id, &param)?;
+                let message = format!(
+                    "{param}= is now a referral parameter; {}",
+                    outcome.summary()
+                );
+                let _ = self.replies.send(Reply::FileDone {
+                    message,
+                    failed: false,
+                });
+            }
+            Job::SetImportSettings(links, time_zone) => {
+                let store = self.open_store()?;
+                store.set_programme_setting(REF_PARAMS_KEY, &links.names_list())?;
+                store.set_programme_setting(TIME_ZONE_KEY, &time_zone.name())?;
+                let message = format!(
+                    "referral parameters {}; time zone {} (for the next imports)",
+                    links.names_list(),
+                    time_zone.name()
+                );
+                let _ = self.replies.send(Reply::FileDone {
+                    message,
+                    failed: false,
+                });
+            }
             Job::WriteText(text, path) => {
                 std::fs::write(&path, text)
                     .with_context(|| format!("writing {}", path.display()))?;
@@ -433,6 +522,8 @@ impl StoreWorker {
         };
         // The file in progress, named again when it is cancelled.
         let current = std::cell::RefCell::new(String::new());
+        // Files that lacked columns we know, offered the mapping dialog afterwards.
+        let needs_mapping = std::cell::RefCell::new(Vec::<PathBuf>::new());
         import_batch_until(
             store,
             requests,
@@ -460,6 +551,12 @@ impl StoreWorker {
             },
             |_, result| {
                 let cancelled = cancel.load(Ordering::SeqCst);
+                if let Err(ImportError::UnknownKind { file, .. }) = result {
+                    needs_mapping.borrow_mut().push(file.clone());
+                }
+                if let Err(ImportError::MissingColumn(missing)) = result {
+                    needs_mapping.borrow_mut().push(missing.file.clone());
+                }
                 let (message, failed) = match result {
                     Ok(outcome) => (outcome.summary(), false),
                     Err(_) if cancelled => (
@@ -475,6 +572,11 @@ impl StoreWorker {
                 wake();
             },
         )?;
+        for path in needs_mapping.into_inner() {
+            if let Ok(header) = file_header(store, &path) {
+                let _ = self.replies.send(Reply::NeedsMapping(path, header));
+            }
+        }
         Ok(())
     }
 
@@ -493,6 +595,8 @@ impl StoreWorker {
             generation: GENERATION.fetch_add(1, Ordering::Relaxed),
             facts,
             saved_scenarios: store.saved_scenarios()?,
+            saved_presets: store.saved_presets()?,
+            unread_aliases: unread_aliases(store)?,
             database: store.path().map(PathBuf::from).unwrap_or_default(),
             counts: store.counts()?,
             history: store.import_history()?,
@@ -505,6 +609,27 @@ impl StoreWorker {
             lead_matches: store.lead_matches(DEFAULT_TOLERANCE_DAYS)?,
         })
     }
+}
+
+/// The referral parameters the rejects of click and event imports name as not read.
+fn unread_aliases(store: &Store) -> anyhow::Result<Vec<UnreadAlias>> {
+    let mut found = Vec::new();
+    for record in store.import_history()? {
+        let touches =
+            record.kind == FileKind::Clicks.key() || record.kind == FileKind::Events.key();
+        if !touches || record.rows_rejected == 0 {
+            continue;
+        }
+        for (param, rows) in store.unread_ref_params(record.import_id)? {
+            found.push(UnreadAlias {
+                import_id: record.import_id,
+                file_name: record.file_name.clone(),
+                param,
+                rows,
+            });
+        }
+    }
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -3,8 +3,12 @@
 use crate::ui::command::Command;
 use eframe::egui::{self, RichText};
 
+use std::path::PathBuf;
+
+use crate::domain::ProgrammeTimeZone;
 use crate::domain::format::{bytes, thousands};
-use crate::import::{ColumnMap, FileKind};
+use crate::domain::links::LinkRules;
+use crate::import::{ColumnMap, FileKind, ImportRequest, presets};
 use crate::store::ImportRecord;
 use crate::ui::bridge::Snapshot;
 use crate::ui::status::StatusMessage;
@@ -15,16 +19,46 @@ use crate::ui::widgets::number_cell;
 pub struct DataTabState {
     /// The kind to import as; `None` detects it from the header.
     pub kind: Option<FileKind>,
+    /// The preset to read files with (built in or saved); `None` recognises it.
+    pub preset: Option<String>,
     /// Column mapping text, `ours=theirs,...`.
     pub columns: String,
+    /// The programme's referral parameters as edited (`ref,via`).
+    pub ref_params: String,
+    /// The programme's time zone as edited (`Europe/Berlin`).
+    pub time_zone: String,
+    /// The snapshot the two programme settings were last read from.
+    settings_read_from: u64,
     /// The import whose removal waits for the user's confirmation.
     pub removal_to_confirm: Option<i64>,
 }
 
 impl DataTabState {
-    /// The parsed column mapping (an unparsable mapping maps nothing; the field says why).
+    /// The parsed column mapping (an unparsable mapping maps nothing; the field says why),
+    /// with the preset chosen.
     pub fn column_map(&self) -> ColumnMap {
-        ColumnMap::parse(&self.columns).unwrap_or_default()
+        let mut map = ColumnMap::parse(&self.columns).unwrap_or_default();
+        map.preset = self.preset.clone();
+        map
+    }
+
+    /// The import of `path` with the kind, preset and mapping chosen.
+    pub fn request(&self, path: PathBuf) -> ImportRequest {
+        ImportRequest {
+            path,
+            kind: self.kind,
+            columns: self.column_map(),
+        }
+    }
+
+    /// Reads the programme's settings into the fields when a new snapshot came.
+    fn follow(&mut self, snapshot: &Snapshot) {
+        if self.settings_read_from == snapshot.generation {
+            return;
+        }
+        self.settings_read_from = snapshot.generation;
+        self.ref_params = snapshot.facts.link_rules.names_list();
+        self.time_zone = snapshot.time_zone.name();
     }
 }
 
@@ -35,8 +69,11 @@ pub fn data_ui(
     snapshot: &Snapshot,
     messages: &[StatusMessage],
 ) -> Option<Command> {
-    let picked = import_controls_ui(ui, state);
+    state.follow(snapshot);
+    let picked = import_controls_ui(ui, state, snapshot);
+    let programme = programme_settings_ui(ui, state);
     messages_ui(ui, messages);
+    let reread = unread_aliases_ui(ui, snapshot);
     ui.separator();
     egui::ScrollArea::vertical()
         .id_salt("data_view")
@@ -51,11 +88,11 @@ pub fn data_ui(
     if picked {
         Some(Command::PickImportFiles)
     } else {
-        removal.map(Command::RemoveImport)
+        programme.or(reread).or(removal.map(Command::RemoveImport))
     }
 }
 
-fn import_controls_ui(ui: &mut egui::Ui, state: &mut DataTabState) -> bool {
+fn import_controls_ui(ui: &mut egui::Ui, state: &mut DataTabState, snapshot: &Snapshot) -> bool {
     let mut picked = false;
     ui.horizontal_wrapped(|ui| {
         picked = ui.button("Import files…").clicked();
@@ -71,6 +108,7 @@ fn import_controls_ui(ui: &mut egui::Ui, state: &mut DataTabState) -> bool {
             })
             .response
             .labelled_by(as_label.id);
+        preset_choice_ui(ui, state, snapshot);
         let label = ui.label("Column mapping");
         ui.add(
             egui::TextEdit::singleline(&mut state.columns)
@@ -83,9 +121,94 @@ fn import_controls_ui(ui: &mut egui::Ui, state: &mut DataTabState) -> bool {
         }
     });
     ui.label(
-        RichText::new("…or drop CSV, .csv.gz or Parquet exports anywhere on the window.").weak(),
+        RichText::new(
+            "…or drop CSV, .csv.gz, Parquet or newline-delimited JSON exports anywhere on the \
+             window. An export nothing recognises opens a dialog to map its columns.",
+        )
+        .weak(),
     );
     picked
+}
+
+/// The preset files are read with: recognised from the header, a built-in one, or a mapping
+/// saved in the programme.
+fn preset_choice_ui(ui: &mut egui::Ui, state: &mut DataTabState, snapshot: &Snapshot) {
+    let label = ui.label("preset");
+    egui::ComboBox::from_id_salt("import_preset")
+        .selected_text(state.preset.as_deref().unwrap_or("recognised"))
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut state.preset, None, "recognised");
+            for preset in presets::all() {
+                ui.selectable_value(&mut state.preset, Some(preset.name.to_owned()), preset.name)
+                    .on_hover_text(preset.title);
+            }
+            for saved in &snapshot.saved_presets {
+                let text = format!("{} (saved)", saved.name);
+                ui.selectable_value(&mut state.preset, Some(saved.name.clone()), text);
+            }
+        })
+        .response
+        .labelled_by(label.id);
+}
+
+/// The programme's referral parameters and time zone, stored with it for the next imports.
+fn programme_settings_ui(ui: &mut egui::Ui, state: &mut DataTabState) -> Option<Command> {
+    let mut command = None;
+    ui.horizontal_wrapped(|ui| {
+        let label = ui.label("Referral parameters");
+        ui.add(
+            egui::TextEdit::singleline(&mut state.ref_params)
+                .hint_text("ref,via")
+                .desired_width(140.0),
+        )
+        .labelled_by(label.id);
+        let label = ui.label("Time zone");
+        ui.add(
+            egui::TextEdit::singleline(&mut state.time_zone)
+                .hint_text("UTC, Europe/Berlin or +02:00")
+                .desired_width(140.0),
+        )
+        .labelled_by(label.id);
+        let zone = ProgrammeTimeZone::parse(state.time_zone.trim());
+        let links = LinkRules::parse(&state.ref_params);
+        let store = ui.add_enabled(
+            zone.is_ok() && !links.ref_params.is_empty(),
+            egui::Button::new("Use for the next imports"),
+        );
+        if let (true, Ok(zone)) = (store.clicked(), &zone) {
+            command = Some(Command::SetImportSettings(links, *zone));
+        }
+        if let Err(problem) = zone {
+            ui.label(RichText::new(problem).color(ui.visuals().error_fg_color));
+        }
+    });
+    command
+}
+
+/// For each import whose rejects name a referral parameter the programme does not read, an
+/// offer to read it and read those rows again.
+fn unread_aliases_ui(ui: &mut egui::Ui, snapshot: &Snapshot) -> Option<Command> {
+    let mut command = None;
+    for alias in &snapshot.unread_aliases {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!(
+                "{} rows of {} (import #{}) were rejected for using {}=, which the programme                  does not read.",
+                thousands(alias.rows),
+                alias.file_name,
+                alias.import_id,
+                alias.param
+            ));
+            let offer = format!("Read {}= as a referral parameter", alias.param);
+            if ui
+                .button(offer)
+                .on_hover_text("Adds it to the programme's referral parameters and reads the file again")
+                .clicked()
+            {
+                command = Some(Command::ReadRefParam(alias.import_id, alias.param.clone()));
+            }
+        });
+    }
+    command
 }
 
 fn messages_ui(ui: &mut egui::Ui, messages: &[StatusMessage]) {

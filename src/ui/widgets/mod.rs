@@ -5,6 +5,7 @@ pub mod choose_programme;
 pub mod dialogs;
 pub mod evidence_window;
 pub mod looks;
+pub mod mapping_dialog;
 pub mod settings_bar;
 pub mod tracking_panel;
 
