@@ -1286,3 +1286,37 @@ fn dub_sales_credit_the_partner_of_the_dub_link_clicked() {
     assert_eq!(credited("bob"), (1.0, 1234.56, 25.0));
     assert_eq!(credited("dub.sh/spring"), (1.0, 1000.0, 0.0));
 }
+
+/// Field names and keys of a nested Parquet file are data too: a struct field and an
+/// event parameter's key written like SQL reach DuckDB only as quoted literals, and the
+/// tables stay whole.
+#[test]
+fn nested_parquet_names_and_keys_never_become_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events_20260302.parquet");
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    conn.execute_batch(&format!(
+        r#"COPY (SELECT 'session_start' AS event_name, 1772445600000000 AS event_timestamp,
+                       'u.1' AS user_pseudo_id,
+                       [{{'key': 'page_location',
+                          'value': {{'string_value': 'https://shop.example.com/?ref=alice'}}}},
+                        {{'key': 'x''); DROP TABLE partners; --',
+                          'value': {{'string_value': 'it''s'}}}}] AS event_params,
+                       {{'y''); DROP TABLE touches; --': 'v'}} AS device)
+           TO '{}' (FORMAT parquet)"#,
+        path.display()
+    ))
+    .unwrap();
+    let store = store_with_partners();
+    let record = imported_path(&store, &path);
+    assert_eq!(
+        (
+            record.preset.as_deref(),
+            record.rows_accepted,
+            record.rows_rejected
+        ),
+        (Some("ga4-events"), 1, 0)
+    );
+    let counts = store.counts().unwrap();
+    assert_eq!((counts.partners, counts.touches), (4, 1));
+}
