@@ -11,7 +11,8 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use partner_attribution::attribution::{
-    AttributionSettings, CookieWindow, Methods, Model, Preset, TrackingSettings, compute_credit,
+    AttributionSettings, CookieWindow, CreditModel, Methods, Model, ModelParams, Preset,
+    TrackingSettings, compute_credit, compute_models,
 };
 use partner_attribution::audit::{Category, audit};
 use partner_attribution::domain::ProgrammeTimeZone;
@@ -106,6 +107,72 @@ fn compare_view_shows_the_three_models_side_by_side() {
     }
     assert!(shows(&harness, "Total credited"));
     assert!(shows(&harness, "Cookie window"));
+}
+
+#[test]
+fn picking_a_model_in_compare_adds_its_credit_beside_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_database(dir.path());
+    let store = Store::open(&db).unwrap();
+    let mut index = JourneyIndex::build(&store).unwrap();
+    index.read_open_paths(&store).unwrap();
+    drop(store);
+    let models = [
+        CreditModel::First,
+        CreditModel::Last,
+        CreditModel::Linear,
+        CreditModel::Position,
+        CreditModel::Markov,
+    ];
+    let credit = compute_models(
+        &index,
+        &AttributionSettings::default(),
+        &ModelParams::default(),
+        &models,
+    );
+    // A source whose position-based and Markov revenue differ from its other three.
+    let (source, position, markov) = (0..index.sources.len())
+        .map(|s| {
+            let revenue = |m: CreditModel| money(credit.credit(m, s).revenue);
+            (
+                s,
+                revenue(CreditModel::Position),
+                revenue(CreditModel::Markov),
+                [
+                    revenue(CreditModel::First),
+                    revenue(CreditModel::Last),
+                    revenue(CreditModel::Linear),
+                ],
+            )
+        })
+        .find(|(_, p, m, classic)| !classic.contains(p) && !classic.contains(m) && p != m)
+        .map(|(s, p, m, _)| (s, p, m))
+        .expect("a source the new models credit differently");
+
+    let mut harness = harness(app_on(&db, dir.path()));
+    settle(&mut harness);
+    assert!(!shows(&harness, &position), "{position} before picking");
+    for label in ["Position-based", "Markov chain"] {
+        harness.get_by_role_and_label(Role::CheckBox, label).click();
+        harness.run();
+    }
+    settle(&mut harness);
+    assert_eq!(harness.state().settings.compare_models, models);
+    assert!(
+        shows(&harness, &position),
+        "{}'s position-based revenue {position} is not shown",
+        index.sources[source].id
+    );
+    assert!(
+        shows(&harness, &markov),
+        "Markov revenue {markov} is not shown"
+    );
+    assert!(shows_text(
+        &harness,
+        "Position-based, Markov chain computed in"
+    ));
+    // Its parameters are under the picker.
+    assert!(shows(&harness, "Markov chain: order"));
 }
 
 #[test]

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::attribution::{AttributionSettings, Model, SourceCredit};
+use crate::attribution::{AttributionSettings, CreditModel, Model, ModelParams, SourceCredit};
 
 /// Which measure the chart and the default sort use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,8 +45,9 @@ impl Measure {
 pub enum SortColumn {
     /// By source name.
     Source,
-    /// By a measure under a model.
-    Credit(Model, Measure),
+    /// By a measure under a model (any model shown; saved settings name the three of
+    /// [`Model`] the same way).
+    Credit(CreditModel, Measure),
 }
 
 /// Which models the Sensitivity view draws.
@@ -120,6 +121,10 @@ pub struct UiSettings {
     pub audit_month: Option<String>,
     /// The programme's name in the rules document.
     pub programme_name: String,
+    /// The models Compare shows side by side, in order.
+    pub compare_models: Vec<CreditModel>,
+    /// The parameters of the models beyond first, last and linear.
+    pub model_params: ModelParams,
 }
 
 impl UiSettings {
@@ -166,7 +171,7 @@ impl Default for UiSettings {
             attribution: AttributionSettings::default(),
             last_window_days: 30,
             measure: Measure::Revenue,
-            sort: SortColumn::Credit(Model::Last, Measure::Revenue),
+            sort: SortColumn::Credit(CreditModel::Last, Measure::Revenue),
             sort_descending: true,
             tab: Tab::Compare,
             sensitivity_models: SensitivityModels::One(Model::Last),
@@ -177,6 +182,8 @@ impl Default for UiSettings {
             audit_tolerance_days: crate::audit::DEFAULT_TOLERANCE_DAYS,
             audit_month: None,
             programme_name: "Partner programme".to_owned(),
+            compare_models: crate::attribution::classic_models(),
+            model_params: ModelParams::default(),
         }
     }
 }

@@ -3,9 +3,11 @@
 //! window sweeps behind the sliders.
 
 mod latest;
+mod model_cache;
 mod sweep_cache;
 mod worker;
 
 pub use latest::Latest;
+pub use model_cache::ModelCache;
 pub use sweep_cache::SweepCache;
 pub use worker::{Evidence, Job, Reply, Snapshot, WorkerBridge};

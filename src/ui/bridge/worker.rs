@@ -587,7 +587,9 @@ impl StoreWorker {
             .ok_or_else(|| anyhow::anyhow!("no database is open"))?;
         self.set_progress(Progress::activity("Building the journey index…"));
         let started = Instant::now();
-        let index = JourneyIndex::build(store)?;
+        let mut index = JourneyIndex::build(store)?;
+        // Markov and Shapley in Compare count the journeys that did not convert.
+        index.read_open_paths(store)?;
         let index_build = started.elapsed();
         let facts = crate::report::programme_facts(store, &index.sources)?;
         static GENERATION: AtomicU64 = AtomicU64::new(1);

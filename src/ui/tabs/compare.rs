@@ -1,4 +1,5 @@
-//! The Compare view: window slider and toggles, credit per source under the three models as a
+//! The Compare view: window slider and toggles, a model picker (any of the eight models side
+//! by side, their parameters under it), credit per source under the chosen models as a
 //! sortable table with totals, and a grouped bar chart of the chosen measure.
 
 use std::sync::Arc;
@@ -6,17 +7,48 @@ use std::sync::Arc;
 use eframe::egui::{self, Align, Layout, RichText};
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
-use crate::attribution::{CreditTable, Model};
+use crate::attribution::{
+    CreditModel, CreditTable, MARKOV_MAX_ORDER, ModelCredit, ModelParams, SHAPLEY_MAX_SOURCES,
+    SourceCredit,
+};
 use crate::domain::format::{money, thousands};
 use crate::journeys::JourneyIndex;
-use crate::ui::bridge::SweepCache;
+use crate::ui::bridge::{ModelCache, SweepCache};
 use crate::ui::settings::{Measure, SortColumn, UiSettings};
-use crate::ui::widgets::looks::{format_measure, model_color};
+use crate::ui::widgets::looks::{credit_model_color, format_measure};
 use crate::ui::widgets::settings_bar::currency_mix_ui;
 use crate::ui::widgets::{right_cell, unit_marks};
 
 /// Sources drawn in the chart (the table lists all).
 const CHART_SOURCES: usize = 12;
+
+/// The credit on screen: the sweep's table for first, last and linear, the model worker's
+/// answer for the others (zero until it comes).
+struct Shown<'a> {
+    models: &'a [CreditModel],
+    table: &'a CreditTable,
+    others: Option<&'a ModelCredit>,
+}
+
+impl Shown<'_> {
+    fn credit(&self, model: CreditModel, source: usize) -> SourceCredit {
+        match model.classic() {
+            Some(classic) => self.table.credit(classic, source),
+            None => self
+                .others
+                .map_or_else(SourceCredit::default, |o| o.credit(model, source)),
+        }
+    }
+
+    fn total(&self, model: CreditModel) -> SourceCredit {
+        match model.classic() {
+            Some(classic) => self.table.model_total(classic),
+            None => self
+                .others
+                .map_or_else(SourceCredit::default, |o| o.model_total(model)),
+        }
+    }
+}
 
 /// Draws the Compare view.
 pub fn compare_ui(
@@ -24,29 +56,168 @@ pub fn compare_ui(
     settings: &mut UiSettings,
     index: &Arc<JourneyIndex>,
     engine: &mut SweepCache,
+    models: &mut ModelCache,
 ) {
+    model_picker_ui(ui, settings);
     let Some((table, stale)) = engine.table(index, &settings.attribution) else {
         ui.spinner();
         return;
     };
-    let credit = &table;
-    summary_ui(ui, credit, engine, stale);
+    let others: Vec<CreditModel> = settings
+        .compare_models
+        .iter()
+        .copied()
+        .filter(|m| m.classic().is_none())
+        .collect();
+    let computed = models.credit(
+        index,
+        &settings.attribution,
+        &settings.model_params,
+        &others,
+    );
+    let shown = Shown {
+        models: &settings.compare_models.clone(),
+        table: &table,
+        others: computed.as_ref().map(|(c, _)| &c.0),
+    };
+    summary_ui(ui, &table, engine, stale);
+    others_summary_ui(ui, &others, computed.as_ref());
     currency_mix_ui(ui, index);
     if index.conversions.is_empty() {
         ui.label("No conversions yet: import conversions (or an event log) in the Data view.");
         return;
     }
-    let order = sorted_sources(index, credit, settings);
+    let order = sorted_sources(index, &shown, settings);
     let table_height = (ui.available_height() * 0.5).max(160.0);
-    egui::ScrollArea::vertical()
+    egui::ScrollArea::both()
         .id_salt("credit_table")
         .max_height(table_height)
         .show(ui, |ui| {
-            credit_table_ui(ui, settings, index, credit, &order)
+            credit_table_ui(ui, settings, index, &shown, &order)
         });
-    totals_ui(ui, credit);
+    totals_ui(ui, &shown);
     ui.separator();
-    chart_ui(ui, settings, index, credit, &order);
+    chart_ui(ui, settings, index, &shown, &order);
+}
+
+/// One tick box per model, in the order they are shown, and the parameters of the ticked
+/// models that take any.
+fn model_picker_ui(ui: &mut egui::Ui, settings: &mut UiSettings) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new("Models").strong());
+        for model in CreditModel::ALL {
+            let mut on = settings.compare_models.contains(&model);
+            let only = on && settings.compare_models.len() == 1;
+            let changed = ui
+                .add_enabled(!only, egui::Checkbox::new(&mut on, model.label()))
+                .on_hover_text(model_hint(model))
+                .changed();
+            if changed {
+                settings.compare_models = CreditModel::ALL
+                    .into_iter()
+                    .filter(|&m| {
+                        if m == model {
+                            on
+                        } else {
+                            settings.compare_models.contains(&m)
+                        }
+                    })
+                    .collect();
+            }
+        }
+    });
+    parameters_ui(
+        ui,
+        &settings.compare_models.clone(),
+        &mut settings.model_params,
+    );
+}
+
+fn model_hint(model: CreditModel) -> &'static str {
+    match model {
+        CreditModel::First => "The earliest counted touch takes the sale",
+        CreditModel::Last => "The latest counted touch takes the sale",
+        CreditModel::Linear => "Every counted touch gets an equal share",
+        CreditModel::Position => "Fixed shares for the first, middle and last touches",
+        CreditModel::TimeDecay => "A touch weighs half as much per half-life before the sale",
+        CreditModel::LastNonDirect => "The latest counted touch not from a direct channel",
+        CreditModel::Markov => {
+            "Removal effects of a Markov chain over every journey, sold or not (solved exactly)"
+        }
+        CreditModel::Shapley => {
+            "Shapley values of the sources that appear together, by conversion rate"
+        }
+    }
+}
+
+/// The parameters of the shown models that take any, one line each.
+fn parameters_ui(ui: &mut egui::Ui, models: &[CreditModel], params: &mut ModelParams) {
+    for model in models {
+        match model {
+            CreditModel::Position => {
+                ui.horizontal(|ui| {
+                    ui.label(format!("{}:", model.label()));
+                    for (name, weight) in ["first", "middle", "last"]
+                        .into_iter()
+                        .zip(params.position_weights_pct.iter_mut())
+                    {
+                        ui.label(name);
+                        ui.add(egui::DragValue::new(weight).range(0.0..=100.0).suffix(" %"));
+                    }
+                    ui.checkbox(
+                        &mut params.position_two_touch_proportional,
+                        "two touches split first : last",
+                    );
+                });
+            }
+            CreditModel::TimeDecay => {
+                ui.horizontal(|ui| {
+                    ui.label(format!("{}: half-life", model.label()));
+                    ui.add(
+                        egui::DragValue::new(&mut params.half_life_hours)
+                            .range(1.0..=8760.0)
+                            .suffix(" h"),
+                    );
+                    ui.checkbox(&mut params.time_decay_steps, "in whole steps");
+                });
+            }
+            CreditModel::LastNonDirect => {
+                ui.horizontal(|ui| {
+                    ui.label(format!("{}: direct channels", model.label()));
+                    let mut text = params.direct_channels.join(", ");
+                    if ui.text_edit_singleline(&mut text).changed() {
+                        params.direct_channels = text
+                            .split(',')
+                            .map(|c| c.trim().to_owned())
+                            .filter(|c| !c.is_empty())
+                            .collect();
+                    }
+                });
+            }
+            CreditModel::Markov => {
+                ui.horizontal(|ui| {
+                    ui.label(format!("{}: order", model.label()));
+                    for order in 1..=MARKOV_MAX_ORDER {
+                        ui.radio_value(&mut params.markov_order, order, order.to_string());
+                    }
+                });
+            }
+            CreditModel::Shapley => {
+                ui.horizontal(|ui| {
+                    ui.label(format!("{}: at most", model.label()));
+                    let mut most = params.shapley_sources() as u32;
+                    let changed = ui
+                        .add(egui::DragValue::new(&mut most).range(1..=SHAPLEY_MAX_SOURCES))
+                        .changed();
+                    ui.label("sources per combination (the alphabetically last kept)");
+                    if changed {
+                        params.shapley_max_sources = Some(most);
+                    }
+                });
+            }
+            _ => {}
+        }
+    }
 }
 
 fn summary_ui(ui: &mut egui::Ui, credit: &CreditTable, engine: &SweepCache, stale: bool) {
@@ -76,13 +247,41 @@ fn summary_ui(ui: &mut egui::Ui, credit: &CreditTable, engine: &SweepCache, stal
     });
 }
 
-fn sorted_sources(index: &JourneyIndex, credit: &CreditTable, settings: &UiSettings) -> Vec<usize> {
+/// How the models beyond first, last and linear stand: computing, or computed in how long.
+fn others_summary_ui(
+    ui: &mut egui::Ui,
+    others: &[CreditModel],
+    computed: Option<&(Arc<(ModelCredit, std::time::Duration)>, bool)>,
+) {
+    if others.is_empty() {
+        return;
+    }
+    let names: Vec<&str> = others.iter().map(|m| m.label()).collect();
+    ui.horizontal_wrapped(|ui| match computed {
+        Some((credit, true)) => {
+            ui.label(
+                RichText::new(format!(
+                    "{} computed in {:.1} ms",
+                    names.join(", "),
+                    credit.1.as_secs_f64() * 1e3
+                ))
+                .weak(),
+            );
+        }
+        _ => {
+            ui.spinner();
+            ui.label(RichText::new(format!("computing {}…", names.join(", "))).weak());
+        }
+    });
+}
+
+fn sorted_sources(index: &JourneyIndex, shown: &Shown<'_>, settings: &UiSettings) -> Vec<usize> {
     let mut order: Vec<usize> = (0..index.sources.len()).collect();
     let by_name = |a: &usize, b: &usize| index.sources[*a].id.cmp(&index.sources[*b].id);
     match settings.sort {
         SortColumn::Source => order.sort_by(by_name),
         SortColumn::Credit(model, measure) => order.sort_by(|a, b| {
-            let value = |s: usize| measure.of(credit.credit(model, s));
+            let value = |s: usize| measure.of(shown.credit(model, s));
             value(*a).total_cmp(&value(*b)).then_with(|| by_name(b, a))
         }),
     }
@@ -136,21 +335,21 @@ fn credit_table_ui(
     ui: &mut egui::Ui,
     settings: &mut UiSettings,
     index: &JourneyIndex,
-    credit: &CreditTable,
+    shown: &Shown<'_>,
     order: &[usize],
 ) {
     egui::Grid::new("credit_grid")
         .striped(true)
-        .num_columns(10)
+        .num_columns(1 + 3 * shown.models.len())
         .min_col_width(70.0)
         .spacing([14.0, 4.0])
         .show(ui, |ui| {
             left_cell(ui, |_| {});
-            for model in Model::ALL {
+            for &model in shown.models {
                 ui.label(
                     RichText::new(model.label())
                         .strong()
-                        .color(model_color(model)),
+                        .color(credit_model_color(model)),
                 );
                 ui.label("");
                 ui.label("");
@@ -159,7 +358,7 @@ fn credit_table_ui(
             left_cell(ui, |ui| {
                 sort_button(ui, settings, SortColumn::Source, "Source")
             });
-            for model in Model::ALL {
+            for &model in shown.models {
                 for measure in Measure::ALL {
                     right_cell(ui, column_width(measure), |ui| {
                         sort_button(
@@ -174,8 +373,8 @@ fn credit_table_ui(
             ui.end_row();
             for &source in order {
                 left_cell(ui, |ui| source_label_ui(ui, index, source));
-                for model in Model::ALL {
-                    let cell = credit.credit(model, source);
+                for &model in shown.models {
+                    let cell = shown.credit(model, source);
                     for measure in Measure::ALL {
                         right_aligned(ui, measure, format_measure(measure.of(cell), measure));
                     }
@@ -202,17 +401,17 @@ fn left_cell(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui)) {
 }
 
 /// The totals of each model, pinned below the scrolling table in the same columns.
-fn totals_ui(ui: &mut egui::Ui, credit: &CreditTable) {
+fn totals_ui(ui: &mut egui::Ui, shown: &Shown<'_>) {
     egui::Grid::new("credit_totals")
-        .num_columns(10)
+        .num_columns(1 + 3 * shown.models.len())
         .min_col_width(70.0)
         .spacing([14.0, 4.0])
         .show(ui, |ui| {
             left_cell(ui, |ui| {
                 ui.label(RichText::new("Total credited").strong());
             });
-            for model in Model::ALL {
-                let total = credit.model_total(model);
+            for &model in shown.models {
+                let total = shown.total(model);
                 for measure in Measure::ALL {
                     right_aligned(ui, measure, format_measure(measure.of(total), measure));
                 }
@@ -241,7 +440,7 @@ fn chart_ui(
     ui: &mut egui::Ui,
     settings: &UiSettings,
     index: &JourneyIndex,
-    credit: &CreditTable,
+    credit: &Shown<'_>,
     order: &[usize],
 ) {
     let measure = settings.measure;
@@ -275,19 +474,22 @@ fn chart_ui(
         })
         .y_axis_formatter(move |mark, _range| format_measure(mark.value, measure))
         .show(ui, |plot| {
-            for (m, model) in Model::ALL.into_iter().enumerate() {
+            let models = credit.models.len() as f64;
+            let width = 0.8 / models;
+            for (m, &model) in credit.models.iter().enumerate() {
+                let offset = (m as f64 - (models - 1.0) / 2.0) * width;
                 let bars: Vec<Bar> = shown
                     .iter()
                     .enumerate()
                     .map(|(i, &source)| {
                         let value = measure.of(credit.credit(model, source));
-                        Bar::new(i as f64 + (m as f64 - 1.0) * 0.27, value)
-                            .width(0.25)
+                        Bar::new(i as f64 + offset, value)
+                            .width(width * 0.92)
                             .name(format!("{} · {}", names[i], model.label()))
                     })
                     .collect();
                 let chart = BarChart::new(model.label(), bars)
-                    .color(model_color(model))
+                    .color(credit_model_color(model))
                     .element_formatter(Box::new(move |bar, _| {
                         format!("{}\n{}", bar.name, format_measure(bar.value, measure))
                     }));

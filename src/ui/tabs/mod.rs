@@ -12,7 +12,7 @@ mod sensitivity;
 
 use eframe::egui;
 
-use crate::ui::bridge::{Snapshot, SweepCache};
+use crate::ui::bridge::{ModelCache, Snapshot, SweepCache};
 use crate::ui::command::Command;
 use crate::ui::settings::{Tab, UiSettings};
 use crate::ui::status::StatusMessage;
@@ -107,6 +107,8 @@ pub fn tab_entry(tab: Tab) -> &'static TabEntry {
 pub struct Views {
     /// Window sweeps behind Compare and Sensitivity.
     pub sweeps: SweepCache,
+    /// Credit under the models beyond first, last and linear, for Compare.
+    pub models: ModelCache,
     /// The Data view.
     pub data: DataTabState,
     leakage: leakage::LeakageTabState,
@@ -123,6 +125,7 @@ impl Views {
     /// Whether any view's background computation is under way.
     pub fn is_busy(&self) -> bool {
         self.sweeps.is_busy()
+            || self.models.is_busy()
             || self.leakage.is_busy()
             || self.payouts.is_busy()
             || self.lab.is_busy()
@@ -151,7 +154,13 @@ pub fn view_ui(
     let attribution = settings.attribution;
     match tab {
         Tab::Compare => {
-            compare::compare_ui(ui, settings, &snapshot.index, &mut views.sweeps);
+            compare::compare_ui(
+                ui,
+                settings,
+                &snapshot.index,
+                &mut views.sweeps,
+                &mut views.models,
+            );
             None
         }
         Tab::Sensitivity => {

@@ -2,7 +2,7 @@
 
 use eframe::egui;
 
-use crate::attribution::Model;
+use crate::attribution::{CreditModel, Model};
 use crate::domain::format::{conversions, money};
 use crate::leakage::Cause;
 use crate::ui::settings::Measure;
@@ -13,6 +13,20 @@ pub fn model_color(model: Model) -> egui::Color32 {
         Model::First => egui::Color32::from_rgb(66, 133, 244),
         Model::Last => egui::Color32::from_rgb(234, 134, 35),
         Model::Linear => egui::Color32::from_rgb(52, 168, 83),
+    }
+}
+
+/// Colours of every model Compare can show: the three of [`model_color`], then the others.
+pub fn credit_model_color(model: CreditModel) -> egui::Color32 {
+    match model {
+        CreditModel::First => model_color(Model::First),
+        CreditModel::Last => model_color(Model::Last),
+        CreditModel::Linear => model_color(Model::Linear),
+        CreditModel::Position => egui::Color32::from_rgb(171, 71, 188),
+        CreditModel::TimeDecay => egui::Color32::from_rgb(0, 150, 136),
+        CreditModel::LastNonDirect => egui::Color32::from_rgb(219, 68, 55),
+        CreditModel::Markov => egui::Color32::from_rgb(121, 85, 72),
+        CreditModel::Shapley => egui::Color32::from_rgb(96, 125, 139),
     }
 }
 
