@@ -316,8 +316,13 @@ impl PartnerApp {
     }
 
     fn top_bar_ui(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            ui.heading("Partner Attribution");
+        // Wrapped, so a narrow window shows every button on a second row instead of cutting.
+        ui.horizontal_wrapped(|ui| {
+            let full_name = match &self.settings.database {
+                Some(path) => path.display().to_string(),
+                None => "The bundled sample programme".to_owned(),
+            };
+            ui.heading(self.database_label()).on_hover_text(full_name);
             ui.separator();
             for entry in &TABS {
                 ui.selectable_value(&mut self.settings.tab, entry.tab, entry.label)
@@ -336,16 +341,12 @@ impl PartnerApp {
             }
             self.recent_menu_ui(ui);
             if ui
-                .button("Sample programme")
+                .button("Open sample")
                 .on_hover_text("Reopen the bundled sample programme")
                 .clicked()
             {
                 self.commands.push(Command::OpenDatabase(None));
             }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let name = self.database_label();
-                ui.label(egui::RichText::new(name).weak());
-            });
         });
     }
 
