@@ -749,7 +749,7 @@ fn a_mapping_saved_in_the_dialog_is_used_by_the_command_line() {
     ));
     assert!(shows_text(
         &harness,
-        "rejected: Grand Total: expected a number like 49.90, found 'lots'"
+        "line 3: rejected: Grand Total: expected a number like 49.90, found 'lots'"
     ));
     assert_eq!(harness.state().snapshot().unwrap().counts.conversions, 0);
     harness

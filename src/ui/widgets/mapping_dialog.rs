@@ -245,27 +245,32 @@ fn preview_grid_ui(ui: &mut egui::Ui, preview: &Preview) {
         .spacing([12.0, 3.0])
         .show(ui, |ui| {
             ui.label(RichText::new("Line").strong());
+            ui.label(RichText::new("Would be").strong());
             for column in &preview.columns {
                 ui.label(RichText::new(*column).strong());
             }
-            ui.label(RichText::new("Would be").strong());
             ui.end_row();
             for row in &preview.rows {
                 ui.label(row.line.to_string());
-                for value in &row.values {
-                    ui.label(value.as_deref().unwrap_or("–"));
-                }
                 match &row.fate {
                     RowFate::Stored => ui.label("stored"),
                     RowFate::LeftOut => ui.label("left out"),
-                    RowFate::Rejected { column, reason } => ui.label(
-                        RichText::new(format!("rejected: {column}: {reason}"))
-                            .color(ui.visuals().error_fg_color),
-                    ),
+                    RowFate::Rejected { .. } => {
+                        ui.label(RichText::new("rejected").color(ui.visuals().error_fg_color))
+                    }
                 };
+                for value in &row.values {
+                    ui.label(value.as_deref().unwrap_or("–"));
+                }
                 ui.end_row();
             }
         });
+    for row in &preview.rows {
+        if let RowFate::Rejected { column, reason } = &row.fate {
+            let text = format!("line {}: rejected: {column}: {reason}", row.line);
+            ui.label(RichText::new(text).color(ui.visuals().error_fg_color));
+        }
+    }
 }
 
 /// *Import*, and the preset name with *Save as preset*; returns the command and whether the
