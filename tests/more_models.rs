@@ -11,8 +11,8 @@ use std::sync::OnceLock;
 
 use common::si05_dir;
 use partner_attribution::attribution::{
-    AttributionSettings, CookieWindow, CreditModel, ModelCredit, ModelParams, SourceCredit,
-    compute_models,
+    AttributionSettings, CookieWindow, CouponPrecedence, CreditModel, ModelCredit, ModelParams,
+    Preset, SourceCredit, TrackingSettings, compute_models,
 };
 use partner_attribution::import::{
     ColumnMap, FileKind, ImportRequest, ImportSettings, import_file,
@@ -436,6 +436,70 @@ fn markov_orders_two_and_three_give_other_answers_than_order_one() {
     assert!(differ(&one, &two) && differ(&two, &three));
     // The same journeys always give the same numbers: nothing is simulated.
     assert_eq!(credit(2), two);
+}
+
+/// The engine's position-based and time decay credit equals the SQL version's, to `1e-9`.
+fn assert_engine_equals_sql(store: &Store, index: &JourneyIndex) {
+    let params_list = [
+        ModelParams::default(),
+        ModelParams {
+            position_weights_pct: [20.0, 20.0, 60.0],
+            position_two_touch_proportional: true,
+            half_life_hours: 24.0,
+            time_decay_steps: true,
+            ..ModelParams::default()
+        },
+        ModelParams {
+            position_weights_pct: [30.0, 40.0, 30.0],
+            half_life_hours: f64::INFINITY,
+            ..ModelParams::default()
+        },
+    ];
+    let hybrid = Preset::HybridCrossDeviceCoupons.settings();
+    let trackings = [
+        TrackingSettings::default(),
+        hybrid,
+        TrackingSettings {
+            coupon: CouponPrecedence::Touch,
+            ..hybrid
+        },
+    ];
+    for window in [Some(1), Some(30), None] {
+        for ((reset, partners_only), tracking) in [(false, false), (true, false), (true, true)]
+            .into_iter()
+            .zip(trackings)
+        {
+            let settings = AttributionSettings {
+                tracking,
+                ..common::settings(window, reset, partners_only)
+            };
+            for params in &params_list {
+                let models = [CreditModel::Position, CreditModel::TimeDecay];
+                let ours = compute_models(index, &settings, params, &models).rows(index);
+                let sql = store.sql_weighted_credit_rows(&settings, params).unwrap();
+                common::assert_rows_agree(&ours, &sql, 1e-9);
+            }
+        }
+    }
+}
+
+#[test]
+fn position_and_time_decay_equal_their_sql_version_on_si05_and_the_sample() {
+    let store = Store::open_in_memory().unwrap();
+    let request = ImportRequest {
+        path: si05_dir().join("events.csv"),
+        kind: Some(FileKind::Events),
+        columns: ColumnMap::default(),
+    };
+    import_file(&store, &request, &ImportSettings::default()).unwrap();
+    assert_engine_equals_sql(&store, &JourneyIndex::build(&store).unwrap());
+
+    let store = Store::open_in_memory().unwrap();
+    for file in ["partners.csv", "clicks.csv", "conversions.csv"] {
+        let path = common::repo().join("sample-data").join(file);
+        common::import(&store, &path, None).unwrap();
+    }
+    assert_engine_equals_sql(&store, &JourneyIndex::build(&store).unwrap());
 }
 
 fn binary_run(args: &[&str]) -> String {

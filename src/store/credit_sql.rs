@@ -1,4 +1,5 @@
-//! First-touch, last-touch and linear credit as one DuckDB query.
+//! First-touch, last-touch and linear credit as one DuckDB query, and position-based and time
+//! decay credit as another.
 //!
 //! This is the reference the in-memory engine is checked against: the same rules written a
 //! second, independent way, over the stored tables.
@@ -7,7 +8,7 @@ use super::journey_rows::{
     candidates_cte, conversions_cte, coupon_owners_cte, sources_cte, touch_key_sql,
 };
 use super::{QueryContext, Store, StoreError};
-use crate::domain::{AttributionSettings, CreditRow, TouchKey};
+use crate::domain::{AttributionSettings, CreditRow, ModelParams, TouchKey};
 
 /// The settings the SQL models take, in plain values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +41,9 @@ impl SqlCreditParams {
     }
 }
 
-const CREDIT_SQL: &str = "
+/// The counted touches of every conversion, ranked: `ranked` (and `coupon_wins`, the
+/// conversions a coupon takes whole).
+const COUNTED_SQL: &str = "
 keyed AS (
     SELECT c.conversion_idx, c.revenue, c.status, t.source, t.touched_at, t.touch_seq,
            {touch_key} AS touch_key,
@@ -49,7 +52,7 @@ keyed AS (
     JOIN conv c ON c.conversion_idx = k.conversion_idx
     JOIN touches t ON t.touch_seq = k.touch_seq),
 touch_counted AS (
-    SELECT conversion_idx, revenue, status, source, touched_at, touch_seq FROM keyed
+    SELECT conversion_idx, revenue, status, source, touched_at, touch_seq, lag_us FROM keyed
     WHERE (touch_key & {links}) <> 0
       AND lag_us <= {window_us}
       AND NOT ({reset} AND ((touch_key >> 3) & {links}) <> 0)
@@ -69,7 +72,7 @@ counted AS (
     SELECT * FROM touch_counted
     WHERE conversion_idx NOT IN (SELECT conversion_idx FROM coupon_wins)
     UNION ALL
-    SELECT conversion_idx, revenue, status, source, converted_at, 9223372036854775807
+    SELECT conversion_idx, revenue, status, source, converted_at, 9223372036854775807, 0
     FROM coupon_conv WHERE '{coupon_mode}' = 'touch'),
 ranked AS (
     SELECT *,
@@ -77,14 +80,51 @@ ranked AS (
         row_number() OVER (PARTITION BY conversion_idx ORDER BY touched_at DESC, touch_seq DESC)
             AS rank_last,
         count(*) OVER (PARTITION BY conversion_idx) AS touches_counted
-    FROM counted),
+    FROM counted)";
+
+/// Each counted touch's share under first, last and linear.
+const CLASSIC_SHARES_SQL: &str = "
 shares AS (
     SELECT source, 'first' AS model, 1.0::DOUBLE AS share, revenue, status
         FROM ranked WHERE rank_first = 1
     UNION ALL SELECT source, 'last', 1.0::DOUBLE, revenue, status FROM ranked WHERE rank_last = 1
     UNION ALL SELECT source, 'linear', 1.0 / touches_counted, revenue, status FROM ranked
     UNION ALL SELECT w.source, m.model, 1.0::DOUBLE, w.revenue, w.status
-        FROM coupon_wins w CROSS JOIN (VALUES ('first'), ('last'), ('linear')) m(model)),
+        FROM coupon_wins w CROSS JOIN (VALUES ('first'), ('last'), ('linear')) m(model))";
+
+/// Each counted touch's share under position-based and time decay: the parameters are
+/// `{first}`, `{middle}`, `{last}` (fractions summing to 1), `{two_first}` and `{two_last}`
+/// (the shares of a two-touch journey), `{half_life_s}` and `{whole}` (`floor` for whole
+/// half-lives, empty for fractions). Ages in whole seconds, rounded up, as the index keeps them.
+const WEIGHTED_SHARES_SQL: &str = "
+aged AS (
+    SELECT *, (lag_us + 999999) // 1000000 AS lag_s,
+           min((lag_us + 999999) // 1000000) OVER (PARTITION BY conversion_idx) AS youngest_s
+    FROM ranked),
+decayed AS (
+    SELECT *, pow(0.5, {whole}(lag_s / {half_life_s}) - {whole}(youngest_s / {half_life_s}))
+              AS weight
+    FROM aged),
+shares AS (
+    SELECT source, 'position' AS model,
+        CASE WHEN touches_counted = 1 THEN 1.0
+             WHEN touches_counted = 2 AND rank_first = 1 THEN {two_first}
+             WHEN touches_counted = 2 THEN {two_last}
+             WHEN rank_first = 1 THEN {first}
+             WHEN rank_last = 1 THEN {last}
+             ELSE {middle} / (touches_counted - 2) END::DOUBLE AS share,
+        revenue, status
+    FROM ranked
+    UNION ALL
+    SELECT source, 'time_decay', weight / sum(weight) OVER (PARTITION BY conversion_idx),
+           revenue, status
+    FROM decayed
+    UNION ALL SELECT w.source, m.model, 1.0::DOUBLE, w.revenue, w.status
+        FROM coupon_wins w CROSS JOIN (VALUES ('position'), ('time_decay')) m(model))";
+
+/// Credit per source and model from `shares`, every source under every model of `{models}`
+/// (`('first', 0), ...`: name and place).
+const PRICED_SQL: &str = "
 priced AS (
     SELECT sh.source, sh.model, sh.share, sh.revenue,
         CASE WHEN sh.status IN ('refunded', 'cancelled') OR p.commission_kind IS NULL THEN 0.0
@@ -95,7 +135,7 @@ credit AS (
     SELECT source, model, sum(share) AS conversions, sum(share * revenue) AS revenue,
            sum(share * full_payout) AS payout
     FROM priced GROUP BY source, model),
-models AS (SELECT * FROM (VALUES ('first', 0), ('last', 1), ('linear', 2)) m(model, model_order))
+models AS (SELECT * FROM (VALUES {models}) m(model, model_order))
 SELECT s.source, m.model, coalesce(cr.conversions, 0), coalesce(cr.revenue, 0),
        coalesce(cr.payout, 0)
 FROM source_ids s CROSS JOIN models m
@@ -122,6 +162,15 @@ fn cap_us_sql(caps: &[Option<u16>; 8]) -> String {
     }
 }
 
+/// A number as a DuckDB literal, `'inf'::DOUBLE` for infinity (never text from a file).
+fn number_sql(value: f64) -> String {
+    if value.is_finite() {
+        format!("{value:?}::DOUBLE")
+    } else {
+        "'inf'::DOUBLE".to_owned()
+    }
+}
+
 impl Store {
     /// First-touch, last-touch and linear credit computed entirely in SQL over the stored
     /// tables, the cross-check of the in-memory engine; one row per source and model, ordered
@@ -130,20 +179,68 @@ impl Store {
         &self,
         settings: &AttributionSettings,
     ) -> Result<Vec<CreditRow>, StoreError> {
+        let models = "('first', 0), ('last', 1), ('linear', 2)";
+        self.credit_rows_of(settings, CLASSIC_SHARES_SQL, models)
+    }
+
+    /// Position-based and time decay credit computed entirely in SQL, the cross-check of the
+    /// engine's weightings; one row per source and model, ordered by source then `position`,
+    /// `time_decay`. Position weights are in percent, as the models take them.
+    pub fn sql_weighted_credit_rows(
+        &self,
+        settings: &AttributionSettings,
+        params: &ModelParams,
+    ) -> Result<Vec<CreditRow>, StoreError> {
+        let [f, m, l] = params.position_weights_pct;
+        let sum = f + m + l;
+        let (first, middle, last) = (f / sum, m / sum, l / sum);
+        let (two_first, two_last) = if params.position_two_touch_proportional && first + last > 0.0
+        {
+            (first / (first + last), last / (first + last))
+        } else {
+            (first + middle / 2.0, last + middle / 2.0)
+        };
+        let shares = WEIGHTED_SHARES_SQL
+            .replace("{first}", &number_sql(first))
+            .replace("{middle}", &number_sql(middle))
+            .replace("{last}", &number_sql(last))
+            .replace("{two_first}", &number_sql(two_first))
+            .replace("{two_last}", &number_sql(two_last))
+            .replace(
+                "{half_life_s}",
+                &number_sql(params.half_life_hours * 3600.0),
+            )
+            .replace(
+                "{whole}",
+                if params.time_decay_steps { "floor" } else { "" },
+            );
+        self.credit_rows_of(settings, &shares, "('position', 0), ('time_decay', 1)")
+    }
+
+    /// Credit rows of the models listed in `models`, their shares by `shares_sql`.
+    fn credit_rows_of(
+        &self,
+        settings: &AttributionSettings,
+        shares_sql: &str,
+        models: &str,
+    ) -> Result<Vec<CreditRow>, StoreError> {
         let settings = SqlCreditParams::of(settings);
         // Plain numbers and booleans, formatted in: nothing here comes from the user's text.
         let window_us = settings
             .window_secs
             .map_or(i64::MAX, |secs| secs.saturating_mul(1_000_000));
-        let credit_sql = CREDIT_SQL
-            .replace("{touch_key}", &touch_key_sql("k.links"))
-            .replace("{links}", &settings.link_methods.to_string())
-            .replace("{window_us}", &window_us.to_string())
-            .replace("{cap_us}", &cap_us_sql(&settings.browser_cap_days))
-            .replace("{reset}", &settings.reset_after_conversion.to_string())
-            .replace("{partners_only}", &settings.partners_only.to_string())
-            .replace("{coupon_on}", &settings.coupon_mode.is_some().to_string())
-            .replace("{coupon_mode}", settings.coupon_mode.unwrap_or("off"));
+        let credit_sql = format!(
+            "{COUNTED_SQL},{shares_sql},{}",
+            PRICED_SQL.replace("{models}", models)
+        )
+        .replace("{touch_key}", &touch_key_sql("k.links"))
+        .replace("{links}", &settings.link_methods.to_string())
+        .replace("{window_us}", &window_us.to_string())
+        .replace("{cap_us}", &cap_us_sql(&settings.browser_cap_days))
+        .replace("{reset}", &settings.reset_after_conversion.to_string())
+        .replace("{partners_only}", &settings.partners_only.to_string())
+        .replace("{coupon_on}", &settings.coupon_mode.is_some().to_string())
+        .replace("{coupon_mode}", settings.coupon_mode.unwrap_or("off"));
         let sql = format!(
             "WITH {}, {}, {}, {}, {credit_sql}",
             sources_cte(),
