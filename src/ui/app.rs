@@ -267,6 +267,12 @@ impl PartnerApp {
                 Reply::Failed(message) => self.push_message(message, true),
                 Reply::NeedsMapping(path, header) => {
                     if self.mapping.is_none() {
+                        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                        let text = format!(
+                            "{}: choose its columns in the mapping dialog",
+                            name.unwrap_or_default()
+                        );
+                        self.push_message(text, false);
                         self.mapping = Some(MappingDialog::new(path, header));
                     }
                 }
@@ -331,7 +337,9 @@ impl PartnerApp {
             ui.separator();
             if ui
                 .button("Import files…")
-                .on_hover_text("CSV, .csv.gz or Parquet exports; you can also drop files here")
+                .on_hover_text(
+                    "CSV, .csv.gz, Parquet or JSON exports; you can also drop files here",
+                )
                 .clicked()
             {
                 self.commands.push(Command::PickImportFiles);
@@ -540,7 +548,7 @@ fn drop_overlay_ui(ctx: &egui::Context) {
     painter.text(
         screen.center(),
         egui::Align2::CENTER_CENTER,
-        "Drop CSV or Parquet exports to import them",
+        "Drop CSV, Parquet or JSON exports to import them",
         egui::FontId::proportional(24.0),
         egui::Color32::WHITE,
     );

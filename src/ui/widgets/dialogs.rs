@@ -13,8 +13,10 @@ pub fn pick_import_files(ctx: &egui::Context) -> Receiver<Vec<PathBuf>> {
         let picked = rfd::FileDialog::new()
             .set_title("Import exports")
             .add_filter(
-                "Exports (CSV, Parquet)",
-                &["csv", "gz", "tsv", "txt", "parquet"],
+                "Exports (CSV, Parquet, JSON)",
+                &[
+                    "csv", "gz", "tsv", "txt", "parquet", "json", "ndjson", "jsonl",
+                ],
             )
             .add_filter("All files", &["*"])
             .pick_files();
