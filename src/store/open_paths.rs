@@ -43,7 +43,7 @@ impl Store {
              LEFT JOIN last_conversion l ON l.cookie_id = t.cookie_id
              WHERE t.cookie_id IS NOT NULL
                AND (l.converted_at IS NULL OR t.touched_at > l.converted_at)
-             ORDER BY t.cookie_id, t.touched_at, t.touch_seq",
+             ORDER BY 1, t.touched_at, t.touch_seq",
             listed_sources_cte(sources)
         );
         let mut stmt = self
