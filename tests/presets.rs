@@ -995,6 +995,21 @@ fn ga4_parquet(dir: &Path) -> PathBuf {
     path
 }
 
+/// The GA4 fixture gzip'd, as BigQuery exports to Cloud Storage write it
+/// (`ga4_events.json.gz`).
+fn ga4_gzipped(dir: &Path) -> PathBuf {
+    use std::io::Write;
+    let path = dir.join("ga4_events.json.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&path).unwrap(),
+        flate2::Compression::default(),
+    );
+    gz.write_all(&std::fs::read(fixture("ga4_events.ndjson")).unwrap())
+        .unwrap();
+    gz.finish().unwrap();
+    path
+}
+
 /// A touch as stored: partner or channel, time, click id, cookie, user id, browser.
 type Touch = (String, String, String, String, String, String);
 
@@ -1034,17 +1049,19 @@ fn t(source: &str, at: &str, click_id: &str, cookie: &str, user: &str, browser: 
     )
 }
 
-/// GA4's BigQuery export, as newline-delimited JSON and as Parquet, is read as an event log:
-/// a visit carrying a partner's link (`?ref=`), a campaign or a Google click id is a touch
-/// (once, though GA4 logs a landing as session_start and page_view), a purchase is a
-/// conversion with its transaction id, revenue and currency; the microsecond timestamps are
-/// UTC. Alice's and carol's links, and bob's followed inside a newsletter session, take the
-/// credit they should.
+/// GA4's BigQuery export, as newline-delimited JSON (plain or gzip'd) and as Parquet, is read
+/// as an event log: a visit carrying a partner's link (`?ref=`), a campaign or a Google click
+/// id is a touch (once, though GA4 logs a landing as session_start and page_view), a purchase
+/// is a conversion with its transaction id, revenue and currency; the microsecond timestamps
+/// are UTC. Alice's and carol's links, and bob's followed inside a newsletter session, take
+/// the credit they should.
 #[test]
 fn ga4_events_as_json_or_parquet_are_an_event_log_that_credits_partners() {
     let dir = tempfile::tempdir().unwrap();
     let parquet = ga4_parquet(dir.path());
-    for (i, file) in [fixture("ga4_events.ndjson"), parquet].iter().enumerate() {
+    let gzipped = ga4_gzipped(dir.path());
+    let files = [fixture("ga4_events.ndjson"), gzipped, parquet];
+    for (i, file) in files.iter().enumerate() {
         let db = dir.path().join(format!("ga4-{i}.duckdb"));
         {
             let store = store_at(&db);

@@ -1,6 +1,6 @@
 //! Records with nested fields, exposed as `pa_source` like any flat file: newline-delimited
-//! JSON (BigQuery's export of a table, GA4's events among them) and Parquet files with STRUCT
-//! or LIST columns. Every leaf becomes a text column named by its path
+//! JSON, gzip'd or not (BigQuery's export of a table, GA4's events among them), and Parquet
+//! files with STRUCT or LIST columns. Every leaf becomes a text column named by its path
 //! (`device.web_info.browser`); a list of key/value records (GA4's `event_params`: `{key,
 //! value: {string_value, int_value, …}}`) becomes one column per key
 //! (`event_params.page_location`) holding the value that is set; any other list is kept as
@@ -12,7 +12,7 @@
 //! `'key'` literals, every name and key written through `store::sql::string_literal`.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use duckdb::Connection;
@@ -164,7 +164,8 @@ fn scalar_text(value: &Json) -> Option<String> {
     }
 }
 
-/// Calls `each` with every line of `path` (1-based number, bytes without the line break).
+/// Calls `each` with every line of `path`, gzip'd or not (1-based number, bytes without the
+/// line break).
 fn for_each_line(
     path: &Path,
     mut each: impl FnMut(i64, &[u8]) -> Result<(), ImportError>,
@@ -173,7 +174,15 @@ fn for_each_line(
         detail: e.to_string(),
         file: path.to_path_buf(),
     };
-    let mut reader = BufReader::new(std::fs::File::open(path).map_err(unreadable)?);
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let mut magic = [0u8; 2];
+    let compressed = file.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
+    file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+    let mut reader: Box<dyn BufRead> = if compressed {
+        Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(file)))
+    } else {
+        Box::new(BufReader::new(file))
+    };
     let mut line = Vec::new();
     let mut number = 0i64;
     loop {

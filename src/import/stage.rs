@@ -33,7 +33,11 @@ pub fn sniff_format(path: &Path) -> Result<FileFormat, ImportError> {
         return Ok(FileFormat::Parquet);
     }
     if head.starts_with(&[0x1f, 0x8b]) {
-        return Ok(FileFormat::Csv);
+        return Ok(if starts_a_json_record(&gunzipped_head(path)) {
+            FileFormat::JsonLines
+        } else {
+            FileFormat::Csv
+        });
     }
     if starts_a_json_record(&head) {
         return Ok(FileFormat::JsonLines);
@@ -44,6 +48,17 @@ pub fn sniff_format(path: &Path) -> Result<FileFormat, ImportError> {
         });
     }
     Ok(FileFormat::Csv)
+}
+
+/// The first bytes of a gzip file's content (empty when they cannot be read).
+fn gunzipped_head(path: &Path) -> Vec<u8> {
+    let mut head = Vec::with_capacity(4096);
+    if let Ok(file) = std::fs::File::open(path) {
+        let _ = flate2::read::MultiGzDecoder::new(file)
+            .take(4096)
+            .read_to_end(&mut head);
+    }
+    head
 }
 
 /// Whether a file's first character (after a byte-order mark and white space) opens a JSON
