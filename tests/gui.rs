@@ -12,7 +12,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use partner_attribution::attribution::{
     AttributionSettings, CookieWindow, CreditModel, Methods, Model, ModelParams, Preset,
-    TrackingSettings, compute_credit, compute_models,
+    TrackingSettings, compute_credit, compute_models, touch_shares,
 };
 use partner_attribution::audit::{Category, audit};
 use partner_attribution::domain::ProgrammeTimeZone;
@@ -649,6 +649,22 @@ fn a_real_conversion_is_explained_from_the_lab() {
         &harness,
         "linked only by logged-in user, which is switched off"
     ));
+    // Each counted touch's weight under the per-sale models, as the engine gives it.
+    let index = &harness.state().snapshot().unwrap().index;
+    let c = index
+        .conversions
+        .iter()
+        .position(|f| f.conversion_id == "ORD-000001")
+        .unwrap();
+    let settings = harness.state().settings.attribution;
+    let params = ModelParams::default();
+    let shares = touch_shares(index, &settings, &params, CreditModel::TimeDecay, c).unwrap();
+    assert!(!shares.is_empty(), "ORD-000001 has a counted touch");
+    for share in &shares {
+        let weight = format!("time-decay weight {:.2}", share.share);
+        assert!(shows_text(&harness, &weight), "{weight} is not shown");
+    }
+    assert!(shows_text(&harness, "before the sale: time-decay weight"));
 }
 
 #[test]

@@ -436,8 +436,14 @@ impl PartnerApp {
             &self.messages,
         );
         self.commands.extend(asked);
-        let attribution = &self.settings.attribution;
-        evidence_window_ui(ui.ctx(), &mut self.evidence, &snapshot.index, attribution);
+        let (attribution, params) = (&self.settings.attribution, &self.settings.model_params);
+        evidence_window_ui(
+            ui.ctx(),
+            &mut self.evidence,
+            &snapshot.index,
+            attribution,
+            params,
+        );
         self.commands
             .extend(mapping_dialog_ui(ui.ctx(), &mut self.mapping));
     }

@@ -3,7 +3,7 @@
 
 use eframe::egui::{self, RichText};
 
-use crate::attribution::AttributionSettings;
+use crate::attribution::{AttributionSettings, CreditModel, ModelParams, touch_shares};
 use crate::explain::{
     Explanation, age, conversion_heading, explain_position, identity_words, link_words,
     redirect_words, share_words,
@@ -42,12 +42,14 @@ impl EvidenceWindow {
     }
 }
 
-/// Draws the evidence window of the open conversion, explained under `settings`.
+/// Draws the evidence window of the open conversion, explained under `settings`, with each
+/// counted touch's weight under the per-sale models with `params`.
 pub fn evidence_window_ui(
     ctx: &egui::Context,
     state: &mut EvidenceWindow,
     index: &JourneyIndex,
     settings: &AttributionSettings,
+    params: &ModelParams,
 ) {
     let Some((id, evidence)) = &state.open else {
         return;
@@ -80,6 +82,7 @@ pub fn evidence_window_ui(
                             evidence.touches.clone(),
                         );
                         explanation_ui(ui, &explanation);
+                        touch_weights_ui(ui, index, settings, params, c);
                     }
                     None => {
                         ui.label("This conversion is no longer in the database.");
@@ -147,5 +150,52 @@ pub fn explanation_ui(ui: &mut egui::Ui, e: &Explanation) {
             ))
             .color(cause_color(*cause)),
         );
+    }
+}
+
+/// The per-sale models beyond first, last and linear, in the order the weights are written.
+const WEIGHED_BY: [(CreditModel, &str); 3] = [
+    (CreditModel::TimeDecay, "time-decay weight"),
+    (CreditModel::Position, "position"),
+    (CreditModel::LastNonDirect, "last non-direct"),
+];
+
+/// One line per counted touch of conversion `c`: how far before the sale it came and its
+/// share under time decay, position-based and last non-direct, as Compare's parameters set
+/// them ("Affiliate A, 9 days before the sale: time-decay weight 0.21 · position 0.40 · …").
+fn touch_weights_ui(
+    ui: &mut egui::Ui,
+    index: &JourneyIndex,
+    settings: &AttributionSettings,
+    params: &ModelParams,
+    c: usize,
+) {
+    let per_model: Vec<Vec<crate::attribution::TouchShare>> = WEIGHED_BY
+        .iter()
+        .filter_map(|&(model, _)| touch_shares(index, settings, params, model, c))
+        .collect();
+    let Some(touches) = per_model.first() else {
+        return;
+    };
+    if touches.is_empty() {
+        return;
+    }
+    ui.label(RichText::new("Weights of the counted touches").strong());
+    for (j, touch) in touches.iter().enumerate() {
+        let when = match touch.position {
+            None => "its coupon, at the sale".to_owned(),
+            Some(_) if touch.lag_secs == 0 => "at the sale".to_owned(),
+            Some(_) => format!("{} before the sale", age(i64::from(touch.lag_secs))),
+        };
+        let weights: Vec<String> = WEIGHED_BY
+            .iter()
+            .zip(&per_model)
+            .map(|(&(_, name), shares)| format!("{name} {:.2}", shares[j].share))
+            .collect();
+        ui.label(format!(
+            "{}, {when}: {}",
+            index.sources[touch.source as usize].id,
+            weights.join(" · ")
+        ));
     }
 }
