@@ -10,7 +10,8 @@
 //! - [`journeys`]: the in-memory index built once from the store.
 //! - [`attribution`]: the models and the window sweep, pure functions over the index.
 //! - the jobs, each on the layers below and on the jobs before it: [`leakage`], [`payouts`],
-//!   [`explain`], [`audit`], [`scenario`], [`sample`], [`programme`], [`report`], [`bench`].
+//!   [`explain`], [`audit`], [`scenario`], [`sample`], [`programme`], [`report`],
+//!   [`statements`], [`bench`].
 //! - the two faces: [`cli`] (one file per command) and [`ui`] (the only code that knows egui).
 
 pub mod attribution;
@@ -27,5 +28,6 @@ pub mod programme;
 pub mod report;
 pub mod sample;
 pub mod scenario;
+pub mod statements;
 pub mod store;
 pub mod ui;

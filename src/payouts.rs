@@ -211,7 +211,7 @@ fn round_div(numerator: i128, denominator: i128) -> i64 {
 }
 
 /// A share's revenue and commission, each rounded to the cent once.
-fn share_amounts(revenue: Cents, commission: Commission, share: Share) -> (Cents, Cents) {
+pub fn share_amounts(revenue: Cents, commission: Commission, share: Share) -> (Cents, Cents) {
     let (parts, of) = (i128::from(share.parts), i128::from(share.of));
     let revenue_share = Cents(round_div(i128::from(revenue.0) * parts, of));
     // A percentage as parts per million of revenue, a flat amount in cents.

@@ -26,6 +26,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "sample",
             "programme",
             "report",
+            "statements",
             "bench",
         ],
     ),

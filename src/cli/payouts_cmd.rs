@@ -12,12 +12,14 @@ use super::args::{OutputFormat, PayoutRulesArgs};
 use super::db::{index_and_zone, open_existing};
 use super::out::{json_text, print_text};
 use crate::attribution::Model;
+use crate::domain::ProgrammeTimeZone;
 use crate::domain::format::conversions;
 use crate::journeys::JourneyIndex;
 use crate::payouts::{
     Cents, PayoutLine, PayoutSettings, PayoutStatus, Period, PeriodPayouts, changes_since,
     export_csv, export_rows, payouts, signoff_record,
 };
+use crate::statements::{Statement, payments_csv, statement, statement_csv, statements_html};
 use crate::store::{PayoutExportRow, Store};
 
 /// Arguments of `payouts`.
@@ -37,6 +39,14 @@ pub struct PayoutsArgs {
     /// Also write the export (of the chosen model) to this file: `.csv` or `.parquet`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Also write the month's statements into this folder (which must exist): every
+    /// partner's statement by payable date as `statements.html` (printable, a page per
+    /// partner) and `statement-<partner>.csv`, and the payment file `payments.csv`.
+    #[arg(long, value_name = "DIR")]
+    pub statements: Option<PathBuf>,
+    /// The programme's name on the statements.
+    #[arg(long, value_name = "NAME", default_value = "Partner programme")]
+    pub programme: String,
 }
 
 /// Runs `payouts`.
@@ -49,12 +59,74 @@ pub(super) fn payouts_command(args: PayoutsArgs) -> Result<ExitCode> {
     if let Some(out) = &args.out {
         write_export(&store, &rows, out)?;
     }
+    if let Some(dir) = &args.statements {
+        let month = statement(&index, &settings, args.period, zone);
+        let written = write_statements(&index, &month, dir, &args.programme, zone)?;
+        eprintln!(
+            "wrote {written} files of the {} statements into {}",
+            args.period.label(),
+            dir.display()
+        );
+    }
     let text = match args.format {
         OutputFormat::Csv => export_csv(&rows),
         OutputFormat::Json => json_text(&payouts_json(&result, &settings, &rows))?,
         OutputFormat::Table => payouts_table(&index, &result, &store)?,
     };
     print_text(&text)
+}
+
+/// Writes the statements, one CSV per partner, and the payment file into `dir`; returns how
+/// many files were written.
+fn write_statements(
+    index: &JourneyIndex,
+    month: &Statement,
+    dir: &Path,
+    programme: &str,
+    zone: ProgrammeTimeZone,
+) -> Result<usize> {
+    if !dir.is_dir() {
+        anyhow::bail!("the statements folder does not exist: {}", dir.display());
+    }
+    let write = |name: &str, text: String| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
+    };
+    write(
+        "statements.html",
+        statements_html(index, month, programme, zone),
+    )?;
+    write("payments.csv", payments_csv(index, month))?;
+    let partners = month.partners();
+    let mut names = std::collections::HashSet::new();
+    for &partner in &partners {
+        let name = unique_file_name(&index.sources[partner as usize].id, &mut names);
+        write(&name, statement_csv(index, month, partner, zone))?;
+    }
+    Ok(partners.len() + 2)
+}
+
+/// `statement-<id>.csv` with the partner id's letters, digits, `-` and `_` (anything else
+/// becomes `_`: an id is a partner's text, never a path), numbered when two ids meet.
+fn unique_file_name(id: &str, taken: &mut std::collections::HashSet<String>) -> String {
+    let safe: String = id
+        .chars()
+        .take(64)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut name = format!("statement-{safe}.csv");
+    let mut n = 2;
+    while !taken.insert(name.clone()) {
+        name = format!("statement-{safe}-{n}.csv");
+        n += 1;
+    }
+    name
 }
 
 /// Writes the export to `out`: Parquet when its name ends in `.parquet`, CSV otherwise.
@@ -189,4 +261,22 @@ fn signoff_status(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Guards a partner id written as a path: it must name a file inside the folder.
+    #[test]
+    fn a_partner_id_never_leaves_the_statements_folder() {
+        let mut taken = std::collections::HashSet::new();
+        assert_eq!(unique_file_name("alpha", &mut taken), "statement-alpha.csv");
+        assert_eq!(
+            unique_file_name("../../etc/x", &mut taken),
+            "statement-______etc_x.csv"
+        );
+        assert_eq!(unique_file_name("a/b", &mut taken), "statement-a_b.csv");
+        assert_eq!(unique_file_name("a:b", &mut taken), "statement-a_b-2.csv");
+    }
 }

@@ -62,6 +62,17 @@ impl ProgrammeTimeZone {
         }
     }
 
+    /// The calendar date a UTC instant falls on, read in this zone.
+    pub fn local_date(self, utc_secs: i64) -> chrono::NaiveDate {
+        let utc = chrono::DateTime::from_timestamp(utc_secs, 0).unwrap_or_default();
+        match self {
+            ProgrammeTimeZone::Named(tz) => utc.with_timezone(&tz).date_naive(),
+            ProgrammeTimeZone::Fixed(secs) => {
+                (utc.naive_utc() + Duration::seconds(i64::from(secs))).date()
+            }
+        }
+    }
+
     /// The UTC offset (seconds east) in force at a local time; in a DST gap, the offset
     /// before the gap; in an overlap, the earlier reading.
     pub fn offset_at_local(self, local: NaiveDateTime) -> i32 {

@@ -1,0 +1,346 @@
+//! Statements finance pays from: a commission is payable on the first monthly statement whose
+//! month ends after its hold ends (impact.com's locking date), whatever month the sale was in.
+//!
+//! A month's statement lists, per partner, under the official model:
+//! - **payable**: approved sales whose hold ended during the month (from any earlier sale
+//!   month), each exactly once over all statements;
+//! - **held**: sales up to the month's end still in their hold (with the date they will be
+//!   released) or still pending approval (no date yet);
+//! - **reversed**: the month's sales that were refunded or cancelled (they pay nothing).
+//!
+//! Amounts are exact to the cent (the same share rounding as [`crate::payouts`]) and never mix
+//! currencies.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::attribution::{Allocator, SECS_PER_DAY};
+use crate::domain::ProgrammeTimeZone;
+use crate::domain::format::csv_field;
+use crate::journeys::{Commission, ConversionFacts, JourneyIndex};
+use crate::payouts::{Cents, PayoutSettings, Period, share_amounts};
+use crate::report::html_escape;
+
+/// Where a commission stands on a statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LineStatus {
+    /// Paid by this statement.
+    Payable,
+    /// Not yet payable: in its hold period, or the sale is still pending approval.
+    Held,
+    /// Refunded or cancelled: pays nothing.
+    Reversed,
+}
+
+impl LineStatus {
+    /// The name in CSV.
+    pub fn key(self) -> &'static str {
+        match self {
+            LineStatus::Payable => "payable",
+            LineStatus::Held => "held",
+            LineStatus::Reversed => "reversed",
+        }
+    }
+}
+
+/// One conversion's commission for one partner on a statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatementLine {
+    /// The partner (source id).
+    pub partner: u32,
+    /// The order.
+    pub conversion_id: String,
+    /// When the sale happened (seconds since the epoch, UTC).
+    pub sold_at_secs: i64,
+    /// The month of the sale.
+    pub sale_period: Period,
+    /// The statement that pays it; `None` while the sale awaits approval or was reversed.
+    pub payable_on: Option<Period>,
+    /// When its hold ends; `None` while the sale awaits approval or was reversed.
+    pub release_secs: Option<i64>,
+    /// Currency code ("" when the conversions carry none).
+    pub currency: String,
+    /// The partner's credited share of the revenue.
+    pub revenue: Cents,
+    /// The commission (zero when reversed).
+    pub commission: Cents,
+    /// Payable, held or reversed.
+    pub status: LineStatus,
+}
+
+/// A month's statement: every partner's lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    /// The month.
+    pub period: Period,
+    /// The rules used.
+    pub settings: PayoutSettings,
+    /// Lines by partner, then sale time.
+    pub lines: Vec<StatementLine>,
+}
+
+impl Statement {
+    /// The partners with a line, in line order.
+    pub fn partners(&self) -> Vec<u32> {
+        let mut partners: Vec<u32> = self.lines.iter().map(|l| l.partner).collect();
+        partners.dedup();
+        partners
+    }
+
+    /// One partner's lines.
+    pub fn lines_of(&self, partner: u32) -> impl Iterator<Item = &StatementLine> {
+        self.lines.iter().filter(move |l| l.partner == partner)
+    }
+
+    /// Commission in `status` per currency, for one partner or (`None`) for all.
+    pub fn total(&self, partner: Option<u32>, status: LineStatus) -> Vec<(String, Cents)> {
+        let mut totals: BTreeMap<String, Cents> = BTreeMap::new();
+        let lines = self.lines.iter().filter(|l| l.status == status);
+        for line in lines.filter(|l| partner.is_none_or(|p| l.partner == p)) {
+            totals.entry(line.currency.clone()).or_default().0 += line.commission.0;
+        }
+        totals.into_iter().collect()
+    }
+}
+
+/// Where a sale stands at the end of `period`: `None` when it is on no statement of that month
+/// (a later sale, paid on an earlier statement, or reversed in an earlier month).
+fn standing(
+    facts: &ConversionFacts,
+    settings: &PayoutSettings,
+    period: Period,
+    zone: ProgrammeTimeZone,
+) -> Option<(LineStatus, Option<i64>, Option<Period>)> {
+    let sale_period = Period::of(facts.converted_at_secs, zone);
+    if sale_period > period {
+        return None;
+    }
+    match facts.status.as_str() {
+        "refunded" | "cancelled" => {
+            (sale_period == period).then_some((LineStatus::Reversed, None, None))
+        }
+        "pending" => Some((LineStatus::Held, None, None)),
+        _ => {
+            let release = facts.converted_at_secs + i64::from(settings.hold_days) * SECS_PER_DAY;
+            let payable_on = Period::of(release, zone);
+            let status = match payable_on.cmp(&period) {
+                std::cmp::Ordering::Less => return None,
+                std::cmp::Ordering::Equal => LineStatus::Payable,
+                std::cmp::Ordering::Greater => LineStatus::Held,
+            };
+            Some((status, Some(release), Some(payable_on)))
+        }
+    }
+}
+
+/// The statement of `period` under `settings`' official model.
+pub fn statement(
+    index: &JourneyIndex,
+    settings: &PayoutSettings,
+    period: Period,
+    zone: ProgrammeTimeZone,
+) -> Statement {
+    let allocator = Allocator::new(index, &settings.attribution);
+    let mut lines = Vec::new();
+    for (c, facts) in index.conversions.iter().enumerate() {
+        let Some((status, release_secs, payable_on)) = standing(facts, settings, period, zone)
+        else {
+            continue;
+        };
+        let revenue = Cents::from_amount(facts.revenue);
+        for &share in allocator.credit(c).shares(settings.model) {
+            let source = &index.sources[share.source as usize];
+            if !source.is_partner {
+                continue;
+            }
+            let (revenue_share, commission) = share_amounts(revenue, source.commission, share);
+            lines.push(StatementLine {
+                partner: share.source,
+                conversion_id: facts.conversion_id.clone(),
+                sold_at_secs: facts.converted_at_secs,
+                sale_period: Period::of(facts.converted_at_secs, zone),
+                payable_on,
+                release_secs,
+                currency: facts.currency.clone().unwrap_or_default(),
+                revenue: revenue_share,
+                commission: match status {
+                    LineStatus::Reversed => Cents(0),
+                    _ => commission,
+                },
+                status,
+            });
+        }
+    }
+    lines.sort_by(|a, b| {
+        let key =
+            |l: &StatementLine| (index.sources[l.partner as usize].id.clone(), l.sold_at_secs);
+        key(a).cmp(&key(b))
+    });
+    Statement {
+        period,
+        settings: *settings,
+        lines,
+    }
+}
+
+/// A partner's rate as a statement prints it: `12%`, `5.00 flat`, `none`.
+pub fn rate_text(commission: Commission) -> String {
+    match commission {
+        Commission::Percent(p) => format!("{p}%"),
+        Commission::Flat(amount) => format!("{} flat", Cents::from_amount(amount).decimal()),
+        Commission::None => "none".to_owned(),
+    }
+}
+
+fn date_text(secs: Option<i64>, zone: ProgrammeTimeZone) -> String {
+    secs.map(|s| zone.local_date(s).to_string())
+        .unwrap_or_default()
+}
+
+/// One partner's statement as CSV: a row per conversion line, formula-safe.
+pub fn statement_csv(
+    index: &JourneyIndex,
+    statement: &Statement,
+    partner: u32,
+    zone: ProgrammeTimeZone,
+) -> String {
+    let source = &index.sources[partner as usize];
+    let mut out = String::from(
+        "statement,partner_id,order_id,sale_date,sale_period,payable_on,release_date,revenue,rate,commission,currency,status,settings_fingerprint\n",
+    );
+    for line in statement.lines_of(partner) {
+        let cells = [
+            statement.period.label(),
+            csv_field(&source.id),
+            csv_field(&line.conversion_id),
+            zone.local_date(line.sold_at_secs).to_string(),
+            line.sale_period.label(),
+            line.payable_on.map(Period::label).unwrap_or_default(),
+            date_text(line.release_secs, zone),
+            line.revenue.decimal(),
+            rate_text(source.commission),
+            line.commission.decimal(),
+            csv_field(&line.currency),
+            line.status.key().to_owned(),
+            statement.settings.fingerprint(),
+        ];
+        out += &cells.join(",");
+        out.push('\n');
+    }
+    out
+}
+
+/// The payment file: one row per partner and currency with the amount this statement pays.
+pub fn payments_csv(index: &JourneyIndex, statement: &Statement) -> String {
+    let mut out =
+        String::from("statement,partner_id,partner_name,currency,amount,settings_fingerprint\n");
+    for partner in statement.partners() {
+        let source = &index.sources[partner as usize];
+        for (currency, amount) in statement.total(Some(partner), LineStatus::Payable) {
+            let cells = [
+                statement.period.label(),
+                csv_field(&source.id),
+                csv_field(source.name.as_deref().unwrap_or_default()),
+                csv_field(&currency),
+                amount.decimal(),
+                statement.settings.fingerprint(),
+            ];
+            out += &cells.join(",");
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Every partner's statement as one printable HTML document, a page per partner.
+pub fn statements_html(
+    index: &JourneyIndex,
+    statement: &Statement,
+    programme: &str,
+    zone: ProgrammeTimeZone,
+) -> String {
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>{} statements {}</title><style>{STYLE}</style></head><body>\n",
+        html_escape(programme),
+        statement.period.label()
+    );
+    for partner in statement.partners() {
+        partner_page(&mut out, index, statement, partner, programme, zone);
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
+const STYLE: &str = "body{font-family:sans-serif;font-size:10pt}\
+section{page-break-after:always;margin-bottom:3em}\
+table{border-collapse:collapse;width:100%}th,td{padding:2px 6px;border-bottom:1px solid #ccc}\
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\
+.negative{color:#b00}.muted{color:#666}";
+
+fn partner_page(
+    out: &mut String,
+    index: &JourneyIndex,
+    statement: &Statement,
+    partner: u32,
+    programme: &str,
+    zone: ProgrammeTimeZone,
+) {
+    let source = &index.sources[partner as usize];
+    let name = source.name.as_deref().unwrap_or(&source.id);
+    let _ = write!(
+        out,
+        "<section><h1>{}</h1><h2>Statement {} · {} ({})</h2>\
+         <p class=\"muted\">Model {} · hold {} days · rate {} · rules fingerprint {}</p>\n\
+         <table><tr><th>Sale date</th><th>Order</th><th>Sale month</th><th>Status</th>\
+         <th>Release date</th><th class=\"n\">Revenue</th><th class=\"n\">Rate</th>\
+         <th class=\"n\">Commission</th><th>Currency</th></tr>\n",
+        html_escape(programme),
+        statement.period.label(),
+        html_escape(name),
+        html_escape(&source.id),
+        statement.settings.model.label(),
+        statement.settings.hold_days,
+        html_escape(&rate_text(source.commission)),
+        statement.settings.fingerprint()
+    );
+    for line in statement.lines_of(partner) {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            zone.local_date(line.sold_at_secs),
+            html_escape(&line.conversion_id),
+            line.sale_period.label(),
+            line.status.key(),
+            date_text(line.release_secs, zone),
+            line.revenue.display(""),
+            html_escape(&rate_text(source.commission)),
+            line.commission.display(""),
+            html_escape(&line.currency)
+        );
+    }
+    out.push_str("</table>\n");
+    totals_html(out, statement, partner);
+    out.push_str("</section>\n");
+}
+
+fn totals_html(out: &mut String, statement: &Statement, partner: u32) {
+    for (status, label) in [
+        (LineStatus::Payable, "Payable on this statement"),
+        (LineStatus::Held, "Held for a later statement"),
+    ] {
+        for (currency, total) in statement.total(Some(partner), status) {
+            let class = if total.0 < 0 {
+                " class=\"negative\""
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "<p{class}><strong>{label}:</strong> {}</p>",
+                html_escape(&total.display(&currency))
+            );
+        }
+    }
+}

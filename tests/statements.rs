@@ -1,0 +1,262 @@
+//! Statements by payable date: a commission is paid on the first statement after its hold
+//! ends, whatever month the sale was in, and on no other.
+
+mod common;
+
+use common::{import, write};
+use partner_attribution::domain::ProgrammeTimeZone;
+use partner_attribution::import::FileKind;
+use partner_attribution::journeys::JourneyIndex;
+use partner_attribution::payouts::{Cents, PayoutSettings, Period};
+use partner_attribution::statements::{
+    LineStatus, Statement, StatementLine, payments_csv, statement, statement_csv,
+};
+use partner_attribution::store::Store;
+
+const PARTNERS: &str = "partner_id,name,commission
+alpha,Alpha Reviews,10%
+beta,Beta Deals,5.00
+";
+
+const CLICKS: &str = "clicked_at,partner_id,channel,cookie_id
+2026-01-05T09:00:00Z,alpha,,c1
+2026-01-25T09:00:00Z,alpha,,c2
+2026-01-28T09:00:00Z,beta,,c3
+2026-01-11T09:00:00Z,alpha,,c4
+2026-02-19T09:00:00Z,alpha,,c5
+2026-03-30T09:00:00Z,alpha,,c6
+2026-02-02T09:00:00Z,beta,,c7
+";
+
+/// s1 paid in January; s2 sold on the 25th, held over the month's end, paid in February;
+/// s3 likewise for beta; s4 refunded; s5 still pending approval; s6 sold an hour before
+/// April; s7 in euros.
+const CONVERSIONS: &str = "conversion_id,converted_at,revenue,currency,cookie_id,status
+s1,2026-01-10T12:00:00Z,100.00,USD,c1,approved
+s2,2026-01-25T12:00:00Z,200.00,USD,c2,approved
+s3,2026-01-30T12:00:00Z,50.00,USD,c3,approved
+s4,2026-01-12T12:00:00Z,80.00,USD,c4,refunded
+s5,2026-02-20T12:00:00Z,300.00,USD,c5,pending
+s6,2026-03-31T23:00:00Z,40.00,USD,c6,approved
+s7,2026-02-03T12:00:00Z,60.00,EUR,c7,approved
+";
+
+fn programme(dir: &std::path::Path) -> JourneyIndex {
+    let store = Store::open(&dir.join("programme.duckdb")).unwrap();
+    for (name, content, kind) in [
+        ("partners.csv", PARTNERS, FileKind::Partners),
+        ("clicks.csv", CLICKS, FileKind::Clicks),
+        ("conversions.csv", CONVERSIONS, FileKind::Conversions),
+    ] {
+        import(&store, &write(dir, name, content), Some(kind)).unwrap();
+    }
+    JourneyIndex::build(&store).unwrap()
+}
+
+fn month(index: &JourneyIndex, label: &str) -> Statement {
+    let period = Period::parse(label).unwrap();
+    statement(
+        index,
+        &PayoutSettings::default(),
+        period,
+        ProgrammeTimeZone::default(),
+    )
+}
+
+/// (order, status, commission in cents, payable_on) of one partner's lines.
+fn lines(
+    index: &JourneyIndex,
+    statement: &Statement,
+    partner: &str,
+) -> Vec<(String, LineStatus, i64, Option<String>)> {
+    let id = index.sources.iter().position(|s| s.id == partner).unwrap() as u32;
+    statement
+        .lines_of(id)
+        .map(|l: &StatementLine| {
+            (
+                l.conversion_id.clone(),
+                l.status,
+                l.commission.0,
+                l.payable_on.map(|p| p.label()),
+            )
+        })
+        .collect()
+}
+
+fn row(
+    order: &str,
+    status: LineStatus,
+    cents: i64,
+    on: Option<&str>,
+) -> (String, LineStatus, i64, Option<String>) {
+    (order.to_owned(), status, cents, on.map(str::to_owned))
+}
+
+#[test]
+fn a_sale_held_across_a_month_end_is_paid_on_the_next_statement() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = programme(dir.path());
+    let january = month(&index, "2026-01");
+    assert_eq!(
+        lines(&index, &january, "alpha"),
+        vec![
+            // 10% of 100.00; the hold (14 days) ended on the 24th.
+            row("s1", LineStatus::Payable, 1_000, Some("2026-01")),
+            // Refunded: listed as reversed, pays nothing.
+            row("s4", LineStatus::Reversed, 0, None),
+            // Sold on the 25th: held until 2026-02-08, payable in February.
+            row("s2", LineStatus::Held, 2_000, Some("2026-02")),
+        ]
+    );
+    assert_eq!(
+        lines(&index, &january, "beta"),
+        vec![row("s3", LineStatus::Held, 500, Some("2026-02"))]
+    );
+    let csv = statement_csv(&index, &january, 0, ProgrammeTimeZone::default());
+    assert!(
+        csv.contains(
+            "2026-01,alpha,s2,2026-01-25,2026-01,2026-02,2026-02-08,200.00,10%,20.00,USD,held,"
+        ),
+        "{csv}"
+    );
+
+    let february = month(&index, "2026-02");
+    assert_eq!(
+        lines(&index, &february, "alpha"),
+        vec![
+            // January's sale, paid now; s1 is not paid again.
+            row("s2", LineStatus::Payable, 2_000, Some("2026-02")),
+            // Pending approval: held with no release date yet.
+            row("s5", LineStatus::Held, 3_000, None),
+        ]
+    );
+    assert_eq!(
+        lines(&index, &february, "beta"),
+        vec![
+            row("s3", LineStatus::Payable, 500, Some("2026-02")),
+            row("s7", LineStatus::Payable, 500, Some("2026-02")),
+        ]
+    );
+    assert_eq!(
+        february.total(None, LineStatus::Payable),
+        vec![
+            ("EUR".to_owned(), Cents(500)),
+            ("USD".to_owned(), Cents(2_500))
+        ]
+    );
+    assert_eq!(
+        payments_csv(&index, &february),
+        format!(
+            "statement,partner_id,partner_name,currency,amount,settings_fingerprint\n\
+             2026-02,alpha,Alpha Reviews,USD,20.00,{f}\n\
+             2026-02,beta,Beta Deals,EUR,5.00,{f}\n\
+             2026-02,beta,Beta Deals,USD,5.00,{f}\n",
+            f = PayoutSettings::default().fingerprint()
+        )
+    );
+
+    // Sold at 23:00 on 31 March: held in March, paid in April.
+    let march = month(&index, "2026-03");
+    assert_eq!(
+        lines(&index, &march, "alpha"),
+        vec![
+            row("s5", LineStatus::Held, 3_000, None),
+            row("s6", LineStatus::Held, 400, Some("2026-04")),
+        ]
+    );
+    let april = month(&index, "2026-04");
+    assert_eq!(
+        april.total(None, LineStatus::Payable),
+        vec![("USD".to_owned(), Cents(400))]
+    );
+}
+
+#[test]
+fn over_a_year_every_approved_commission_is_paid_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = programme(dir.path());
+    let mut paid: Vec<String> = Vec::new();
+    let mut total = std::collections::BTreeMap::<String, i64>::new();
+    let mut period = Period::parse("2025-12").unwrap();
+    for _ in 0..13 {
+        let statement = month(&index, &period.label());
+        for line in statement
+            .lines
+            .iter()
+            .filter(|l| l.status == LineStatus::Payable)
+        {
+            paid.push(line.conversion_id.clone());
+            *total.entry(line.currency.clone()).or_default() += line.commission.0;
+        }
+        period = period.next();
+    }
+    paid.sort();
+    // s4 was refunded and s5 is still pending: neither is paid; the rest exactly once.
+    assert_eq!(paid, ["s1", "s2", "s3", "s6", "s7"]);
+    assert_eq!(
+        total.into_iter().collect::<Vec<_>>(),
+        vec![
+            ("EUR".to_owned(), 500),
+            ("USD".to_owned(), 1_000 + 2_000 + 500 + 400)
+        ]
+    );
+}
+
+#[test]
+fn the_command_line_writes_a_printable_statement_per_partner_and_the_payment_file() {
+    let dir = tempfile::tempdir().unwrap();
+    programme(dir.path());
+    let out = dir.path().join("statements");
+    std::fs::create_dir(&out).unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_partner-attribution"))
+        .args(["payouts", "--period", "2026-02", "--format", "csv"])
+        .arg("--db")
+        .arg(dir.path().join("programme.duckdb"))
+        .arg("--statements")
+        .arg(&out)
+        .args(["--programme", "Spring <Partners>"])
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{status:?}");
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "payments.csv",
+            "statement-alpha.csv",
+            "statement-beta.csv",
+            "statements.html"
+        ]
+    );
+    let html = std::fs::read_to_string(out.join("statements.html")).unwrap();
+    // A page per partner, the programme's name escaped, January's sale paid in February.
+    assert_eq!(html.matches("<section>").count(), 2);
+    assert!(html.contains("<h1>Spring &lt;Partners&gt;</h1>"), "{html}");
+    assert!(html.contains("<td>s2</td><td>2026-01</td><td>payable</td><td>2026-02-08</td>"));
+    assert!(html.contains("Payable on this statement:</strong> 20.00 USD"));
+    assert!(html.contains("Held for a later statement:</strong> 30.00 USD"));
+    let alpha = std::fs::read_to_string(out.join("statement-alpha.csv")).unwrap();
+    assert_eq!(alpha.lines().count(), 3, "{alpha}");
+
+    // A folder that does not exist is refused, and nothing is written.
+    let missing = dir.path().join("no-such-folder");
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_partner-attribution"))
+        .args(["payouts", "--period", "2026-02"])
+        .arg("--db")
+        .arg(dir.path().join("programme.duckdb"))
+        .arg("--statements")
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("the statements folder does not exist"),
+        "{stderr}"
+    );
+    assert!(!missing.exists());
+}
