@@ -16,6 +16,7 @@ use crate::payouts::{
     Cents, PayoutSettings, PayoutStatus, Period, PeriodPayouts, changes_since, export_rows,
     payouts, signoff_record,
 };
+use crate::statements::{payments_csv, statement, statements_html};
 use crate::store::{PayoutExportRow, SignoffRecord};
 use crate::ui::bridge::Latest;
 use crate::ui::bridge::Snapshot;
@@ -32,6 +33,8 @@ pub struct PayoutsTabState {
     /// The name typed for the sign-off.
     pub signer: String,
     export: Option<(Receiver<PathBuf>, Vec<PayoutExportRow>)>,
+    /// A statements document or payment file waiting for its file name.
+    document: Option<(Receiver<PathBuf>, String)>,
 }
 
 impl Default for PayoutsTabState {
@@ -41,6 +44,7 @@ impl Default for PayoutsTabState {
             months: None,
             signer: String::new(),
             export: None,
+            document: None,
         }
     }
 }
@@ -120,6 +124,7 @@ pub fn payouts_ui(
     if let Some(export) = export_buttons_ui(ui, state, index, &result) {
         action = Some(export);
     }
+    statement_buttons_ui(ui, state, snapshot, &result, &settings.programme_name);
     ui.separator();
     egui::ScrollArea::vertical()
         .id_salt("payouts_scroll")
@@ -284,7 +289,63 @@ fn export_buttons_ui(
     None
 }
 
+/// *Export statements…* (every partner's statement by payable date, printable HTML) and
+/// *Export payment file…* (a CSV row per partner and currency).
+fn statement_buttons_ui(
+    ui: &mut egui::Ui,
+    state: &mut PayoutsTabState,
+    snapshot: &Snapshot,
+    result: &PeriodPayouts,
+    programme: &str,
+) {
+    let mut chosen = None;
+    ui.horizontal(|ui| {
+        if ui
+            .button("Export statements…")
+            .on_hover_text(
+                "Each partner's statement for the month by payable date (held sales paid when \
+                 their hold ends): printable HTML, a page per partner",
+            )
+            .clicked()
+        {
+            chosen = Some("html");
+        }
+        if ui
+            .button("Export payment file…")
+            .on_hover_text("What this statement pays: a CSV row per partner and currency")
+            .clicked()
+        {
+            chosen = Some("csv");
+        }
+    });
+    let Some(extension) = chosen else { return };
+    let (index, zone) = (&snapshot.index, snapshot.time_zone);
+    let month = statement(index, &result.settings, result.period, zone);
+    let (name, text) = match extension {
+        "html" => (
+            format!("statements-{}.html", result.period.label()),
+            statements_html(index, &month, programme, zone),
+        ),
+        _ => (
+            format!("payments-{}.csv", result.period.label()),
+            payments_csv(index, &month),
+        ),
+    };
+    let picked = crate::ui::widgets::dialogs::pick_export(ui.ctx(), name, extension);
+    state.document = Some((picked, text));
+}
+
+fn collect_document(state: &mut PayoutsTabState) -> Option<Command> {
+    let (picked, _) = state.document.as_ref()?;
+    let path = picked.try_recv().ok()?;
+    let (_, text) = state.document.take()?;
+    Some(Command::WriteText(text, path))
+}
+
 fn collect_export(state: &mut PayoutsTabState) -> Option<Command> {
+    if let Some(document) = collect_document(state) {
+        return Some(document);
+    }
     let (picked, _) = state.export.as_ref()?;
     let path = picked.try_recv().ok()?;
     let (_, rows) = state.export.take()?;
