@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::attribution::{
     AttributionSettings, CreditModel, CreditRow, ModelParams, compute_credit, compute_models,
-    sweep_windows,
+    sweep_models, sweep_windows,
 };
 use crate::import::{ImportRequest, import_file};
 use crate::journeys::JourneyIndex;
@@ -64,6 +64,10 @@ pub struct BenchReport {
     pub open_paths_secs: f64,
     /// Each model beyond first, last and linear, recomputed alone with default parameters.
     pub models: Vec<ModelTiming>,
+    /// The sweep over every window of position, time_decay and last_non_direct together.
+    pub model_sweep_ms: f64,
+    /// `model_sweep_ms / recompute_ms`.
+    pub model_sweep_to_recompute: f64,
     /// Peak resident memory of the process.
     pub peak_rss_mb: f64,
     /// Our results equal the SQL version's.
@@ -165,6 +169,10 @@ pub fn run_bench(
     let open_paths_secs = secs(started.elapsed());
     log("timing the other models…");
     let models = time_models(&index, &settings, spec.recompute_runs / 2, recompute_ms);
+    let per_sale = &TIMED_MODELS[..3];
+    let (model_sweep, _) = median_of((spec.recompute_runs / 4).max(3), || {
+        sweep_models(&index, &settings, &ModelParams::default(), per_sale)
+    });
     Ok(BenchReport {
         clicks,
         conversions,
@@ -185,6 +193,8 @@ pub fn run_bench(
         sweep_to_recompute: sweep_ms / recompute_ms.max(1e-9),
         open_paths_secs,
         models,
+        model_sweep_ms: ms(model_sweep),
+        model_sweep_to_recompute: ms(model_sweep) / recompute_ms.max(1e-9),
         peak_rss_mb: peak_rss_mb(),
         agree,
     })
@@ -429,6 +439,11 @@ impl BenchReport {
                 m.model, m.ms, m.to_recompute
             ));
         }
+        lines.push_str(&format!(
+            "model sweep          {:.2} ms  = {:.2}× one recompute (position, time_decay, \
+             last_non_direct, 366 windows)\n",
+            self.model_sweep_ms, self.model_sweep_to_recompute
+        ));
         lines
     }
 }

@@ -597,6 +597,64 @@ fn compare_models_prints_each_chosen_model_per_source_in_the_order_given() {
 }
 
 #[test]
+fn sweep_models_lists_every_window_and_its_unlimited_row_equals_the_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("si05.duckdb");
+    import_si05_with_the_binary(&db);
+    let text = binary_run(&[
+        "sweep",
+        "--db",
+        db.to_str().unwrap(),
+        "--max-days",
+        "10",
+        "--reset-after-conversion",
+        "--models",
+        "time_decay,position",
+        "--half-life-hours",
+        "24",
+    ]);
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(
+        rows.len(),
+        11 * 5 * 2,
+        "windows 1-10 and unlimited × 5 channels × 2 models"
+    );
+    let unlimited: Vec<&Vec<&str>> = rows
+        .iter()
+        .filter(|r| r[0] == "unlimited" && r[2] == "time_decay")
+        .collect();
+    for reference in read_reference("si05__time_decay_halflife__half_life_hours=24.csv") {
+        let row = unlimited
+            .iter()
+            .find(|r| r[1] == reference.channel)
+            .unwrap_or_else(|| panic!("no unlimited row for {}", reference.channel));
+        let conversions: f64 = row[3].parse().unwrap();
+        assert!(
+            (conversions - reference.conversions).abs() <= TOLERANCE,
+            "{row:?}"
+        );
+    }
+    // Markov and Shapley are refused with the reason.
+    let output = Command::new(env!("CARGO_BIN_EXE_partner-attribution"))
+        .args([
+            "sweep",
+            "--db",
+            db.to_str().unwrap(),
+            "--models",
+            "position,markov",
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("markov is not swept"), "{stderr}");
+}
+
+#[test]
 fn compare_refuses_an_unknown_model_and_bad_parameters_naming_them() {
     for (args, expected) in [
         (

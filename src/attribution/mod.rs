@@ -19,6 +19,7 @@ mod markov;
 mod models;
 mod shapley;
 mod sweep;
+mod sweep_models;
 mod walk;
 mod weights;
 
@@ -26,6 +27,7 @@ pub use allocation::{Allocator, ConversionCredit, Share};
 pub use engine::{CreditTable, SourceCredit, compute_credit};
 pub use models::{ModelCredit, TouchShare, classic_models, compute_models, touch_shares};
 pub use sweep::{WindowSweep, sweep_windows};
+pub use sweep_models::{ModelSweep, sweep_models};
 
 // The settings and rules the models take are domain types; they are named here too so that a
 // caller of the models finds them beside the models.
