@@ -464,6 +464,7 @@ pub fn signoff_record(
         signed_by: signed_by.trim().to_owned(),
         signed_at: String::new(),
         lines,
+        statement: Vec::new(),
     }
 }
 

@@ -6,12 +6,15 @@
 //!   month), each exactly once over all statements;
 //! - **held**: sales up to the month's end still in their hold (with the date they will be
 //!   released) or still pending approval (no date yet);
-//! - **reversed**: the month's sales that were refunded or cancelled (they pay nothing).
+//! - **reversed**: the month's sales that were refunded or cancelled (they pay nothing);
+//! - **clawback**: a negative line for a sale paid on a signed statement and refunded or
+//!   cancelled since, on the first statement after that one not yet signed off. The signed
+//!   statement itself is never rewritten.
 //!
 //! Amounts are exact to the cent (the same share rounding as [`crate::payouts`]) and never mix
 //! currencies.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use crate::attribution::{Allocator, SECS_PER_DAY};
@@ -20,6 +23,7 @@ use crate::domain::format::csv_field;
 use crate::journeys::{Commission, ConversionFacts, JourneyIndex};
 use crate::payouts::{Cents, PayoutSettings, Period, share_amounts};
 use crate::report::html_escape;
+use crate::store::{PaidLine, StatementHistory};
 
 /// Where a commission stands on a statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -30,6 +34,9 @@ pub enum LineStatus {
     Held,
     /// Refunded or cancelled: pays nothing.
     Reversed,
+    /// A commission paid on a signed statement, recovered because the sale was refunded or
+    /// cancelled since: a negative amount.
+    Clawback,
 }
 
 impl LineStatus {
@@ -39,6 +46,7 @@ impl LineStatus {
             LineStatus::Payable => "payable",
             LineStatus::Held => "held",
             LineStatus::Reversed => "reversed",
+            LineStatus::Clawback => "clawback",
         }
     }
 }
@@ -92,6 +100,38 @@ impl Statement {
         self.lines.iter().filter(move |l| l.partner == partner)
     }
 
+    /// What this statement pays per currency (payable lines less clawbacks; negative when the
+    /// clawbacks are larger), for one partner or (`None`) for all.
+    pub fn balance(&self, partner: Option<u32>) -> Vec<(String, Cents)> {
+        let mut totals: BTreeMap<String, Cents> = BTreeMap::new();
+        let paying = |l: &&StatementLine| {
+            matches!(l.status, LineStatus::Payable | LineStatus::Clawback)
+                && partner.is_none_or(|p| l.partner == p)
+        };
+        for line in self.lines.iter().filter(paying) {
+            totals.entry(line.currency.clone()).or_default().0 += line.commission.0;
+        }
+        totals.into_iter().collect()
+    }
+
+    /// The lines a sign-off of this statement records: what it pays and claws back.
+    pub fn paid_lines(&self, index: &JourneyIndex) -> Vec<PaidLine> {
+        let paying =
+            |l: &&StatementLine| matches!(l.status, LineStatus::Payable | LineStatus::Clawback);
+        self.lines
+            .iter()
+            .filter(paying)
+            .map(|l| PaidLine {
+                period: self.period.label(),
+                partner_id: index.sources[l.partner as usize].id.clone(),
+                conversion_id: l.conversion_id.clone(),
+                currency: l.currency.clone(),
+                status: l.status.key().to_owned(),
+                commission_cents: l.commission.0,
+            })
+            .collect()
+    }
+
     /// Commission in `status` per currency, for one partner or (`None`) for all.
     pub fn total(&self, partner: Option<u32>, status: LineStatus) -> Vec<(String, Cents)> {
         let mut totals: BTreeMap<String, Cents> = BTreeMap::new();
@@ -133,13 +173,29 @@ fn standing(
     }
 }
 
-/// The statement of `period` under `settings`' official model.
+/// The statement of `period` under `settings`' official model, before any statement was
+/// signed off.
 pub fn statement(
     index: &JourneyIndex,
     settings: &PayoutSettings,
     period: Period,
     zone: ProgrammeTimeZone,
 ) -> Statement {
+    statement_after(index, settings, period, zone, &StatementHistory::default())
+}
+
+/// The statement of `period` under `settings`' official model, given what the signed
+/// statements paid: nothing they paid is paid again, and what they paid for a sale refunded
+/// or cancelled since is clawed back here when this is the first statement after theirs not
+/// yet signed off.
+pub fn statement_after(
+    index: &JourneyIndex,
+    settings: &PayoutSettings,
+    period: Period,
+    zone: ProgrammeTimeZone,
+    history: &StatementHistory,
+) -> Statement {
+    let paid = Paid::of(history);
     let allocator = Allocator::new(index, &settings.attribution);
     let mut lines = Vec::new();
     for (c, facts) in index.conversions.iter().enumerate() {
@@ -154,6 +210,9 @@ pub fn statement(
                 continue;
             }
             let (revenue_share, commission) = share_amounts(revenue, source.commission, share);
+            if status == LineStatus::Payable && paid.elsewhere(facts, &source.id, period) {
+                continue;
+            }
             lines.push(StatementLine {
                 partner: share.source,
                 conversion_id: facts.conversion_id.clone(),
@@ -171,6 +230,7 @@ pub fn statement(
             });
         }
     }
+    lines.extend(clawbacks(index, &paid, period, zone));
     lines.sort_by(|a, b| {
         let key =
             |l: &StatementLine| (index.sources[l.partner as usize].id.clone(), l.sold_at_secs);
@@ -181,6 +241,103 @@ pub fn statement(
         settings: *settings,
         lines,
     }
+}
+
+/// What the signed statements paid, by conversion and partner.
+struct Paid<'h> {
+    /// (conversion id, partner id) → the payable line that paid it.
+    payable: HashMap<(&'h str, &'h str), &'h PaidLine>,
+    /// (conversion id, partner id) already clawed back.
+    clawed: HashSet<(&'h str, &'h str)>,
+    /// The months signed off.
+    signed: BTreeSet<Period>,
+}
+
+impl<'h> Paid<'h> {
+    fn of(history: &'h StatementHistory) -> Paid<'h> {
+        let key = |l: &'h PaidLine| (l.conversion_id.as_str(), l.partner_id.as_str());
+        let with = |status: LineStatus| {
+            history
+                .lines
+                .iter()
+                .filter(move |l| l.status == status.key())
+        };
+        Paid {
+            payable: with(LineStatus::Payable).map(|l| (key(l), l)).collect(),
+            clawed: with(LineStatus::Clawback).map(key).collect(),
+            signed: history
+                .signed_periods
+                .iter()
+                .filter_map(|p| Period::parse(p).ok())
+                .collect(),
+        }
+    }
+
+    /// Whether a signed statement of another month already paid this.
+    fn elsewhere(&self, facts: &ConversionFacts, partner_id: &str, period: Period) -> bool {
+        self.payable
+            .get(&(facts.conversion_id.as_str(), partner_id))
+            .is_some_and(|l| l.period != period.label())
+    }
+
+    /// The first month after `paid_in` not signed off: where a clawback of it goes.
+    fn clawback_period(&self, paid_in: Period) -> Period {
+        let mut month = paid_in.next();
+        while self.signed.contains(&month) {
+            month = month.next();
+        }
+        month
+    }
+
+    /// Whether the commission `line` paid for `facts` is clawed back on `period`'s statement.
+    fn claws_back(&self, line: &PaidLine, facts: &ConversionFacts, period: Period) -> bool {
+        let reversed = matches!(facts.status.as_str(), "refunded" | "cancelled");
+        let key = (line.conversion_id.as_str(), line.partner_id.as_str());
+        reversed
+            && !self.clawed.contains(&key)
+            && Period::parse(&line.period).is_ok_and(|p| self.clawback_period(p) == period)
+    }
+}
+
+/// The negative lines of `period`: commissions signed statements paid for sales refunded or
+/// cancelled since, not yet clawed back.
+fn clawbacks(
+    index: &JourneyIndex,
+    paid: &Paid<'_>,
+    period: Period,
+    zone: ProgrammeTimeZone,
+) -> Vec<StatementLine> {
+    let by_id: HashMap<&str, &ConversionFacts> = index
+        .conversions
+        .iter()
+        .map(|c| (c.conversion_id.as_str(), c))
+        .collect();
+    let partner_of = |id: &str| index.sources.iter().position(|s| s.id == id);
+    let mut lines = Vec::new();
+    for line in paid.payable.values() {
+        let Some(facts) = by_id.get(line.conversion_id.as_str()) else {
+            continue;
+        };
+        let Some(partner) = partner_of(&line.partner_id) else {
+            continue;
+        };
+        if !paid.claws_back(line, facts, period) {
+            continue;
+        }
+        lines.push(StatementLine {
+            partner: partner as u32,
+            conversion_id: line.conversion_id.clone(),
+            sold_at_secs: facts.converted_at_secs,
+            sale_period: Period::of(facts.converted_at_secs, zone),
+            payable_on: Some(period),
+            release_secs: None,
+            currency: line.currency.clone(),
+            revenue: Cents(0),
+            commission: Cents(-line.commission_cents),
+            status: LineStatus::Clawback,
+        });
+    }
+    lines
 }
 
 /// A partner's rate as a statement prints it: `12%`, `5.00 flat`, `none`.
@@ -236,7 +393,7 @@ pub fn payments_csv(index: &JourneyIndex, statement: &Statement) -> String {
         String::from("statement,partner_id,partner_name,currency,amount,settings_fingerprint\n");
     for partner in statement.partners() {
         let source = &index.sources[partner as usize];
-        for (currency, amount) in statement.total(Some(partner), LineStatus::Payable) {
+        for (currency, amount) in statement.balance(Some(partner)) {
             let cells = [
                 statement.period.label(),
                 csv_field(&source.id),
@@ -326,21 +483,26 @@ fn partner_page(
 }
 
 fn totals_html(out: &mut String, statement: &Statement, partner: u32) {
-    for (status, label) in [
-        (LineStatus::Payable, "Payable on this statement"),
-        (LineStatus::Held, "Held for a later statement"),
-    ] {
-        for (currency, total) in statement.total(Some(partner), status) {
-            let class = if total.0 < 0 {
-                " class=\"negative\""
-            } else {
-                ""
-            };
-            let _ = writeln!(
-                out,
-                "<p{class}><strong>{label}:</strong> {}</p>",
-                html_escape(&total.display(&currency))
-            );
-        }
+    for (currency, total) in statement.balance(Some(partner)) {
+        let (class, note) = if total.0 < 0 {
+            (
+                " class=\"negative\"",
+                " (negative: the clawbacks exceed what this statement pays; nothing is paid)",
+            )
+        } else {
+            ("", "")
+        };
+        let _ = writeln!(
+            out,
+            "<p{class}><strong>Payable on this statement:</strong> {}{note}</p>",
+            html_escape(&total.display(&currency))
+        );
+    }
+    for (currency, total) in statement.total(Some(partner), LineStatus::Held) {
+        let _ = writeln!(
+            out,
+            "<p><strong>Held for a later statement:</strong> {}</p>",
+            html_escape(&total.display(&currency))
+        );
     }
 }

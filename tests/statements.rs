@@ -8,8 +8,10 @@ use partner_attribution::domain::ProgrammeTimeZone;
 use partner_attribution::import::FileKind;
 use partner_attribution::journeys::JourneyIndex;
 use partner_attribution::payouts::{Cents, PayoutSettings, Period};
+use partner_attribution::payouts::{payouts, signoff_record};
 use partner_attribution::statements::{
-    LineStatus, Statement, StatementLine, payments_csv, statement, statement_csv,
+    LineStatus, Statement, StatementLine, payments_csv, statement, statement_after, statement_csv,
+    statements_html,
 };
 use partner_attribution::store::Store;
 
@@ -42,6 +44,10 @@ s7,2026-02-03T12:00:00Z,60.00,EUR,c7,approved
 ";
 
 fn programme(dir: &std::path::Path) -> JourneyIndex {
+    JourneyIndex::build(&programme_store(dir)).unwrap()
+}
+
+fn programme_store(dir: &std::path::Path) -> Store {
     let store = Store::open(&dir.join("programme.duckdb")).unwrap();
     for (name, content, kind) in [
         ("partners.csv", PARTNERS, FileKind::Partners),
@@ -50,7 +56,7 @@ fn programme(dir: &std::path::Path) -> JourneyIndex {
     ] {
         import(&store, &write(dir, name, content), Some(kind)).unwrap();
     }
-    JourneyIndex::build(&store).unwrap()
+    store
 }
 
 fn month(index: &JourneyIndex, label: &str) -> Statement {
@@ -259,4 +265,114 @@ fn the_command_line_writes_a_printable_statement_per_partner_and_the_payment_fil
         "{stderr}"
     );
     assert!(!missing.exists());
+}
+
+/// Signs off `label`'s statement as finance does: the amounts and the statement's lines.
+fn sign_off(store: &Store, label: &str) -> Statement {
+    let index = JourneyIndex::build(store).unwrap();
+    let (settings, zone) = (PayoutSettings::default(), ProgrammeTimeZone::default());
+    let period = Period::parse(label).unwrap();
+    let history = store.statement_history().unwrap();
+    let month = statement_after(&index, &settings, period, zone, &history);
+    let mut record = signoff_record(&index, &payouts(&index, &settings, period, zone), "Fin");
+    record.statement = month.paid_lines(&index);
+    store.record_signoff(&record).unwrap();
+    month
+}
+
+fn refund(store: &Store, dir: &std::path::Path, line: &str) {
+    let file = write(
+        dir,
+        "refunds.csv",
+        &format!("conversion_id,converted_at,revenue,currency,cookie_id,status\n{line}\n"),
+    );
+    import(store, &file, Some(FileKind::Conversions)).unwrap();
+}
+
+fn month_after(store: &Store, label: &str) -> (JourneyIndex, Statement) {
+    let index = JourneyIndex::build(store).unwrap();
+    let history = store.statement_history().unwrap();
+    let period = Period::parse(label).unwrap();
+    let zone = ProgrammeTimeZone::default();
+    let month = statement_after(&index, &PayoutSettings::default(), period, zone, &history);
+    (index, month)
+}
+
+#[test]
+fn a_refund_after_sign_off_is_clawed_back_next_month_and_the_signed_statement_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = programme_store(dir.path());
+    let january = sign_off(&store, "2026-01");
+    assert_eq!(
+        january.balance(None),
+        vec![("USD".to_owned(), Cents(1_000))]
+    );
+    let signed_before = store.signoffs("2026-01").unwrap();
+    assert_eq!(signed_before[0].statement.len(), 1);
+    assert_eq!(signed_before[0].statement[0].conversion_id, "s1");
+
+    // s1 (paid 10.00 on January's signed statement) is refunded in February.
+    refund(
+        &store,
+        dir.path(),
+        "s1,2026-01-10T12:00:00Z,100.00,USD,c1,refunded",
+    );
+    let (index, february) = month_after(&store, "2026-02");
+    assert_eq!(
+        lines(&index, &february, "alpha"),
+        vec![
+            row("s1", LineStatus::Clawback, -1_000, Some("2026-02")),
+            row("s2", LineStatus::Payable, 2_000, Some("2026-02")),
+            row("s5", LineStatus::Held, 3_000, None),
+        ]
+    );
+    let alpha = index.sources.iter().position(|s| s.id == "alpha").unwrap() as u32;
+    assert_eq!(
+        february.balance(Some(alpha)),
+        vec![("USD".to_owned(), Cents(1_000))]
+    );
+    // January's signed statement is not rewritten; January seen again shows s1 reversed.
+    assert_eq!(store.signoffs("2026-01").unwrap(), signed_before);
+    let (_, january_now) = month_after(&store, "2026-01");
+    assert_eq!(
+        lines(&index, &january_now, "alpha")[0],
+        row("s1", LineStatus::Reversed, 0, None)
+    );
+
+    // Signed, February's clawback is not made again in March; s2's refund after February's
+    // sign-off is March's, larger than what March pays: a negative statement that says so.
+    sign_off(&store, "2026-02");
+    refund(
+        &store,
+        dir.path(),
+        "s2,2026-01-25T12:00:00Z,200.00,USD,c2,refunded",
+    );
+    let (index, march) = month_after(&store, "2026-03");
+    assert_eq!(
+        lines(&index, &march, "alpha"),
+        vec![
+            row("s2", LineStatus::Clawback, -2_000, Some("2026-03")),
+            row("s5", LineStatus::Held, 3_000, None),
+            row("s6", LineStatus::Held, 400, Some("2026-04")),
+        ]
+    );
+    assert_eq!(
+        march.balance(Some(alpha)),
+        vec![("USD".to_owned(), Cents(-2_000))]
+    );
+    let html = statements_html(&index, &march, "Spring", ProgrammeTimeZone::default());
+    assert!(html.contains("-20.00 USD (negative: the clawbacks exceed what this statement pays"));
+    assert!(payments_csv(&index, &march).contains("2026-03,alpha,Alpha Reviews,USD,-20.00,"));
+
+    // Nothing lost, nothing twice: what the signed statements paid, less their clawbacks,
+    // is what the sales still standing earned (s3, s7 for beta; none of alpha's: s1 and s2
+    // refunded, s5 pending, s6 not yet payable).
+    let history = store.statement_history().unwrap();
+    // USD: s1 paid and clawed back, s2 2,000, s3 500.
+    let net = |currency: &str| -> i64 {
+        let lines = history.lines.iter().filter(|l| l.currency == currency);
+        lines.map(|l| l.commission_cents).sum()
+    };
+    assert_eq!((net("USD"), net("EUR")), (2_500, 500));
+    assert_eq!(march.balance(None), vec![("USD".to_owned(), Cents(-2_000))]);
 }

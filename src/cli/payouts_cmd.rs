@@ -19,7 +19,7 @@ use crate::payouts::{
     Cents, PayoutLine, PayoutSettings, PayoutStatus, Period, PeriodPayouts, changes_since,
     export_csv, export_rows, payouts, signoff_record,
 };
-use crate::statements::{Statement, payments_csv, statement, statement_csv, statements_html};
+use crate::statements::{Statement, payments_csv, statement_after, statement_csv, statements_html};
 use crate::store::{PayoutExportRow, Store};
 
 /// Arguments of `payouts`.
@@ -60,7 +60,10 @@ pub(super) fn payouts_command(args: PayoutsArgs) -> Result<ExitCode> {
         write_export(&store, &rows, out)?;
     }
     if let Some(dir) = &args.statements {
-        let month = statement(&index, &settings, args.period, zone);
+        let history = store
+            .statement_history()
+            .context("reading the signed statements")?;
+        let month = statement_after(&index, &settings, args.period, zone, &history);
         let written = write_statements(&index, &month, dir, &args.programme, zone)?;
         eprintln!(
             "wrote {written} files of the {} statements into {}",

@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use super::args::PayoutRulesArgs;
 use super::db::{index_and_zone, open_existing};
 use crate::payouts::{PayoutStatus, Period, payouts, signoff_record};
+use crate::statements::statement_after;
 
 /// Arguments of `signoff`.
 #[derive(Debug, clap::Args)]
@@ -34,7 +35,12 @@ pub(super) fn signoff_command(args: SignoffArgs) -> Result<ExitCode> {
     let (index, zone) = index_and_zone(&store)?;
     let settings = args.rules.payout_settings();
     let result = payouts(&index, &settings, args.period, zone);
-    let record = signoff_record(&index, &result, &args.by);
+    let mut record = signoff_record(&index, &result, &args.by);
+    let history = store
+        .statement_history()
+        .context("reading the signed statements")?;
+    let month = statement_after(&index, &settings, args.period, zone, &history);
+    record.statement = month.paid_lines(&index);
     let id = store
         .record_signoff(&record)
         .context("recording the sign-off")?;

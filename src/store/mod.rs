@@ -25,7 +25,9 @@ use duckdb::{Connection, params};
 pub use evidence::{ConversionDetail, RedirectRow, TouchDetail};
 pub use journey_rows::{CandidateRow, ConversionRow, LEAD_MATCH_DAYS, SourceRow};
 pub use open_paths::OpenTouchRow;
-pub use payout_records::{LeadMatch, PayoutExportRow, SignoffLine, SignoffRecord};
+pub use payout_records::{
+    LeadMatch, PaidLine, PayoutExportRow, SignoffLine, SignoffRecord, StatementHistory,
+};
 pub use presets::SavedPreset;
 pub use records::{ConversionRecord, PartnerRecord, SavedScenario, TouchRecord};
 pub use removal::{RemovalError, RemovedImport};

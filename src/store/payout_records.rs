@@ -43,6 +43,48 @@ pub struct SignoffRecord {
     pub signed_at: String,
     /// The amounts.
     pub lines: Vec<SignoffLine>,
+    /// The statement it signs, a line per conversion paid or clawed back (empty for a
+    /// sign-off of amounts only). Stored and read back with it.
+    pub statement: Vec<PaidLine>,
+}
+
+/// One conversion's commission on a signed statement: paid, or clawed back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaidLine {
+    /// The statement's month, `2026-10`.
+    pub period: String,
+    /// The partner.
+    pub partner_id: String,
+    /// The conversion.
+    pub conversion_id: String,
+    /// Currency code ("" when none).
+    pub currency: String,
+    /// `payable` or `clawback`.
+    pub status: String,
+    /// Commission in cents (negative for a clawback).
+    pub commission_cents: i64,
+}
+
+/// What the signed statements paid: their lines, and the months signed off.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StatementHistory {
+    /// Every line of every signed statement.
+    pub lines: Vec<PaidLine>,
+    /// The months with a sign-off, `2026-10`, sorted.
+    pub signed_periods: Vec<String>,
+}
+
+impl StatementHistory {
+    /// The history the sign-offs `records` make (as [`Store::all_signoffs`] reads them).
+    pub fn of(records: &[SignoffRecord]) -> StatementHistory {
+        let mut signed_periods: Vec<String> = records.iter().map(|r| r.period.clone()).collect();
+        signed_periods.sort();
+        signed_periods.dedup();
+        StatementHistory {
+            lines: records.iter().flat_map(|r| r.statement.clone()).collect(),
+            signed_periods,
+        }
+    }
 }
 
 /// One partner-reported lead and the conversion it names, if found.
@@ -136,7 +178,52 @@ impl Store {
                 .doing(doing)?;
         }
         appender.flush().doing(doing)?;
+        drop(appender);
+        let mut appender = self.conn.appender("statement_lines").doing(doing)?;
+        for line in &record.statement {
+            appender
+                .append_row(params![
+                    id,
+                    line.period,
+                    line.partner_id,
+                    line.conversion_id,
+                    line.currency,
+                    line.status,
+                    line.commission_cents
+                ])
+                .doing(doing)?;
+        }
+        appender.flush().doing(doing)?;
         Ok(id)
+    }
+
+    /// What the signed statements paid and clawed back, and the months signed off.
+    pub fn statement_history(&self) -> Result<StatementHistory, StoreError> {
+        Ok(StatementHistory::of(&self.all_signoffs()?))
+    }
+
+    fn statement_lines(&self, signoff_id: i64) -> Result<Vec<PaidLine>, StoreError> {
+        let doing = "reading the signed statements";
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT period, partner_id, conversion_id, currency, status, commission_cents
+                 FROM statement_lines WHERE signoff_id = ? ORDER BY partner_id, conversion_id",
+            )
+            .doing(doing)?;
+        let rows = stmt
+            .query_map([signoff_id], |r| {
+                Ok(PaidLine {
+                    period: r.get(0)?,
+                    partner_id: r.get(1)?,
+                    conversion_id: r.get(2)?,
+                    currency: r.get(3)?,
+                    status: r.get(4)?,
+                    commission_cents: r.get(5)?,
+                })
+            })
+            .doing(doing)?;
+        rows.collect::<Result<_, _>>().doing(doing)
     }
 
     /// Every sign-off of every period, newest first, with their lines.
@@ -173,6 +260,7 @@ impl Store {
                     signed_by: r.get(5)?,
                     signed_at: r.get(6)?,
                     lines: Vec::new(),
+                    statement: Vec::new(),
                 })
             })
             .doing(doing)?
@@ -182,6 +270,7 @@ impl Store {
             .into_iter()
             .map(|mut record| {
                 record.lines = self.signoff_lines(record.signoff_id)?;
+                record.statement = self.statement_lines(record.signoff_id)?;
                 Ok(record)
             })
             .collect()

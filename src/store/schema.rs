@@ -141,6 +141,15 @@ CREATE TABLE IF NOT EXISTS signoff_lines (
     revenue_cents BIGINT NOT NULL,
     commission_cents BIGINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS statement_lines (
+    signoff_id BIGINT NOT NULL,
+    period VARCHAR NOT NULL,
+    partner_id VARCHAR NOT NULL,
+    conversion_id VARCHAR NOT NULL,
+    currency VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    commission_cents BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS scenarios (
     name VARCHAR NOT NULL,
     steps_json VARCHAR NOT NULL,

@@ -16,8 +16,8 @@ use crate::payouts::{
     Cents, PayoutSettings, PayoutStatus, Period, PeriodPayouts, changes_since, export_rows,
     payouts, signoff_record,
 };
-use crate::statements::{payments_csv, statement, statements_html};
-use crate::store::{PayoutExportRow, SignoffRecord};
+use crate::statements::{payments_csv, statement_after, statements_html};
+use crate::store::{PayoutExportRow, SignoffRecord, StatementHistory};
 use crate::ui::bridge::Latest;
 use crate::ui::bridge::Snapshot;
 use crate::ui::settings::UiSettings;
@@ -253,7 +253,12 @@ fn signoff_ui(
             .on_hover_text("Record these amounts; later changes are shown against them")
             .clicked()
         {
-            signed = Some(signoff_record(index, result, &state.signer));
+            let mut record = signoff_record(index, result, &state.signer);
+            let history = StatementHistory::of(&snapshot.signoffs);
+            let zone = snapshot.time_zone;
+            let month = statement_after(index, &result.settings, result.period, zone, &history);
+            record.statement = month.paid_lines(index);
+            signed = Some(record);
         }
     });
     signed
@@ -320,7 +325,8 @@ fn statement_buttons_ui(
     });
     let Some(extension) = chosen else { return };
     let (index, zone) = (&snapshot.index, snapshot.time_zone);
-    let month = statement(index, &result.settings, result.period, zone);
+    let history = StatementHistory::of(&snapshot.signoffs);
+    let month = statement_after(index, &result.settings, result.period, zone, &history);
     let (name, text) = match extension {
         "html" => (
             format!("statements-{}.html", result.period.label()),
