@@ -431,7 +431,7 @@ pub fn statements_html(
 
 const STYLE: &str = "body{font-family:sans-serif;font-size:10pt}\
 section{page-break-after:always;margin-bottom:3em}\
-table{border-collapse:collapse;width:100%}th,td{padding:2px 6px;border-bottom:1px solid #ccc}\
+table{border-collapse:collapse;width:100%}th,td{padding:2px 6px;border-bottom:1px solid #ccc;text-align:left}\
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\
 .negative{color:#b00}.muted{color:#666}";
 
@@ -470,7 +470,7 @@ fn partner_page(
             html_escape(&line.conversion_id),
             line.sale_period.label(),
             line.status.key(),
-            date_text(line.release_secs, zone),
+            release_cell(line, zone),
             line.revenue.display(""),
             html_escape(&rate_text(source.commission)),
             line.commission.display(""),
@@ -480,6 +480,14 @@ fn partner_page(
     out.push_str("</table>\n");
     totals_html(out, statement, partner);
     out.push_str("</section>\n");
+}
+
+/// The release date as the HTML statement shows it; a held sale without one awaits approval.
+fn release_cell(line: &StatementLine, zone: ProgrammeTimeZone) -> String {
+    match (line.status, line.release_secs) {
+        (LineStatus::Held, None) => "awaiting approval".to_owned(),
+        (_, secs) => date_text(secs, zone),
+    }
 }
 
 fn totals_html(out: &mut String, statement: &Statement, partner: u32) {
