@@ -432,6 +432,36 @@ fn sensitivity_view_lists_top_partners_at_30_60_and_90_days() {
     assert!(shows(&harness, &chosen[0]));
 }
 
+#[test]
+fn sensitivity_draws_time_decay_against_the_window_from_its_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_database(dir.path());
+    let index = JourneyIndex::build(&Store::open(&db).unwrap()).unwrap();
+    let mut harness = harness(app_on(&db, dir.path()));
+    settle(&mut harness);
+    harness.get_by_label("Sensitivity").click();
+    harness.run();
+    harness.get_by_label("Time decay").click();
+    harness.run();
+    settle(&mut harness);
+    assert!(shows(&harness, "Revenue · Time decay"));
+    // The top partner's time-decay revenue at 60 days, as a recompute at 60 days gives it.
+    let top = harness.state().settings.sensitivity_sources[0].clone();
+    let source = index.sources.iter().position(|s| s.id == top).unwrap();
+    let at_60 = AttributionSettings {
+        window: CookieWindow::Days(60),
+        ..AttributionSettings::default()
+    };
+    let credit = compute_models(
+        &index,
+        &at_60,
+        &ModelParams::default(),
+        &[CreditModel::TimeDecay],
+    );
+    let revenue = money(credit.credit(CreditModel::TimeDecay, source).revenue);
+    assert!(shows(&harness, &revenue), "{top} at 60 days: {revenue}");
+}
+
 /// The Leakage view's headline for the sample programme (with its leads) under `tracking`.
 fn leaked_headline(index: &JourneyIndex, tracking: TrackingSettings) -> (String, f64) {
     let settings = AttributionSettings {
@@ -894,4 +924,63 @@ fn referral_parameters_and_time_zone_are_set_in_the_data_view() {
         &harness,
         "referral parameters ref,aff; time zone Europe/Berlin (for the next imports)"
     ));
+}
+
+/// A partner's own report names no partner: the Data view says whose it is (`import
+/// --partner`), and ShareASale's activity report is stored as that partner's leads.
+#[test]
+fn a_partner_s_own_report_is_imported_as_the_partner_chosen_in_the_data_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_database(dir.path());
+    let mut harness = harness(app_on(&db, dir.path()));
+    settle(&mut harness);
+    harness.state_mut().settings.tab = Tab::Data;
+    harness.run();
+    let partner = harness.state().snapshot().unwrap().facts.partners[0]
+        .partner_id
+        .clone();
+    harness
+        .get_by_role_and_label(Role::ComboBox, "partner's own report of")
+        .click();
+    harness.run();
+    harness.get_by_label(&partner).click();
+    harness.run();
+    let report = repo().join("tests/fixtures/platforms/shareasale_activity.txt");
+    harness.state_mut().import_paths(vec![report]);
+    settle(&mut harness);
+    assert!(shows_text(
+        &harness,
+        "shareasale_activity.txt: recognised a ShareASale affiliate activity report (preset \
+         shareasale-activity); imported 2 leads rows, rejected 0"
+    ));
+}
+
+/// Two exports nothing recognises, imported together, each get the mapping dialog in turn.
+#[test]
+fn each_unrecognised_export_of_a_batch_gets_the_mapping_dialog_in_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("programme.duckdb");
+    let mut harness = harness(app_on(&db, dir.path()));
+    settle(&mut harness);
+    let text = "Order No,Placed At,Grand Total\nA-1,2026-03-01T10:00:00Z,10.50\n";
+    let first = write(dir.path(), "march_orders.csv", text);
+    let second = write(
+        dir.path(),
+        "april_orders.csv",
+        text.replace("A-1", "B-1").as_str(),
+    );
+    harness.state_mut().import_paths(vec![first, second]);
+    settle(&mut harness);
+    settle(&mut harness);
+    assert!(shows_text(&harness, "Map the columns of march_orders.csv"));
+    harness.get_by_label("Import").click();
+    harness.step();
+    settle(&mut harness);
+    settle(&mut harness);
+    assert!(shows_text(&harness, "Map the columns of april_orders.csv"));
+    harness.get_by_label("Import").click();
+    harness.step();
+    settle(&mut harness);
+    assert!(!harness.state().is_mapping_columns());
+    assert_eq!(harness.state().snapshot().unwrap().counts.conversions, 2);
 }

@@ -59,6 +59,8 @@ pub struct PartnerApp {
     evidence: EvidenceWindow,
     /// The mapping dialog, open on a file no preset or column name of ours reads.
     mapping: Option<MappingDialog>,
+    /// Further such files (with their headers), each offered the dialog in turn.
+    mappings_waiting: Vec<(PathBuf, Vec<String>)>,
     /// What the views asked for this frame, applied after it is drawn.
     commands: Vec<Command>,
     picked_files: Option<Receiver<Vec<PathBuf>>>,
@@ -97,6 +99,7 @@ impl PartnerApp {
             views: Views::default(),
             evidence: EvidenceWindow::default(),
             mapping: None,
+            mappings_waiting: Vec::new(),
             commands: Vec::new(),
             picked_files: None,
             picked_database: None,
@@ -266,15 +269,13 @@ impl PartnerApp {
                 }
                 Reply::Failed(message) => self.push_message(message, true),
                 Reply::NeedsMapping(path, header) => {
-                    if self.mapping.is_none() {
-                        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-                        let text = format!(
-                            "{}: choose its columns in the mapping dialog",
-                            name.unwrap_or_default()
-                        );
-                        self.push_message(text, false);
-                        self.mapping = Some(MappingDialog::new(path, header));
-                    }
+                    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                    let text = format!(
+                        "{}: choose its columns in the mapping dialog",
+                        name.unwrap_or_default()
+                    );
+                    self.push_message(text, false);
+                    self.mappings_waiting.push((path, header));
                 }
                 Reply::Preview(request, preview) => {
                     if let Some(dialog) = &mut self.mapping {
@@ -444,6 +445,10 @@ impl PartnerApp {
             attribution,
             params,
         );
+        if self.mapping.is_none() && !self.mappings_waiting.is_empty() {
+            let (path, header) = self.mappings_waiting.remove(0);
+            self.mapping = Some(MappingDialog::new(path, header));
+        }
         self.commands
             .extend(mapping_dialog_ui(ui.ctx(), &mut self.mapping));
     }

@@ -21,6 +21,8 @@ pub struct DataTabState {
     pub kind: Option<FileKind>,
     /// The preset to read files with (built in or saved); `None` recognises it.
     pub preset: Option<String>,
+    /// The partner whose own report the files are (partner-side exports name none).
+    pub partner: Option<String>,
     /// Column mapping text, `ours=theirs,...`.
     pub columns: String,
     /// The programme's referral parameters as edited (`ref,via`).
@@ -39,6 +41,7 @@ impl DataTabState {
     pub fn column_map(&self) -> ColumnMap {
         let mut map = ColumnMap::parse(&self.columns).unwrap_or_default();
         map.preset = self.preset.clone();
+        map.partner = self.partner.clone();
         map
     }
 
@@ -109,6 +112,7 @@ fn import_controls_ui(ui: &mut egui::Ui, state: &mut DataTabState, snapshot: &Sn
             .response
             .labelled_by(as_label.id);
         preset_choice_ui(ui, state, snapshot);
+        partner_choice_ui(ui, state, snapshot);
         let label = ui.label("Column mapping");
         ui.add(
             egui::TextEdit::singleline(&mut state.columns)
@@ -148,6 +152,24 @@ fn preset_choice_ui(ui: &mut egui::Ui, state: &mut DataTabState, snapshot: &Snap
             }
         })
         .response
+        .labelled_by(label.id);
+}
+
+/// The partner whose own report the files are (Everflow's, impact.com's paystub,
+/// ShareASale's name none): `import --partner`.
+fn partner_choice_ui(ui: &mut egui::Ui, state: &mut DataTabState, snapshot: &Snapshot) {
+    let label = ui.label("partner's own report of");
+    egui::ComboBox::from_id_salt("import_partner")
+        .selected_text(state.partner.as_deref().unwrap_or("nobody"))
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut state.partner, None, "nobody");
+            for partner in &snapshot.facts.partners {
+                let id = &partner.partner_id;
+                ui.selectable_value(&mut state.partner, Some(id.clone()), id);
+            }
+        })
+        .response
+        .on_hover_text("A partner-side report names no partner: say whose it is")
         .labelled_by(label.id);
 }
 
