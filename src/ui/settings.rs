@@ -53,8 +53,9 @@ pub enum SortColumn {
 /// Which models the Sensitivity view draws.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SensitivityModels {
-    /// One model, one line per source.
-    One(Model),
+    /// One model, one line per source (first, last, linear or another per-sale model;
+    /// saved settings name the first three as before).
+    One(CreditModel),
     /// All three, as line styles.
     All,
 }
@@ -174,7 +175,7 @@ impl Default for UiSettings {
             sort: SortColumn::Credit(CreditModel::Last, Measure::Revenue),
             sort_descending: true,
             tab: Tab::Compare,
-            sensitivity_models: SensitivityModels::One(Model::Last),
+            sensitivity_models: SensitivityModels::One(CreditModel::Last),
             sensitivity_sources: Vec::new(),
             payout_model: Model::Last,
             hold_days: crate::payouts::PayoutSettings::default().hold_days,

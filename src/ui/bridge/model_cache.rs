@@ -1,13 +1,14 @@
-//! Credit under the models beyond first, last and linear, computed on their own worker: the
-//! latest answer for the settings, parameters and models on screen, the previous one shown
-//! while the next is computed.
+//! Credit under the models beyond first, last and linear, and their window sweeps, computed on
+//! their own workers: the latest answer for the settings, parameters and models on screen, the
+//! previous one shown while the next is computed.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::latest::Latest;
 use crate::attribution::{
-    AttributionSettings, CreditModel, ModelCredit, ModelParams, compute_models,
+    AttributionSettings, CookieWindow, CreditModel, ModelCredit, ModelParams, ModelSweep,
+    compute_models, sweep_models,
 };
 use crate::journeys::JourneyIndex;
 
@@ -30,15 +31,17 @@ impl PartialEq for ModelKey {
     }
 }
 
-/// Credit under the chosen models for the index on screen.
+/// Credit under the chosen models for the index on screen, and their window sweeps.
 pub struct ModelCache {
     credit: Latest<ModelKey, (ModelCredit, Duration)>,
+    sweeps: Latest<ModelKey, ModelSweep>,
 }
 
 impl Default for ModelCache {
     fn default() -> Self {
         ModelCache {
             credit: Latest::new("models"),
+            sweeps: Latest::new("model sweep"),
         }
     }
 }
@@ -72,8 +75,36 @@ impl ModelCache {
         })
     }
 
+    /// The sweep over every window of `models` (per-sale models; the window of `settings`
+    /// does not matter), with whether it is for these inputs; `None` before the first answer
+    /// or when no model needs sweeping.
+    pub fn sweep(
+        &mut self,
+        index: &Arc<JourneyIndex>,
+        settings: &AttributionSettings,
+        params: &ModelParams,
+        models: &[CreditModel],
+    ) -> Option<(Arc<ModelSweep>, bool)> {
+        if models.is_empty() {
+            return None;
+        }
+        let key = ModelKey {
+            index: index.clone(),
+            settings: AttributionSettings {
+                window: CookieWindow::Unlimited,
+                ..*settings
+            },
+            params: params.clone(),
+            models: models.to_vec(),
+        };
+        let job = key.clone();
+        self.sweeps.get(&key, move || {
+            sweep_models(&job.index, &job.settings, &job.params, &job.models)
+        })
+    }
+
     /// Whether a computation is under way.
     pub fn is_busy(&self) -> bool {
-        self.credit.is_busy()
+        self.credit.is_busy() || self.sweeps.is_busy()
     }
 }

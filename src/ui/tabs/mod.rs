@@ -165,7 +165,13 @@ pub fn view_ui(
         }
         Tab::Sensitivity => {
             match views.sweeps.sweep_for(&snapshot.index, &attribution) {
-                Some(sweep) => sensitivity::sensitivity_ui(ui, settings, &snapshot.index, &sweep.0),
+                Some(sweep) => sensitivity::sensitivity_ui(
+                    ui,
+                    settings,
+                    &snapshot.index,
+                    &sweep.0,
+                    &mut views.models,
+                ),
                 None => {
                     ui.spinner();
                 }

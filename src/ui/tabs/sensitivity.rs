@@ -1,11 +1,18 @@
-//! The Sensitivity view: credit against window length for chosen sources, from the sweep,
-//! with the current window marked, and each source's credit at 30, 60 and 90 days.
+//! The Sensitivity view: credit against window length for chosen sources, from the sweep (of
+//! first, last and linear, or of another per-sale model with Compare's parameters), with the
+//! current window marked, and each source's credit at 30, 60 and 90 days.
 
 use eframe::egui::{self, RichText};
 use egui_plot::{HoverPosition, Legend, Line, LineStyle, Plot, PlotPoints, VLine};
 
-use crate::attribution::{CookieWindow, MAX_WINDOW_DAYS, Model, WindowSweep};
+use std::sync::Arc;
+
+use crate::attribution::{
+    CookieWindow, CreditModel, MAX_WINDOW_DAYS, ModelSweep, SourceCredit, WindowSweep,
+    classic_models,
+};
 use crate::journeys::JourneyIndex;
+use crate::ui::bridge::ModelCache;
 use crate::ui::settings::{SensitivityModels, UiSettings};
 use crate::ui::widgets::looks::format_measure;
 use crate::ui::widgets::number_cell;
@@ -26,18 +33,47 @@ const PALETTE: [egui::Color32; 10] = [
 /// Sources shown by default: the top partners at the current window.
 const DEFAULT_SOURCES: usize = 6;
 
-fn models_of(choice: SensitivityModels) -> Vec<Model> {
+/// The models the view can draw: those a sweep covers (Markov and Shapley learn from every
+/// journey at once and are not swept).
+const SWEPT: [CreditModel; 6] = [
+    CreditModel::First,
+    CreditModel::Last,
+    CreditModel::Linear,
+    CreditModel::Position,
+    CreditModel::TimeDecay,
+    CreditModel::LastNonDirect,
+];
+
+fn models_of(choice: SensitivityModels) -> Vec<CreditModel> {
     match choice {
         SensitivityModels::One(model) => vec![model],
-        SensitivityModels::All => Model::ALL.to_vec(),
+        SensitivityModels::All => classic_models(),
     }
 }
 
-fn line_style(model: Model) -> LineStyle {
+fn line_style(model: CreditModel) -> LineStyle {
     match model {
-        Model::First => LineStyle::dashed_loose(),
-        Model::Last => LineStyle::Solid,
-        Model::Linear => LineStyle::dotted_dense(),
+        CreditModel::First => LineStyle::dashed_loose(),
+        CreditModel::Linear => LineStyle::dotted_dense(),
+        _ => LineStyle::Solid,
+    }
+}
+
+/// Credit against window: the sweep of first, last and linear, and the other model's once
+/// computed (zero until then).
+struct Curves<'a> {
+    classic: &'a WindowSweep,
+    other: Option<&'a ModelSweep>,
+}
+
+impl Curves<'_> {
+    fn credit(&self, window: CookieWindow, model: CreditModel, source: usize) -> SourceCredit {
+        match model.classic() {
+            Some(classic) => self.classic.credit(window, classic, source),
+            None => self
+                .other
+                .map_or_else(SourceCredit::default, |o| o.credit(window, model, source)),
+        }
     }
 }
 
@@ -45,13 +81,34 @@ fn line_style(model: Model) -> LineStyle {
 pub fn sensitivity_ui(
     ui: &mut egui::Ui,
     settings: &mut UiSettings,
-    index: &JourneyIndex,
+    index: &Arc<JourneyIndex>,
     sweep: &WindowSweep,
+    models: &mut ModelCache,
 ) {
-    if settings.sensitivity_sources.is_empty() {
-        settings.sensitivity_sources = default_sources(index, sweep, settings);
+    let others: Vec<CreditModel> = models_of(settings.sensitivity_models)
+        .into_iter()
+        .filter(|m| m.classic().is_none())
+        .collect();
+    let other = models.sweep(
+        index,
+        &settings.attribution,
+        &settings.model_params,
+        &others,
+    );
+    if !others.is_empty() && !other.as_ref().is_some_and(|(_, fresh)| *fresh) {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(RichText::new("sweeping every window…").weak());
+        });
     }
-    controls_ui(ui, settings, index, sweep);
+    let curves = Curves {
+        classic: sweep,
+        other: other.as_ref().map(|(s, _)| s.as_ref()),
+    };
+    if settings.sensitivity_sources.is_empty() {
+        settings.sensitivity_sources = default_sources(index, &curves, settings);
+    }
+    controls_ui(ui, settings, index, &curves);
     let shown: Vec<usize> = settings
         .sensitivity_sources
         .iter()
@@ -65,29 +122,29 @@ pub fn sensitivity_ui(
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
             ui.set_width(plot_width);
-            plot_ui(ui, settings, index, sweep, &shown);
+            plot_ui(ui, settings, index, &curves, &shown);
         });
         ui.separator();
         // Millions in five columns can be wider than the room left: scroll, never cut.
         egui::ScrollArea::horizontal()
             .id_salt("sensitivity_table")
             .show(ui, |ui| {
-                ui.vertical(|ui| table_ui(ui, settings, index, sweep, &shown));
+                ui.vertical(|ui| table_ui(ui, settings, index, &curves, &shown));
             });
     });
 }
 
 fn default_sources(
     index: &JourneyIndex,
-    sweep: &WindowSweep,
+    curves: &Curves<'_>,
     settings: &UiSettings,
 ) -> Vec<String> {
     let mut partners: Vec<usize> = (0..index.sources.len())
         .filter(|&s| index.sources[s].is_partner)
         .collect();
     let value = |s: usize| {
-        sweep
-            .credit(settings.attribution.window, Model::Last, s)
+        curves
+            .credit(settings.attribution.window, CreditModel::Last, s)
             .revenue
     };
     partners.sort_by(|&a, &b| value(b).total_cmp(&value(a)));
@@ -102,11 +159,11 @@ fn controls_ui(
     ui: &mut egui::Ui,
     settings: &mut UiSettings,
     index: &JourneyIndex,
-    sweep: &WindowSweep,
+    curves: &Curves<'_>,
 ) {
     ui.horizontal_wrapped(|ui| {
         ui.label("Model");
-        for model in Model::ALL {
+        for model in SWEPT {
             ui.selectable_value(
                 &mut settings.sensitivity_models,
                 SensitivityModels::One(model),
@@ -121,7 +178,7 @@ fn controls_ui(
         .on_hover_text("First touch dashed, last touch solid, linear dotted");
         ui.separator();
         let summary = format!("Sources ({})", settings.sensitivity_sources.len());
-        ui.menu_button(summary, |ui| sources_menu_ui(ui, settings, index, sweep));
+        ui.menu_button(summary, |ui| sources_menu_ui(ui, settings, index, curves));
     });
 }
 
@@ -129,10 +186,10 @@ fn sources_menu_ui(
     ui: &mut egui::Ui,
     settings: &mut UiSettings,
     index: &JourneyIndex,
-    sweep: &WindowSweep,
+    curves: &Curves<'_>,
 ) {
     if ui.button("Top partners").clicked() {
-        settings.sensitivity_sources = default_sources(index, sweep, settings);
+        settings.sensitivity_sources = default_sources(index, curves, settings);
     }
     egui::ScrollArea::vertical()
         .max_height(360.0)
@@ -154,7 +211,7 @@ fn plot_ui(
     ui: &mut egui::Ui,
     settings: &UiSettings,
     index: &JourneyIndex,
-    sweep: &WindowSweep,
+    curves: &Curves<'_>,
     shown: &[usize],
 ) {
     let measure = settings.measure;
@@ -187,7 +244,7 @@ fn plot_ui(
                 for &model in &models {
                     let points: PlotPoints = (1..=MAX_WINDOW_DAYS)
                         .map(|d| {
-                            let credit = sweep.credit(CookieWindow::Days(d), model, source);
+                            let credit = curves.credit(CookieWindow::Days(d), model, source);
                             [f64::from(d), measure.of(credit)]
                         })
                         .collect();
@@ -217,13 +274,13 @@ fn table_ui(
     ui: &mut egui::Ui,
     settings: &UiSettings,
     index: &JourneyIndex,
-    sweep: &WindowSweep,
+    curves: &Curves<'_>,
     shown: &[usize],
 ) {
     let measure = settings.measure;
     let model = match settings.sensitivity_models {
         SensitivityModels::One(model) => model,
-        SensitivityModels::All => Model::Last,
+        SensitivityModels::All => CreditModel::Last,
     };
     ui.label(RichText::new(format!("{} · {}", measure.label(), model.label())).strong());
     egui::Grid::new("sensitivity_grid")
@@ -235,7 +292,7 @@ fn table_ui(
             }
             ui.end_row();
             for &source in shown {
-                let at = |d: u32| measure.of(sweep.credit(CookieWindow::Days(d), model, source));
+                let at = |d: u32| measure.of(curves.credit(CookieWindow::Days(d), model, source));
                 ui.label(&index.sources[source].id);
                 for d in [30, 60, 90] {
                     number_cell(ui, format_measure(at(d), measure));
