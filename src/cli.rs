@@ -20,7 +20,9 @@ mod payouts_cmd;
 mod rules_cmd;
 mod sample_cmd;
 mod signoff_cmd;
+mod spark;
 mod sweep_cmd;
+mod warehouse_cmd;
 
 pub use args::{
     ModelList, ModelParamArgs, OutputFormat, PayoutRulesArgs, SettingsArgs, TogglesArgs,
@@ -39,6 +41,10 @@ pub use rules_cmd::RulesArgs;
 pub use sample_cmd::SampleArgs;
 pub use signoff_cmd::SignoffArgs;
 pub use sweep_cmd::SweepArgs;
+pub use warehouse_cmd::{
+    Engine, JobArgs, WarehouseAction, WarehouseArgs, WarehouseExportArgs, WarehouseRunArgs,
+    WarehouseSqlArgs,
+};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -95,6 +101,9 @@ pub enum Command {
     Sample(SampleArgs),
     /// Measure import, index build, recompute (ours against SQL) and the window sweep.
     Bench(BenchArgs),
+    /// The rules as a job where the data lives: the SQL for Spark or DuckDB, the programme
+    /// as Parquet, and the job run on Spark or DuckDB, checked equal to `compare`.
+    Warehouse(WarehouseArgs),
 }
 
 /// How the binary opens the window: on a database (or the last one used) with exports to
@@ -133,5 +142,6 @@ pub fn run(cli: Cli, open_window: OpenWindow) -> Result<ExitCode> {
         Some(Command::Rules(args)) => rules_cmd::rules_command(args),
         Some(Command::Links(args)) => links_cmd::links_command(args),
         Some(Command::Bench(args)) => bench_cmd::bench_command(args),
+        Some(Command::Warehouse(args)) => warehouse_cmd::warehouse_command(args),
     }
 }

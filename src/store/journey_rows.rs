@@ -11,6 +11,7 @@ use duckdb::arrow::array::Array;
 use duckdb::arrow::array::{AsArray, PrimitiveArray};
 use duckdb::arrow::datatypes::{Float64Type, Int64Type};
 
+use super::dialect::SqlDialect;
 use super::{QueryContext, Store, StoreError};
 use crate::domain::{BrowserFamily, Methods, TouchKey};
 
@@ -25,15 +26,17 @@ partner_sources AS (
 all_sources AS (
     SELECT source FROM partner_sources UNION SELECT DISTINCT source FROM touches),
 source_ids AS (
-    SELECT source, (row_number() OVER (ORDER BY source) - 1)::BIGINT AS source_id FROM all_sources)";
+    SELECT source, CAST(row_number() OVER (ORDER BY source) - 1 AS BIGINT) AS source_id
+    FROM all_sources)";
 
-/// Conversions numbered in import order, with the previous conversion of the same cookie,
-/// click id and user.
+/// Conversions keyed by their import-order number (`conversion_idx`, unique, with gaps: no
+/// global numbering, which Spark would run on one core), with the previous conversion of the
+/// same cookie, click id and user.
 const CONVERSIONS_CTE: &str = "
 conv AS (
     SELECT conversion_seq, conversion_id, cookie_id, user_id, click_id, coupon_code,
            converted_at, revenue, status, currency,
-           (row_number() OVER (ORDER BY conversion_seq) - 1)::BIGINT AS conversion_idx,
+           conversion_seq AS conversion_idx,
            CASE WHEN cookie_id IS NOT NULL THEN lag(converted_at) OVER (
                PARTITION BY cookie_id ORDER BY converted_at, conversion_seq) END AS prev_cookie_at,
            CASE WHEN click_id IS NOT NULL THEN lag(converted_at) OVER (
@@ -81,10 +84,11 @@ fn link_branches(columns: &str) -> String {
         .replace("COLUMNS_USER", &columns.replace("LINKS", LINKS_USER))
 }
 
-/// The coupon codes of every partner, normalised, and the partner owning each.
+/// The coupon codes of every partner, normalised, and the partner owning each; `{codes}` is
+/// the dialect's split of `coupon_codes` into rows named `code`.
 const COUPON_OWNERS_CTE: &str = "
 coupon_codes AS (
-    SELECT partner_id, unnest(string_split(coupon_codes, ';')) AS code
+    SELECT partner_id, {codes}
     FROM partners WHERE coupon_codes IS NOT NULL),
 coupon_owners AS (
     SELECT upper(trim(code)) AS code, min(partner_id) AS partner_id
@@ -127,17 +131,17 @@ fn browser_family_sql() -> String {
 /// methods linking it to conversion `c`: the linking methods, the browser family, no cookie
 /// id, and a broken redirect (more than one hop, or the landing failed). The bit positions are
 /// [`TouchKey`]'s own.
-fn static_key_sql(links: &str) -> String {
+fn static_key_sql(dialect: SqlDialect, links: &str) -> String {
     format!(
         "({links}
-    | (({browser}) << {browser_shift})
+    | {browser}
     | CASE WHEN t.cookie_id IS NULL THEN {no_cookie} ELSE 0 END
     | CASE WHEN coalesce(t.redirect_hops, 0) > 1
              OR (t.landing_status IS NOT NULL AND t.landing_status <> 'ok'
-                 AND regexp_matches(lower(t.landing_status), '{FAILED_LANDING}'))
+                 AND {failed})
            THEN {broken} ELSE 0 END)",
-        browser = browser_family_sql(),
-        browser_shift = TouchKey::BROWSER_SHIFT,
+        browser = dialect.shift_left(&browser_family_sql(), TouchKey::BROWSER_SHIFT.into()),
+        failed = dialect.regex_matches("lower(t.landing_status)", FAILED_LANDING),
         no_cookie = TouchKey::NO_COOKIE,
         broken = TouchKey::BROKEN_REDIRECT,
     )
@@ -242,7 +246,7 @@ impl Store {
     /// source ids, in id order, as [`Store::source_rows`] listed them).
     pub fn conversion_rows(&self, sources: &[&str]) -> Result<Vec<ConversionRow>, StoreError> {
         let sql = format!(
-            "WITH {}, {CONVERSION_IDS_CTE}, {COUPON_OWNERS_CTE}
+            "WITH {}, {CONVERSION_IDS_CTE}, {}
              SELECT c.conversion_id, epoch_us(c.converted_at) // 1000000, c.revenue::DOUBLE,
                     c.status, c.currency, cs.source_id, c.conversion_seq,
                     epoch_us(c.converted_at), {}, {}, {}
@@ -250,6 +254,7 @@ impl Store {
              LEFT JOIN coupon_owners o ON o.code = upper(trim(c.coupon_code))
              LEFT JOIN source_ids cs ON cs.source = o.partner_id",
             listed_sources_cte(sources),
+            coupon_owners_cte(SqlDialect::DuckDb),
             identity_hash("c.cookie_id"),
             identity_hash("c.click_id"),
             identity_hash("c.user_id"),
@@ -313,8 +318,8 @@ impl Store {
             listed_sources_cte(sources),
             link_branches(&format!(
                 "c.conversion_seq, epoch_us(t.touched_at) AS touched_us, t.touch_seq, t.source,
-                 {}::BIGINT AS touch_key",
-                static_key_sql("LINKS")
+                 CAST({} AS BIGINT) AS touch_key",
+                static_key_sql(SqlDialect::DuckDb, "LINKS")
             ))
         );
         let mut stmt = self.conn.prepare(&sql).doing("reading journeys")?;
@@ -352,8 +357,8 @@ pub(super) fn candidates_cte() -> String {
     )
 }
 
-pub(super) fn coupon_owners_cte() -> &'static str {
-    COUPON_OWNERS_CTE
+pub(super) fn coupon_owners_cte(dialect: SqlDialect) -> String {
+    COUPON_OWNERS_CTE.replace("{codes}", &dialect.split_rows("coupon_codes", "code"))
 }
 
 /// `source_ids (source, source_id)` from a list the caller already has (position = id), so a
@@ -382,6 +387,10 @@ fn identity_hash(column: &str) -> String {
 }
 
 /// The packed touch key expression over conversion `c` and touch `t` linked by `links`.
-pub(super) fn touch_key_sql(links: &str) -> String {
-    format!("({} | {})::BIGINT", static_key_sql(links), reuse_bits_sql())
+pub(super) fn touch_key_sql(dialect: SqlDialect, links: &str) -> String {
+    format!(
+        "CAST({} | {} AS BIGINT)",
+        static_key_sql(dialect, links),
+        reuse_bits_sql()
+    )
 }

@@ -5,6 +5,7 @@
 //! SQL version of the models) are methods here.
 
 mod credit_sql;
+mod dialect;
 mod evidence;
 mod functions;
 mod journey_rows;
@@ -17,11 +18,14 @@ mod removal;
 mod schema;
 mod script;
 pub mod sql;
+mod warehouse;
 
 use std::path::{Path, PathBuf};
 
 use duckdb::{Connection, params};
 
+pub use credit_sql::{NotInSql, SQL_MODELS};
+pub use dialect::SqlDialect;
 pub use evidence::{ConversionDetail, RedirectRow, TouchDetail};
 pub use journey_rows::{CandidateRow, ConversionRow, LEAD_MATCH_DAYS, SourceRow};
 pub use open_paths::OpenTouchRow;
@@ -32,6 +36,9 @@ pub use presets::SavedPreset;
 pub use records::{ConversionRecord, PartnerRecord, SavedScenario, TouchRecord};
 pub use removal::{RemovalError, RemovedImport};
 pub use schema::SCHEMA_VERSION;
+pub use warehouse::{
+    ExportCounts, WAREHOUSE_TABLES, WarehouseError, run_on_parquet, warehouse_sql,
+};
 
 /// A failure of the database itself (not of the user's input).
 #[derive(Debug, thiserror::Error)]
