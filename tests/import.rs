@@ -1011,3 +1011,40 @@ fn padded_values_are_trimmed_and_blank_ones_are_empty() {
         "only beta's click shares the trimmed cookie c1"
     );
 }
+
+/// An event log may carry its conversions' own ids and currency, the touch's link, click id,
+/// logged-in user and browser: a flagged row without a source is a conversion only (no touch
+/// of its own), a row that is neither is rejected, and an id repeated in the file is rejected
+/// naming the line it is already on.
+#[test]
+fn event_logs_take_conversion_ids_currency_and_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_memory().unwrap();
+    let events = "customer_id,time,channel,conversion,value,conversion_id,currency,url,user_id\n\
+                  u1,2026-07-01T10:00:00Z,Facebook,0,,,,,\n\
+                  u1,2026-07-01T11:00:00Z,,1,20,T-1,eur,,cust-1\n\
+                  u1,2026-07-01T12:00:00Z,,1,20,T-1,eur,,cust-1\n\
+                  u2,2026-07-02T10:00:00Z,,0,,,,,\n";
+    let path = write(dir.path(), "log.csv", events);
+    let request = ImportRequest {
+        path,
+        kind: Some(FileKind::Events),
+        columns: ColumnMap::parse("user=customer_id,source=channel").unwrap(),
+    };
+    let outcome = import_file(&store, &request, &ImportSettings::default()).unwrap();
+    let record = outcome.record();
+    assert_eq!((record.rows_accepted, record.rows_rejected), (2, 2));
+    let reasons: Vec<String> = rejects_of(&store).into_iter().map(|r| r.2).collect();
+    assert!(
+        reasons[0].contains("duplicate conversion_id 'T-1': already on line 3 of this file"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].contains("expected a source or channel, found an empty value"),
+        "{reasons:?}"
+    );
+    let counts = data_counts(&store);
+    assert_eq!((counts.touches, counts.conversions), (1, 1));
+    let index = JourneyIndex::build(&store).unwrap();
+    assert_eq!(index.conversions[0].conversion_id, "T-1");
+}
