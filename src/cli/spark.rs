@@ -95,7 +95,13 @@ pub(super) fn run_on_spark(
     );
     std::fs::write(&driver, DRIVER_PY).context("writing the Spark driver")?;
     std::fs::write(&sql_file, sql).context("writing the job's SQL")?;
-    let data = std::path::absolute(data).context("resolving the data folder")?;
+    // A URL (hdfs://, s3a://, gs://) is Spark's to read; a local folder is made absolute,
+    // since the driver runs in another folder.
+    let data = if data.to_string_lossy().contains("://") {
+        data.to_path_buf()
+    } else {
+        std::path::absolute(data).context("resolving the data folder")?
+    };
     let mut command = match launcher {
         SparkLauncher::SparkSubmit(submit) => {
             let mut c = Command::new(submit);

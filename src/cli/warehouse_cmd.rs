@@ -113,7 +113,8 @@ pub struct WarehouseRunArgs {
     /// Where the job runs.
     #[arg(long, value_enum, default_value_t = Engine::Duckdb)]
     pub engine: Engine,
-    /// The folder `warehouse export` wrote (partners/, clicks/, conversions/).
+    /// The folder `warehouse export` wrote (partners/, clicks/, conversions/); on Spark also
+    /// a URL its cluster reads (hdfs://…, s3a://…, gs://…).
     #[arg(long, value_name = "DIR")]
     pub data: PathBuf,
     /// Spark's master URL (local[*], yarn, spark://host:7077, k8s://…).
