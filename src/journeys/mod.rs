@@ -4,6 +4,8 @@
 //! for any settings without touching the database. A conversion's touches are stored
 //! contiguously, ordered by time and then by input order, so "first" and "last" are positions.
 
+use std::sync::OnceLock;
+
 use crate::domain::TouchKey;
 use crate::store::{ConversionRow, LEAD_MATCH_DAYS, LeadMatch, SourceRow, Store, StoreError};
 
@@ -124,8 +126,9 @@ pub struct JourneyIndex {
     coupon_partner: Vec<u32>,
     /// Each conversion's place in walk order (see [`JourneyIndex::walk_shortest_first`]).
     walk_position: Vec<u32>,
-    /// The journeys that did not convert, once read (the data-driven models count them).
-    open_paths: Option<OpenPaths>,
+    /// The journeys that did not convert, once read (the data-driven models count them). Set
+    /// once, possibly after the index is shared ([`JourneyIndex::ensure_open_paths`]).
+    open_paths: OnceLock<OpenPaths>,
 }
 
 /// The index's arrays as plain slices, for the tight loops of the models. Conversions are
@@ -277,20 +280,35 @@ impl JourneyIndex {
     /// out). The index must have been built from the same store.
     pub fn read_open_paths(&mut self, store: &Store) -> Result<(), StoreError> {
         let names: Vec<&str> = self.sources.iter().map(|s| s.id.as_str()).collect();
-        self.open_paths = Some(OpenPaths::read(store, &names)?);
+        self.open_paths = OnceLock::from(OpenPaths::read(store, &names)?);
+        Ok(())
+    }
+
+    /// Reads the journeys that did not convert into an index already shared (behind an
+    /// `Arc`), unless they are there: a window reads them only when a view first shows Markov
+    /// or Shapley, so opening a programme does not wait for them. The index must have been
+    /// built from the same store.
+    pub fn ensure_open_paths(&self, store: &Store) -> Result<(), StoreError> {
+        if self.open_paths.get().is_some() {
+            return Ok(());
+        }
+        let names: Vec<&str> = self.sources.iter().map(|s| s.id.as_str()).collect();
+        let read = OpenPaths::read(store, &names)?;
+        // Another thread may have read them meanwhile: the same rows, either copy will do.
+        let _ = self.open_paths.set(read);
         Ok(())
     }
 
     /// The same index with `open_paths` as its journeys that did not convert (hand-made
     /// indexes, scenarios).
     pub fn with_open_paths(mut self, open_paths: OpenPaths) -> JourneyIndex {
-        self.open_paths = Some(open_paths);
+        self.open_paths = OnceLock::from(open_paths);
         self
     }
 
     /// The journeys that did not convert; `None` until read or given.
     pub fn open_paths(&self) -> Option<&OpenPaths> {
-        self.open_paths.as_ref()
+        self.open_paths.get()
     }
 
     /// Lists the currencies and puts the arrays in walk order, once the touches are in.

@@ -4,10 +4,12 @@
 
 mod latest;
 mod model_cache;
+mod open_paths;
 mod sweep_cache;
 mod worker;
 
 pub use latest::Latest;
 pub use model_cache::ModelCache;
+pub use open_paths::{OpenPathsLoad, OpenPathsState};
 pub use sweep_cache::SweepCache;
 pub use worker::{Evidence, Job, Reply, Snapshot, WorkerBridge};

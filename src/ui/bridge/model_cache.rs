@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::latest::Latest;
+use super::open_paths::{OpenPathsLoad, OpenPathsState};
 use crate::attribution::{
     AttributionSettings, CookieWindow, CreditModel, ModelCredit, ModelParams, ModelSweep,
     compute_models, sweep_models,
@@ -35,6 +36,9 @@ impl PartialEq for ModelKey {
 pub struct ModelCache {
     credit: Latest<ModelKey, (ModelCredit, Duration)>,
     sweeps: Latest<ModelKey, ModelSweep>,
+    /// The journeys that did not convert the last data-driven credit asked for, while they
+    /// are not in the index.
+    waiting: Option<OpenPathsLoad>,
 }
 
 impl Default for ModelCache {
@@ -42,6 +46,7 @@ impl Default for ModelCache {
         ModelCache {
             credit: Latest::new("models"),
             sweeps: Latest::new("model sweep"),
+            waiting: None,
         }
     }
 }
@@ -50,16 +55,30 @@ impl ModelCache {
     /// The credit under `models` (those beyond first, last and linear; the sweep has those)
     /// and how long it took, with whether it is for these inputs (`false`: the previous
     /// answer, the new one is coming). `None` before the first answer, or when no model
-    /// needs computing.
+    /// needs computing. Markov and Shapley wait for the index's journeys that did not convert,
+    /// asked for through `open_paths` (the handle on `index`) the first time they are needed
+    /// ([`ModelCache::open_paths_state`] tells how that goes).
     pub fn credit(
         &mut self,
         index: &Arc<JourneyIndex>,
+        open_paths: &OpenPathsLoad,
         settings: &AttributionSettings,
         params: &ModelParams,
         models: &[CreditModel],
     ) -> Option<(Arc<(ModelCredit, Duration)>, bool)> {
+        self.waiting = None;
         if models.is_empty() {
             return None;
+        }
+        let data_driven = models.iter().any(|m| m.is_data_driven());
+        if data_driven && index.open_paths().is_none() && open_paths.is_for(index) {
+            // A small programme's are read at once: its credit shows in this very frame.
+            let state = open_paths.ask(Duration::from_millis(25));
+            if !matches!(state, OpenPathsState::Read(_)) {
+                self.waiting = Some(open_paths.clone());
+                // The previous answer stays on screen meanwhile.
+                return self.credit.shown().map(|(_, shown)| (shown.clone(), false));
+            }
         }
         let key = ModelKey {
             index: index.clone(),
@@ -103,8 +122,16 @@ impl ModelCache {
         })
     }
 
-    /// Whether a computation is under way.
+    /// Whether the journeys that did not convert, which the last credit asked for waits on,
+    /// are being read or could not be read; `None` when it waits on nothing.
+    pub fn open_paths_state(&self) -> Option<OpenPathsState> {
+        self.waiting.as_ref().map(OpenPathsLoad::state)
+    }
+
+    /// Whether a computation is under way (the journeys that did not convert being read
+    /// included).
     pub fn is_busy(&self) -> bool {
-        self.credit.is_busy() || self.sweeps.is_busy()
+        let reading = self.open_paths_state() == Some(OpenPathsState::Reading);
+        self.credit.is_busy() || self.sweeps.is_busy() || reading
     }
 }

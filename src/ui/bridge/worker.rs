@@ -4,11 +4,12 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use eframe::egui;
 
+use super::open_paths::{OpenPathsLoad, SendRequest};
 use crate::audit::DEFAULT_TOLERANCE_DAYS;
 use crate::domain::ProgrammeTimeZone;
 use crate::domain::links::LinkRules;
@@ -72,6 +73,18 @@ pub enum Job {
     SetImportSettings(LinkRules, ProgrammeTimeZone),
 }
 
+/// What the store thread's queue carries: the window's jobs, each answered by a [`Reply`],
+/// and the views' requests for a snapshot's journeys that did not convert, answered through
+/// their handle.
+enum Work {
+    /// A job of the window's.
+    Job(Job),
+    /// Read a snapshot's journeys that did not convert into its index.
+    ReadOpenPaths(OpenPathsLoad),
+    /// The window has closed: end the thread (the snapshots' handles keep the queue open).
+    Stop,
+}
+
 /// A referral parameter that rejected rows of an import name, which the programme does not
 /// read (`via=`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +116,9 @@ pub struct Snapshot {
     pub index: Arc<JourneyIndex>,
     /// How long building the index took (the rest of the snapshot not counted).
     pub index_build: Duration,
+    /// The index's journeys that did not convert, read when a view first asks (Markov and
+    /// Shapley count them; opening a programme does not wait for them).
+    pub open_paths: OpenPathsLoad,
     /// Per partner, clicks with redirect trouble.
     pub redirects: Vec<RedirectRow>,
     /// The programme time zone months are cut in.
@@ -237,17 +253,23 @@ pub fn import_bar(
 /// The window's end of the worker.
 pub struct WorkerBridge {
     cancel: Arc<AtomicBool>,
-    jobs: Sender<Job>,
+    jobs: Sender<Work>,
     replies: Receiver<Reply>,
     progress: Arc<Mutex<Option<Progress>>>,
     repaint: Arc<Mutex<Option<egui::Context>>>,
     in_flight: usize,
 }
 
+impl Drop for WorkerBridge {
+    fn drop(&mut self) {
+        let _ = self.jobs.send(Work::Stop);
+    }
+}
+
 impl WorkerBridge {
     /// Starts the store thread.
     pub fn spawn() -> WorkerBridge {
-        let (jobs, job_rx) = channel::<Job>();
+        let (jobs, job_rx) = channel::<Work>();
         let (reply_tx, replies) = channel::<Reply>();
         let progress = Arc::new(Mutex::new(None));
         let repaint = Arc::new(Mutex::new(None::<egui::Context>));
@@ -258,6 +280,8 @@ impl WorkerBridge {
             replies: reply_tx,
             progress: progress.clone(),
             repaint: repaint.clone(),
+            work: jobs.clone(),
+            current_index: Weak::new(),
         };
         std::thread::Builder::new()
             .name("store".to_owned())
@@ -283,7 +307,7 @@ impl WorkerBridge {
 
     /// Queues a job.
     pub fn send(&mut self, job: Job) {
-        if self.jobs.send(job).is_ok() {
+        if self.jobs.send(Work::Job(job)).is_ok() {
             self.in_flight += 1;
         }
     }
@@ -332,11 +356,23 @@ struct StoreWorker {
     replies: Sender<Reply>,
     progress: Arc<Mutex<Option<Progress>>>,
     repaint: Arc<Mutex<Option<egui::Context>>>,
+    /// The thread's own queue, for the snapshots' handles to send their requests to.
+    work: Sender<Work>,
+    /// The index of the latest snapshot: requests for older ones are not read.
+    current_index: Weak<JourneyIndex>,
 }
 
 impl StoreWorker {
-    fn serve(mut self, jobs: Receiver<Job>) {
-        while let Ok(job) = jobs.recv() {
+    fn serve(mut self, jobs: Receiver<Work>) {
+        while let Ok(work) = jobs.recv() {
+            let job = match work {
+                Work::Job(job) => job,
+                Work::ReadOpenPaths(load) => {
+                    self.read_open_paths(&load);
+                    continue;
+                }
+                Work::Stop => return,
+            };
             let reply = match self.run(job) {
                 Ok(reply) => reply,
                 Err(error) => Reply::Failed(format!("{error:#}")),
@@ -497,6 +533,22 @@ impl StoreWorker {
         Ok(Reply::Loaded(Box::new(self.snapshot()?)))
     }
 
+    /// How a snapshot's handle asks this thread to read its journeys that did not convert.
+    fn send_request(&self) -> SendRequest {
+        let work = self.work.clone();
+        Arc::new(move |load| work.send(Work::ReadOpenPaths(load)).is_ok())
+    }
+
+    /// Reads a snapshot's journeys that did not convert, showing it in the status bar.
+    fn read_open_paths(&self, load: &OpenPathsLoad) {
+        self.set_progress(Progress::activity(
+            "Reading the journeys that did not convert…",
+        ));
+        load.read(self.store.as_ref(), &self.current_index);
+        // Wakes the window, whose views watch the handle.
+        self.set_progress(None);
+    }
+
     fn open_store(&self) -> anyhow::Result<&Store> {
         self.store
             .as_ref()
@@ -580,20 +632,20 @@ impl StoreWorker {
         Ok(())
     }
 
-    fn snapshot(&self) -> anyhow::Result<Snapshot> {
+    fn snapshot(&mut self) -> anyhow::Result<Snapshot> {
         let store = self
             .store
             .as_ref()
             .ok_or_else(|| anyhow::anyhow!("no database is open"))?;
         self.set_progress(Progress::activity("Building the journey index…"));
         let started = Instant::now();
-        let mut index = JourneyIndex::build(store)?;
-        // Markov and Shapley in Compare count the journeys that did not convert.
-        index.read_open_paths(store)?;
+        // Without the journeys that did not convert: read when a view first asks for Markov or
+        // Shapley (`OpenPathsLoad`), so opening a programme costs no more than it did before.
+        let index = Arc::new(JourneyIndex::build(store)?);
         let index_build = started.elapsed();
         let facts = crate::report::programme_facts(store, &index.sources)?;
         static GENERATION: AtomicU64 = AtomicU64::new(1);
-        Ok(Snapshot {
+        let snapshot = Snapshot {
             generation: GENERATION.fetch_add(1, Ordering::Relaxed),
             facts,
             saved_scenarios: store.saved_scenarios()?,
@@ -603,13 +655,16 @@ impl StoreWorker {
             counts: store.counts()?,
             history: store.import_history()?,
             rejects: store.rejects(REJECTS_SHOWN)?,
-            index: Arc::new(index),
+            open_paths: OpenPathsLoad::new(index.clone(), self.send_request()),
+            index,
             index_build,
             redirects: store.redirect_rows()?,
             time_zone: import_settings(store)?.time_zone,
             signoffs: store.all_signoffs()?,
             lead_matches: store.lead_matches(DEFAULT_TOLERANCE_DAYS)?,
-        })
+        };
+        self.current_index = Arc::downgrade(&snapshot.index);
+        Ok(snapshot)
     }
 }
 

@@ -13,7 +13,7 @@ use crate::attribution::{
 };
 use crate::domain::format::{money, thousands};
 use crate::journeys::JourneyIndex;
-use crate::ui::bridge::{ModelCache, SweepCache};
+use crate::ui::bridge::{ModelCache, OpenPathsLoad, OpenPathsState, SweepCache};
 use crate::ui::settings::{Measure, SortColumn, UiSettings};
 use crate::ui::widgets::looks::{credit_model_color, format_measure};
 use crate::ui::widgets::settings_bar::currency_mix_ui;
@@ -50,11 +50,13 @@ impl Shown<'_> {
     }
 }
 
-/// Draws the Compare view.
+/// Draws the Compare view (`open_paths`: the handle on `index`'s journeys that did not
+/// convert, read the first time Markov or Shapley is ticked).
 pub fn compare_ui(
     ui: &mut egui::Ui,
     settings: &mut UiSettings,
     index: &Arc<JourneyIndex>,
+    open_paths: &OpenPathsLoad,
     engine: &mut SweepCache,
     models: &mut ModelCache,
 ) {
@@ -71,6 +73,7 @@ pub fn compare_ui(
         .collect();
     let computed = models.credit(
         index,
+        open_paths,
         &settings.attribution,
         &settings.model_params,
         &others,
@@ -81,7 +84,7 @@ pub fn compare_ui(
         others: computed.as_ref().map(|(c, _)| &c.0),
     };
     summary_ui(ui, &table, engine, stale);
-    others_summary_ui(ui, &others, computed.as_ref());
+    others_summary_ui(ui, &others, computed.as_ref(), models.open_paths_state());
     currency_mix_ui(ui, index);
     if index.conversions.is_empty() {
         ui.label("No conversions yet: import conversions (or an event log) in the Data view.");
@@ -247,18 +250,30 @@ fn summary_ui(ui: &mut egui::Ui, credit: &CreditTable, engine: &SweepCache, stal
     });
 }
 
-/// How the models beyond first, last and linear stand: computing, or computed in how long.
+/// How the models beyond first, last and linear stand: waiting for the journeys that did not
+/// convert, computing, or computed in how long.
 fn others_summary_ui(
     ui: &mut egui::Ui,
     others: &[CreditModel],
     computed: Option<&(Arc<(ModelCredit, std::time::Duration)>, bool)>,
+    open_paths: Option<OpenPathsState>,
 ) {
     if others.is_empty() {
         return;
     }
     let names: Vec<&str> = others.iter().map(|m| m.label()).collect();
-    ui.horizontal_wrapped(|ui| match computed {
-        Some((credit, true)) => {
+    ui.horizontal_wrapped(|ui| match (open_paths, computed) {
+        (Some(OpenPathsState::Failed(why)), _) => {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("the journeys that did not convert could not be read: {why}"),
+            );
+        }
+        (Some(_), _) => {
+            ui.spinner();
+            ui.label(RichText::new("reading the journeys that did not convert…").weak());
+        }
+        (None, Some((credit, true))) => {
             ui.label(
                 RichText::new(format!(
                     "{} computed in {:.1} ms",

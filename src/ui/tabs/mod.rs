@@ -158,6 +158,7 @@ pub fn view_ui(
                 ui,
                 settings,
                 &snapshot.index,
+                &snapshot.open_paths,
                 &mut views.sweeps,
                 &mut views.models,
             );
