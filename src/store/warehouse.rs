@@ -98,19 +98,75 @@ pub fn warehouse_sql(
     models: &[CreditModel],
 ) -> Result<String, NotInSql> {
     let body = credit_query_body(dialect, settings, params, models)?;
-    let names: Vec<&str> = models.iter().map(|m| m.key()).collect();
     Ok(format!(
-        "-- Partner Attribution: credit per source for {models}, written for {engine}.\n\
-         -- Cookie window {window}, reset after conversion {reset}, partners only {partners}.\n\
-         -- Tables: partners, clicks, conversions, as `partner-attribution warehouse export` \
-         writes them.\n\
-         WITH {TOUCHES_FROM_CLICKS},\n{body}\n",
-        models = names.join(", "),
-        engine = dialect.key(),
-        window = settings.window.label(),
-        reset = settings.reset_after_conversion,
-        partners = settings.partners_only,
+        "{}WITH {TOUCHES_FROM_CLICKS},\n{body}\n",
+        header(dialect, settings, params, models)
     ))
+}
+
+/// The comment lines the job starts with: what it computes under which settings, the tables
+/// it reads and, for Spark, the time zone it needs. Fixed words and numbers only.
+fn header(
+    dialect: SqlDialect,
+    settings: &AttributionSettings,
+    params: &ModelParams,
+    models: &[CreditModel],
+) -> String {
+    let names: Vec<&str> = models.iter().map(|m| m.key()).collect();
+    let mut lines = vec![
+        format!(
+            "Partner Attribution: credit per source for {}, written for {}.",
+            names.join(", "),
+            dialect.key()
+        ),
+        format!(
+            "Cookie window {} · reset after conversion {} · {}.",
+            settings.window.label(),
+            if settings.reset_after_conversion {
+                "on"
+            } else {
+                "off"
+            },
+            if settings.partners_only {
+                "partners only"
+            } else {
+                "all sources"
+            },
+        ),
+        format!("Tracking: {}.", settings.tracking.describe()),
+    ];
+    if models.contains(&CreditModel::Position) {
+        let [f, m, l] = params.position_weights_pct;
+        let two = if params.position_two_touch_proportional {
+            "F : L"
+        } else {
+            "F+M/2, L+M/2"
+        };
+        lines.push(format!(
+            "Position: first {f}% · middle {m}% · last {l}% · two touches {two}."
+        ));
+    }
+    if models.contains(&CreditModel::TimeDecay) {
+        let steps = if params.time_decay_steps {
+            ", in whole steps"
+        } else {
+            ""
+        };
+        lines.push(format!(
+            "Time decay: half-life {} hours{steps}.",
+            params.half_life_hours
+        ));
+    }
+    lines.push(
+        "Tables: partners, clicks, conversions, as `partner-attribution warehouse export` \
+         writes them."
+            .to_owned(),
+    );
+    if dialect == SqlDialect::Spark {
+        lines
+            .push("Run with the session time zone UTC: spark.sql.session.timeZone=UTC.".to_owned());
+    }
+    lines.iter().map(|line| format!("-- {line}\n")).collect()
 }
 
 /// Rows written per table by [`Store::export_parquet`].
