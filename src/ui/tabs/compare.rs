@@ -92,13 +92,19 @@ pub fn compare_ui(
     }
     let order = sorted_sources(index, &shown, settings);
     let table_height = (ui.available_height() * 0.5).max(160.0);
-    egui::ScrollArea::both()
+    let table = egui::ScrollArea::both()
         .id_salt("credit_table")
         .max_height(table_height)
         .show(ui, |ui| {
             credit_table_ui(ui, settings, index, &shown, &order)
         });
-    totals_ui(ui, &shown);
+    // The totals scroll sideways with the table instead of widening the view (with many models
+    // the row is wider than the window, and the chart below would follow it off screen).
+    egui::ScrollArea::horizontal()
+        .id_salt("credit_totals")
+        .horizontal_scroll_offset(table.state.offset().x)
+        .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysHidden)
+        .show(ui, |ui| totals_ui(ui, &shown));
     ui.separator();
     chart_ui(ui, settings, index, &shown, &order);
 }
