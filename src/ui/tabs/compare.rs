@@ -102,7 +102,7 @@ pub fn compare_ui(
     // the row is wider than the window, and the chart below would follow it off screen).
     egui::ScrollArea::horizontal()
         .id_salt("credit_totals")
-        .horizontal_scroll_offset(table.state.offset().x)
+        .horizontal_scroll_offset(table.state.clamped_offset().x)
         .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysHidden)
         .show(ui, |ui| totals_ui(ui, &shown));
     ui.separator();
