@@ -58,6 +58,10 @@ fn shows(harness: &Harness<'static, PartnerApp>, label: &str) -> bool {
     harness.query_all_by_label(label).next().is_some()
 }
 
+fn shows_text(harness: &Harness<'static, PartnerApp>, text: &str) -> bool {
+    harness.query_all_by_label_contains(text).next().is_some()
+}
+
 /// Each source's Markov revenue as Compare prints it, on `index`.
 fn markov_revenue(index: &JourneyIndex) -> Vec<String> {
     let credit = compute_models(
@@ -127,4 +131,80 @@ fn the_journeys_that_did_not_convert_are_read_when_markov_is_picked() {
         with.sources[source].id,
         blind[source]
     );
+}
+
+/// Guards the lab's credit under the models picked in Compare: each purchase is split by the
+/// per-sale ones (position-based gives two partner clicks 50 % each; time decay favours the
+/// later click) and the table lists every picked model, Markov included, with the numbers
+/// `scenario::run_models` gives.
+#[test]
+fn the_scenario_lab_credits_the_models_picked_in_compare() {
+    use partner_attribution::scenario::{BUILT_IN_NAMES, built_in, run_models};
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_database(dir.path());
+    let mut harness = harness_on(&db, dir.path());
+    settle(&mut harness);
+    let models = vec![
+        CreditModel::Last,
+        CreditModel::Position,
+        CreditModel::TimeDecay,
+        CreditModel::Markov,
+    ];
+    harness.state_mut().settings.compare_models = models.clone();
+    harness.get_by_label("Scenario lab").click();
+    harness.step();
+    settle(&mut harness);
+
+    let snapshot = harness.state().snapshot().unwrap();
+    let known = partner_attribution::report::known_partners(&snapshot.facts.partners);
+    let scenario = built_in(BUILT_IN_NAMES[0]).unwrap();
+    let settings = harness.state().settings.attribution;
+    let outcome = run_models(
+        &scenario,
+        &settings,
+        &known,
+        &ModelParams::default(),
+        &models,
+    )
+    .unwrap();
+    let sale = &outcome.conversions[0];
+    assert_eq!(
+        sale.credit_words(CreditModel::Position),
+        "partner-a 0.50, partner-b 0.50"
+    );
+    let decay = sale.share(CreditModel::TimeDecay, "partner-b");
+    assert!(
+        decay > 0.5 && decay < 1.0,
+        "the later click weighs more: {decay}"
+    );
+    for line in [
+        "Last touch: partner-b 1".to_owned(),
+        "Position-based: partner-a 0.50, partner-b 0.50".to_owned(),
+        format!("Time decay: {}", sale.credit_words(CreditModel::TimeDecay)),
+    ] {
+        assert!(shows(&harness, &line), "'{line}' is not shown");
+    }
+    // Markov has no per-sale line; its row in the table splits the purchase's revenue.
+    assert!(!shows_text(&harness, "Markov chain: "));
+    let revenue = outcome
+        .credit
+        .iter()
+        .find(|r| r.model == "last")
+        .unwrap()
+        .revenue;
+    for (model, label) in [
+        (CreditModel::Markov, "Markov chain"),
+        (CreditModel::TimeDecay, "Time decay"),
+    ] {
+        assert!(shows(&harness, label), "{label} has no row in the table");
+        let row = outcome.credit(model, "partner-b").unwrap();
+        assert!(
+            shows(&harness, &money(row.revenue)),
+            "{label}'s revenue for partner-b, {}, is not shown",
+            money(row.revenue)
+        );
+    }
+    let markov_a = outcome.credit(CreditModel::Markov, "partner-a").unwrap();
+    let markov_b = outcome.credit(CreditModel::Markov, "partner-b").unwrap();
+    assert!((markov_a.revenue + markov_b.revenue - revenue).abs() < 1e-9);
 }

@@ -17,7 +17,7 @@ use crate::journeys::Commission;
 use crate::store::{ConversionRecord, PartnerRecord, SavedScenario, TouchRecord};
 
 pub use builtin::{BUILT_IN_NAMES, PARTNER_A, PARTNER_B, built_in, built_ins};
-pub use outcome::{ConversionOutcome, ScenarioOutcome, TouchLine, run};
+pub use outcome::{ConversionOutcome, ScenarioOutcome, TouchLine, run, run_models};
 
 /// The moment a scenario starts: 2026-01-05 09:00 UTC (a Monday).
 pub const SCENARIO_START_SECS: i64 = 1_767_603_600;

@@ -2,7 +2,10 @@
 //! same code as real data, and every touch explained.
 
 use super::{KnownPartner, SCENARIO_START_SECS, Scenario, ScenarioRecords};
-use crate::attribution::{AttributionSettings, CreditRow, Model, TouchVerdict, compute_credit};
+use crate::attribution::{
+    AttributionSettings, CreditModel, CreditRow, ModelParams, TouchVerdict, compute_credit,
+    compute_models, touch_shares,
+};
 use crate::explain::{self, Explanation};
 use crate::journeys::JourneyIndex;
 use crate::store::{Store, StoreError, TouchRecord};
@@ -32,26 +35,44 @@ pub struct ConversionOutcome {
     pub touches: Vec<TouchLine>,
     /// What the coupon did, and the leak when a partner's evidence earns nothing.
     pub notes: Vec<String>,
+    /// Per model beyond first, last and linear that splits each sale by its own touches
+    /// (position, time decay, last non-direct) and was asked for, the sources credited and
+    /// their share of this purchase.
+    pub other_credit: Vec<(CreditModel, Vec<(String, f64)>)>,
 }
 
 impl ConversionOutcome {
+    /// The sources `model` credits for this purchase and their shares; `None` for a model
+    /// not asked for, or Markov and Shapley (learnt from every journey, not split per sale).
+    pub fn shares(&self, model: impl Into<CreditModel>) -> Option<&[(String, f64)]> {
+        let model = model.into();
+        match model.classic() {
+            Some(classic) => self
+                .explanation
+                .credit
+                .iter()
+                .find(|(m, _)| *m == classic)
+                .map(|(_, shares)| shares.as_slice()),
+            None => self
+                .other_credit
+                .iter()
+                .find(|(m, _)| *m == model)
+                .map(|(_, shares)| shares.as_slice()),
+        }
+    }
+
     /// The credit of `model` as words: `alpha 0.50, organic 0.50`.
-    pub fn credit_words(&self, model: Model) -> String {
-        self.explanation
-            .credit
-            .iter()
-            .find(|(m, _)| *m == model)
-            .map(|(_, shares)| explain::share_words(shares))
+    pub fn credit_words(&self, model: impl Into<CreditModel>) -> String {
+        self.shares(model)
+            .map(explain::share_words)
             .unwrap_or_default()
     }
 
     /// The share of `source` under `model` (0 when not credited).
-    pub fn share(&self, model: Model, source: &str) -> f64 {
-        self.explanation
-            .credit
+    pub fn share(&self, model: impl Into<CreditModel>, source: &str) -> f64 {
+        self.shares(model)
+            .unwrap_or_default()
             .iter()
-            .filter(|(m, _)| *m == model)
-            .flat_map(|(_, shares)| shares.iter())
             .filter(|(s, _)| s == source)
             .map(|(_, share)| share)
             .sum()
@@ -63,7 +84,8 @@ impl ConversionOutcome {
 pub struct ScenarioOutcome {
     /// Each purchase, in timeline order.
     pub conversions: Vec<ConversionOutcome>,
-    /// Credit per source and model over all purchases.
+    /// Credit per source and model over all purchases (first, last and linear, or the models
+    /// asked for with [`run_models`]), sources credited nothing left out.
     pub credit: Vec<CreditRow>,
     /// The scenario's journey index, for whatever else asks about it (payouts, audit).
     pub index: JourneyIndex,
@@ -71,10 +93,11 @@ pub struct ScenarioOutcome {
 
 impl ScenarioOutcome {
     /// The credit row of `source` under `model`.
-    pub fn credit(&self, model: Model, source: &str) -> Option<&CreditRow> {
+    pub fn credit(&self, model: impl Into<CreditModel>, source: &str) -> Option<&CreditRow> {
+        let key = model.into().key();
         self.credit
             .iter()
-            .find(|r| r.model == model.key() && r.source == source)
+            .find(|r| r.model == key && r.source == source)
     }
 }
 
@@ -86,16 +109,59 @@ pub fn run(
 ) -> Result<ScenarioOutcome, StoreError> {
     let (store, index, records) = scratch(scenario, known)?;
     let credit = compute_credit(&index, settings).rows(&index);
+    judge(&store, index, &records, settings, credit, None)
+}
+
+/// Judges `scenario` under `settings` as [`run`] does, its credit table under `models` (any
+/// of the eight, with `params`) and each purchase also split by the per-sale ones among them.
+/// Markov and Shapley learn from the scenario's own journeys, those without a purchase
+/// included.
+pub fn run_models(
+    scenario: &Scenario,
+    settings: &AttributionSettings,
+    known: &[KnownPartner],
+    params: &ModelParams,
+    models: &[CreditModel],
+) -> Result<ScenarioOutcome, StoreError> {
+    let (store, mut index, records) = scratch(scenario, known)?;
+    if models.iter().any(|m| m.is_data_driven()) {
+        index.read_open_paths(&store)?;
+    }
+    let credit = compute_models(&index, settings, params, models).rows(&index);
+    judge(
+        &store,
+        index,
+        &records,
+        settings,
+        credit,
+        Some((params, models)),
+    )
+}
+
+/// Explains each purchase of the scenario played into `store` and puts the outcome together;
+/// `others`: the parameters and models whose per-sale shares each purchase lists.
+fn judge(
+    store: &Store,
+    index: JourneyIndex,
+    records: &ScenarioRecords,
+    settings: &AttributionSettings,
+    credit: Vec<CreditRow>,
+    others: Option<(&ModelParams, &[CreditModel])>,
+) -> Result<ScenarioOutcome, StoreError> {
     let mut conversions = Vec::new();
     for conversion in &records.conversions {
         if let Some(explanation) =
-            explain::explain(&store, &index, settings, &conversion.conversion_id)?
+            explain::explain(store, &index, settings, &conversion.conversion_id)?
         {
-            let touches = touch_lines(&records, conversion.converted_at_secs, &explanation);
+            let touches = touch_lines(records, conversion.converted_at_secs, &explanation);
+            let other_credit = others.map_or_else(Vec::new, |(params, models)| {
+                per_sale_credit(&index, settings, params, models, &conversion.conversion_id)
+            });
             conversions.push(ConversionOutcome {
                 notes: notes(&explanation),
                 explanation,
                 touches,
+                other_credit,
             });
         }
     }
@@ -104,6 +170,42 @@ pub fn run(
         credit: credit.into_iter().filter(|r| r.conversions > 0.0).collect(),
         index,
     })
+}
+
+/// Per model of `models` that splits a sale by its own touches (beyond first, last and
+/// linear), the sources it credits for conversion `conversion_id` and their shares, in the
+/// order of their first counted touch.
+fn per_sale_credit(
+    index: &JourneyIndex,
+    settings: &AttributionSettings,
+    params: &ModelParams,
+    models: &[CreditModel],
+    conversion_id: &str,
+) -> Vec<(CreditModel, Vec<(String, f64)>)> {
+    let Some(c) = index
+        .conversions
+        .iter()
+        .position(|f| f.conversion_id == conversion_id)
+    else {
+        return Vec::new();
+    };
+    let mut credit = Vec::new();
+    for &model in models.iter().filter(|m| m.classic().is_none()) {
+        let Some(touches) = touch_shares(index, settings, params, model, c) else {
+            continue;
+        };
+        let mut shares: Vec<(String, f64)> = Vec::new();
+        for touch in touches {
+            let source = &index.sources[touch.source as usize].id;
+            match shares.iter_mut().find(|(s, _)| s == source) {
+                Some((_, share)) => *share += touch.share,
+                None => shares.push((source.clone(), touch.share)),
+            }
+        }
+        shares.retain(|(_, share)| *share > 0.0);
+        credit.push((model, shares));
+    }
+    credit
 }
 
 /// The scenario played into a scratch in-memory database, and its journey index.

@@ -4,7 +4,7 @@
 use crate::ui::command::Command;
 use eframe::egui::{self, Color32, RichText};
 
-use crate::attribution::{AttributionSettings, BrowserFamily, Model};
+use crate::attribution::{AttributionSettings, BrowserFamily, CreditModel, ModelParams};
 use crate::domain::format::{conversions, money};
 use crate::scenario::{
     self, BUILT_IN_NAMES, Channel, ConversionOutcome, Device, KnownPartner, PARTNER_A, Place,
@@ -26,7 +26,13 @@ pub struct LabTabState {
     outcomes: Latest<OutcomeKey, Result<ScenarioOutcome, String>>,
 }
 
-type OutcomeKey = (Scenario, AttributionSettings, usize);
+type OutcomeKey = (
+    Scenario,
+    AttributionSettings,
+    usize,
+    ModelParams,
+    Vec<CreditModel>,
+);
 
 impl Default for LabTabState {
     fn default() -> Self {
@@ -52,12 +58,15 @@ impl LabTabState {
     }
 }
 
-/// Draws the scenario lab; returns what the app should do.
+/// Draws the scenario lab, its credit under the `models` picked in Compare with their
+/// `params`; returns what the app should do.
 pub fn lab_ui(
     ui: &mut egui::Ui,
     state: &mut LabTabState,
     snapshot: &Snapshot,
     settings: &AttributionSettings,
+    params: &ModelParams,
+    models: &[CreditModel],
 ) -> Option<Command> {
     let known = crate::report::known_partners(&snapshot.facts.partners);
     let mut action = scenario_bar_ui(ui, state, snapshot);
@@ -67,10 +76,14 @@ pub fn lab_ui(
         state.scenario.clone(),
         *settings,
         snapshot.generation as usize,
+        params.clone(),
+        models.to_vec(),
     );
-    let (scenario, settings_now, partners) = (state.scenario.clone(), *settings, known.clone());
+    let (job, partners) = (key.clone(), known.clone());
     let outcome = state.outcomes.get(&key, move || {
-        scenario::run(&scenario, &settings_now, &partners).map_err(|e| e.to_string())
+        let (scenario, settings, _, params, models) = &job;
+        scenario::run_models(scenario, settings, &partners, params, models)
+            .map_err(|e| e.to_string())
     });
     let partner_ids = partner_choices(&state.scenario, &known);
     ui.columns(2, |columns| {
@@ -85,7 +98,7 @@ pub fn lab_ui(
                 None => {
                     ui.spinner();
                 }
-                Some((result, fresh)) => outcome_ui(ui, result, *fresh),
+                Some((result, fresh)) => outcome_ui(ui, result, *fresh, models),
             });
     });
     ui.separator();
@@ -469,7 +482,12 @@ fn place_ui(ui: &mut egui::Ui, place: &mut Place) {
         .labelled_by(browser.id);
 }
 
-fn outcome_ui(ui: &mut egui::Ui, result: &Result<ScenarioOutcome, String>, fresh: bool) {
+fn outcome_ui(
+    ui: &mut egui::Ui,
+    result: &Result<ScenarioOutcome, String>,
+    fresh: bool,
+    models: &[CreditModel],
+) {
     let outcome = match result {
         Ok(outcome) => outcome,
         Err(error) => {
@@ -488,18 +506,21 @@ fn outcome_ui(ui: &mut egui::Ui, result: &Result<ScenarioOutcome, String>, fresh
         return;
     }
     for (i, sale) in outcome.conversions.iter().enumerate() {
-        ui.push_id(i, |ui| purchase_ui(ui, sale));
+        ui.push_id(i, |ui| purchase_ui(ui, sale, models));
         ui.add_space(8.0);
     }
-    totals_ui(ui, outcome);
+    totals_ui(ui, outcome, models);
 }
 
-/// One purchase: every touch with its sentence, then the engine's explanation.
-fn purchase_ui(ui: &mut egui::Ui, sale: &ConversionOutcome) {
-    for (model, _) in &sale.explanation.credit {
-        ui.label(
-            RichText::new(format!("{}: {}", model.label(), sale.credit_words(*model))).strong(),
-        );
+/// One purchase: its credit under each model that splits a sale by its touches (Markov and
+/// Shapley learn from every journey: the table below has them), every touch with its
+/// sentence, then the engine's explanation.
+fn purchase_ui(ui: &mut egui::Ui, sale: &ConversionOutcome, models: &[CreditModel]) {
+    for &model in models {
+        if let Some(shares) = sale.shares(model) {
+            let words = crate::explain::share_words(shares);
+            ui.label(RichText::new(format!("{}: {words}", model.label())).strong());
+        }
     }
     for touch in &sale.touches {
         let color = if touch.counts {
@@ -517,8 +538,8 @@ fn purchase_ui(ui: &mut egui::Ui, sale: &ConversionOutcome) {
         .show(ui, |ui| explanation_ui(ui, &sale.explanation));
 }
 
-/// Credit per source and model over the scenario.
-fn totals_ui(ui: &mut egui::Ui, outcome: &ScenarioOutcome) {
+/// Credit per source and model over the scenario, in the order the models were picked.
+fn totals_ui(ui: &mut egui::Ui, outcome: &ScenarioOutcome, models: &[CreditModel]) {
     egui::Grid::new("lab_totals")
         .num_columns(5)
         .striped(true)
@@ -535,7 +556,7 @@ fn totals_ui(ui: &mut egui::Ui, outcome: &ScenarioOutcome) {
                 right_cell(ui, width, |ui| ui.label(RichText::new(head).strong()));
             }
             ui.end_row();
-            for model in Model::ALL {
+            for model in models {
                 for row in outcome.credit.iter().filter(|r| r.model == model.key()) {
                     ui.label(model.label());
                     ui.label(&row.source);

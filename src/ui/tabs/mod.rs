@@ -183,7 +183,14 @@ pub fn view_ui(
             .map(Command::Explain),
         Tab::Payouts => payouts::payouts_ui(ui, &mut views.payouts, settings, snapshot),
         Tab::Audit => audit::audit_ui(ui, &mut views.audit, settings, snapshot),
-        Tab::Lab => lab::lab_ui(ui, &mut views.lab, snapshot, &attribution),
+        Tab::Lab => lab::lab_ui(
+            ui,
+            &mut views.lab,
+            snapshot,
+            &attribution,
+            &settings.model_params,
+            &settings.compare_models,
+        ),
         Tab::Rules => rules::rules_ui(ui, &mut views.rules, settings, snapshot)
             .map(|(text, path)| Command::WriteText(text, path)),
         Tab::Links => {
