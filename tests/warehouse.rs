@@ -292,6 +292,27 @@ fn warehouse_run_prints_what_compare_prints() {
     let csv = run_ok(&job);
     assert!(csv.starts_with("source,model,conversions,revenue,payout\n"));
     assert_eq!(csv.lines().count(), 1 + 25 * 3);
+
+    // --into keeps the results in the programme for the window, with where, when and how.
+    job.extend(["--into", db]);
+    run_ok(&job);
+    let stored = Store::open(std::path::Path::new(db))
+        .unwrap()
+        .latest_warehouse_run()
+        .unwrap()
+        .expect("a stored run");
+    assert_eq!(stored.ran_on, "DuckDB (in memory)");
+    assert_eq!(
+        stored.settings,
+        "window 14 days; methods cookie,coupon · coupon backup · browser caps safari=7; \
+         models last, linear, position"
+    );
+    assert!(
+        stored.computed_at.starts_with("20"),
+        "{}",
+        stored.computed_at
+    );
+    assert_rows_agree(&ours, &stored.rows, 1e-9);
 }
 
 // ---- Spark ----

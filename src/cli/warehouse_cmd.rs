@@ -17,7 +17,7 @@ use super::out::{credit_csv_row, json_text, print_text};
 use super::spark::{SparkLauncher, run_on_spark};
 use crate::attribution::CreditRow;
 use crate::domain::format::{conversions, money, thousands};
-use crate::store::{SqlDialect, run_on_parquet, warehouse_sql};
+use crate::store::{SqlDialect, WarehouseRun, run_on_parquet, warehouse_sql};
 
 /// Arguments of `warehouse`.
 #[derive(Debug, clap::Args)]
@@ -74,6 +74,26 @@ pub struct JobArgs {
 }
 
 impl JobArgs {
+    /// The settings and models as people read them: `window 30 days, reset after conversion,
+    /// partners only; cookie only; models first, last, linear`.
+    fn describe(&self) -> String {
+        let settings = self.settings.settings();
+        let mut parts = vec![format!("window {}", settings.window.label())];
+        if settings.reset_after_conversion {
+            parts.push("reset after conversion".to_owned());
+        }
+        if settings.partners_only {
+            parts.push("partners only".to_owned());
+        }
+        let models: Vec<&str> = self.models.0.iter().map(|m| m.key()).collect();
+        format!(
+            "{}; {}; models {}",
+            parts.join(", "),
+            settings.tracking.describe(),
+            models.join(", ")
+        )
+    }
+
     /// The job's SQL text for `engine`.
     fn sql(&self, engine: Engine) -> Result<String> {
         Ok(warehouse_sql(
@@ -125,6 +145,10 @@ pub struct WarehouseRunArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+    /// Also store the results in this programme database, where the window's Compare view
+    /// shows them beside its own, marked with where, when and under which settings they ran.
+    #[arg(long, value_name = "FILE")]
+    pub into: Option<PathBuf>,
 }
 
 /// Runs `warehouse`.
@@ -174,6 +198,20 @@ fn run(args: &WarehouseRunArgs) -> Result<ExitCode> {
             (rows, ran_on)
         }
     };
+    if let Some(into) = &args.into {
+        let run = WarehouseRun {
+            run_id: 0,
+            ran_on: ran_on.clone(),
+            settings: args.job.describe(),
+            seconds: started.elapsed().as_secs_f64(),
+            computed_at: String::new(),
+            rows: rows.clone(),
+        };
+        let id = open_existing(into)?
+            .record_warehouse_run(&run)
+            .with_context(|| format!("storing the results in {}", into.display()))?;
+        eprintln!("stored as warehouse run #{id} in {}", into.display());
+    }
     let text = match args.format {
         OutputFormat::Csv => csv(&rows),
         OutputFormat::Json => json_text(&rows)?,

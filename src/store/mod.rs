@@ -19,6 +19,7 @@ mod schema;
 mod script;
 pub mod sql;
 mod warehouse;
+mod warehouse_runs;
 
 use std::path::{Path, PathBuf};
 
@@ -39,6 +40,7 @@ pub use schema::SCHEMA_VERSION;
 pub use warehouse::{
     ExportCounts, WAREHOUSE_TABLES, WarehouseError, run_on_parquet, warehouse_sql,
 };
+pub use warehouse_runs::WarehouseRun;
 
 /// A failure of the database itself (not of the user's input).
 #[derive(Debug, thiserror::Error)]

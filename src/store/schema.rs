@@ -141,6 +141,21 @@ CREATE TABLE IF NOT EXISTS signoff_lines (
     revenue_cents BIGINT NOT NULL,
     commission_cents BIGINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS warehouse_runs (
+    run_id BIGINT NOT NULL,
+    ran_on VARCHAR NOT NULL,
+    settings VARCHAR NOT NULL,
+    seconds DOUBLE NOT NULL,
+    computed_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS warehouse_credit (
+    run_id BIGINT NOT NULL,
+    source VARCHAR NOT NULL,
+    model VARCHAR NOT NULL,
+    conversions DOUBLE NOT NULL,
+    revenue DOUBLE NOT NULL,
+    payout DOUBLE NOT NULL
+);
 CREATE TABLE IF NOT EXISTS statement_lines (
     signoff_id BIGINT NOT NULL,
     period VARCHAR NOT NULL,
