@@ -984,3 +984,41 @@ fn each_unrecognised_export_of_a_batch_gets_the_mapping_dialog_in_turn() {
     assert!(!harness.state().is_mapping_columns());
     assert_eq!(harness.state().snapshot().unwrap().counts.conversions, 2);
 }
+
+/// Issue 20's round trip: credit a warehouse job stored with `warehouse run --into` shows in
+/// Compare, marked with where, when and under which settings it ran.
+#[test]
+fn compare_shows_the_credit_a_warehouse_job_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_database(dir.path());
+    let run = partner_attribution::store::WarehouseRun {
+        run_id: 0,
+        ran_on: "Spark local[2] via pyspark".to_owned(),
+        settings: "window 30 days; methods cookie · browser caps safari=7; models last".to_owned(),
+        seconds: 12.5,
+        computed_at: String::new(),
+        rows: vec![partner_attribution::domain::CreditRow {
+            source: "techreview".to_owned(),
+            model: "last".to_owned(),
+            conversions: 7.0,
+            revenue: 1_234.56,
+            payout: 123.45,
+        }],
+    };
+    Store::open(&db)
+        .unwrap()
+        .record_warehouse_run(&run)
+        .unwrap();
+    let mut harness = harness(app_on(&db, dir.path()));
+    settle(&mut harness);
+    let title = "Computed on Spark local[2] via pyspark at ";
+    assert!(shows_text(&harness, title), "not on screen: {title}");
+    assert!(!shows_text(&harness, "$1,234.56"));
+    harness.get_by_label_contains(title).click();
+    harness.run();
+    assert!(shows_text(
+        &harness,
+        "Settings: window 30 days; methods cookie"
+    ));
+    assert!(shows_text(&harness, "$1,234.56") && shows_text(&harness, "$123.45"));
+}

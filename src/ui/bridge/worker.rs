@@ -25,7 +25,7 @@ use crate::report::ProgrammeFacts;
 use crate::store::{
     ConversionDetail, ImportPhase, ImportRecord, LeadMatch, PayoutExportRow, QueryProbe,
     RedirectRow, RejectRecord, SavedPreset, SavedScenario, SignoffRecord, Store, TableCounts,
-    TouchDetail,
+    TouchDetail, WarehouseRun,
 };
 
 /// How many rejected rows the Data view lists.
@@ -135,6 +135,8 @@ pub struct Snapshot {
     pub saved_presets: Vec<SavedPreset>,
     /// Referral parameters the rejects of imports name and the programme does not read.
     pub unread_aliases: Vec<UnreadAlias>,
+    /// The latest credit a warehouse job stored here (`warehouse run --into`), if any.
+    pub warehouse: Option<WarehouseRun>,
 }
 
 /// One conversion's stored details and touches, for its evidence window.
@@ -651,6 +653,7 @@ impl StoreWorker {
             saved_scenarios: store.saved_scenarios()?,
             saved_presets: store.saved_presets()?,
             unread_aliases: unread_aliases(store)?,
+            warehouse: store.latest_warehouse_run()?,
             database: store.path().map(PathBuf::from).unwrap_or_default(),
             counts: store.counts()?,
             history: store.import_history()?,

@@ -11,8 +11,10 @@ use crate::attribution::{
     CreditModel, CreditTable, MARKOV_MAX_ORDER, ModelCredit, ModelParams, SHAPLEY_MAX_SOURCES,
     SourceCredit,
 };
+use crate::domain::CreditRow;
 use crate::domain::format::{money, thousands};
 use crate::journeys::JourneyIndex;
+use crate::store::WarehouseRun;
 use crate::ui::bridge::{ModelCache, OpenPathsLoad, OpenPathsState, SweepCache};
 use crate::ui::settings::{Measure, SortColumn, UiSettings};
 use crate::ui::widgets::looks::{credit_model_color, format_measure};
@@ -59,6 +61,7 @@ pub fn compare_ui(
     open_paths: &OpenPathsLoad,
     engine: &mut SweepCache,
     models: &mut ModelCache,
+    warehouse: Option<&WarehouseRun>,
 ) {
     model_picker_ui(ui, settings);
     let Some((table, stale)) = engine.table(index, &settings.attribution) else {
@@ -86,6 +89,7 @@ pub fn compare_ui(
     summary_ui(ui, &table, engine, stale);
     others_summary_ui(ui, &others, computed.as_ref(), models.open_paths_state());
     currency_mix_ui(ui, index);
+    warehouse_ui(ui, warehouse);
     if index.conversions.is_empty() {
         ui.label("No conversions yet: import conversions (or an event log) in the Data view.");
         return;
@@ -515,6 +519,61 @@ fn chart_ui(
                         format!("{}\n{}", bar.name, format_measure(bar.value, measure))
                     }));
                 plot.add(chart);
+            }
+        });
+}
+
+/// The credit a warehouse job stored (`warehouse run --into`), marked with where, when and under
+/// which settings it ran; folded until opened.
+fn warehouse_ui(ui: &mut egui::Ui, run: Option<&WarehouseRun>) {
+    let Some(run) = run else { return };
+    let title = format!(
+        "Computed on {} at {} UTC in {:.1} s: {} rows",
+        run.ran_on,
+        run.computed_at,
+        run.seconds,
+        thousands(run.rows.len() as i64)
+    );
+    egui::CollapsingHeader::new(title)
+        .id_salt("warehouse_run")
+        .show(ui, |ui| {
+            ui.label(RichText::new(format!("Settings: {}", run.settings)).weak());
+            egui::ScrollArea::vertical()
+                .id_salt("warehouse_rows")
+                .max_height(220.0)
+                .show(ui, |ui| warehouse_rows_ui(ui, &run.rows));
+        });
+}
+
+fn warehouse_rows_ui(ui: &mut egui::Ui, rows: &[CreditRow]) {
+    egui::Grid::new("warehouse_grid")
+        .striped(true)
+        .num_columns(5)
+        .spacing([14.0, 4.0])
+        .show(ui, |ui| {
+            for header in ["Source", "Model", "Conversions", "Revenue", "Payout"] {
+                ui.label(RichText::new(header).strong());
+            }
+            ui.end_row();
+            for row in rows {
+                ui.label(&row.source);
+                ui.label(&row.model);
+                right_aligned(
+                    ui,
+                    Measure::Conversions,
+                    format_measure(row.conversions, Measure::Conversions),
+                );
+                right_aligned(
+                    ui,
+                    Measure::Revenue,
+                    format_measure(row.revenue, Measure::Revenue),
+                );
+                right_aligned(
+                    ui,
+                    Measure::Payout,
+                    format_measure(row.payout, Measure::Payout),
+                );
+                ui.end_row();
             }
         });
 }

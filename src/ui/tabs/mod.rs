@@ -161,6 +161,7 @@ pub fn view_ui(
                 &snapshot.open_paths,
                 &mut views.sweeps,
                 &mut views.models,
+                snapshot.warehouse.as_ref(),
             );
             None
         }
