@@ -26,6 +26,92 @@ pub struct PayoutSettings {
     pub model: Model,
     /// Conversions younger than this at the month's end are pending.
     pub hold_days: u32,
+    /// A higher rate above a monthly sales threshold, a cap per conversion (none by default;
+    /// left out of the fingerprint then, so settings without them keep theirs).
+    #[serde(default, skip_serializing_if = "CommissionRules::is_none")]
+    pub rules: CommissionRules,
+}
+
+/// Commission rules beyond each partner's own rate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CommissionRules {
+    /// Above a partner's monthly credited revenue threshold, percentage partners earn the
+    /// tier's rate on the rest (the sale that crosses it is split at the threshold).
+    pub tier: Option<Tier>,
+    /// The most one conversion pays one partner, in cents.
+    pub cap_cents: Option<i64>,
+}
+
+/// A rate for a partner's sales above a monthly threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Tier {
+    /// The partner's credited revenue in a month (one currency) above which the rate applies,
+    /// in cents.
+    pub threshold_cents: i64,
+    /// The rate above it, in basis points (1500 = 15%).
+    pub rate_bp: u32,
+}
+
+impl CommissionRules {
+    /// Whether no rule is set.
+    pub fn is_none(&self) -> bool {
+        *self == CommissionRules::default()
+    }
+
+    /// `above 10,000.00 a month: 15% · at most 50.00 per conversion`, or `none`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(tier) = self.tier {
+            parts.push(format!(
+                "above {} a month: {}%",
+                Cents(tier.threshold_cents).display(""),
+                f64::from(tier.rate_bp) / 100.0
+            ));
+        }
+        if let Some(cap) = self.cap_cents {
+            parts.push(format!("at most {} per conversion", Cents(cap).display("")));
+        }
+        if parts.is_empty() {
+            "none".to_owned()
+        } else {
+            parts.join(" · ")
+        }
+    }
+
+    /// A share's revenue and commission under the partner's rate and these rules.
+    /// `sales_so_far` is the partner's credited revenue earlier in the month (in its
+    /// currency), in cents; a sale that `counts` (not refunded or cancelled) adds its share.
+    pub fn share_amounts(
+        &self,
+        revenue: Cents,
+        commission: Commission,
+        share: Share,
+        sales_so_far: &mut i64,
+        counts: bool,
+    ) -> (Cents, Cents) {
+        let (revenue_share, mut paid) = share_amounts(revenue, commission, share);
+        if let (Some(tier), Commission::Percent(p)) = (self.tier, commission) {
+            let below = (tier.threshold_cents - *sales_so_far).clamp(0, revenue_share.0.max(0));
+            let above = revenue_share.0 - below;
+            if above > 0 {
+                let ppm = (p * 10_000.0).round() as i128;
+                let whole =
+                    i128::from(below) * ppm + i128::from(above) * i128::from(tier.rate_bp) * 100;
+                paid = Cents(round_div(whole, 1_000_000));
+            }
+        }
+        if counts {
+            *sales_so_far += revenue_share.0;
+        }
+        if let Some(cap) = self.cap_cents {
+            let cap_share = round_div(
+                i128::from(cap) * i128::from(share.parts),
+                i128::from(share.of),
+            );
+            paid = Cents(paid.0.min(cap_share));
+        }
+        (revenue_share, paid)
+    }
 }
 
 impl Default for PayoutSettings {
@@ -35,6 +121,7 @@ impl Default for PayoutSettings {
             attribution: AttributionSettings::default(),
             model: Model::Last,
             hold_days: 14,
+            rules: CommissionRules::default(),
         }
     }
 }
@@ -277,6 +364,19 @@ impl PeriodPayouts {
     }
 }
 
+/// The conversions sold in `[start, end)`, earliest first (ties in import order): the order a
+/// monthly tier is reached in.
+pub fn in_time_order(index: &JourneyIndex, start: i64, end: i64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..index.conversions.len())
+        .filter(|&c| (start..end).contains(&index.conversions[c].converted_at_secs))
+        .collect();
+    order.sort_by_key(|&c| {
+        let facts = &index.conversions[c];
+        (facts.converted_at_secs, facts.conversion_seq)
+    });
+    order
+}
+
 /// The payouts of `period` under `settings`: every partner, every model.
 pub fn payouts(
     index: &JourneyIndex,
@@ -288,10 +388,9 @@ pub fn payouts(
     let (start, end) = (period.start_secs(zone), period.end_secs(zone));
     let mut cells: std::collections::BTreeMap<(u32, usize, String, PayoutStatus), PayoutLine> =
         Default::default();
-    for (c, facts) in index.conversions.iter().enumerate() {
-        if !(start..end).contains(&facts.converted_at_secs) {
-            continue;
-        }
+    let mut sales: std::collections::HashMap<(usize, u32, String), i64> = Default::default();
+    for c in in_time_order(index, start, end) {
+        let facts = &index.conversions[c];
         let status = PayoutStatus::of(facts, end, settings.hold_days);
         let currency = facts.currency.clone().unwrap_or_default();
         let revenue = Cents::from_amount(facts.revenue);
@@ -302,9 +401,18 @@ pub fn payouts(
                 if !source.is_partner {
                     continue;
                 }
-                let (revenue_share, mut commission) =
-                    share_amounts(revenue, source.commission, share);
-                if matches!(status, PayoutStatus::Refunded | PayoutStatus::Cancelled) {
+                let reversed = matches!(status, PayoutStatus::Refunded | PayoutStatus::Cancelled);
+                let so_far = sales
+                    .entry((model.index(), share.source, currency.clone()))
+                    .or_default();
+                let (revenue_share, mut commission) = settings.rules.share_amounts(
+                    revenue,
+                    source.commission,
+                    share,
+                    so_far,
+                    !reversed,
+                );
+                if reversed {
                     commission = Cents(0);
                 }
                 let key = (share.source, model.index(), currency.clone(), status);

@@ -21,7 +21,7 @@ use crate::attribution::{Allocator, SECS_PER_DAY};
 use crate::domain::ProgrammeTimeZone;
 use crate::domain::format::csv_field;
 use crate::journeys::{Commission, ConversionFacts, JourneyIndex};
-use crate::payouts::{Cents, PayoutSettings, Period, share_amounts};
+use crate::payouts::{Cents, PayoutSettings, Period, in_time_order};
 use crate::report::html_escape;
 use crate::store::{PaidLine, StatementHistory};
 
@@ -198,18 +198,31 @@ pub fn statement_after(
     let paid = Paid::of(history);
     let allocator = Allocator::new(index, &settings.attribution);
     let mut lines = Vec::new();
-    for (c, facts) in index.conversions.iter().enumerate() {
-        let Some((status, release_secs, payable_on)) = standing(facts, settings, period, zone)
-        else {
-            continue;
-        };
+    // Each partner's credited revenue so far in each sale month, for the monthly tier: every
+    // sale up to the month's end counts, whether or not this statement lists it.
+    let mut sales: HashMap<(u32, Period, String), i64> = HashMap::new();
+    for c in in_time_order(index, i64::MIN, period.end_secs(zone)) {
+        let facts = &index.conversions[c];
+        let standing = standing(facts, settings, period, zone);
+        let sale_period = Period::of(facts.converted_at_secs, zone);
+        let currency = facts.currency.clone().unwrap_or_default();
+        let counts = !matches!(facts.status.as_str(), "refunded" | "cancelled");
         let revenue = Cents::from_amount(facts.revenue);
         for &share in allocator.credit(c).shares(settings.model) {
             let source = &index.sources[share.source as usize];
             if !source.is_partner {
                 continue;
             }
-            let (revenue_share, commission) = share_amounts(revenue, source.commission, share);
+            let so_far = sales
+                .entry((share.source, sale_period, currency.clone()))
+                .or_default();
+            let (revenue_share, commission) =
+                settings
+                    .rules
+                    .share_amounts(revenue, source.commission, share, so_far, counts);
+            let Some((status, release_secs, payable_on)) = standing else {
+                continue;
+            };
             if status == LineStatus::Payable && paid.elsewhere(facts, &source.id, period) {
                 continue;
             }
@@ -217,10 +230,10 @@ pub fn statement_after(
                 partner: share.source,
                 conversion_id: facts.conversion_id.clone(),
                 sold_at_secs: facts.converted_at_secs,
-                sale_period: Period::of(facts.converted_at_secs, zone),
+                sale_period,
                 payable_on,
                 release_secs,
-                currency: facts.currency.clone().unwrap_or_default(),
+                currency: currency.clone(),
                 revenue: revenue_share,
                 commission: match status {
                     LineStatus::Reversed => Cents(0),

@@ -7,7 +7,7 @@ use common::{import, write};
 use partner_attribution::domain::ProgrammeTimeZone;
 use partner_attribution::import::FileKind;
 use partner_attribution::journeys::JourneyIndex;
-use partner_attribution::payouts::{Cents, PayoutSettings, Period};
+use partner_attribution::payouts::{Cents, CommissionRules, PayoutSettings, Period, Tier};
 use partner_attribution::payouts::{payouts, signoff_record};
 use partner_attribution::statements::{
     LineStatus, Statement, StatementLine, payments_csv, statement, statement_after, statement_csv,
@@ -375,4 +375,131 @@ fn a_refund_after_sign_off_is_clawed_back_next_month_and_the_signed_statement_st
     };
     assert_eq!((net("USD"), net("EUR")), (2_500, 500));
     assert_eq!(march.balance(None), vec![("USD".to_owned(), Cents(-2_000))]);
+}
+
+/// Gamma (10%) sells 100.00 three times in January; the tier pays 15% above 150.00 a month.
+fn tiered_programme(dir: &std::path::Path) -> JourneyIndex {
+    let store = Store::open(&dir.join("tiered.duckdb")).unwrap();
+    let files = [
+        (
+            "p.csv",
+            "partner_id,name,commission\ngamma,Gamma,10%\n",
+            FileKind::Partners,
+        ),
+        (
+            "k.csv",
+            "clicked_at,partner_id,channel,cookie_id\n2026-01-01T09:00:00Z,gamma,,g\n",
+            FileKind::Clicks,
+        ),
+        (
+            "c.csv",
+            "conversion_id,converted_at,revenue,currency,cookie_id,status\n\
+             t1,2026-01-05T12:00:00Z,100.00,USD,g,approved\n\
+             t2,2026-01-10T12:00:00Z,100.00,USD,g,approved\n\
+             t4,2026-01-12T12:00:00Z,100.00,USD,g,refunded\n\
+             t3,2026-01-20T12:00:00Z,100.00,USD,g,approved\n",
+            FileKind::Conversions,
+        ),
+    ];
+    for (name, content, kind) in files {
+        import(&store, &write(dir, name, content), Some(kind)).unwrap();
+    }
+    JourneyIndex::build(&store).unwrap()
+}
+
+#[test]
+fn a_tier_crossed_mid_month_splits_the_sale_and_a_cap_limits_each_conversion() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = tiered_programme(dir.path());
+    let january = Period::parse("2026-01").unwrap();
+    let zone = ProgrammeTimeZone::default();
+    let tiered = PayoutSettings {
+        hold_days: 0,
+        rules: CommissionRules {
+            tier: Some(Tier {
+                threshold_cents: 15_000,
+                rate_bp: 1_500,
+            }),
+            cap_cents: None,
+        },
+        ..PayoutSettings::default()
+    };
+    let commissions = |settings: &PayoutSettings| -> Vec<(String, i64)> {
+        statement(&index, settings, january, zone)
+            .lines
+            .iter()
+            .map(|l| (l.conversion_id.clone(), l.commission.0))
+            .collect()
+    };
+    // 10% of t1; t2 crosses 150.00: 50.00 at 10% + 50.00 at 15% = 12.50; t4 was refunded
+    // (pays nothing, counts for nothing); t3 is all above: 15.00.
+    let expected = [("t1", 1_000), ("t2", 1_250), ("t4", 0), ("t3", 1_500)];
+    let expected: Vec<(String, i64)> = expected.iter().map(|(c, v)| (c.to_string(), *v)).collect();
+    assert_eq!(commissions(&tiered), expected);
+    // The month's payouts agree: 10.00 + 12.50 + 15.00.
+    let result = payouts(&index, &tiered, january, zone);
+    let payable = result.total(
+        tiered.model,
+        partner_attribution::payouts::PayoutStatus::Payable,
+    );
+    assert_eq!(payable, vec![("USD".to_owned(), Cents(3_750))]);
+
+    // A cap of 12.00 per conversion on top.
+    let capped = PayoutSettings {
+        rules: CommissionRules {
+            cap_cents: Some(1_200),
+            ..tiered.rules
+        },
+        ..tiered
+    };
+    let expected = [("t1", 1_000), ("t2", 1_200), ("t4", 0), ("t3", 1_200)];
+    let expected: Vec<(String, i64)> = expected.iter().map(|(c, v)| (c.to_string(), *v)).collect();
+    assert_eq!(commissions(&capped), expected);
+    assert_eq!(
+        capped.rules.describe(),
+        "above 150.00 a month: 15% · at most 12.00 per conversion"
+    );
+    // The same from the command line; a tier it cannot read is refused.
+    let db = dir.path().join("tiered.duckdb");
+    let cli = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_partner-attribution"))
+            .args([
+                "payouts",
+                "--period",
+                "2026-01",
+                "--hold-days",
+                "0",
+                "--format",
+                "csv",
+            ])
+            .arg("--db")
+            .arg(&db)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = cli(&["--tier", "150:15%", "--cap", "12"]);
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        csv.contains("2026-01,gamma,Gamma,last,3.0000,300.00,34.00,USD,payable,"),
+        "{csv}"
+    );
+    let refused = cli(&["--tier", "lots"]);
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("expected AMOUNT:RATE% like 10000:15%, found 'lots'"),
+        "{message}"
+    );
+
+    // Settings without rules keep the fingerprint they had, so older sign-offs still match.
+    assert_eq!(PayoutSettings::default().fingerprint(), "01a5bc7a7f83");
+    assert_ne!(
+        capped.fingerprint(),
+        PayoutSettings {
+            hold_days: 0,
+            ..PayoutSettings::default()
+        }
+        .fingerprint()
+    );
 }

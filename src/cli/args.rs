@@ -7,7 +7,7 @@ use crate::attribution::{
     AttributionSettings, BrowserCaps, CookieWindow, CouponPrecedence, CreditModel, Methods, Model,
     ModelParams, TrackingSettings,
 };
-use crate::payouts::PayoutSettings;
+use crate::payouts::{Cents, CommissionRules, PayoutSettings, Tier};
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -100,8 +100,47 @@ pub struct PayoutRulesArgs {
     /// Conversions younger than this many days at the month's end are pending.
     #[arg(long, default_value_t = PayoutSettings::default().hold_days)]
     pub hold_days: u32,
+    /// A higher rate above a partner's monthly sales: `10000:15%` pays percentage partners
+    /// 15% of their credited revenue above 10,000.00 in a month (per currency; the sale that
+    /// crosses it is split).
+    #[arg(long, value_name = "AMOUNT:RATE%", value_parser = parse_tier)]
+    pub tier: Option<Tier>,
+    /// The most one conversion pays one partner (`50.00`).
+    #[arg(long, value_name = "AMOUNT", value_parser = parse_cap)]
+    pub cap: Option<i64>,
     #[command(flatten)]
     pub settings: SettingsArgs,
+}
+
+/// Reads `--tier 10000:15%` (amount, then a percentage with up to two decimals).
+fn parse_tier(text: &str) -> Result<Tier, String> {
+    let expected = || format!("expected AMOUNT:RATE% like 10000:15%, found '{text}'");
+    let (amount, rate) = text.split_once(':').ok_or_else(expected)?;
+    let threshold_cents = parse_cap(amount).map_err(|_| expected())?;
+    let rate: f64 = rate
+        .trim()
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| expected())?;
+    if !(0.0..=100.0).contains(&rate) {
+        return Err(format!("the tier's rate must be 0-100%, found '{text}'"));
+    }
+    Ok(Tier {
+        threshold_cents,
+        rate_bp: (rate * 100.0).round() as u32,
+    })
+}
+
+/// Reads an amount like `50` or `50.00` as cents (not negative).
+fn parse_cap(text: &str) -> Result<i64, String> {
+    let amount: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected an amount like 50.00, found '{text}'"))?;
+    if !amount.is_finite() || amount < 0.0 {
+        return Err(format!("expected an amount of 0 or more, found '{text}'"));
+    }
+    Ok(Cents::from_amount(amount).0)
 }
 
 impl PayoutRulesArgs {
@@ -111,6 +150,10 @@ impl PayoutRulesArgs {
             attribution: self.settings.settings(),
             model: self.model,
             hold_days: self.hold_days,
+            rules: CommissionRules {
+                tier: self.tier,
+                cap_cents: self.cap,
+            },
         }
     }
 }

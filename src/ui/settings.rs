@@ -114,6 +114,8 @@ pub struct UiSettings {
     pub payout_model: Model,
     /// Hold period of payouts, in days.
     pub hold_days: u32,
+    /// Tier and cap of the commissions (none by default).
+    pub commission_rules: crate::payouts::CommissionRules,
     /// The month shown in Payouts (`2026-10`; `None`: the latest).
     pub payout_period: Option<String>,
     /// Days between a reported lead and its conversion, at most.
@@ -136,6 +138,7 @@ impl UiSettings {
             attribution: self.attribution,
             model: self.payout_model,
             hold_days: self.hold_days,
+            rules: self.commission_rules,
         }
     }
 }
@@ -179,6 +182,7 @@ impl Default for UiSettings {
             sensitivity_sources: Vec::new(),
             payout_model: Model::Last,
             hold_days: crate::payouts::PayoutSettings::default().hold_days,
+            commission_rules: crate::payouts::CommissionRules::default(),
             payout_period: None,
             audit_tolerance_days: crate::audit::DEFAULT_TOLERANCE_DAYS,
             audit_month: None,
