@@ -461,7 +461,8 @@ fn partner_page(
     let _ = write!(
         out,
         "<section><h1>{}</h1><h2>Statement {} · {} ({})</h2>\
-         <p class=\"muted\">Model {} · hold {} days · rate {} · rules fingerprint {}</p>\n\
+         <p class=\"muted\">Model {} · hold {} days · rate {} · tier and cap: {} · rules \
+         fingerprint {}</p>\n\
          <table><tr><th>Sale date</th><th>Order</th><th>Sale month</th><th>Status</th>\
          <th>Release date</th><th class=\"n\">Revenue</th><th class=\"n\">Rate</th>\
          <th class=\"n\">Commission</th><th>Currency</th></tr>\n",
@@ -472,6 +473,7 @@ fn partner_page(
         statement.settings.model.label(),
         statement.settings.hold_days,
         html_escape(&rate_text(source.commission)),
+        html_escape(&statement.settings.rules.describe()),
         statement.settings.fingerprint()
     );
     for line in statement.lines_of(partner) {

@@ -13,8 +13,8 @@ use crate::attribution::Model;
 use crate::domain::format::conversions;
 use crate::journeys::JourneyIndex;
 use crate::payouts::{
-    Cents, PayoutSettings, PayoutStatus, Period, PeriodPayouts, changes_since, export_rows,
-    payouts, signoff_record,
+    Cents, CommissionRules, PayoutSettings, PayoutStatus, Period, PeriodPayouts, Tier,
+    changes_since, export_rows, payouts, signoff_record,
 };
 use crate::statements::{payments_csv, statement_after, statements_html};
 use crate::store::{PayoutExportRow, SignoffRecord, StatementHistory};
@@ -165,7 +165,56 @@ fn rules_bar_ui(ui: &mut egui::Ui, settings: &mut UiSettings, months: &[Period],
         )
         .labelled_by(label.id)
         .on_hover_text("Conversions younger than this at the month's end are pending");
+        ui.separator();
+        commission_rules_ui(ui, &mut settings.commission_rules);
     });
+}
+
+/// The monthly tier and the cap per conversion: a tick box each, their amounts beside it.
+fn commission_rules_ui(ui: &mut egui::Ui, rules: &mut CommissionRules) {
+    let mut tiered = rules.tier.is_some();
+    ui.checkbox(&mut tiered, "Tier").on_hover_text(
+        "Percentage partners earn another rate on their credited revenue above a threshold \
+         in a month (the sale that crosses it is split)",
+    );
+    rules.tier = tiered.then(|| {
+        rules.tier.unwrap_or(Tier {
+            threshold_cents: 1_000_000,
+            rate_bp: 1_500,
+        })
+    });
+    if let Some(tier) = &mut rules.tier {
+        ui.label("above");
+        cents_value_ui(ui, &mut tier.threshold_cents);
+        ui.label("at");
+        let mut rate = f64::from(tier.rate_bp) / 100.0;
+        let edit = egui::DragValue::new(&mut rate)
+            .range(0.0..=100.0)
+            .speed(0.1)
+            .suffix(" %");
+        if ui.add(edit).changed() {
+            tier.rate_bp = (rate * 100.0).round() as u32;
+        }
+    }
+    let mut capped = rules.cap_cents.is_some();
+    ui.checkbox(&mut capped, "Cap")
+        .on_hover_text("The most one conversion pays one partner");
+    rules.cap_cents = capped.then(|| rules.cap_cents.unwrap_or(5_000));
+    if let Some(cap) = &mut rules.cap_cents {
+        cents_value_ui(ui, cap);
+    }
+}
+
+/// An amount in cents, edited as a decimal amount.
+fn cents_value_ui(ui: &mut egui::Ui, cents: &mut i64) {
+    let mut amount = *cents as f64 / 100.0;
+    let edit = egui::DragValue::new(&mut amount)
+        .range(0.0..=1e9)
+        .speed(10.0)
+        .fixed_decimals(2);
+    if ui.add(edit).changed() {
+        *cents = Cents::from_amount(amount).0;
+    }
 }
 
 /// Per currency: `1,234.50 USD`, joined.
