@@ -863,7 +863,8 @@ fn a_rejected_alias_is_offered_and_read_again_from_the_data_view() {
     assert!(shows_text(
         &harness,
         &format!(
-            "{} rows of clicks.csv (import #2) were rejected for using via=",
+            "{} rows of clicks.csv (import #2) were rejected for using via=, which the \
+             programme does not read.",
             alias[0].rows
         )
     ));

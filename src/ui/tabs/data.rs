@@ -214,7 +214,8 @@ fn unread_aliases_ui(ui: &mut egui::Ui, snapshot: &Snapshot) -> Option<Command> 
     for alias in &snapshot.unread_aliases {
         ui.horizontal_wrapped(|ui| {
             ui.label(format!(
-                "{} rows of {} (import #{}) were rejected for using {}=, which the programme                  does not read.",
+                "{} rows of {} (import #{}) were rejected for using {}=, which the programme \
+                 does not read.",
                 thousands(alias.rows),
                 alias.file_name,
                 alias.import_id,
@@ -223,7 +224,9 @@ fn unread_aliases_ui(ui: &mut egui::Ui, snapshot: &Snapshot) -> Option<Command> 
             let offer = format!("Read {}= as a referral parameter", alias.param);
             if ui
                 .button(offer)
-                .on_hover_text("Adds it to the programme's referral parameters and reads the file again")
+                .on_hover_text(
+                    "Adds it to the programme's referral parameters and reads the file again",
+                )
                 .clicked()
             {
                 command = Some(Command::ReadRefParam(alias.import_id, alias.param.clone()));
