@@ -310,3 +310,37 @@ fn saved_scenarios_are_the_documents_examples() {
     assert!(linear.contains("partner-c 0.33"), "{linear}");
     assert!(to_html(&doc).contains("Example: Three &lt;b&gt;partners&lt;/b&gt;"));
 }
+
+/// The document states the payout schedule the statements follow, and a tier and a cap only
+/// when the programme sets them.
+#[test]
+fn the_schedule_names_the_statements_rules_and_any_tier_or_cap() {
+    let text = |doc: RulesDocument| -> String {
+        let paragraphs = doc.sections.iter().flat_map(|s| s.paragraphs.iter());
+        paragraphs.cloned().collect::<Vec<_>>().join("\n")
+    };
+    let plain = text(rules_document(&input(PayoutSettings::default())).unwrap());
+    assert!(plain.contains("are paid on the first statement after their hold ends"));
+    assert!(plain.contains("taken back as a negative line (a clawback) on the next statement"));
+    assert!(!plain.contains("Tier:") && !plain.contains("No single sale"));
+
+    let payout = PayoutSettings {
+        rules: partner_attribution::payouts::CommissionRules {
+            tier: Some(partner_attribution::payouts::Tier {
+                threshold_cents: 1_000_000,
+                rate_bp: 1_500,
+            }),
+            cap_cents: Some(5_000),
+        },
+        ..PayoutSettings::default()
+    };
+    let ruled = text(rules_document(&input(payout)).unwrap());
+    assert!(
+        ruled.contains(
+            "Tier: your credited revenue above 10,000.00 in a month (in each currency) earns \
+             15% instead of your percentage rate; the sale that crosses 10,000.00 is split there."
+        ),
+        "{ruled}"
+    );
+    assert!(ruled.contains("No single sale pays you more than 50.00 in commission."));
+}

@@ -426,7 +426,8 @@ fn refunds_section(input: &RulesInput) -> Result<Section, StoreError> {
         .say(
             "A refunded or cancelled sale earns no commission. It stays visible in your \
              statement with its credit, so you can see it was yours. A refund that arrives \
-             after a month was signed off shows as a change against the signed statement.",
+             after the commission was paid on a signed statement is taken back as a negative \
+             line (a clawback) on the next statement; the signed statement is never changed.",
         )
         .example(worked("Refunded purchase", input)?))
 }
@@ -437,9 +438,25 @@ fn schedule_section(input: &RulesInput) -> Result<Section, StoreError> {
     let mut section = Section::new("Hold period and payout schedule").say(format!(
         "Commission is paid monthly. Months are counted in the programme's time zone \
          ({zone}). Sales made in the last {hold} days of a month are held: they show as \
-         pending, not payable, on that month's statement, because a refund may still come. \
-         Each statement carries the fingerprint of the rules used."
+         pending, not payable, on that month's statement, because a refund may still come, \
+         and are paid on the first statement after their hold ends. Each statement carries \
+         the fingerprint of the rules used."
     ));
+    if let Some(tier) = input.payout.rules.tier {
+        section = section.say(format!(
+            "Tier: your credited revenue above {} in a month (in each currency) earns {}% \
+             instead of your percentage rate; the sale that crosses {} is split there.",
+            money_text(tier.threshold_cents),
+            f64::from(tier.rate_bp) / 100.0,
+            money_text(tier.threshold_cents)
+        ));
+    }
+    if let Some(cap) = input.payout.rules.cap_cents {
+        section = section.say(format!(
+            "No single sale pays you more than {} in commission.",
+            money_text(cap)
+        ));
+    }
     section.examples.push(hold_example(input)?);
     Ok(section)
 }
@@ -689,4 +706,9 @@ fn model_outcome(outcome: &ScenarioOutcome, model: Model, official: bool) -> Str
         rows.join("; ")
     };
     format!("{}{mark}: {credit}", model.label())
+}
+
+/// An amount in cents as the document writes it (`10,000.00`).
+fn money_text(cents: i64) -> String {
+    crate::payouts::Cents(cents).display("")
 }
