@@ -276,6 +276,7 @@ pub fn import_file(
         }
     }
     stage::clean_up(store.conn());
+    store.settle_after_import();
     result
 }
 

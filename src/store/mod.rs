@@ -284,6 +284,26 @@ impl Store {
         !self.in_transaction()
     }
 
+    /// Makes sure the connection answers again after an import a cancel interrupted, and that
+    /// no row of an unrecorded import is left: a transaction left aborted, or a late
+    /// interrupt meant for the import, would refuse the next query or stop the import's own
+    /// clean-up. Rolls back, asks `SELECT 1` and discards unfinished imports, up to twenty
+    /// times a millisecond apart.
+    pub(crate) fn settle_after_import(&self) {
+        for _ in 0..20 {
+            self.roll_back_open_transaction();
+            let answers = self
+                .conn
+                .query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+                .is_ok();
+            if answers && self.discard_unfinished_imports().is_ok() && !self.in_transaction() {
+                return;
+            }
+            let _ = self.conn.execute("ROLLBACK", []);
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
     /// Whether a transaction is open on this connection (its writes not yet committed).
     pub fn in_transaction(&self) -> bool {
         !self.conn.is_autocommit()
