@@ -276,7 +276,11 @@ pub fn import_file(
         }
     }
     stage::clean_up(store.conn());
-    store.settle_after_import();
+    if result.is_err() {
+        // Only a failed or cancelled import can leave an aborted transaction or unrecorded
+        // rows; a recorded one needs no second scan of the touches.
+        store.settle_after_import();
+    }
     result
 }
 
