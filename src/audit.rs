@@ -8,7 +8,6 @@
 
 use serde::Serialize;
 
-use crate::attribution::Allocator;
 use crate::domain::ProgrammeTimeZone;
 use crate::journeys::JourneyIndex;
 use crate::leakage::{Cause, analyse_one};
@@ -126,7 +125,7 @@ pub fn audit(
     leads: Vec<LeadMatch>,
     zone: ProgrammeTimeZone,
 ) -> Vec<AuditedLead> {
-    let allocator = Allocator::new(index, &settings.attribution);
+    let split = settings.sale_split(index);
     let position = |seq: i64| {
         index
             .conversions
@@ -147,9 +146,8 @@ pub fn audit(
                     amount,
                 };
             };
-            let credit = allocator.credit(c);
-            let sources: Vec<&crate::journeys::Source> = credit
-                .shares(settings.model)
+            let sources: Vec<&crate::journeys::Source> = split
+                .shares(c)
                 .iter()
                 .map(|s| &index.sources[s.source as usize])
                 .collect();

@@ -10,36 +10,96 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::attribution::{Allocator, AttributionSettings, Model, SECS_PER_DAY, Share};
+use crate::attribution::{
+    Allocator, AttributionSettings, CreditModel, Model, ModelParams, SECS_PER_DAY, SaleSplit, Share,
+};
 use crate::domain::ProgrammeTimeZone;
 use crate::domain::format::csv_field;
 use crate::journeys::{Commission, ConversionFacts, JourneyIndex};
 use crate::store::{PayoutExportRow, SignoffLine, SignoffRecord};
 
-/// The programme's official payout rules: the attribution settings, the model that pays,
-/// and the hold period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The programme's official payout rules: the attribution settings, the model that pays
+/// (with its parameters), and the hold period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PayoutSettings {
     /// Window, toggles and tracking.
     pub attribution: AttributionSettings,
-    /// The model partners are paid by.
-    pub model: Model,
+    /// The model partners are paid by (any of them; first, last and linear split a sale in
+    /// exact fractions, the others in billionths, see [`SaleSplit`]).
+    pub model: CreditModel,
     /// Conversions younger than this at the month's end are pending.
     pub hold_days: u32,
     /// A higher rate above a monthly sales threshold, a cap per conversion (none by default;
     /// left out of the fingerprint then, so settings without them keep theirs).
     #[serde(default, skip_serializing_if = "CommissionRules::is_none")]
     pub rules: CommissionRules,
+    /// The parameters of the official model (position weights, half-life, …). Only those
+    /// the model uses are kept ([`PayoutSettings::new`]), and none when they are the
+    /// defaults, so first, last and linear keep their fingerprints.
+    #[serde(default, skip_serializing_if = "ModelParams::is_default")]
+    pub params: ModelParams,
 }
 
 /// Commission rules beyond each partner's own rate.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CommissionRules {
     /// Above a partner's monthly credited revenue threshold, percentage partners earn the
     /// tier's rate on the rest (the sale that crosses it is split at the threshold).
     pub tier: Option<Tier>,
     /// The most one conversion pays one partner, in cents.
     pub cap_cents: Option<i64>,
+    /// Rates by product category: percentage partners earn a category's rate instead of
+    /// their own on its sales (none: everyone's own rate; left out of the fingerprint then).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub category_rates: Vec<CategoryRate>,
+}
+
+/// A commission rate for the sales of one product category.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CategoryRate {
+    /// The category as the conversions name it (compared without regard to case).
+    pub category: String,
+    /// The rate, in basis points (300 = 3%).
+    pub rate_bp: u32,
+}
+
+impl CategoryRate {
+    /// Reads `electronics=3%, fashion=10%` (a rate from 0 to 100%, up to two decimals; a
+    /// category once).
+    pub fn parse_list(text: &str) -> Result<Vec<CategoryRate>, String> {
+        let mut rates: Vec<CategoryRate> = Vec::new();
+        for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let expected =
+                || format!("expected CATEGORY=RATE% like electronics=3%, found '{item}'");
+            let (category, rate) = item.split_once('=').ok_or_else(expected)?;
+            let rate: f64 = rate
+                .trim()
+                .trim_end_matches('%')
+                .trim()
+                .parse()
+                .map_err(|_| expected())?;
+            let category = category.trim();
+            if category.is_empty() || !(0.0..=100.0).contains(&rate) {
+                return Err(expected());
+            }
+            if rates
+                .iter()
+                .any(|r| r.category.eq_ignore_ascii_case(category))
+            {
+                return Err(format!("the category '{category}' is given twice"));
+            }
+            rates.push(CategoryRate {
+                category: category.to_owned(),
+                rate_bp: (rate * 100.0).round() as u32,
+            });
+        }
+        Ok(rates)
+    }
+
+    /// `electronics=3%`, as [`CategoryRate::parse_list`] reads it.
+    pub fn text(&self) -> String {
+        format!("{}={}%", self.category, f64::from(self.rate_bp) / 100.0)
+    }
 }
 
 /// A rate for a partner's sales above a monthly threshold.
@@ -71,10 +131,30 @@ impl CommissionRules {
         if let Some(cap) = self.cap_cents {
             parts.push(format!("at most {} per conversion", Cents(cap).display("")));
         }
+        if !self.category_rates.is_empty() {
+            let rates: Vec<String> = self.category_rates.iter().map(CategoryRate::text).collect();
+            parts.push(format!("by category: {}", rates.join(", ")));
+        }
         if parts.is_empty() {
             "none".to_owned()
         } else {
             parts.join(" · ")
+        }
+    }
+
+    /// The commission a partner whose own is `own` earns on a sale of `category`: a
+    /// percentage partner earns the category's rate when one is set; a flat one its amount.
+    pub fn commission_for(&self, own: Commission, category: Option<&str>) -> Commission {
+        let rate = category.and_then(|category| {
+            self.category_rates
+                .iter()
+                .find(|r| r.category.eq_ignore_ascii_case(category.trim()))
+        });
+        match (own, rate) {
+            (Commission::Percent(_), Some(rate)) => {
+                Commission::Percent(f64::from(rate.rate_bp) / 100.0)
+            }
+            _ => own,
         }
     }
 
@@ -119,14 +199,49 @@ impl Default for PayoutSettings {
     fn default() -> Self {
         PayoutSettings {
             attribution: AttributionSettings::default(),
-            model: Model::Last,
+            model: CreditModel::Last,
             hold_days: 14,
             rules: CommissionRules::default(),
+            params: ModelParams::default(),
         }
     }
 }
 
 impl PayoutSettings {
+    /// The rules of `model`, keeping only the parameters it uses (the others at their
+    /// defaults, so that a half-life set for Compare does not move a last-touch fingerprint).
+    pub fn new(
+        attribution: AttributionSettings,
+        model: CreditModel,
+        params: &ModelParams,
+        hold_days: u32,
+        rules: CommissionRules,
+    ) -> PayoutSettings {
+        PayoutSettings {
+            attribution,
+            model,
+            hold_days,
+            rules,
+            params: params.only_for(model),
+        }
+    }
+
+    /// `Time decay (half-life 72 h)`; the label alone when the model takes no parameters.
+    pub fn model_label(&self) -> String {
+        let params = self.params.describe(self.model);
+        if params.is_empty() {
+            self.model.label().to_owned()
+        } else {
+            format!("{} ({params})", self.model.label())
+        }
+    }
+
+    /// How the official model splits each sale. Markov and Shapley learn from every
+    /// journey: read the journeys that did not convert first.
+    pub fn sale_split<'a>(&self, index: &'a JourneyIndex) -> SaleSplit<'a> {
+        SaleSplit::new(index, &self.attribution, self.model, &self.params)
+    }
+
     /// A short, stable fingerprint of every setting that moves an amount (12 hex digits).
     pub fn fingerprint(&self) -> String {
         let json = serde_json::to_string(self).unwrap_or_default();
@@ -320,11 +435,15 @@ pub struct PayoutLine {
     /// The partner (source id).
     pub partner: u32,
     /// The model.
-    pub model: Model,
+    pub model: CreditModel,
     /// Currency code ("" when the conversions carry none).
     pub currency: String,
     /// Payable, pending, refunded or cancelled.
     pub status: PayoutStatus,
+    /// The month whose statement pays it once the hold ends (this month for payable lines, a
+    /// later one for sales still within the hold); `None` for sales pending approval,
+    /// refunded or cancelled.
+    pub payable_on: Option<Period>,
     /// Credited conversions (fractional under linear).
     pub conversions: f64,
     /// Credited revenue.
@@ -346,12 +465,18 @@ pub struct PeriodPayouts {
 
 impl PeriodPayouts {
     /// The lines of one model.
-    pub fn of_model(&self, model: Model) -> impl Iterator<Item = &PayoutLine> {
+    pub fn of_model(&self, model: impl Into<CreditModel>) -> impl Iterator<Item = &PayoutLine> {
+        let model = model.into();
         self.lines.iter().filter(move |l| l.model == model)
     }
 
     /// Total commission of `model` in `status`, per currency.
-    pub fn total(&self, model: Model, status: PayoutStatus) -> Vec<(String, Cents)> {
+    pub fn total(
+        &self,
+        model: impl Into<CreditModel>,
+        status: PayoutStatus,
+    ) -> Vec<(String, Cents)> {
+        let model = model.into();
         let mut totals: Vec<(String, Cents)> = Vec::new();
         for line in self.of_model(model).filter(|l| l.status == status) {
             match totals.iter_mut().find(|(c, _)| *c == line.currency) {
@@ -377,7 +502,19 @@ pub fn in_time_order(index: &JourneyIndex, start: i64, end: i64) -> Vec<usize> {
     order
 }
 
-/// The payouts of `period` under `settings`: every partner, every model.
+/// The models a month's payouts list: first, last and linear, and the official model when
+/// it is another.
+pub fn listed_models(settings: &PayoutSettings) -> Vec<CreditModel> {
+    let mut models: Vec<CreditModel> = Model::ALL.into_iter().map(CreditModel::from).collect();
+    if !models.contains(&settings.model) {
+        models.push(settings.model);
+    }
+    models
+}
+
+/// The payouts of `period` under `settings`: every partner under first, last, linear and the
+/// official model. Markov and Shapley as the official model learn from every journey: read
+/// the journeys that did not convert into `index` first.
 pub fn payouts(
     index: &JourneyIndex,
     settings: &PayoutSettings,
@@ -385,56 +522,117 @@ pub fn payouts(
     zone: ProgrammeTimeZone,
 ) -> PeriodPayouts {
     let allocator = Allocator::new(index, &settings.attribution);
+    let official = (settings.model.classic().is_none()).then(|| settings.sale_split(index));
+    let models = listed_models(settings);
     let (start, end) = (period.start_secs(zone), period.end_secs(zone));
-    let mut cells: std::collections::BTreeMap<(u32, usize, String, PayoutStatus), PayoutLine> =
-        Default::default();
-    let mut sales: std::collections::HashMap<(usize, u32, String), i64> = Default::default();
+    let mut lines = LineCells::default();
     for c in in_time_order(index, start, end) {
         let facts = &index.conversions[c];
         let status = PayoutStatus::of(facts, end, settings.hold_days);
-        let currency = facts.currency.clone().unwrap_or_default();
-        let revenue = Cents::from_amount(facts.revenue);
+        let release = facts.converted_at_secs + i64::from(settings.hold_days) * SECS_PER_DAY;
+        let sale = Sale {
+            status,
+            payable_on: match (status, facts.status.as_str()) {
+                (PayoutStatus::Payable, _) => Some(period),
+                (PayoutStatus::Pending, "pending") => None,
+                (PayoutStatus::Pending, _) => Some(Period::of(release, zone).max(period.next())),
+                _ => None,
+            },
+            category: facts.category.clone(),
+            currency: facts.currency.clone().unwrap_or_default(),
+            revenue: Cents::from_amount(facts.revenue),
+        };
         let credit = allocator.credit(c);
-        for model in Model::ALL {
-            for &share in credit.shares(model) {
-                let source = &index.sources[share.source as usize];
-                if !source.is_partner {
-                    continue;
-                }
-                let reversed = matches!(status, PayoutStatus::Refunded | PayoutStatus::Cancelled);
-                let so_far = sales
-                    .entry((model.index(), share.source, currency.clone()))
-                    .or_default();
-                let (revenue_share, mut commission) = settings.rules.share_amounts(
-                    revenue,
-                    source.commission,
-                    share,
-                    so_far,
-                    !reversed,
-                );
-                if reversed {
-                    commission = Cents(0);
-                }
-                let key = (share.source, model.index(), currency.clone(), status);
-                let line = cells.entry(key).or_insert_with(|| PayoutLine {
-                    partner: share.source,
-                    model,
-                    currency: currency.clone(),
-                    status,
-                    conversions: 0.0,
-                    revenue: Cents(0),
-                    commission: Cents(0),
-                });
-                line.conversions += share.fraction();
-                line.revenue.0 += revenue_share.0;
-                line.commission.0 += commission.0;
-            }
+        for &model in &models {
+            let shares = match (model.classic(), &official) {
+                (Some(classic), _) => credit.shares(classic).to_vec(),
+                (None, Some(split)) => split.shares(c),
+                (None, None) => Vec::new(),
+            };
+            lines.add(index, settings, model, &sale, &shares);
         }
     }
     PeriodPayouts {
         period,
-        settings: *settings,
-        lines: cells.into_values().collect(),
+        settings: settings.clone(),
+        lines: lines.cells.into_values().collect(),
+    }
+}
+
+/// A payout line's partner, model, currency, status and payable month.
+type LineKey = (u32, CreditModel, String, PayoutStatus, Option<Period>);
+
+/// One sale as the payout lines see it.
+struct Sale {
+    status: PayoutStatus,
+    payable_on: Option<Period>,
+    category: Option<String>,
+    currency: String,
+    revenue: Cents,
+}
+
+/// Payout lines being summed, by partner, model, currency and status, with each partner's
+/// sales so far in the month (for a tier).
+#[derive(Default)]
+struct LineCells {
+    cells: std::collections::BTreeMap<LineKey, PayoutLine>,
+    sales: std::collections::HashMap<(CreditModel, u32, String), i64>,
+}
+
+impl LineCells {
+    /// Adds `sale`'s `shares` under `model` to the partners' lines.
+    fn add(
+        &mut self,
+        index: &JourneyIndex,
+        settings: &PayoutSettings,
+        model: CreditModel,
+        sale: &Sale,
+        shares: &[Share],
+    ) {
+        let reversed = matches!(
+            sale.status,
+            PayoutStatus::Refunded | PayoutStatus::Cancelled
+        );
+        for &share in shares {
+            let source = &index.sources[share.source as usize];
+            if !source.is_partner {
+                continue;
+            }
+            let so_far = self
+                .sales
+                .entry((model, share.source, sale.currency.clone()))
+                .or_default();
+            let rate = settings
+                .rules
+                .commission_for(source.commission, sale.category.as_deref());
+            let (revenue_share, mut commission) =
+                settings
+                    .rules
+                    .share_amounts(sale.revenue, rate, share, so_far, !reversed);
+            if reversed {
+                commission = Cents(0);
+            }
+            let key = (
+                share.source,
+                model,
+                sale.currency.clone(),
+                sale.status,
+                sale.payable_on,
+            );
+            let line = self.cells.entry(key).or_insert_with(|| PayoutLine {
+                partner: share.source,
+                model,
+                currency: sale.currency.clone(),
+                status: sale.status,
+                payable_on: sale.payable_on,
+                conversions: 0.0,
+                revenue: Cents(0),
+                commission: Cents(0),
+            });
+            line.conversions += share.fraction();
+            line.revenue.0 += revenue_share.0;
+            line.commission.0 += commission.0;
+        }
     }
 }
 
@@ -493,8 +691,9 @@ mod tests {
 pub fn export_rows(
     index: &JourneyIndex,
     payouts: &PeriodPayouts,
-    model: Model,
+    model: impl Into<CreditModel>,
 ) -> Vec<PayoutExportRow> {
+    let model = model.into();
     let fingerprint = payouts.settings.fingerprint();
     let mut rows: Vec<PayoutExportRow> = payouts
         .of_model(model)
@@ -511,11 +710,18 @@ pub fn export_rows(
                 currency: line.currency.clone(),
                 status: line.status.key().to_owned(),
                 fingerprint: fingerprint.clone(),
+                sale_period: payouts.period.label(),
+                payable_on: line.payable_on.map(Period::label).unwrap_or_default(),
             }
         })
         .collect();
     rows.sort_by(|a, b| {
-        (&a.partner_id, &a.currency, &a.status).cmp(&(&b.partner_id, &b.currency, &b.status))
+        (&a.partner_id, &a.currency, &a.status, &a.payable_on).cmp(&(
+            &b.partner_id,
+            &b.currency,
+            &b.status,
+            &b.payable_on,
+        ))
     });
     rows
 }
@@ -524,7 +730,7 @@ pub fn export_rows(
 /// safe from formula injection.
 pub fn export_csv(rows: &[PayoutExportRow]) -> String {
     let mut out = String::from(
-        "period,partner_id,partner_name,model,credited_conversions,revenue,commission,currency,status,settings_fingerprint\n",
+        "period,partner_id,partner_name,model,credited_conversions,revenue,commission,currency,status,settings_fingerprint,sale_period,payable_on\n",
     );
     for row in rows {
         let cells = [
@@ -538,6 +744,8 @@ pub fn export_csv(rows: &[PayoutExportRow]) -> String {
             csv_field(&row.currency),
             row.status.clone(),
             row.fingerprint.clone(),
+            row.sale_period.clone(),
+            row.payable_on.clone(),
         ];
         out += &cells.join(",");
         out.push('\n');
@@ -552,17 +760,30 @@ pub fn signoff_record(
     signed_by: &str,
 ) -> SignoffRecord {
     let model = payouts.settings.model;
-    let lines = payouts
-        .of_model(model)
-        .map(|line| SignoffLine {
-            partner_id: index.sources[line.partner as usize].id.clone(),
-            currency: line.currency.clone(),
-            status: line.status.key().to_owned(),
-            conversions: line.conversions,
-            revenue_cents: line.revenue.0,
-            commission_cents: line.commission.0,
-        })
-        .collect();
+    // One line per partner, currency and status, whatever month the held ones are paid in.
+    let mut lines: Vec<SignoffLine> = Vec::new();
+    for line in payouts.of_model(model) {
+        let partner_id = &index.sources[line.partner as usize].id;
+        let status = line.status.key();
+        let same = |l: &&mut SignoffLine| {
+            l.partner_id == *partner_id && l.currency == line.currency && l.status == status
+        };
+        match lines.iter_mut().find(same) {
+            Some(signed) => {
+                signed.conversions += line.conversions;
+                signed.revenue_cents += line.revenue.0;
+                signed.commission_cents += line.commission.0;
+            }
+            None => lines.push(SignoffLine {
+                partner_id: partner_id.clone(),
+                currency: line.currency.clone(),
+                status: status.to_owned(),
+                conversions: line.conversions,
+                revenue_cents: line.revenue.0,
+                commission_cents: line.commission.0,
+            }),
+        }
+    }
     SignoffRecord {
         signoff_id: 0,
         period: payouts.period.label(),

@@ -17,13 +17,13 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
-use crate::attribution::{Allocator, SECS_PER_DAY};
+use crate::attribution::SECS_PER_DAY;
 use crate::domain::ProgrammeTimeZone;
 use crate::domain::format::csv_field;
 use crate::journeys::{Commission, ConversionFacts, JourneyIndex};
 use crate::payouts::{Cents, PayoutSettings, Period, in_time_order};
 use crate::report::html_escape;
-use crate::store::{PaidLine, StatementHistory};
+use crate::store::{PaidLine, PayoutDetails, StatementHistory};
 
 /// Where a commission stands on a statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -70,6 +70,8 @@ pub struct StatementLine {
     pub currency: String,
     /// The partner's credited share of the revenue.
     pub revenue: Cents,
+    /// The rate it was paid at (a category's rate, when one applies); `None` on a clawback.
+    pub rate: Option<Commission>,
     /// The commission (zero when reversed).
     pub commission: Cents,
     /// Payable, held or reversed.
@@ -196,7 +198,7 @@ pub fn statement_after(
     history: &StatementHistory,
 ) -> Statement {
     let paid = Paid::of(history);
-    let allocator = Allocator::new(index, &settings.attribution);
+    let split = settings.sale_split(index);
     let mut lines = Vec::new();
     // Each partner's credited revenue so far in each sale month, for the monthly tier: every
     // sale up to the month's end counts, whether or not this statement lists it.
@@ -208,7 +210,7 @@ pub fn statement_after(
         let currency = facts.currency.clone().unwrap_or_default();
         let counts = !matches!(facts.status.as_str(), "refunded" | "cancelled");
         let revenue = Cents::from_amount(facts.revenue);
-        for &share in allocator.credit(c).shares(settings.model) {
+        for share in split.shares(c) {
             let source = &index.sources[share.source as usize];
             if !source.is_partner {
                 continue;
@@ -216,10 +218,12 @@ pub fn statement_after(
             let so_far = sales
                 .entry((share.source, sale_period, currency.clone()))
                 .or_default();
-            let (revenue_share, commission) =
-                settings
-                    .rules
-                    .share_amounts(revenue, source.commission, share, so_far, counts);
+            let rate = settings
+                .rules
+                .commission_for(source.commission, facts.category.as_deref());
+            let (revenue_share, commission) = settings
+                .rules
+                .share_amounts(revenue, rate, share, so_far, counts);
             let Some((status, release_secs, payable_on)) = standing else {
                 continue;
             };
@@ -235,6 +239,7 @@ pub fn statement_after(
                 release_secs,
                 currency: currency.clone(),
                 revenue: revenue_share,
+                rate: Some(rate),
                 commission: match status {
                     LineStatus::Reversed => Cents(0),
                     _ => commission,
@@ -251,7 +256,7 @@ pub fn statement_after(
     });
     Statement {
         period,
-        settings: *settings,
+        settings: settings.clone(),
         lines,
     }
 }
@@ -346,6 +351,7 @@ fn clawbacks(
             release_secs: None,
             currency: line.currency.clone(),
             revenue: Cents(0),
+            rate: None,
             commission: Cents(-line.commission_cents),
             status: LineStatus::Clawback,
         });
@@ -388,7 +394,7 @@ pub fn statement_csv(
             line.payable_on.map(Period::label).unwrap_or_default(),
             date_text(line.release_secs, zone),
             line.revenue.decimal(),
-            rate_text(source.commission),
+            line.rate.map(rate_text).unwrap_or_default(),
             line.commission.decimal(),
             csv_field(&line.currency),
             line.status.key().to_owned(),
@@ -400,12 +406,23 @@ pub fn statement_csv(
     out
 }
 
-/// The payment file: one row per partner and currency with the amount this statement pays.
-pub fn payments_csv(index: &JourneyIndex, statement: &Statement) -> String {
-    let mut out =
-        String::from("statement,partner_id,partner_name,currency,amount,settings_fingerprint\n");
+/// The payment file: one row per partner and currency with the amount this statement pays
+/// and, when the partners file gave them, where to pay it (`payout_email`, `iban`); every
+/// text cell safe from formula injection.
+pub fn payments_csv(
+    index: &JourneyIndex,
+    statement: &Statement,
+    details: &[PayoutDetails],
+) -> String {
+    let mut out = String::from(
+        "statement,partner_id,partner_name,currency,amount,settings_fingerprint,payout_email,iban\n",
+    );
     for partner in statement.partners() {
         let source = &index.sources[partner as usize];
+        let detail = details.iter().find(|d| d.partner_id == source.id);
+        let field = |value: Option<&Option<String>>| {
+            csv_field(value.and_then(Option::as_deref).unwrap_or_default())
+        };
         for (currency, amount) in statement.balance(Some(partner)) {
             let cells = [
                 statement.period.label(),
@@ -414,6 +431,8 @@ pub fn payments_csv(index: &JourneyIndex, statement: &Statement) -> String {
                 csv_field(&currency),
                 amount.decimal(),
                 statement.settings.fingerprint(),
+                field(detail.map(|d| &d.payout_email)),
+                field(detail.map(|d| &d.iban)),
             ];
             out += &cells.join(",");
             out.push('\n');
@@ -470,7 +489,7 @@ fn partner_page(
         statement.period.label(),
         html_escape(name),
         html_escape(&source.id),
-        statement.settings.model.label(),
+        html_escape(&statement.settings.model_label()),
         statement.settings.hold_days,
         html_escape(&rate_text(source.commission)),
         html_escape(&statement.settings.rules.describe()),
@@ -487,7 +506,7 @@ fn partner_page(
             line.status.key(),
             release_cell(line, zone),
             line.revenue.display(""),
-            html_escape(&rate_text(source.commission)),
+            html_escape(&line.rate.map(rate_text).unwrap_or_default()),
             line.commission.display(""),
             html_escape(&line.currency)
         );

@@ -472,7 +472,7 @@ fn payouts_signoff_and_audit_from_the_command_line() {
     assert_eq!(
         lines.next(),
         Some(
-            "period,partner_id,partner_name,model,credited_conversions,revenue,commission,currency,status,settings_fingerprint"
+            "period,partner_id,partner_name,model,credited_conversions,revenue,commission,currency,status,settings_fingerprint,sale_period,payable_on"
         )
     );
     assert!(lines.all(|l| l.starts_with("2026-10,") && l.contains(",last,")));

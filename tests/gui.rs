@@ -67,13 +67,16 @@ fn settle(harness: &mut Harness<'static, PartnerApp>) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         harness.step();
-        if !harness.state().is_busy() && harness.state().snapshot().is_some() {
+        // Idle, and the frames after it settle (a late reply can start a spinner again).
+        if !harness.state().is_busy()
+            && harness.state().snapshot().is_some()
+            && harness.try_run().is_ok()
+        {
             break;
         }
         assert!(Instant::now() < deadline, "the store thread did not finish");
         std::thread::sleep(Duration::from_millis(20));
     }
-    harness.run();
 }
 
 /// Whether some node has exactly this label.

@@ -9,14 +9,18 @@ use std::time::{Duration, Instant};
 use common::repo;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use partner_attribution::attribution::{
     AttributionSettings, CreditModel, ModelParams, compute_models,
 };
+use partner_attribution::domain::ProgrammeTimeZone;
 use partner_attribution::domain::format::money;
 use partner_attribution::journeys::JourneyIndex;
+use partner_attribution::payouts::{
+    CommissionRules, PayoutSettings, PayoutStatus, Period, payouts,
+};
 use partner_attribution::store::Store;
-use partner_attribution::ui::{AppPaths, PartnerApp};
+use partner_attribution::ui::{AppPaths, PartnerApp, answer_saves_in};
 
 /// A database holding the shipped sample programme.
 fn sample_database(dir: &Path) -> std::path::PathBuf {
@@ -45,13 +49,16 @@ fn settle(harness: &mut Harness<'static, PartnerApp>) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         harness.step();
-        if !harness.state().is_busy() && harness.state().snapshot().is_some() {
+        // Idle, and the frames after it settle (a late reply can start a spinner again).
+        if !harness.state().is_busy()
+            && harness.state().snapshot().is_some()
+            && harness.try_run().is_ok()
+        {
             break;
         }
         assert!(Instant::now() < deadline, "the window did not settle");
         std::thread::sleep(Duration::from_millis(20));
     }
-    harness.run();
 }
 
 fn shows(harness: &Harness<'static, PartnerApp>, label: &str) -> bool {
@@ -114,7 +121,7 @@ fn the_journeys_that_did_not_convert_are_read_when_markov_is_picked() {
     harness
         .get_by_role_and_label(Role::CheckBox, "Markov chain")
         .click();
-    harness.run();
+    harness.step();
     settle(&mut harness);
     let snapshot = harness.state().snapshot().unwrap();
     assert_eq!(snapshot.generation, generation, "the same snapshot");
@@ -184,8 +191,13 @@ fn the_scenario_lab_credits_the_models_picked_in_compare() {
     ] {
         assert!(shows(&harness, &line), "'{line}' is not shown");
     }
-    // Markov has no per-sale line; its row in the table splits the purchase's revenue.
-    assert!(!shows_text(&harness, "Markov chain: "));
+    // Markov's per-sale line is the split payouts use: the purchase's sources in proportion
+    // to their removal effects.
+    let markov_line = format!("Markov chain: {}", sale.credit_words(CreditModel::Markov));
+    assert!(
+        shows(&harness, &markov_line),
+        "'{markov_line}' is not shown"
+    );
     let revenue = outcome
         .credit
         .iter()
@@ -207,4 +219,110 @@ fn the_scenario_lab_credits_the_models_picked_in_compare() {
     let markov_a = outcome.credit(CreditModel::Markov, "partner-a").unwrap();
     let markov_b = outcome.credit(CreditModel::Markov, "partner-b").unwrap();
     assert!((markov_a.revenue + markov_b.revenue - revenue).abs() < 1e-9);
+}
+
+/// Waits, stepping frames, until `path` exists (a file the store thread writes).
+fn written(harness: &mut Harness<'static, PartnerApp>, path: &Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !path.exists() {
+        harness.step();
+        assert!(
+            Instant::now() < deadline,
+            "{} was not written",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    settle(harness);
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// Guards payouts under a data-driven official model: picking Markov in the Payouts view reads
+/// the journeys that did not convert and shows the payable total `payouts` gives under Markov;
+/// *Export statements…* and *Export payment file…* write the month's statements under it.
+#[test]
+fn payouts_pay_by_markov_when_it_is_picked_and_the_statements_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_database(dir.path());
+    let store = Store::open(&db).unwrap();
+    let mut index = JourneyIndex::build(&store).unwrap();
+    index.read_open_paths(&store).unwrap();
+    drop(store);
+    let defaults = PayoutSettings::default();
+    let markov = PayoutSettings::new(
+        defaults.attribution,
+        CreditModel::Markov,
+        &ModelParams::default(),
+        defaults.hold_days,
+        CommissionRules::default(),
+    );
+    let october = Period::parse("2026-10").unwrap();
+    let total = |settings: &PayoutSettings| {
+        payouts(&index, settings, october, ProgrammeTimeZone::default())
+            .total(settings.model, PayoutStatus::Payable)
+            .into_iter()
+            .find(|(c, _)| c == "USD")
+            .unwrap()
+            .1
+            .display("USD")
+    };
+    let (by_markov, by_last) = (total(&markov), total(&defaults));
+    assert_ne!(by_markov, by_last, "Markov pays otherwise than last-touch");
+
+    let mut harness = harness_on(&db, dir.path());
+    settle(&mut harness);
+    harness.get_by_label("Payouts").click();
+    settle(&mut harness);
+    assert!(shows_text(&harness, &by_last));
+    assert!(
+        !shows_text(&harness, &by_markov),
+        "{by_markov} before picking Markov"
+    );
+    harness
+        .get_by_role_and_label(Role::ComboBox, "Official model")
+        .click();
+    harness.run_steps(2);
+    harness.get_by_label("Markov chain").click();
+    harness.step();
+    settle(&mut harness);
+    // The journeys that did not convert are read, then the month is computed off the UI
+    // thread: a few frames.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !shows_text(&harness, &by_markov) && Instant::now() < deadline {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let payable: Vec<String> = harness
+        .query_all_by_label_contains("Payable")
+        .map(|n| format!("{:?}", n.accesskit_node().label()))
+        .collect();
+    assert!(
+        shows_text(&harness, &by_markov),
+        "expected the Markov payable total {by_markov}, found {payable:?}"
+    );
+    assert!(
+        harness
+            .state()
+            .snapshot()
+            .unwrap()
+            .index
+            .open_paths()
+            .is_some()
+    );
+
+    let out = dir.path().join("exports");
+    std::fs::create_dir(&out).unwrap();
+    answer_saves_in(&harness.ctx, out.clone());
+    harness.get_by_label("Export statements…").click();
+    harness.step();
+    let html = written(&mut harness, &out.join("statements-2026-10.html"));
+    assert!(html.contains("Model Markov chain (order 1)"), "{html}");
+    assert!(html.contains("<section>"));
+    harness.get_by_label("Export payment file…").click();
+    harness.step();
+    let payments = written(&mut harness, &out.join("payments-2026-10.csv"));
+    assert!(payments.starts_with(
+        "statement,partner_id,partner_name,currency,amount,settings_fingerprint,payout_email,iban\n"
+    ));
+    assert!(payments.contains(&markov.fingerprint()), "{payments}");
 }

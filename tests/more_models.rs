@@ -749,6 +749,7 @@ mod properties {
                 reported_by: None,
                 status: "approved".to_owned(),
                 currency: None,
+                category: None,
                 conversion_seq: i as i64,
             })
             .collect();

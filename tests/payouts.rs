@@ -159,7 +159,7 @@ fn the_export_neutralises_formulas_and_its_rows_add_up_to_the_total() {
     let rows = export_rows(&index, &result, Model::Last);
     let csv = export_csv(&rows);
     assert!(csv.starts_with(
-        "period,partner_id,partner_name,model,credited_conversions,revenue,commission,currency,status,settings_fingerprint\n"
+        "period,partner_id,partner_name,model,credited_conversions,revenue,commission,currency,status,settings_fingerprint,sale_period,payable_on\n"
     ));
     assert!(
         csv.contains("\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\""),
@@ -171,8 +171,8 @@ fn the_export_neutralises_formulas_and_its_rows_add_up_to_the_total() {
         .skip(1)
         .filter(|l| l.contains(",USD,payable,"))
         .map(|l| {
-            let fields: Vec<&str> = l.rsplitn(5, ',').collect();
-            let commission = fields[3];
+            let fields: Vec<&str> = l.rsplitn(7, ',').collect();
+            let commission = fields[5];
             let (whole, cents) = commission.split_once('.').unwrap();
             whole.parse::<i64>().unwrap() * 100 + cents.parse::<i64>().unwrap()
         })
@@ -181,8 +181,22 @@ fn the_export_neutralises_formulas_and_its_rows_add_up_to_the_total() {
     assert!(
         csv.lines()
             .skip(1)
-            .all(|l| l.ends_with(&settings.fingerprint()))
+            .all(|l| l.contains(&format!(",{},2026-09,", settings.fingerprint())))
     );
+    // Payable lines are paid on September's statement; o6, sold on the 25th, is held until
+    // 9 October and is paid on October's; refunded ones are paid on none.
+    assert!(
+        csv.contains(",USD,payable,") && csv.contains(",USD,pending,"),
+        "{csv}"
+    );
+    for line in csv.lines().skip(1) {
+        let expected = match line {
+            l if l.contains(",payable,") => "2026-09",
+            l if l.contains(",pending,") => "2026-10",
+            _ => "",
+        };
+        assert!(line.ends_with(&format!(",2026-09,{expected}")), "{line}");
+    }
 
     let parquet = dir.path().join("payouts.parquet");
     store.export_payouts_parquet(&rows, &parquet).unwrap();

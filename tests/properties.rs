@@ -70,6 +70,7 @@ fn index_of(journeys: &[Vec<CandidateTouch>]) -> JourneyIndex {
             reported_by: None,
             status: if i % 5 == 0 { "refunded" } else { "approved" }.to_owned(),
             currency: None,
+            category: None,
             conversion_seq: i as i64,
         })
         .collect();

@@ -69,7 +69,7 @@ fn example<'a>(doc: &'a RulesDocument, scenario: &str) -> &'a WorkedExample {
 #[test]
 fn worked_examples_are_the_engines_results() {
     let payout = PayoutSettings::default();
-    let doc = rules_document(&input(payout)).unwrap();
+    let doc = rules_document(&input(payout.clone())).unwrap();
     assert_eq!(doc.sections.len(), 11);
     assert_eq!(doc.fingerprint, payout.fingerprint());
     // Every example's outcome line is the engine's credit for that scenario and model.
@@ -127,7 +127,7 @@ fn worked_examples_are_the_engines_results() {
 #[test]
 fn examples_follow_the_settings_they_state() {
     let mut payout = PayoutSettings {
-        model: Model::First,
+        model: Model::First.into(),
         hold_days: 3,
         ..PayoutSettings::default()
     };
@@ -331,6 +331,7 @@ fn the_schedule_names_the_statements_rules_and_any_tier_or_cap() {
                 rate_bp: 1_500,
             }),
             cap_cents: Some(5_000),
+            ..Default::default()
         },
         ..PayoutSettings::default()
     };
@@ -343,4 +344,71 @@ fn the_schedule_names_the_statements_rules_and_any_tier_or_cap() {
         "{ruled}"
     );
     assert!(ruled.contains("No single sale pays you more than 50.00 in commission."));
+}
+
+/// Any model can be the official one: the document describes it with its parameters, and the
+/// worked examples pay by it.
+#[test]
+fn the_document_describes_the_official_model_with_its_parameters() {
+    use partner_attribution::attribution::{CreditModel, ModelParams};
+    let official = |model, params: &ModelParams| {
+        let defaults = PayoutSettings::default();
+        PayoutSettings::new(
+            defaults.attribution,
+            model,
+            params,
+            defaults.hold_days,
+            Default::default(),
+        )
+    };
+    let sentences = |doc: &RulesDocument| -> String {
+        let paragraphs = doc.sections.iter().flat_map(|s| s.paragraphs.iter());
+        paragraphs.cloned().collect::<Vec<_>>().join("\n")
+    };
+    let position = rules_document(&input(official(
+        CreditModel::Position,
+        &ModelParams::default(),
+    )))
+    .unwrap();
+    assert!(
+        sentences(&position).contains(
+            "Payouts follow the Position-based model: the first counting touch gets 40% of the \
+             sale, the last 40%, and the touches between them share 20%; a single touch takes \
+             the whole sale and two touches take 50% and 50% (position-based)."
+        ),
+        "{}",
+        sentences(&position)
+    );
+    let organic = example(&position, "Partner click, then three organic visits");
+    assert!(
+        organic.outcome[0].starts_with("Position-based (official): ")
+            && organic.outcome[0].contains("partner-a 0.40"),
+        "{:?}",
+        organic.outcome
+    );
+    assert!(
+        organic
+            .outcome
+            .iter()
+            .any(|l| l.starts_with("Last touch: "))
+    );
+
+    let markov = ModelParams {
+        markov_order: 2,
+        ..ModelParams::default()
+    };
+    let doc = rules_document(&input(official(CreditModel::Markov, &markov))).unwrap();
+    let text = sentences(&doc);
+    assert!(
+        text.contains("Payouts follow the Markov chain model"),
+        "{text}"
+    );
+    assert!(
+        text.contains("a Markov chain of order 2 solved exactly"),
+        "{text}"
+    );
+    assert!(
+        text.contains("in proportion to their removal effects"),
+        "{text}"
+    );
 }

@@ -15,9 +15,11 @@ use partner_attribution::statements::{
 };
 use partner_attribution::store::Store;
 
-const PARTNERS: &str = "partner_id,name,commission
-alpha,Alpha Reviews,10%
-beta,Beta Deals,5.00
+/// Alpha is paid by bank transfer (its IBAN written with spaces, in lower case), beta by an
+/// e-mail address a spreadsheet would read as a formula.
+const PARTNERS: &str = "partner_id,name,commission,payout_email,iban
+alpha,Alpha Reviews,10%,,de89 3704 0044 0532 0130 00
+beta,Beta Deals,5.00,=1+1@beta.example,
 ";
 
 const CLICKS: &str = "clicked_at,partner_id,channel,cookie_id
@@ -150,13 +152,17 @@ fn a_sale_held_across_a_month_end_is_paid_on_the_next_statement() {
             ("USD".to_owned(), Cents(2_500))
         ]
     );
+    let details = Store::open(&dir.path().join("programme.duckdb"))
+        .unwrap()
+        .payout_details()
+        .unwrap();
     assert_eq!(
-        payments_csv(&index, &february),
+        payments_csv(&index, &february, &details),
         format!(
-            "statement,partner_id,partner_name,currency,amount,settings_fingerprint\n\
-             2026-02,alpha,Alpha Reviews,USD,20.00,{f}\n\
-             2026-02,beta,Beta Deals,EUR,5.00,{f}\n\
-             2026-02,beta,Beta Deals,USD,5.00,{f}\n",
+            "statement,partner_id,partner_name,currency,amount,settings_fingerprint,payout_email,iban\n\
+             2026-02,alpha,Alpha Reviews,USD,20.00,{f},,DE89370400440532013000\n\
+             2026-02,beta,Beta Deals,EUR,5.00,{f},'=1+1@beta.example,\n\
+             2026-02,beta,Beta Deals,USD,5.00,{f},'=1+1@beta.example,\n",
             f = PayoutSettings::default().fingerprint()
         )
     );
@@ -247,6 +253,11 @@ fn the_command_line_writes_a_printable_statement_per_partner_and_the_payment_fil
     assert!(html.contains("Held for a later statement:</strong> 30.00 USD"));
     let alpha = std::fs::read_to_string(out.join("statement-alpha.csv")).unwrap();
     assert_eq!(alpha.lines().count(), 3, "{alpha}");
+    let payments = std::fs::read_to_string(out.join("payments.csv")).unwrap();
+    assert!(
+        payments.contains(",20.00,01a5bc7a7f83,,DE89370400440532013000\n"),
+        "{payments}"
+    );
 
     // A folder that does not exist is refused, and nothing is written.
     let missing = dir.path().join("no-such-folder");
@@ -362,7 +373,7 @@ fn a_refund_after_sign_off_is_clawed_back_next_month_and_the_signed_statement_st
     );
     let html = statements_html(&index, &march, "Spring", ProgrammeTimeZone::default());
     assert!(html.contains("-20.00 USD (negative: the clawbacks exceed what this statement pays"));
-    assert!(payments_csv(&index, &march).contains("2026-03,alpha,Alpha Reviews,USD,-20.00,"));
+    assert!(payments_csv(&index, &march, &[]).contains("2026-03,alpha,Alpha Reviews,USD,-20.00,"));
 
     // Nothing lost, nothing twice: what the signed statements paid, less their clawbacks,
     // is what the sales still standing earned (s3, s7 for beta; none of alpha's: s1 and s2
@@ -421,6 +432,7 @@ fn a_tier_crossed_mid_month_splits_the_sale_and_a_cap_limits_each_conversion() {
                 rate_bp: 1_500,
             }),
             cap_cents: None,
+            ..CommissionRules::default()
         },
         ..PayoutSettings::default()
     };
@@ -448,9 +460,9 @@ fn a_tier_crossed_mid_month_splits_the_sale_and_a_cap_limits_each_conversion() {
     let capped = PayoutSettings {
         rules: CommissionRules {
             cap_cents: Some(1_200),
-            ..tiered.rules
+            ..tiered.rules.clone()
         },
-        ..tiered
+        ..tiered.clone()
     };
     let expected = [("t1", 1_000), ("t2", 1_200), ("t4", 0), ("t3", 1_200)];
     let expected: Vec<(String, i64)> = expected.iter().map(|(c, v)| (c.to_string(), *v)).collect();
@@ -501,5 +513,284 @@ fn a_tier_crossed_mid_month_splits_the_sale_and_a_cap_limits_each_conversion() {
             ..PayoutSettings::default()
         }
         .fingerprint()
+    );
+}
+
+#[test]
+fn payout_details_that_are_not_an_address_or_an_iban_are_rejected_by_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("programme.duckdb")).unwrap();
+    let partners = "partner_id,name,commission,payout_email,iban
+alpha,Alpha Reviews,10%,payouts@alpha.example,GB29 NWBK 6016 1331 9268 19
+beta,Beta Deals,5.00,not an address,
+gamma,Gamma,8%,,12345
+";
+    import(
+        &store,
+        &write(dir.path(), "partners.csv", partners),
+        Some(FileKind::Partners),
+    )
+    .unwrap();
+    let mut rejects: Vec<(Option<i64>, Option<String>, String)> = store
+        .rejects(10)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.line, r.column, r.reason))
+        .collect();
+    rejects.sort();
+    assert_eq!(
+        rejects,
+        [
+            (
+                Some(3),
+                Some("payout_email".to_owned()),
+                "expected an e-mail address like payouts@partner.com, found 'not an address'"
+                    .to_owned()
+            ),
+            (
+                Some(4),
+                Some("iban".to_owned()),
+                "expected an IBAN like DE89 3704 0044 0532 0130 00, found '12345'".to_owned()
+            ),
+        ]
+    );
+    let details = store.payout_details().unwrap();
+    assert_eq!(details.len(), 1);
+    assert_eq!(details[0].iban.as_deref(), Some("GB29NWBK60161331926819"));
+    assert_eq!(
+        details[0].payout_email.as_deref(),
+        Some("payouts@alpha.example")
+    );
+}
+
+/// The shipped sample programme (July to October 2026) paid over a year of signed statements,
+/// with late refunds of commissions already paid arriving after September's sign-off: the
+/// statements' balances add up, to the cent and per currency, to the commission of every sale
+/// still approved at the end (each paid once, the refunded ones paid and clawed back).
+#[test]
+fn a_year_of_signed_statements_on_the_sample_reconciles_to_the_cent() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("sample.duckdb")).unwrap();
+    for file in ["partners.csv", "clicks.csv", "conversions.csv"] {
+        import(&store, &common::repo().join("sample-data").join(file), None).unwrap();
+    }
+    let (settings, zone) = (PayoutSettings::default(), ProgrammeTimeZone::default());
+    let mut balances = std::collections::BTreeMap::<String, i64>::new();
+    let (mut paid_lines, mut clawbacks, mut clawed) = (0usize, 0usize, 0i64);
+    let mut refunded: Vec<String> = Vec::new();
+    let mut period = Period::parse("2026-07").unwrap();
+    for _ in 0..12 {
+        let month = sign_off(&store, &period.label());
+        for (currency, amount) in month.balance(None) {
+            *balances.entry(currency).or_default() += amount.0;
+        }
+        paid_lines += month
+            .lines
+            .iter()
+            .filter(|l| l.status == LineStatus::Payable)
+            .count();
+        for line in month
+            .lines
+            .iter()
+            .filter(|l| l.status == LineStatus::Clawback)
+        {
+            clawbacks += 1;
+            clawed += line.commission.0;
+        }
+        if period.label() == "2026-09" {
+            refunded = late_refunds(&store, dir.path(), &month);
+        }
+        period = period.next();
+    }
+    // What every sale still approved earns, month by month of sale: the payable and held
+    // lines of the sale months (held ones carry the month that pays them).
+    let index = JourneyIndex::build(&store).unwrap();
+    let mut earned = std::collections::BTreeMap::<String, i64>::new();
+    let mut sale = Period::parse("2026-07").unwrap();
+    for _ in 0..4 {
+        let result = payouts(&index, &settings, sale, zone);
+        for line in result
+            .of_model(settings.model)
+            .filter(|l| l.payable_on.is_some())
+        {
+            *earned.entry(line.currency.clone()).or_default() += line.commission.0;
+        }
+        sale = sale.next();
+    }
+    eprintln!(
+        "sample year: {paid_lines} payable lines, {clawbacks} clawbacks ({:.2}), balances {balances:?}, earned {earned:?}, refunded late {refunded:?}",
+        clawed as f64 / 100.0
+    );
+    assert_eq!(refunded.len(), 3);
+    assert_eq!(clawbacks, 3, "each late refund is clawed back once");
+    assert!(clawed < 0);
+    assert_eq!(balances, earned);
+}
+
+/// Refunds, after `month` was signed, three sales whose commission it paid; returns their ids.
+fn late_refunds(store: &Store, dir: &std::path::Path, month: &Statement) -> Vec<String> {
+    let index = JourneyIndex::build(store).unwrap();
+    let mut ids: Vec<String> = month
+        .lines
+        .iter()
+        .filter(|l| l.status == LineStatus::Payable && l.commission.0 > 0)
+        .map(|l| l.conversion_id.clone())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids.truncate(3);
+    let rows: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            let c = index
+                .conversions
+                .iter()
+                .find(|c| &c.conversion_id == id)
+                .unwrap();
+            let at = chrono::DateTime::from_timestamp(c.converted_at_secs, 0).unwrap();
+            format!(
+                "{id},{},{:.2},{},,refunded",
+                at.format("%Y-%m-%dT%H:%M:%SZ"),
+                c.revenue,
+                c.currency.as_deref().unwrap_or("USD")
+            )
+        })
+        .collect();
+    let file = write(
+        dir,
+        "late-refunds.csv",
+        &format!(
+            "conversion_id,converted_at,revenue,currency,cookie_id,status\n{}\n",
+            rows.join("\n")
+        ),
+    );
+    import(store, &file, Some(FileKind::Conversions)).unwrap();
+    ids
+}
+
+/// Rates by product category: a percentage partner earns the category's rate on its sales
+/// (the category compared without regard to case), its own rate on other categories and on
+/// sales without one; a flat commission stays flat. Payouts, the statement and the command
+/// line agree.
+#[test]
+fn a_category_rate_replaces_a_percentage_partner_s_rate_on_its_sales() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("programme.duckdb")).unwrap();
+    let files = [
+        (
+            "partners.csv",
+            "partner_id,name,commission\nalpha,Alpha,10%\nbeta,Beta,5.00\n",
+            FileKind::Partners,
+        ),
+        (
+            "clicks.csv",
+            "clicked_at,partner_id,channel,cookie_id
+2026-01-02T09:00:00Z,alpha,,k1
+2026-01-03T09:00:00Z,alpha,,k2
+2026-01-04T09:00:00Z,beta,,k3
+2026-01-05T09:00:00Z,alpha,,k4
+",
+            FileKind::Clicks,
+        ),
+        (
+            "conversions.csv",
+            "conversion_id,converted_at,revenue,currency,cookie_id,status,category
+o1,2026-01-02T12:00:00Z,200.00,USD,k1,approved,Electronics
+o2,2026-01-03T12:00:00Z,100.00,USD,k2,approved,fashion
+o3,2026-01-04T12:00:00Z,80.00,USD,k3,approved,electronics
+o4,2026-01-05T12:00:00Z,50.00,USD,k4,approved,
+",
+            FileKind::Conversions,
+        ),
+    ];
+    for (name, content, kind) in files {
+        import(&store, &write(dir.path(), name, content), Some(kind)).unwrap();
+    }
+    let index = JourneyIndex::build(&store).unwrap();
+    let settings = PayoutSettings {
+        hold_days: 0,
+        rules: CommissionRules {
+            category_rates: partner_attribution::payouts::CategoryRate::parse_list(
+                "electronics=3%",
+            )
+            .unwrap(),
+            ..CommissionRules::default()
+        },
+        ..PayoutSettings::default()
+    };
+    let (january, zone) = (
+        Period::parse("2026-01").unwrap(),
+        ProgrammeTimeZone::default(),
+    );
+    let month = statement(&index, &settings, january, zone);
+    let lines: Vec<(String, i64, String)> = month
+        .lines
+        .iter()
+        .map(|l| {
+            let rate = l.rate.map(partner_attribution::statements::rate_text);
+            (
+                l.conversion_id.clone(),
+                l.commission.0,
+                rate.unwrap_or_default(),
+            )
+        })
+        .collect();
+    // o1: 3% of 200.00; o2: alpha's 10% of 100.00; o4 has no category: 10% of 50.00; o3:
+    // beta's flat 5.00 whatever the category.
+    let expected = [
+        ("o1", 600, "3%"),
+        ("o2", 1_000, "10%"),
+        ("o4", 500, "10%"),
+        ("o3", 500, "5.00 flat"),
+    ];
+    let expected: Vec<(String, i64, String)> = expected
+        .iter()
+        .map(|(o, c, r)| (o.to_string(), *c, r.to_string()))
+        .collect();
+    assert_eq!(lines, expected);
+    let result = payouts(&index, &settings, january, zone);
+    assert_eq!(
+        result.total(
+            settings.model,
+            partner_attribution::payouts::PayoutStatus::Payable
+        ),
+        vec![("USD".to_owned(), Cents(2_600))]
+    );
+    assert_eq!(settings.rules.describe(), "by category: electronics=3%");
+    drop(store);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_partner-attribution"))
+        .args([
+            "payouts",
+            "--period",
+            "2026-01",
+            "--hold-days",
+            "0",
+            "--format",
+            "json",
+        ])
+        .args(["--category-rates", "electronics=3%"])
+        .arg("--db")
+        .arg(dir.path().join("programme.duckdb"))
+        .output()
+        .unwrap();
+    let json = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    assert!(json.contains("\"commission\": \"21.00\""), "{json}");
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_partner-attribution"))
+        .args([
+            "payouts",
+            "--period",
+            "2026-01",
+            "--category-rates",
+            "electronics",
+        ])
+        .arg("--db")
+        .arg(dir.path().join("programme.duckdb"))
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("expected CATEGORY=RATE% like electronics=3%, found 'electronics'")
     );
 }

@@ -17,6 +17,7 @@ mod allocation;
 mod engine;
 mod markov;
 mod models;
+mod sale_split;
 mod shapley;
 mod sweep;
 mod sweep_models;
@@ -26,6 +27,7 @@ mod weights;
 pub use allocation::{Allocator, ConversionCredit, Share};
 pub use engine::{CreditTable, SourceCredit, compute_credit};
 pub use models::{ModelCredit, TouchShare, classic_models, compute_models, touch_shares};
+pub use sale_split::{SHARE_PARTS, SaleSplit};
 pub use sweep::{WindowSweep, sweep_windows};
 pub use sweep_models::{ModelSweep, sweep_models};
 

@@ -4,7 +4,7 @@
 
 use super::engine::{SourceCredit, SourceRules, compute_credit};
 use super::markov::{Transitions, removal_effects};
-use super::shapley::Combinations;
+use super::shapley::{Combinations, name_ranks};
 use super::walk::{Walked, counted_touches, walk_journeys};
 use super::weights::{WeightSums, Weighting, lanes_credit};
 use crate::domain::{AttributionSettings, CreditModel, CreditRow, Model, ModelParams};
@@ -202,12 +202,7 @@ fn shapley_credit(
     totals: &mut Option<Totals>,
 ) -> Vec<SourceCredit> {
     let sources = index.sources.len();
-    let mut by_name: Vec<usize> = (0..sources).collect();
-    by_name.sort_by(|&a, &b| index.sources[a].id.cmp(&index.sources[b].id));
-    let mut rank = vec![0u32; sources];
-    for (place, &source) in by_name.iter().enumerate() {
-        rank[source] = place as u32;
-    }
+    let rank = name_ranks(index);
     let max_sources = params.shapley_sources();
     let walked = walk_journeys(index, settings, true, || {
         Combinations::new(&rank, max_sources)
@@ -301,6 +296,7 @@ mod tests {
             reported_by: None,
             status: "approved".to_owned(),
             currency: None,
+            category: None,
             conversion_seq: 0,
         }
     }

@@ -108,11 +108,7 @@ impl<'a> Combinations<'a> {
     /// Per source id (`sources` of them), the lanes its Shapley values earn.
     pub(super) fn credit(&self, sources: usize) -> Vec<Lanes> {
         let tallies = self.tallies();
-        let rate: HashMap<&[u32], f64> = tallies
-            .iter()
-            .filter(|(_, t)| t.conversions > 0)
-            .map(|(c, t)| (c.as_slice(), t.conversions as f64 / t.journeys as f64))
-            .collect();
+        let rate = rates(&tallies);
         let mut converting: Vec<(&Vec<u32>, &Tally)> = tallies
             .iter()
             .filter(|(_, t)| t.conversions > 0)
@@ -134,6 +130,63 @@ impl<'a> Combinations<'a> {
         }
         credit
     }
+}
+
+/// Each combination's worth: the conversion rate of the journeys whose combination it is
+/// (combinations that never converted are left out: they are worth 0).
+fn rates(tallies: &[(Vec<u32>, Tally)]) -> HashMap<&[u32], f64> {
+    tallies
+        .iter()
+        .filter(|(_, t)| t.conversions > 0)
+        .map(|(c, t)| (c.as_slice(), t.conversions as f64 / t.journeys as f64))
+        .collect()
+}
+
+impl Combinations<'_> {
+    /// Each converting combination (source ids in name order) with its sources' Shapley
+    /// values normalised to sum to 1, as one of its sales is split (left out when the values
+    /// sum to 0).
+    pub(super) fn splits(&self) -> HashMap<Vec<u32>, Vec<f64>> {
+        let tallies = self.tallies();
+        let rate = rates(&tallies);
+        tallies
+            .iter()
+            .filter(|(_, t)| t.conversions > 0)
+            .filter_map(|(combination, _)| {
+                let values = shapley_values(combination, &rate);
+                let sum: f64 = values.iter().sum();
+                (sum != 0.0).then(|| {
+                    (
+                        combination.clone(),
+                        values.iter().map(|v| v / sum).collect(),
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+/// The combination a journey with `touches` belongs to when `rank` gives each source's place
+/// in name order: its distinct sources in name order, the alphabetically last `max_sources`.
+pub(super) fn combination_of(rank: &[u32], max_sources: usize, touches: &[Counted]) -> Vec<u32> {
+    let mut combination: Vec<u32> = touches.iter().map(|t| t.source).collect();
+    combination.sort_unstable_by_key(|&s| rank[s as usize]);
+    combination.dedup();
+    let dropped = combination.len().saturating_sub(max_sources.max(1));
+    combination.drain(..dropped);
+    combination
+}
+
+/// Each source id's place in name order, the order combinations are kept in.
+pub(super) fn name_ranks(index: &crate::journeys::JourneyIndex) -> Vec<u32> {
+    let sources = index.sources.len();
+    let mut by_name: Vec<usize> = (0..sources).collect();
+    by_name.sort_by(|&a, &b| index.sources[a].id.cmp(&index.sources[b].id));
+    let mut rank = vec![0u32; sources];
+    for (place, &source) in by_name.iter().enumerate() {
+        rank[source] = place as u32;
+    }
+    rank
 }
 
 /// The Shapley values of `combination`'s sources when a subset is worth its rate in `rate`

@@ -114,7 +114,7 @@ pub(super) fn counted_touches(
 }
 
 /// The rules that decide which touches count.
-struct Counter<'a> {
+pub(super) struct Counter<'a> {
     index: &'a JourneyIndex,
     rule: CountRule,
     rules: SourceRules,
@@ -123,7 +123,8 @@ struct Counter<'a> {
 }
 
 impl<'a> Counter<'a> {
-    fn new(index: &'a JourneyIndex, settings: &AttributionSettings) -> Counter<'a> {
+    /// The rules of `settings` over `index`.
+    pub(super) fn new(index: &'a JourneyIndex, settings: &AttributionSettings) -> Counter<'a> {
         Counter {
             index,
             rule: CountRule::new(
@@ -204,7 +205,7 @@ impl<'a> Counter<'a> {
 
     /// The counted touches of conversion `c` (in import order), oldest first, each with its
     /// position in the index (`None`: the coupon, at the sale).
-    fn counted_of(&self, c: usize) -> Vec<(Option<usize>, Counted)> {
+    pub(super) fn counted_of(&self, c: usize) -> Vec<(Option<usize>, Counted)> {
         let mut counted: Vec<(Option<usize>, Counted)> = self
             .index
             .touch_range(c)

@@ -4,10 +4,10 @@
 use clap::ValueEnum;
 
 use crate::attribution::{
-    AttributionSettings, BrowserCaps, CookieWindow, CouponPrecedence, CreditModel, Methods, Model,
+    AttributionSettings, BrowserCaps, CookieWindow, CouponPrecedence, CreditModel, Methods,
     ModelParams, TrackingSettings,
 };
-use crate::payouts::{Cents, CommissionRules, PayoutSettings, Tier};
+use crate::payouts::{CategoryRate, Cents, CommissionRules, PayoutSettings, Tier};
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -94,9 +94,10 @@ impl SettingsArgs {
 /// The official payout rules on the command line.
 #[derive(Debug, Clone, clap::Args)]
 pub struct PayoutRulesArgs {
-    /// The model partners are paid by (first, last or linear).
+    /// The model partners are paid by: first, last, linear, position, time_decay,
+    /// last_non_direct, markov or shapley (their parameters below).
     #[arg(long, value_parser = parse_model, default_value = "last")]
-    pub model: Model,
+    pub model: CreditModel,
     /// Conversions younger than this many days at the month's end are pending.
     #[arg(long, default_value_t = PayoutSettings::default().hold_days)]
     pub hold_days: u32,
@@ -108,8 +109,16 @@ pub struct PayoutRulesArgs {
     /// The most one conversion pays one partner (`50.00`).
     #[arg(long, value_name = "AMOUNT", value_parser = parse_cap)]
     pub cap: Option<i64>,
+    /// Rates by product category (the conversions' `category` column):
+    /// `electronics=3%,fashion=10%` pays percentage partners that rate on those sales instead
+    /// of their own.
+    #[arg(long, value_name = "CATEGORY=RATE%,...", value_parser = parse_category_rates,
+          default_value = "")]
+    pub category_rates: CategoryRates,
     #[command(flatten)]
     pub settings: SettingsArgs,
+    #[command(flatten)]
+    pub params: ModelParamArgs,
 }
 
 /// Reads `--tier 10000:15%` (amount, then a percentage with up to two decimals).
@@ -131,6 +140,15 @@ fn parse_tier(text: &str) -> Result<Tier, String> {
     })
 }
 
+/// Rates by product category, as `--category-rates` names them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CategoryRates(pub Vec<CategoryRate>);
+
+/// Reads `--category-rates electronics=3%,fashion=10%`.
+fn parse_category_rates(text: &str) -> Result<CategoryRates, String> {
+    CategoryRate::parse_list(text).map(CategoryRates)
+}
+
 /// Reads an amount like `50` or `50.00` as cents (not negative).
 fn parse_cap(text: &str) -> Result<i64, String> {
     let amount: f64 = text
@@ -146,15 +164,17 @@ fn parse_cap(text: &str) -> Result<i64, String> {
 impl PayoutRulesArgs {
     /// The payout settings these flags name.
     pub fn payout_settings(&self) -> PayoutSettings {
-        PayoutSettings {
-            attribution: self.settings.settings(),
-            model: self.model,
-            hold_days: self.hold_days,
-            rules: CommissionRules {
+        PayoutSettings::new(
+            self.settings.settings(),
+            self.model,
+            &self.params.params(),
+            self.hold_days,
+            CommissionRules {
                 tier: self.tier,
                 cap_cents: self.cap,
+                category_rates: self.category_rates.0.clone(),
             },
-        }
+        )
     }
 }
 
@@ -234,10 +254,10 @@ pub(crate) fn parse_window(text: &str) -> Result<CookieWindow, String> {
         .ok_or_else(|| format!("expected a number of days like 30, or 'unlimited', found '{text}'"))
 }
 
-/// Parses `--model`: first, last or linear.
-fn parse_model(text: &str) -> Result<Model, String> {
-    Model::ALL
-        .into_iter()
-        .find(|m| m.key() == text.trim())
-        .ok_or_else(|| format!("expected first, last or linear, found '{text}'"))
+/// Parses `--model`: any model's name (`time-decay` for `time_decay` too).
+fn parse_model(text: &str) -> Result<CreditModel, String> {
+    CreditModel::parse(text).ok_or_else(|| {
+        let known: Vec<&str> = CreditModel::ALL.iter().map(|m| m.key()).collect();
+        format!("expected {}, found '{text}'", known.join(", "))
+    })
 }

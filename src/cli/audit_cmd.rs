@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use serde_json::json;
 
 use super::args::{OutputFormat, PayoutRulesArgs};
-use super::db::{index_and_zone, open_existing};
+use super::db::{open_existing, payout_index_and_zone};
 use super::out::{json_text, print_text};
 use crate::audit::{AuditedLead, Category, DEFAULT_TOLERANCE_DAYS, MonthlyRow, audit, monthly};
 use crate::domain::format::{csv_field, money};
@@ -36,11 +36,12 @@ pub struct AuditArgs {
 /// Runs `audit`.
 pub(super) fn audit_command(args: AuditArgs) -> Result<ExitCode> {
     let store = open_existing(&args.db)?;
-    let (index, zone) = index_and_zone(&store)?;
+    let settings = args.rules.payout_settings();
+    let (index, zone) = payout_index_and_zone(&store, &settings)?;
     let leads = store
         .lead_matches(args.tolerance_days)
         .context("matching reported leads")?;
-    let mut audited = audit(&index, &args.rules.payout_settings(), leads, zone);
+    let mut audited = audit(&index, &settings, leads, zone);
     if let Some(period) = args.period {
         audited.retain(|l| l.month == period.label());
     }

@@ -37,6 +37,21 @@ pub(super) fn index_and_zone(store: &Store) -> Result<(JourneyIndex, ProgrammeTi
     Ok((index, zone))
 }
 
+/// The journey index and time zone for payouts under `settings`: when the official model
+/// learns from every journey (Markov, Shapley), with the journeys that did not convert.
+pub(super) fn payout_index_and_zone(
+    store: &Store,
+    settings: &crate::payouts::PayoutSettings,
+) -> Result<(JourneyIndex, ProgrammeTimeZone)> {
+    let (mut index, zone) = index_and_zone(store)?;
+    if settings.model.is_data_driven() {
+        index
+            .read_open_paths(store)
+            .context("reading the journeys that did not convert")?;
+    }
+    Ok((index, zone))
+}
+
 /// The programme's partners, link rules and saved scenarios: no journey index needed.
 pub(super) fn programme_facts(store: &Store) -> Result<ProgrammeFacts> {
     let sources = crate::journeys::sources(store).context("reading the partners")?;

@@ -9,9 +9,9 @@ use anyhow::{Context, Result};
 use serde_json::json;
 
 use super::args::{OutputFormat, PayoutRulesArgs};
-use super::db::{index_and_zone, open_existing};
+use super::db::{open_existing, payout_index_and_zone};
 use super::out::{json_text, print_text};
-use crate::attribution::Model;
+use crate::attribution::CreditModel;
 use crate::domain::ProgrammeTimeZone;
 use crate::domain::format::conversions;
 use crate::journeys::JourneyIndex;
@@ -20,7 +20,7 @@ use crate::payouts::{
     export_csv, export_rows, payouts, signoff_record,
 };
 use crate::statements::{Statement, payments_csv, statement_after, statement_csv, statements_html};
-use crate::store::{PayoutExportRow, Store};
+use crate::store::{PayoutDetails, PayoutExportRow, Store};
 
 /// Arguments of `payouts`.
 #[derive(Debug, clap::Args)]
@@ -52,8 +52,8 @@ pub struct PayoutsArgs {
 /// Runs `payouts`.
 pub(super) fn payouts_command(args: PayoutsArgs) -> Result<ExitCode> {
     let store = open_existing(&args.db)?;
-    let (index, zone) = index_and_zone(&store)?;
     let settings = args.rules.payout_settings();
+    let (index, zone) = payout_index_and_zone(&store, &settings)?;
     let result = payouts(&index, &settings, args.period, zone);
     let rows = export_rows(&index, &result, settings.model);
     if let Some(out) = &args.out {
@@ -64,7 +64,10 @@ pub(super) fn payouts_command(args: PayoutsArgs) -> Result<ExitCode> {
             .statement_history()
             .context("reading the signed statements")?;
         let month = statement_after(&index, &settings, args.period, zone, &history);
-        let written = write_statements(&index, &month, dir, &args.programme, zone)?;
+        let details = store
+            .payout_details()
+            .context("reading the partners' payout details")?;
+        let written = write_statements(&index, &month, dir, &args.programme, zone, &details)?;
         eprintln!(
             "wrote {written} files of the {} statements into {}",
             args.period.label(),
@@ -87,6 +90,7 @@ fn write_statements(
     dir: &Path,
     programme: &str,
     zone: ProgrammeTimeZone,
+    details: &[PayoutDetails],
 ) -> Result<usize> {
     if !dir.is_dir() {
         anyhow::bail!("the statements folder does not exist: {}", dir.display());
@@ -99,7 +103,7 @@ fn write_statements(
         "statements.html",
         statements_html(index, month, programme, zone),
     )?;
-    write("payments.csv", payments_csv(index, month))?;
+    write("payments.csv", payments_csv(index, month, details))?;
     let partners = month.partners();
     let mut names = std::collections::HashSet::new();
     for &partner in &partners {
@@ -173,7 +177,7 @@ fn payouts_table(index: &JourneyIndex, result: &PeriodPayouts, store: &Store) ->
         out,
         "Payouts {} · official model {} · hold {} days · tier and cap: {} · fingerprint {}\n{}\n",
         result.period.label(),
-        settings.model.label(),
+        settings.model_label(),
         settings.hold_days,
         settings.rules.describe(),
         settings.fingerprint(),
@@ -198,7 +202,7 @@ fn payouts_table(index: &JourneyIndex, result: &PeriodPayouts, store: &Store) ->
 
 /// One partner's line under the official model, with its commission under each model.
 fn payout_line(out: &mut String, index: &JourneyIndex, result: &PeriodPayouts, line: &PayoutLine) {
-    let other = |model: Model| {
+    let other = |model: CreditModel| {
         result
             .of_model(model)
             .filter(|l| {
@@ -216,9 +220,9 @@ fn payout_line(out: &mut String, index: &JourneyIndex, result: &PeriodPayouts, l
         conversions(line.conversions),
         line.revenue.display(""),
         line.commission.display(""),
-        Cents(other(Model::First)).display(""),
-        Cents(other(Model::Last)).display(""),
-        Cents(other(Model::Linear)).display(""),
+        Cents(other(CreditModel::First)).display(""),
+        Cents(other(CreditModel::Last)).display(""),
+        Cents(other(CreditModel::Linear)).display(""),
     );
 }
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use super::args::PayoutRulesArgs;
-use super::db::{index_and_zone, open_existing};
+use super::db::{open_existing, payout_index_and_zone};
 use crate::payouts::{PayoutStatus, Period, payouts, signoff_record};
 use crate::statements::statement_after;
 
@@ -32,8 +32,8 @@ pub(super) fn signoff_command(args: SignoffArgs) -> Result<ExitCode> {
         anyhow::bail!("--by needs the name of the person signing off");
     }
     let store = open_existing(&args.db)?;
-    let (index, zone) = index_and_zone(&store)?;
     let settings = args.rules.payout_settings();
+    let (index, zone) = payout_index_and_zone(&store, &settings)?;
     let result = payouts(&index, &settings, args.period, zone);
     let mut record = signoff_record(&index, &result, &args.by);
     let history = store

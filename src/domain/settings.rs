@@ -308,6 +308,70 @@ impl ModelParams {
             .clamp(1, SHAPLEY_MAX_SOURCES) as usize
     }
 
+    /// Whether these are the defaults.
+    pub fn is_default(&self) -> bool {
+        *self == ModelParams::default()
+    }
+
+    /// These parameters with only those `model` uses kept, the others at their defaults.
+    pub fn only_for(&self, model: CreditModel) -> ModelParams {
+        let mut kept = ModelParams::default();
+        match model {
+            CreditModel::Position => {
+                kept.position_weights_pct = self.position_weights_pct;
+                kept.position_two_touch_proportional = self.position_two_touch_proportional;
+            }
+            CreditModel::TimeDecay => {
+                kept.half_life_hours = self.half_life_hours;
+                kept.time_decay_steps = self.time_decay_steps;
+            }
+            CreditModel::LastNonDirect => kept.direct_channels = self.direct_channels.clone(),
+            CreditModel::Markov => kept.markov_order = self.markov_order,
+            CreditModel::Shapley => kept.shapley_max_sources = self.shapley_max_sources,
+            CreditModel::First | CreditModel::Last | CreditModel::Linear => {}
+        }
+        kept
+    }
+
+    /// The parameters `model` uses, in words (`40/20/40`, `half-life 168 h`, `order 1`);
+    /// empty for first, last and linear.
+    pub fn describe(&self, model: CreditModel) -> String {
+        let number = |x: f64| {
+            if x.fract() == 0.0 {
+                format!("{x:.0}")
+            } else {
+                format!("{x}")
+            }
+        };
+        match model {
+            CreditModel::Position => {
+                let [f, m, l] = self.position_weights_pct;
+                format!("{}/{}/{}", number(f), number(m), number(l))
+            }
+            CreditModel::TimeDecay if self.half_life_hours.is_infinite() => {
+                "no half-life".to_owned()
+            }
+            CreditModel::TimeDecay => format!(
+                "half-life {} h{}",
+                number(self.half_life_hours),
+                if self.time_decay_steps {
+                    ", in steps"
+                } else {
+                    ""
+                }
+            ),
+            CreditModel::LastNonDirect => {
+                format!("passing over {}", self.direct_channels.join(", "))
+            }
+            CreditModel::Markov => format!("order {}", self.markov_order),
+            CreditModel::Shapley => match self.shapley_max_sources {
+                Some(n) => format!("at most {n} sources"),
+                None => String::new(),
+            },
+            CreditModel::First | CreditModel::Last | CreditModel::Linear => String::new(),
+        }
+    }
+
     /// Whether `source` is one of the direct channels.
     pub fn is_direct(&self, source: &str) -> bool {
         self.direct_channels

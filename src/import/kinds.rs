@@ -54,7 +54,7 @@ impl FileKind {
     /// The optional columns we read when present.
     pub fn optional_columns(self) -> &'static [&'static str] {
         match self {
-            FileKind::Partners => &["coupon_codes"],
+            FileKind::Partners => &["coupon_codes", "payout_email", "iban"],
             FileKind::Clicks => &[
                 "click_id",
                 "url",
@@ -79,6 +79,7 @@ impl FileKind {
                 "currency",
                 "coupon_code",
                 "status",
+                "category",
             ],
             FileKind::Leads => &["amount"],
             FileKind::Events => &[

@@ -331,9 +331,10 @@ fn insert_accepted(conn: &Connection, kind: FileKind, import_id: i64) -> Result<
     // (store::removal).
     match kind {
         FileKind::Partners => conn.execute(
-            "INSERT INTO replaced_partners
+            "INSERT INTO replaced_partners (partner_id, name, commission, commission_kind,
+                     commission_value, coupon_codes, import_id, replaced_by, payout_email, iban)
                  SELECT partner_id, name, commission, commission_kind, commission_value,
-                        coupon_codes, import_id, CAST(? AS BIGINT)
+                        coupon_codes, import_id, CAST(? AS BIGINT), payout_email, iban
                  FROM partners WHERE partner_id IN
                      (SELECT raw_partner_id FROM pa_checked WHERE reject_reason IS NULL)",
             params![import_id],
@@ -354,9 +355,11 @@ fn insert_accepted(conn: &Connection, kind: FileKind, import_id: i64) -> Result<
                  (SELECT raw_partner_id FROM pa_checked WHERE reject_reason IS NULL)"
                 .to_owned(),
             format!(
-                "INSERT INTO partners
+                "INSERT INTO partners (partner_id, name, commission, commission_kind,
+                         commission_value, coupon_codes, import_id, payout_email, iban)
                      SELECT raw_partner_id, coalesce(raw_name, raw_partner_id), raw_commission,
-                            commission_kind, commission_value, raw_coupon_codes, {import_id}
+                            commission_kind, commission_value, raw_coupon_codes, {import_id},
+                            raw_payout_email, iban
                      FROM pa_checked WHERE reject_reason IS NULL"
             ),
         ],
@@ -368,10 +371,13 @@ fn insert_accepted(conn: &Connection, kind: FileKind, import_id: i64) -> Result<
                AND conversions.conversion_id = u.raw_conversion_id"
                 .to_owned(),
             format!(
-                "INSERT INTO conversions
+                "INSERT INTO conversions (conversion_seq, conversion_id, import_id, line,
+                         converted_at, revenue, currency, cookie_id, user_id, click_id,
+                         coupon_code, status, category)
                      SELECT {base} + pa_line, raw_conversion_id, {import_id}, pa_line,
                             converted_at, revenue, upper(raw_currency), raw_cookie_id,
-                            raw_user_id, raw_click_id, raw_coupon_code, status
+                            raw_user_id, raw_click_id, raw_coupon_code, status,
+                            trim(raw_category)
                      FROM pa_checked WHERE reject_reason IS NULL AND NOT status_update",
                 base = next("conversions", "conversion_seq")?
             ),
@@ -410,7 +416,9 @@ fn events_sql(import_id: i64, touch_base: i64, conversion_base: i64) -> Vec<Stri
                  FROM pa_checked WHERE reject_reason IS NULL AND raw_source IS NOT NULL"
         ),
         format!(
-            "INSERT INTO conversions
+            "INSERT INTO conversions (conversion_seq, conversion_id, import_id, line,
+                     converted_at, revenue, currency, cookie_id, user_id, click_id, coupon_code,
+                     status)
                  SELECT {conversion_base} + pa_line, event_conversion_id, {import_id}, pa_line, time,
                         value, upper(raw_currency), raw_user, raw_user_id, NULL, NULL, 'approved'
                  FROM pa_checked WHERE reject_reason IS NULL AND is_conversion"

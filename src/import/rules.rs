@@ -190,8 +190,16 @@ pub fn rules_for(kind: FileKind, columns: &FileColumns, ref_names: &str) -> Kind
 fn partners(columns: &FileColumns) -> KindRules {
     let mut parsed = raw_items(
         columns,
-        &["partner_id", "name", "commission", "coupon_codes"],
+        &[
+            "partner_id",
+            "name",
+            "commission",
+            "coupon_codes",
+            "payout_email",
+            "iban",
+        ],
     );
+    parsed.push(r"upper(regexp_replace(raw_iban, '\s', '', 'g')) AS iban".to_owned());
     let percent = r"^([0-9]+(\.[0-9]+)?)\s*%$";
     let flat = r"^[$€£]?\s*([0-9]+(\.[0-9]+)?)$";
     parsed.push(format!(
@@ -213,6 +221,26 @@ fn partners(columns: &FileColumns) -> KindRules {
                       THEN 'expected a percentage like 12% or a flat amount like 25.00, found an empty value'
                       ELSE 'expected a percentage like 12% or a flat amount like 25.00, found ' || {} END",
                 shown("raw_commission")
+            ),
+        },
+        Check {
+            column: "payout_email",
+            failed_when: r"raw_payout_email IS NOT NULL
+                AND NOT regexp_matches(raw_payout_email, '^[^@\s]+@[^@\s]+\.[^@\s]+$')"
+                .to_owned(),
+            reason: format!(
+                "'expected an e-mail address like payouts@partner.com, found ' || {}",
+                shown("raw_payout_email")
+            ),
+        },
+        Check {
+            column: "iban",
+            failed_when: "raw_iban IS NOT NULL
+                AND NOT regexp_matches(iban, '^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$')"
+                .to_owned(),
+            reason: format!(
+                "'expected an IBAN like DE89 3704 0044 0532 0130 00, found ' || {}",
+                shown("raw_iban")
             ),
         },
     ];
@@ -321,6 +349,7 @@ fn conversions(columns: &FileColumns) -> KindRules {
             "click_id",
             "coupon_code",
             "status",
+            "category",
         ],
     );
     parsed.extend(timestamp_items(columns, "converted_at"));

@@ -81,6 +81,8 @@ pub struct ConversionFacts {
     pub status: String,
     /// Currency code, when given.
     pub currency: Option<String>,
+    /// The product category, when the conversions file gave one (for per-category rates).
+    pub category: Option<String>,
     /// Its number in import order (with gaps), as the store knows it.
     pub conversion_seq: i64,
 }
@@ -521,6 +523,7 @@ fn conversion_from(row: ConversionRow) -> ConversionFacts {
         reported_by: None,
         status: row.status,
         currency: row.currency,
+        category: row.category,
         conversion_seq: row.conversion_seq,
     }
 }
@@ -581,6 +584,7 @@ pub(crate) fn random_index(conversions: usize, seed: u64) -> JourneyIndex {
             reported_by: None,
             status: "approved".to_owned(),
             currency: None,
+            category: None,
             conversion_seq: i as i64,
         })
         .collect();

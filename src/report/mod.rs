@@ -31,6 +31,8 @@ pub struct ProgrammeFacts {
     pub time_zone: ProgrammeTimeZone,
     /// Scenarios saved in the database (those that no longer read are left out).
     pub saved: Vec<Scenario>,
+    /// The partners' payout details, for the payment file.
+    pub payout_details: Vec<crate::store::PayoutDetails>,
 }
 
 /// Reads the partners, link address, referral parameters and time zone of a programme.
@@ -53,5 +55,6 @@ pub fn programme_facts(store: &Store, sources: &[Source]) -> Result<ProgrammeFac
         link_rules: settings.links,
         time_zone: settings.time_zone,
         saved: crate::scenario::from_saved(&store.saved_scenarios()?),
+        payout_details: store.payout_details()?,
     })
 }

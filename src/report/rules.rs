@@ -4,12 +4,14 @@
 
 use chrono::NaiveDate;
 
-use crate::attribution::{AttributionSettings, CookieWindow, CouponPrecedence, Methods, Model};
+use crate::attribution::{
+    AttributionSettings, CookieWindow, CouponPrecedence, CreditModel, Methods, ModelParams,
+};
 use crate::domain::ProgrammeTimeZone;
 use crate::domain::format;
 use crate::domain::links::{self, LinkRules};
 use crate::journeys::Commission;
-use crate::payouts::{PayoutSettings, PayoutStatus, Period, payouts};
+use crate::payouts::{PayoutSettings, PayoutStatus, Period, listed_models, payouts};
 use crate::scenario::{
     self, ConversionOutcome, KnownPartner, PARTNER_A, Scenario, ScenarioOutcome, built_in,
 };
@@ -326,19 +328,69 @@ fn caps_section(input: &RulesInput) -> Result<Section, StoreError> {
     Ok(section.example(worked("Safari cookie cap", input)?))
 }
 
-/// What a model means, in a sentence.
-pub(crate) fn model_meaning(model: Model) -> &'static str {
+/// What a model means, in a sentence, with its parameters.
+pub(crate) fn model_meaning(model: CreditModel, params: &ModelParams) -> String {
+    let pct = |x: f64| {
+        let text = format!("{x:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    };
     match model {
-        Model::First => {
-            "the earliest counting touch before the sale takes the whole sale (first-touch)"
+        CreditModel::First => {
+            "the earliest counting touch before the sale takes the whole sale (first-touch)".into()
         }
-        Model::Last => {
-            "the latest counting touch before the sale takes the whole sale (last-touch)"
+        CreditModel::Last => {
+            "the latest counting touch before the sale takes the whole sale (last-touch)".into()
         }
-        Model::Linear => {
-            "every counting touch before the sale gets an equal share; a partner whose link \
-             was clicked twice gets two shares (linear)"
+        CreditModel::Linear => "every counting touch before the sale gets an equal share; a \
+             partner whose link was clicked twice gets two shares (linear)"
+            .into(),
+        CreditModel::Position => {
+            let [f, m, l] = params.position_weights_pct;
+            let sum = f + m + l;
+            let [f, m, l] = [f, m, l].map(|w| w / sum * 100.0);
+            format!(
+                "the first counting touch gets {}% of the sale, the last {}%, and the touches \
+                 between them share {}%; a single touch takes the whole sale and two touches \
+                 take {}% and {}% (position-based)",
+                pct(f),
+                pct(l),
+                pct(m),
+                pct(f + m / 2.0),
+                pct(l + m / 2.0)
+            )
         }
+        CreditModel::TimeDecay if params.half_life_hours.is_infinite() => {
+            "every counting touch weighs the same (time decay without a half-life)".into()
+        }
+        CreditModel::TimeDecay => format!(
+            "each counting touch weighs half as much for every {} hours it happened before the \
+             sale{}, and the sale is split in proportion to the weights (time decay)",
+            pct(params.half_life_hours),
+            if params.time_decay_steps {
+                " (counted in whole steps)"
+            } else {
+                ""
+            }
+        ),
+        CreditModel::LastNonDirect => format!(
+            "the latest counting touch that is not a direct visit ({}) takes the whole sale; \
+             when every touch is direct, the latest one does (last non-direct)",
+            params.direct_channels.join(", ")
+        ),
+        CreditModel::Markov => format!(
+            "we learn from every customer journey, with or without a sale, how much the sales \
+             would drop if each partner or channel were removed (its removal effect, from a \
+             Markov chain of order {} solved exactly), and each sale is split among the \
+             partners and channels of its own journey in proportion to their removal effects \
+             (Markov chain)",
+            params.markov_order
+        ),
+        CreditModel::Shapley => "we learn from every customer journey, with or without a \
+             sale, how often each combination of partners and channels leads to a sale, and \
+             each sale is split among the partners and channels of its journey by their \
+             Shapley values in that combination (a partner whose value is below zero gets \
+             nothing from the sale, the others share it) (Shapley value)"
+            .into(),
     }
 }
 
@@ -355,7 +407,7 @@ fn model_section(input: &RulesInput) -> Result<Section, StoreError> {
         .say(format!(
             "Payouts follow the {} model: {}.",
             model.label(),
-            model_meaning(model)
+            model_meaning(model, &input.payout.params)
         ))
         .say(scope)
         .example(worked("Partner click, then three organic visits", input)?))
@@ -363,9 +415,16 @@ fn model_section(input: &RulesInput) -> Result<Section, StoreError> {
 
 fn tie_section(input: &RulesInput) -> Result<Section, StoreError> {
     let rule = match input.payout.model {
-        Model::First => "the partner whose link was clicked first gets the sale",
-        Model::Last => "the partner whose link was clicked last gets the sale",
-        Model::Linear => "the partners share the sale equally, one share per click",
+        CreditModel::First => "the partner whose link was clicked first gets the sale",
+        CreditModel::Last | CreditModel::LastNonDirect => {
+            "the partner whose link was clicked last gets the sale"
+        }
+        CreditModel::Linear => "the partners share the sale equally, one share per click",
+        CreditModel::Position => "the first and the last clicks get the larger shares",
+        CreditModel::TimeDecay => "the partners share the sale, the later click the larger share",
+        CreditModel::Markov | CreditModel::Shapley => {
+            "the partners share the sale by what their links add to sales across all journeys"
+        }
     };
     Ok(Section::new("Two partners' links before one sale")
         .say(format!(
@@ -455,6 +514,21 @@ fn schedule_section(input: &RulesInput) -> Result<Section, StoreError> {
         section = section.say(format!(
             "No single sale pays you more than {} in commission.",
             money_text(cap)
+        ));
+    }
+    if !input.payout.rules.category_rates.is_empty() {
+        let rates: Vec<String> = input
+            .payout
+            .rules
+            .category_rates
+            .iter()
+            .map(|r| format!("{} {}%", r.category, f64::from(r.rate_bp) / 100.0))
+            .collect();
+        section = section.say(format!(
+            "Rates by product category: a sale in one of these categories earns its rate \
+             instead of your percentage rate: {}. Flat commissions are the same in every \
+             category.",
+            rates.join(", ")
         ));
     }
     section.examples.push(hold_example(input)?);
@@ -548,7 +622,7 @@ fn audit_section(input: &RulesInput) -> Result<Section, StoreError> {
 }
 
 /// What the audit answers when partner A reports the scenario's sale.
-fn audit_words(outcome: &ScenarioOutcome, model: Model) -> String {
+fn audit_words(outcome: &ScenarioOutcome, model: CreditModel) -> String {
     let Some(sale) = outcome.conversions.first() else {
         return String::new();
     };
@@ -606,7 +680,16 @@ fn worked_with_outcome(
     scenario: &Scenario,
     input: &RulesInput,
 ) -> Result<(WorkedExample, ScenarioOutcome), StoreError> {
-    let outcome = scenario::run(scenario, settings(input), &known(input))?;
+    let outcome = match input.payout.model.classic() {
+        Some(_) => scenario::run(scenario, settings(input), &known(input))?,
+        None => scenario::run_models(
+            scenario,
+            settings(input),
+            &known(input),
+            &input.payout.params,
+            &listed_models(&input.payout),
+        )?,
+    };
     let steps = scenario
         .timeline()
         .iter()
@@ -614,7 +697,11 @@ fn worked_with_outcome(
         .collect();
     let official = input.payout.model;
     let mut models = vec![official];
-    models.extend(Model::ALL.into_iter().filter(|m| *m != official));
+    models.extend(
+        listed_models(&input.payout)
+            .into_iter()
+            .filter(|m| *m != official),
+    );
     let sale = outcome.conversions.first();
     // With several purchases, each line says which sale it is about.
     let several = outcome.conversions.len() > 1;
@@ -653,7 +740,11 @@ fn worked_with_outcome(
 }
 
 /// The official model's verdict: who is paid what, or why nobody is.
-fn conclusion(outcome: &ScenarioOutcome, sale: &ConversionOutcome, official: Model) -> String {
+fn conclusion(
+    outcome: &ScenarioOutcome,
+    sale: &ConversionOutcome,
+    official: CreditModel,
+) -> String {
     let model = official.label().to_lowercase();
     let paid: Vec<String> = outcome
         .credit
@@ -684,7 +775,7 @@ fn conclusion(outcome: &ScenarioOutcome, sale: &ConversionOutcome, official: Mod
 }
 
 /// `Last-touch (official): partner-b 1.00 — revenue $120.00, commission $12.00`.
-fn model_outcome(outcome: &ScenarioOutcome, model: Model, official: bool) -> String {
+fn model_outcome(outcome: &ScenarioOutcome, model: CreditModel, official: bool) -> String {
     let mark = if official { " (official)" } else { "" };
     let rows: Vec<String> = outcome
         .credit

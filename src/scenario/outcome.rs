@@ -3,8 +3,8 @@
 
 use super::{KnownPartner, SCENARIO_START_SECS, Scenario, ScenarioRecords};
 use crate::attribution::{
-    AttributionSettings, CreditModel, CreditRow, ModelParams, TouchVerdict, compute_credit,
-    compute_models, touch_shares,
+    AttributionSettings, CreditModel, CreditRow, ModelParams, SaleSplit, TouchVerdict,
+    compute_credit, compute_models, touch_shares,
 };
 use crate::explain::{self, Explanation};
 use crate::journeys::JourneyIndex;
@@ -35,15 +35,14 @@ pub struct ConversionOutcome {
     pub touches: Vec<TouchLine>,
     /// What the coupon did, and the leak when a partner's evidence earns nothing.
     pub notes: Vec<String>,
-    /// Per model beyond first, last and linear that splits each sale by its own touches
-    /// (position, time decay, last non-direct) and was asked for, the sources credited and
-    /// their share of this purchase.
+    /// Per model beyond first, last and linear that was asked for, the sources credited and
+    /// their share of this purchase (Markov and Shapley: the split payouts use).
     pub other_credit: Vec<(CreditModel, Vec<(String, f64)>)>,
 }
 
 impl ConversionOutcome {
     /// The sources `model` credits for this purchase and their shares; `None` for a model
-    /// not asked for, or Markov and Shapley (learnt from every journey, not split per sale).
+    /// not asked for.
     pub fn shares(&self, model: impl Into<CreditModel>) -> Option<&[(String, f64)]> {
         let model = model.into();
         match model.classic() {
@@ -191,16 +190,25 @@ fn per_sale_credit(
     };
     let mut credit = Vec::new();
     for &model in models.iter().filter(|m| m.classic().is_none()) {
-        let Some(touches) = touch_shares(index, settings, params, model, c) else {
-            continue;
-        };
         let mut shares: Vec<(String, f64)> = Vec::new();
-        for touch in touches {
-            let source = &index.sources[touch.source as usize].id;
-            match shares.iter_mut().find(|(s, _)| s == source) {
-                Some((_, share)) => *share += touch.share,
-                None => shares.push((source.clone(), touch.share)),
+        if let Some(touches) = touch_shares(index, settings, params, model, c) {
+            for touch in touches {
+                let source = &index.sources[touch.source as usize].id;
+                match shares.iter_mut().find(|(s, _)| s == source) {
+                    Some((_, share)) => *share += touch.share,
+                    None => shares.push((source.clone(), touch.share)),
+                }
             }
+        } else {
+            // Markov and Shapley: the split payouts use, by what they learnt from every
+            // journey of the scenario.
+            let split = SaleSplit::new(index, settings, model, params);
+            shares.extend(split.shares(c).into_iter().map(|share| {
+                (
+                    index.sources[share.source as usize].id.clone(),
+                    share.fraction(),
+                )
+            }));
         }
         shares.retain(|(_, share)| *share > 0.0);
         credit.push((model, shares));

@@ -50,7 +50,7 @@ conv AS (
 const CONVERSION_IDS_CTE: &str = "
 conv AS (
     SELECT conversion_seq AS conversion_idx, conversion_seq, conversion_id, cookie_id, user_id,
-           click_id, coupon_code, converted_at, revenue, status, currency
+           click_id, coupon_code, converted_at, revenue, status, currency, category
     FROM conversions)";
 
 /// The three disjoint ways conversion `c` and a touch `t` at or before it are linked: the same
@@ -201,6 +201,8 @@ pub struct ConversionRow {
     pub currency: Option<String>,
     /// The source id of the partner owning the conversion's coupon code.
     pub coupon_source_id: Option<u32>,
+    /// The product category, when the conversions file gave one.
+    pub category: Option<String>,
 }
 
 /// One candidate touch of one conversion, delivered in (conversion, time, input order) order.
@@ -249,7 +251,7 @@ impl Store {
             "WITH {}, {CONVERSION_IDS_CTE}, {}
              SELECT c.conversion_id, epoch_us(c.converted_at) // 1000000, c.revenue::DOUBLE,
                     c.status, c.currency, cs.source_id, c.conversion_seq,
-                    epoch_us(c.converted_at), {}, {}, {}
+                    epoch_us(c.converted_at), {}, {}, {}, c.category
              FROM conv c
              LEFT JOIN coupon_owners o ON o.code = upper(trim(c.coupon_code))
              LEFT JOIN source_ids cs ON cs.source = o.partner_id",
@@ -273,6 +275,7 @@ impl Store {
             let (id, status, currency) = (text(0), text(3), text(4));
             let (secs, coupon, seq, micros) = (int(1), int(5), int(6), int(7));
             let (cookie, click, user) = (int(8), int(9), int(10));
+            let category = text(11);
             for row in 0..batch.num_rows() {
                 rows.push(ConversionRow {
                     conversion_id: id.value(row).to_owned(),
@@ -283,6 +286,10 @@ impl Store {
                         .is_valid(row)
                         .then(|| currency.value(row).to_owned()),
                     coupon_source_id: optional(coupon, row).map(|id| id as u32),
+                    category: category
+                        .is_valid(row)
+                        .then(|| category.value(row).to_owned())
+                        .filter(|c| !c.is_empty()),
                     conversion_seq: seq.value(row),
                     converted_us: micros.value(row),
                     identity_hashes: [

@@ -31,7 +31,8 @@ pub use evidence::{ConversionDetail, RedirectRow, TouchDetail};
 pub use journey_rows::{CandidateRow, ConversionRow, LEAD_MATCH_DAYS, SourceRow};
 pub use open_paths::OpenTouchRow;
 pub use payout_records::{
-    LeadMatch, PaidLine, PayoutExportRow, SignoffLine, SignoffRecord, StatementHistory,
+    LeadMatch, PaidLine, PayoutDetails, PayoutExportRow, SignoffLine, SignoffRecord,
+    StatementHistory,
 };
 pub use presets::SavedPreset;
 pub use records::{ConversionRecord, PartnerRecord, SavedScenario, TouchRecord};
@@ -329,6 +330,8 @@ impl Store {
             .doing("dropping the reject columns")?;
         script::run_script(&conn, schema::ADD_PRESET_COLUMNS)
             .doing("adding the imports' preset columns")?;
+        script::run_script(&conn, schema::ADD_PAYOUT_DETAIL_COLUMNS)
+            .doing("adding the partners' payout details")?;
         migrate_when(
             &conn,
             schema::HAS_UTM_COLUMNS,

@@ -127,6 +127,22 @@ pub struct PayoutExportRow {
     pub status: String,
     /// Settings fingerprint.
     pub fingerprint: String,
+    /// The month the sales were made in (`2026-10`).
+    pub sale_period: String,
+    /// The month whose statement pays the commission once its hold ends (`2026-11`); empty
+    /// for sales still pending approval, refunded or cancelled.
+    pub payable_on: String,
+}
+
+/// Where a partner is paid, as the partners file gave it (`payout_email`, `iban`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PayoutDetails {
+    /// The partner's id.
+    pub partner_id: String,
+    /// The address payouts are sent to (PayPal, Wise, …).
+    pub payout_email: Option<String>,
+    /// The bank account, upper case without spaces.
+    pub iban: Option<String>,
 }
 
 impl Store {
@@ -195,6 +211,28 @@ impl Store {
         }
         appender.flush().doing(doing)?;
         Ok(id)
+    }
+
+    /// Every partner's payout details (those the partners file gave), by partner id.
+    pub fn payout_details(&self) -> Result<Vec<PayoutDetails>, StoreError> {
+        let doing = "reading the partners' payout details";
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT partner_id, payout_email, iban FROM partners
+                 WHERE payout_email IS NOT NULL OR iban IS NOT NULL ORDER BY partner_id",
+            )
+            .doing(doing)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(PayoutDetails {
+                    partner_id: r.get(0)?,
+                    payout_email: r.get(1)?,
+                    iban: r.get(2)?,
+                })
+            })
+            .doing(doing)?;
+        rows.collect::<Result<_, _>>().doing(doing)
     }
 
     /// What the signed statements paid and clawed back, and the months signed off.
@@ -359,7 +397,8 @@ impl Store {
                 "CREATE OR REPLACE TEMP TABLE pa_payout_export (
                      period VARCHAR, partner_id VARCHAR, partner_name VARCHAR, model VARCHAR,
                      credited_conversions DOUBLE, revenue VARCHAR, commission VARCHAR,
-                     currency VARCHAR, status VARCHAR, settings_fingerprint VARCHAR)",
+                     currency VARCHAR, status VARCHAR, settings_fingerprint VARCHAR,
+                     sale_period VARCHAR, payable_on VARCHAR)",
                 [],
             )
             .doing(doing)?;
@@ -376,7 +415,9 @@ impl Store {
                     row.commission,
                     row.currency,
                     row.status,
-                    row.fingerprint
+                    row.fingerprint,
+                    row.sale_period,
+                    row.payable_on
                 ])
                 .doing(doing)?;
         }
@@ -389,7 +430,8 @@ impl Store {
                     "COPY (SELECT period, partner_id, partner_name, model, credited_conversions,
                                   revenue::DECIMAL(18,2) AS revenue,
                                   commission::DECIMAL(18,2) AS commission,
-                                  currency, status, settings_fingerprint
+                                  currency, status, settings_fingerprint, sale_period,
+                                  nullif(payable_on, '') AS payable_on
                            FROM pa_payout_export)
                      TO {target} (FORMAT parquet)"
                 ),

@@ -278,10 +278,11 @@ fn restore_replaced_partners(
 ) -> Result<(), StoreError> {
     let doing = "restoring replaced partners";
     conn.execute(
-        "INSERT INTO replaced_partners
+        "INSERT INTO replaced_partners (partner_id, name, commission, commission_kind,
+                 commission_value, coupon_codes, import_id, replaced_by, payout_email, iban)
              SELECT by_mine.partner_id, by_mine.name, by_mine.commission,
                     by_mine.commission_kind, by_mine.commission_value, by_mine.coupon_codes,
-                    by_mine.import_id, of_mine.replaced_by
+                    by_mine.import_id, of_mine.replaced_by, by_mine.payout_email, by_mine.iban
              FROM replaced_partners of_mine
              JOIN replaced_partners by_mine ON by_mine.partner_id = of_mine.partner_id
              WHERE of_mine.import_id = ? AND by_mine.replaced_by = ?",
@@ -302,9 +303,10 @@ fn restore_replaced_partners(
     removed.partners_restored = conn
         .execute(
             "INSERT INTO partners (partner_id, name, commission, commission_kind,
-                                   commission_value, coupon_codes, import_id)
+                                   commission_value, coupon_codes, import_id, payout_email,
+                                   iban)
                  SELECT partner_id, name, commission, commission_kind, commission_value,
-                        coupon_codes, import_id
+                        coupon_codes, import_id, payout_email, iban
                  FROM replaced_partners
                  WHERE replaced_by = ? AND partner_id NOT IN (SELECT partner_id FROM partners)",
             params![import_id],

@@ -24,6 +24,7 @@ use eframe::egui;
 pub use app::{AppPaths, PartnerApp};
 pub use settings::{Measure, SensitivityModels, SettingsError, SortColumn, Tab, UiSettings};
 pub use status::StatusMessage;
+pub use widgets::dialogs::answer_saves_in;
 
 /// Opens the window on `database` (or the last one, or the sample programme) and imports
 /// `exports` into it.

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::attribution::{AttributionSettings, CreditModel, Model, ModelParams, SourceCredit};
+use crate::attribution::{AttributionSettings, CreditModel, ModelParams, SourceCredit};
 
 /// Which measure the chart and the default sort use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,7 +46,7 @@ pub enum SortColumn {
     /// By source name.
     Source,
     /// By a measure under a model (any model shown; saved settings name the three of
-    /// [`Model`] the same way).
+    /// [`crate::attribution::Model`] the same way).
     Credit(CreditModel, Measure),
 }
 
@@ -110,8 +110,8 @@ pub struct UiSettings {
     pub sensitivity_models: SensitivityModels,
     /// Sources drawn in the Sensitivity view (empty: the top partners).
     pub sensitivity_sources: Vec<String>,
-    /// The model partners are paid by.
-    pub payout_model: Model,
+    /// The model partners are paid by (its parameters are `model_params`').
+    pub payout_model: CreditModel,
     /// Hold period of payouts, in days.
     pub hold_days: u32,
     /// Tier and cap of the commissions (none by default).
@@ -134,12 +134,13 @@ impl UiSettings {
     /// The official payout rules: the attribution settings on screen, the payout model and
     /// the hold period.
     pub fn payout_settings(&self) -> crate::payouts::PayoutSettings {
-        crate::payouts::PayoutSettings {
-            attribution: self.attribution,
-            model: self.payout_model,
-            hold_days: self.hold_days,
-            rules: self.commission_rules,
-        }
+        crate::payouts::PayoutSettings::new(
+            self.attribution,
+            self.payout_model,
+            &self.model_params,
+            self.hold_days,
+            self.commission_rules.clone(),
+        )
     }
 }
 
@@ -180,7 +181,7 @@ impl Default for UiSettings {
             tab: Tab::Compare,
             sensitivity_models: SensitivityModels::One(CreditModel::Last),
             sensitivity_sources: Vec::new(),
-            payout_model: Model::Last,
+            payout_model: CreditModel::Last,
             hold_days: crate::payouts::PayoutSettings::default().hold_days,
             commission_rules: crate::payouts::CommissionRules::default(),
             payout_period: None,

@@ -82,6 +82,9 @@ pub fn audit_ui(
         ui.label("No partner-reported leads yet: import a leads file in the Data view.");
         return action;
     }
+    if settings.payout_model.is_data_driven() && !super::journeys_read_ui(ui, snapshot) {
+        return action;
+    }
     // Judged once per index, rules and tolerance, not every frame.
     let key = (
         snapshot.generation as usize,

@@ -201,3 +201,29 @@ pub fn view_ui(
         Tab::Data => data::data_ui(ui, &mut views.data, snapshot, messages),
     }
 }
+
+/// Whether the journeys that did not convert are in the index, asking for them the first
+/// time (Markov and Shapley learn from them); shows where they stand while they are not.
+pub(super) fn journeys_read_ui(ui: &mut egui::Ui, snapshot: &Snapshot) -> bool {
+    match snapshot
+        .open_paths
+        .ask(std::time::Duration::from_millis(25))
+    {
+        crate::ui::bridge::OpenPathsState::Read(_) => true,
+        crate::ui::bridge::OpenPathsState::Failed(why) => {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("The journeys that did not convert could not be read: {why}"),
+            );
+            false
+        }
+        crate::ui::bridge::OpenPathsState::NotAsked
+        | crate::ui::bridge::OpenPathsState::Reading => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Reading the journeys that did not convert (the official model learns from every journey)…");
+            });
+            false
+        }
+    }
+}

@@ -9,19 +9,21 @@ use std::sync::mpsc::Receiver;
 use eframe::egui::{self, RichText};
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
-use crate::attribution::Model;
+use super::journeys_read_ui;
+use crate::attribution::CreditModel;
 use crate::domain::format::conversions;
 use crate::journeys::JourneyIndex;
 use crate::payouts::{
-    Cents, CommissionRules, PayoutSettings, PayoutStatus, Period, PeriodPayouts, Tier,
-    changes_since, export_rows, payouts, signoff_record,
+    CategoryRate, Cents, CommissionRules, PayoutSettings, PayoutStatus, Period, PeriodPayouts,
+    Tier, changes_since, export_rows, listed_models, payouts, signoff_record,
 };
 use crate::statements::{payments_csv, statement_after, statements_html};
 use crate::store::{PayoutExportRow, SignoffRecord, StatementHistory};
 use crate::ui::bridge::Latest;
 use crate::ui::bridge::Snapshot;
 use crate::ui::settings::UiSettings;
-use crate::ui::widgets::looks::model_color;
+use crate::ui::widgets::looks::credit_model_color;
+use crate::ui::widgets::model_params::{model_hint, parameters_ui};
 use crate::ui::widgets::{fixed_number_cell, left_cell, right_cell, unit_marks};
 
 type PayoutKey = (usize, PayoutSettings, Period);
@@ -105,8 +107,12 @@ pub fn payouts_ui(
         .filter(|p| months.contains(p))
         .unwrap_or(latest);
     rules_bar_ui(ui, settings, &months, period);
+    parameters_ui(ui, &[settings.payout_model], &mut settings.model_params);
     let official = settings.payout_settings();
-    let key = (snapshot.generation as usize, official, period);
+    if official.model.is_data_driven() && !journeys_read_ui(ui, snapshot) {
+        return None;
+    }
+    let key = (snapshot.generation as usize, official.clone(), period);
     let (index, zone) = (snapshot.index.clone(), snapshot.time_zone);
     let Some((result, fresh)) = state
         .results
@@ -152,10 +158,7 @@ fn rules_bar_ui(ui: &mut egui::Ui, settings: &mut UiSettings, months: &[Period],
             .response
             .labelled_by(label.id);
         ui.separator();
-        ui.label("Official model");
-        for model in Model::ALL {
-            ui.selectable_value(&mut settings.payout_model, model, model.label());
-        }
+        official_model_ui(ui, settings);
         ui.separator();
         let label = ui.label("Hold period");
         ui.add(
@@ -168,6 +171,23 @@ fn rules_bar_ui(ui: &mut egui::Ui, settings: &mut UiSettings, months: &[Period],
         ui.separator();
         commission_rules_ui(ui, &mut settings.commission_rules);
     });
+}
+
+/// The model partners are paid by: any of them, its parameters (shared with Compare) on
+/// the line below.
+fn official_model_ui(ui: &mut egui::Ui, settings: &mut UiSettings) {
+    let label = ui.label("Official model");
+    egui::ComboBox::from_id_salt("payout_model")
+        .selected_text(settings.payout_model.label())
+        .show_ui(ui, |ui| {
+            for model in CreditModel::ALL {
+                ui.selectable_value(&mut settings.payout_model, model, model.label())
+                    .on_hover_text(model_hint(model));
+            }
+        })
+        .response
+        .labelled_by(label.id)
+        .on_hover_text(model_hint(settings.payout_model));
 }
 
 /// The monthly tier and the cap per conversion: a tick box each, their amounts beside it.
@@ -203,6 +223,41 @@ fn commission_rules_ui(ui: &mut egui::Ui, rules: &mut CommissionRules) {
     if let Some(cap) = &mut rules.cap_cents {
         cents_value_ui(ui, cap);
     }
+    category_rates_ui(ui, rules);
+}
+
+/// Rates by product category, typed as `electronics=3%, fashion=10%`; while the text does not
+/// read, the rates in force stay and the reason shows beside it.
+fn category_rates_ui(ui: &mut egui::Ui, rules: &mut CommissionRules) {
+    let id = ui.make_persistent_id("category_rates_text");
+    let current: Vec<String> = rules
+        .category_rates
+        .iter()
+        .map(CategoryRate::text)
+        .collect();
+    let mut text = ui
+        .data_mut(|d| d.get_temp::<String>(id))
+        .unwrap_or_else(|| current.join(", "));
+    let label = ui.label("By category");
+    let response = ui
+        .add(
+            egui::TextEdit::singleline(&mut text)
+                .hint_text("electronics=3%, fashion=10%")
+                .desired_width(190.0),
+        )
+        .labelled_by(label.id)
+        .on_hover_text(
+            "Percentage partners earn a category's rate instead of their own on its sales \
+             (the conversions' category column)",
+        );
+    match CategoryRate::parse_list(&text) {
+        Ok(rates) if response.changed() => rules.category_rates = rates,
+        Ok(_) => {}
+        Err(why) => {
+            ui.colored_label(ui.visuals().error_fg_color, why);
+        }
+    }
+    ui.data_mut(|d| d.insert_temp(id, text));
 }
 
 /// An amount in cents, edited as a decimal amount.
@@ -383,7 +438,7 @@ fn statement_buttons_ui(
         ),
         _ => (
             format!("payments-{}.csv", result.period.label()),
-            payments_csv(index, &month),
+            payments_csv(index, &month, &snapshot.facts.payout_details),
         ),
     };
     let picked = crate::ui::widgets::dialogs::pick_export(ui.ctx(), name, extension);
@@ -407,6 +462,14 @@ fn collect_export(state: &mut PayoutsTabState) -> Option<Command> {
     Some(Command::ExportPayouts(rows, path))
 }
 
+/// The models beside the official one, in the table's order.
+fn others(result: &PeriodPayouts) -> Vec<CreditModel> {
+    listed_models(&result.settings)
+        .into_iter()
+        .filter(|&m| m != result.settings.model)
+        .collect()
+}
+
 const MONEY: f32 = 100.0;
 const COUNT: f32 = 70.0;
 
@@ -423,7 +486,7 @@ fn table_ui(ui: &mut egui::Ui, index: &JourneyIndex, result: &PeriodPayouts) {
         (&index.sources[a.0 as usize].id, &a.1).cmp(&(&index.sources[b.0 as usize].id, &b.1))
     });
     keys.dedup();
-    let cell = |partner: u32, currency: &str, model: Model, status: PayoutStatus| {
+    let cell = |partner: u32, currency: &str, model: CreditModel, status: PayoutStatus| {
         result
             .of_model(model)
             .filter(|l| l.partner == partner && l.currency == currency && l.status == status)
@@ -447,10 +510,10 @@ fn table_ui(ui: &mut egui::Ui, index: &JourneyIndex, result: &PeriodPayouts) {
         for (head, width) in heads {
             right_cell(ui, width, |ui| ui.label(RichText::new(head).strong()));
         }
-        for model in Model::ALL.into_iter().filter(|m| *m != official) {
+        for model in others(result) {
             let head = RichText::new(model.label())
                 .strong()
-                .color(model_color(model));
+                .color(credit_model_color(model));
             right_cell(ui, MONEY, |ui| ui.label(head.clone()));
             right_cell(ui, MONEY, |ui| {
                 ui.label(RichText::new("vs official").weak())
@@ -474,7 +537,7 @@ fn table_ui(ui: &mut egui::Ui, index: &JourneyIndex, result: &PeriodPayouts) {
             fixed_number_cell(ui, MONEY, revenue.display(""));
             fixed_number_cell(ui, MONEY, commission.display(""));
             fixed_number_cell(ui, MONEY, pending.display(""));
-            for model in Model::ALL.into_iter().filter(|m| *m != official) {
+            for model in others(result) {
                 let (_, _, other) = cell(*partner, currency, model, PayoutStatus::Payable);
                 fixed_number_cell(ui, MONEY, other.display(""));
                 let difference = Cents(other.0 - commission.0);
@@ -491,7 +554,7 @@ fn table_ui(ui: &mut egui::Ui, index: &JourneyIndex, result: &PeriodPayouts) {
 /// The payable totals of one currency, in the table's columns.
 fn totals_row_ui(ui: &mut egui::Ui, result: &PeriodPayouts, currency: &str) {
     let official = result.settings.model;
-    let sum = |model: Model, status: PayoutStatus| {
+    let sum = |model: CreditModel, status: PayoutStatus| {
         result
             .of_model(model)
             .filter(|l| l.currency == currency && l.status == status)
@@ -508,7 +571,7 @@ fn totals_row_ui(ui: &mut egui::Ui, result: &PeriodPayouts, currency: &str) {
         fixed_number_cell(ui, MONEY, Cents(revenue).display(""));
         fixed_number_cell(ui, MONEY, Cents(commission).display(""));
         fixed_number_cell(ui, MONEY, Cents(pending).display(""));
-        for model in Model::ALL.into_iter().filter(|m| *m != official) {
+        for model in others(result) {
             let (_, _, other) = sum(model, PayoutStatus::Payable);
             fixed_number_cell(ui, MONEY, Cents(other).display(""));
             let difference = other - commission;
@@ -551,7 +614,9 @@ fn chart_ui(ui: &mut egui::Ui, index: &JourneyIndex, result: &PeriodPayouts) {
             }
         })
         .show(ui, |plot| {
-            for (m, model) in Model::ALL.into_iter().enumerate() {
+            let models = listed_models(&result.settings);
+            let (n, width) = (models.len() as f64, 0.8 / models.len() as f64);
+            for (m, &model) in models.iter().enumerate() {
                 let bars: Vec<Bar> = partners
                     .iter()
                     .enumerate()
@@ -561,14 +626,15 @@ fn chart_ui(ui: &mut egui::Ui, index: &JourneyIndex, result: &PeriodPayouts) {
                             .filter(|l| l.partner == p && l.status == PayoutStatus::Payable)
                             .map(|l| l.commission.0)
                             .sum();
-                        Bar::new(i as f64 + (m as f64 - 1.0) * 0.27, total as f64 / 100.0)
-                            .width(0.25)
+                        let offset = (m as f64 - (n - 1.0) / 2.0) * width;
+                        Bar::new(i as f64 + offset, total as f64 / 100.0)
+                            .width(width * 0.92)
                             .name(format!("{} · {}", names[i], model.label()))
                     })
                     .collect();
                 plot.add(
                     BarChart::new(model.label(), bars)
-                        .color(model_color(model))
+                        .color(credit_model_color(model))
                         .element_formatter(Box::new(|bar, _| {
                             format!(
                                 "{}\n{}",

@@ -61,7 +61,7 @@ pub fn rules_ui(
     };
     let payout = settings.payout_settings();
     let key = (
-        payout,
+        payout.clone(),
         settings.programme_name.clone(),
         base_url.clone(),
         settings.audit_tolerance_days,
@@ -135,7 +135,7 @@ fn controls_ui(
         egui::ComboBox::from_id_salt("rules_model")
             .selected_text(settings.payout_model.label())
             .show_ui(ui, |ui| {
-                for model in crate::attribution::Model::ALL {
+                for model in crate::attribution::CreditModel::ALL {
                     ui.selectable_value(&mut settings.payout_model, model, model.label());
                 }
             })

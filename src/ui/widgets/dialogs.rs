@@ -44,6 +44,18 @@ pub fn pick_database(ctx: &egui::Context) -> Receiver<PathBuf> {
     rx
 }
 
+/// Where save dialogs answer without asking, when set ([`answer_saves_in`]).
+fn answered_saves_id() -> egui::Id {
+    egui::Id::unique("partner-attribution.answered-saves")
+}
+
+/// Makes every save dialog of the window `ctx` answer at once with the file name it suggests
+/// inside `folder`, without asking: for scripted runs and headless tests, which cannot click
+/// through a native dialog.
+pub fn answer_saves_in(ctx: &egui::Context, folder: PathBuf) {
+    ctx.data_mut(|d| d.insert_temp(answered_saves_id(), folder));
+}
+
 /// Asks where to save an export named `file_name` of the given kind (`csv` or `parquet`).
 pub fn pick_export(
     ctx: &egui::Context,
@@ -51,6 +63,10 @@ pub fn pick_export(
     extension: &'static str,
 ) -> Receiver<PathBuf> {
     let (tx, rx) = channel();
+    if let Some(folder) = ctx.data(|d| d.get_temp::<PathBuf>(answered_saves_id())) {
+        let _ = tx.send(folder.join(file_name));
+        return rx;
+    }
     let ctx = ctx.clone();
     on_dialog_thread(move || {
         let picked = rfd::FileDialog::new()

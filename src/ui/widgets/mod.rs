@@ -1,11 +1,12 @@
 //! What several views draw: table cells here; the settings bar, the tracking panel, the
-//! evidence window, the file dialogs and the colours of models and causes in their files.
+//! evidence window, the file dialogs, the models' parameters and the colours of models and causes in their files.
 
 pub mod choose_programme;
 pub mod dialogs;
 pub mod evidence_window;
 pub mod looks;
 pub mod mapping_dialog;
+pub mod model_params;
 pub mod settings_bar;
 pub mod tracking_panel;
 
