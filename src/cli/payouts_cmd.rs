@@ -185,8 +185,17 @@ fn payouts_table(index: &JourneyIndex, result: &PeriodPayouts, store: &Store) ->
     );
     let _ = writeln!(
         out,
-        "{:<16} {:<5} {:<10} {:>10} {:>12} {:>11}   {:>10} {:>10} {:>10}",
-        "Partner", "Cur.", "Status", "Conv.", "Revenue", "Commission", "First", "Last", "Linear"
+        "{:<16} {:<5} {:<10} {:<8} {:>10} {:>12} {:>11}   {:>10} {:>10} {:>10}",
+        "Partner",
+        "Cur.",
+        "Status",
+        "Pays in",
+        "Conv.",
+        "Revenue",
+        "Commission",
+        "First",
+        "Last",
+        "Linear"
     );
     for line in result.of_model(settings.model) {
         payout_line(&mut out, index, result, line);
@@ -206,17 +215,21 @@ fn payout_line(out: &mut String, index: &JourneyIndex, result: &PeriodPayouts, l
         result
             .of_model(model)
             .filter(|l| {
-                l.partner == line.partner && l.currency == line.currency && l.status == line.status
+                l.partner == line.partner
+                    && l.currency == line.currency
+                    && l.status == line.status
+                    && l.payable_on == line.payable_on
             })
             .map(|l| l.commission.0)
             .sum::<i64>()
     };
     let _ = writeln!(
         out,
-        "{:<16} {:<5} {:<10} {:>10} {:>12} {:>11}   {:>10} {:>10} {:>10}",
+        "{:<16} {:<5} {:<10} {:<8} {:>10} {:>12} {:>11}   {:>10} {:>10} {:>10}",
         index.sources[line.partner as usize].id,
         line.currency,
         line.status.key(),
+        line.payable_on.map(Period::label).unwrap_or_default(),
         conversions(line.conversions),
         line.revenue.display(""),
         line.commission.display(""),
