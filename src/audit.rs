@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use crate::attribution::Allocator;
+use crate::attribution::{Allocator, Renewals};
 use crate::domain::ProgrammeTimeZone;
 use crate::journeys::JourneyIndex;
 use crate::leakage::{Cause, analyse_one};
@@ -127,6 +127,7 @@ pub fn audit(
     zone: ProgrammeTimeZone,
 ) -> Vec<AuditedLead> {
     let allocator = Allocator::new(index, &settings.attribution);
+    let renewals = Renewals::bind(index, settings.rules.recurring);
     let position = |seq: i64| {
         index
             .conversions
@@ -147,7 +148,8 @@ pub fn audit(
                     amount,
                 };
             };
-            let credit = allocator.credit(c);
+            // A bound renewal is credited as its subscription's first sale.
+            let credit = allocator.credit(renewals.credited_as(c));
             let sources: Vec<&crate::journeys::Source> = credit
                 .shares(settings.model)
                 .iter()

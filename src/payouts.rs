@@ -10,7 +10,9 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::attribution::{Allocator, AttributionSettings, Model, SECS_PER_DAY, Share};
+use crate::attribution::{
+    Allocator, AttributionSettings, Model, Recurring, Renewals, SECS_PER_DAY, Share,
+};
 use crate::domain::ProgrammeTimeZone;
 use crate::domain::format::csv_field;
 use crate::journeys::{Commission, ConversionFacts, JourneyIndex};
@@ -40,6 +42,10 @@ pub struct CommissionRules {
     pub tier: Option<Tier>,
     /// The most one conversion pays one partner, in cents.
     pub cap_cents: Option<i64>,
+    /// Renewals of a subscription pay the partner(s) of its first sale, for some months or
+    /// its lifetime (none by default; left out of the fingerprint then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurring: Option<Recurring>,
 }
 
 /// A rate for a partner's sales above a monthly threshold.
@@ -76,6 +82,25 @@ impl CommissionRules {
         } else {
             parts.join(" · ")
         }
+    }
+
+    /// The rules a bound renewal of conversion `c` pays by: a renewal at a renewal rate of its
+    /// own earns that rate (no tier lifts it; the cap still holds); any other sale, these.
+    pub fn for_sale(&self, renewals: &Renewals, c: usize) -> CommissionRules {
+        let renewal_rate = self.recurring.and_then(|r| r.renewal_rate_bp);
+        if renewal_rate.is_some() && renewals.renewal_of(c).is_some() {
+            CommissionRules {
+                tier: None,
+                ..*self
+            }
+        } else {
+            *self
+        }
+    }
+
+    /// `recurring: 12 months at 20%`, when renewals are bound.
+    pub fn describe_recurring(&self) -> Option<String> {
+        self.recurring.map(|r| r.describe())
     }
 
     /// A share's revenue and commission under the partner's rate and these rules.
@@ -385,6 +410,7 @@ pub fn payouts(
     zone: ProgrammeTimeZone,
 ) -> PeriodPayouts {
     let allocator = Allocator::new(index, &settings.attribution);
+    let renewals = Renewals::bind(index, settings.rules.recurring);
     let (start, end) = (period.start_secs(zone), period.end_secs(zone));
     let mut cells: std::collections::BTreeMap<(u32, usize, String, PayoutStatus), PayoutLine> =
         Default::default();
@@ -394,7 +420,10 @@ pub fn payouts(
         let status = PayoutStatus::of(facts, end, settings.hold_days);
         let currency = facts.currency.clone().unwrap_or_default();
         let revenue = Cents::from_amount(facts.revenue);
-        let credit = allocator.credit(c);
+        // A bound renewal takes its first sale's split, at the renewal's rules.
+        let credited = renewals.credited_as(c);
+        let credit = allocator.credit(credited);
+        let rules = settings.rules.for_sale(&renewals, c);
         for model in Model::ALL {
             for &share in credit.shares(model) {
                 let source = &index.sources[share.source as usize];
@@ -405,9 +434,9 @@ pub fn payouts(
                 let so_far = sales
                     .entry((model.index(), share.source, currency.clone()))
                     .or_default();
-                let (revenue_share, mut commission) = settings.rules.share_amounts(
+                let (revenue_share, mut commission) = rules.share_amounts(
                     revenue,
-                    source.commission,
+                    renewals.commission(c, source.commission),
                     share,
                     so_far,
                     !reversed,

@@ -750,6 +750,7 @@ mod properties {
                 status: "approved".to_owned(),
                 currency: None,
                 conversion_seq: i as i64,
+                subscription_id: None,
             })
             .collect();
         JourneyIndex::from_journeys(sources(), conversions, journeys)

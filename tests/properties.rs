@@ -71,6 +71,7 @@ fn index_of(journeys: &[Vec<CandidateTouch>]) -> JourneyIndex {
             status: if i % 5 == 0 { "refunded" } else { "approved" }.to_owned(),
             currency: None,
             conversion_seq: i as i64,
+            subscription_id: None,
         })
         .collect();
     JourneyIndex::from_journeys(sources(), conversions, journeys)

@@ -421,6 +421,7 @@ fn a_tier_crossed_mid_month_splits_the_sale_and_a_cap_limits_each_conversion() {
                 rate_bp: 1_500,
             }),
             cap_cents: None,
+            recurring: None,
         },
         ..PayoutSettings::default()
     };

@@ -302,6 +302,7 @@ mod tests {
             status: "approved".to_owned(),
             currency: None,
             conversion_seq: 0,
+            subscription_id: None,
         }
     }
 

@@ -79,6 +79,7 @@ impl FileKind {
                 "currency",
                 "coupon_code",
                 "status",
+                "subscription_id",
             ],
             FileKind::Leads => &["amount"],
             FileKind::Events => &[

@@ -371,7 +371,8 @@ fn insert_accepted(conn: &Connection, kind: FileKind, import_id: i64) -> Result<
                 "INSERT INTO conversions
                      SELECT {base} + pa_line, raw_conversion_id, {import_id}, pa_line,
                             converted_at, revenue, upper(raw_currency), raw_cookie_id,
-                            raw_user_id, raw_click_id, raw_coupon_code, status
+                            raw_user_id, raw_click_id, raw_coupon_code, status,
+                            raw_subscription_id
                      FROM pa_checked WHERE reject_reason IS NULL AND NOT status_update",
                 base = next("conversions", "conversion_seq")?
             ),
@@ -412,7 +413,8 @@ fn events_sql(import_id: i64, touch_base: i64, conversion_base: i64) -> Vec<Stri
         format!(
             "INSERT INTO conversions
                  SELECT {conversion_base} + pa_line, event_conversion_id, {import_id}, pa_line, time,
-                        value, upper(raw_currency), raw_user, raw_user_id, NULL, NULL, 'approved'
+                        value, upper(raw_currency), raw_user, raw_user_id, NULL, NULL, 'approved',
+                        NULL
                  FROM pa_checked WHERE reject_reason IS NULL AND is_conversion"
         ),
     ]

@@ -321,6 +321,7 @@ fn conversions(columns: &FileColumns) -> KindRules {
             "click_id",
             "coupon_code",
             "status",
+            "subscription_id",
         ],
     );
     parsed.extend(timestamp_items(columns, "converted_at"));

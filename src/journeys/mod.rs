@@ -83,6 +83,9 @@ pub struct ConversionFacts {
     pub currency: Option<String>,
     /// Its number in import order (with gaps), as the store knows it.
     pub conversion_seq: i64,
+    /// The subscription the sale belongs to, when the conversions file named one: its later
+    /// sales are renewals, which a recurring commission binds to its first sale's partner.
+    pub subscription_id: Option<String>,
 }
 
 /// One candidate touch of a conversion, as given to [`JourneyIndex::from_journeys`].
@@ -522,6 +525,7 @@ fn conversion_from(row: ConversionRow) -> ConversionFacts {
         status: row.status,
         currency: row.currency,
         conversion_seq: row.conversion_seq,
+        subscription_id: row.subscription_id,
     }
 }
 
@@ -582,6 +586,7 @@ pub(crate) fn random_index(conversions: usize, seed: u64) -> JourneyIndex {
             status: "approved".to_owned(),
             currency: None,
             conversion_seq: i as i64,
+            subscription_id: None,
         })
         .collect();
     JourneyIndex::from_journeys(sources, facts, &journeys)

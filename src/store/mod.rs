@@ -329,6 +329,8 @@ impl Store {
             .doing("dropping the reject columns")?;
         script::run_script(&conn, schema::ADD_PRESET_COLUMNS)
             .doing("adding the imports' preset columns")?;
+        script::run_script(&conn, schema::ADD_SUBSCRIPTION_COLUMN)
+            .doing("adding the conversions' subscription column")?;
         migrate_when(
             &conn,
             schema::HAS_UTM_COLUMNS,

@@ -3,7 +3,7 @@
 use crate::domain::links::UTM_PARAMS;
 
 /// The schema version this build writes; older files are migrated on open.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Whether the database has a `schema_version` table (a new file has none yet).
 pub const HAS_SCHEMA_VERSION: &str = "SELECT count(*) > 0 FROM information_schema.tables
@@ -25,9 +25,16 @@ WHERE import_id > (SELECT coalesce(max(import_id), 0) FROM imports) OR import_id
 /// [`CREATE_TABLES`]); version 4 keeps a file's campaign columns in one, `touches.utm`
 /// ([`merge_utm_columns`]); version 5 computes `touches.source` instead of storing it
 /// ([`touches_table`]); version 6 records the preset that read each import with the rows it
-/// left out and its note, and keeps saved import presets ([`ADD_PRESET_COLUMNS`]). A
-/// database this build opened records 6.
-pub const RECORD_SCHEMA_VERSION: &str = "UPDATE schema_version SET version = 6 WHERE version < 6;";
+/// left out and its note, and keeps saved import presets ([`ADD_PRESET_COLUMNS`]); version 7
+/// keeps a conversion's `subscription_id` ([`ADD_SUBSCRIPTION_COLUMN`]). A database this build
+/// opened records 7.
+pub const RECORD_SCHEMA_VERSION: &str = "UPDATE schema_version SET version = 7 WHERE version < 7;";
+
+/// Version 7's column of `conversions`, added to an older database (a new one has it): the
+/// subscription a sale belongs to, whose renewals a recurring commission binds to the
+/// partner of its first sale.
+pub const ADD_SUBSCRIPTION_COLUMN: &str =
+    "ALTER TABLE conversions ADD COLUMN IF NOT EXISTS subscription_id VARCHAR;";
 
 /// Version 6's columns of `imports`, added to an older database (a new one has them).
 pub const ADD_PRESET_COLUMNS: &str = "
@@ -121,7 +128,8 @@ CREATE TABLE IF NOT EXISTS conversions (
     user_id VARCHAR,
     click_id VARCHAR,
     coupon_code VARCHAR,
-    status VARCHAR NOT NULL
+    status VARCHAR NOT NULL,
+    subscription_id VARCHAR
 );
 CREATE TABLE IF NOT EXISTS signoffs (
     signoff_id BIGINT NOT NULL,
