@@ -8,6 +8,7 @@
 
 use serde::Serialize;
 
+use crate::attribution::Renewals;
 use crate::domain::ProgrammeTimeZone;
 use crate::journeys::JourneyIndex;
 use crate::leakage::{Cause, analyse_one};
@@ -126,6 +127,7 @@ pub fn audit(
     zone: ProgrammeTimeZone,
 ) -> Vec<AuditedLead> {
     let split = settings.sale_split(index);
+    let renewals = Renewals::bind(index, settings.rules.recurring);
     let position = |seq: i64| {
         index
             .conversions
@@ -146,8 +148,9 @@ pub fn audit(
                     amount,
                 };
             };
+            // A bound renewal is credited as its subscription's first sale.
             let sources: Vec<&crate::journeys::Source> = split
-                .shares(c)
+                .shares(renewals.credited_as(c))
                 .iter()
                 .map(|s| &index.sources[s.source as usize])
                 .collect();

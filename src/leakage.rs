@@ -22,8 +22,8 @@
 use serde::Serialize;
 
 use crate::attribution::{
-    AttributionSettings, CookieWindow, CountRule, CouponPrecedence, Methods, SourceCredit,
-    TouchKey, TouchVerdict, touch_verdict,
+    AttributionSettings, CookieWindow, CountRule, CouponPrecedence, Methods, Recurring, Renewals,
+    SourceCredit, TouchKey, TouchVerdict, touch_verdict,
 };
 use crate::journeys::JourneyIndex;
 
@@ -146,6 +146,8 @@ pub struct LeakageReport {
     pub leaked: Vec<LeakedConversion>,
     /// What each fallback not yet enabled would recover.
     pub recovery: Vec<Recovery>,
+    /// The recurring binding the renewals were judged under, if any.
+    pub recurring: Option<Recurring>,
 }
 
 impl LeakageReport {
@@ -370,12 +372,22 @@ fn touch_cause(key: TouchKey, verdict: TouchVerdict, methods: Methods) -> Option
 /// Judges every conversion under `settings`: what is partner-sourced, credited and leaked,
 /// why, and what each fallback would recover.
 pub fn analyse(index: &JourneyIndex, settings: &AttributionSettings) -> LeakageReport {
+    analyse_with_renewals(index, settings, &Renewals::none())
+}
+
+/// [`analyse`] with recurring commissions: a bound renewal shares its first sale's fate (it is
+/// credited when the first sale is, and leaks with it, for the same cause, when it leaks).
+pub fn analyse_with_renewals(
+    index: &JourneyIndex,
+    settings: &AttributionSettings,
+    renewals: &Renewals,
+) -> LeakageReport {
     let judge = Judge::new(index, *settings);
     let mut partner_sourced = SourceCredit::default();
     let mut credited = SourceCredit::default();
     let mut leaked = Vec::new();
     for (c, facts) in index.conversions.iter().enumerate() {
-        match judge.fate(c) {
+        match judge.fate(renewals.credited_as(c)) {
             Fate::NotPartnerSourced => continue,
             Fate::Credited(partner) => {
                 let payout = judge.payout(c, partner);
@@ -396,9 +408,10 @@ pub fn analyse(index: &JourneyIndex, settings: &AttributionSettings) -> LeakageR
         .into_iter()
         .map(|(key, fallback, variant)| {
             let judge = Judge::new(index, variant);
-            let recovered = leaked
-                .iter()
-                .filter(|l| judge.credited_partner(l.conversion).is_some());
+            let recovered = leaked.iter().filter(|l| {
+                let credited = renewals.credited_as(l.conversion);
+                judge.credited_partner(credited).is_some()
+            });
             Recovery {
                 fallback,
                 key,
@@ -412,6 +425,7 @@ pub fn analyse(index: &JourneyIndex, settings: &AttributionSettings) -> LeakageR
         credited,
         leaked,
         recovery,
+        recurring: renewals.recurring(),
     }
 }
 

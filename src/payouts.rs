@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::attribution::{
-    Allocator, AttributionSettings, CreditModel, Model, ModelParams, SECS_PER_DAY, SaleSplit, Share,
+    Allocator, AttributionSettings, CreditModel, Model, ModelParams, Recurring, Renewals,
+    SECS_PER_DAY, SaleSplit, Share,
 };
 use crate::domain::ProgrammeTimeZone;
 use crate::domain::format::csv_field;
@@ -52,6 +53,10 @@ pub struct CommissionRules {
     /// their own on its sales (none: everyone's own rate; left out of the fingerprint then).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub category_rates: Vec<CategoryRate>,
+    /// Renewals of a subscription pay the partner(s) of its first sale, for some months or
+    /// its lifetime (none by default; left out of the fingerprint then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurring: Option<Recurring>,
 }
 
 /// A commission rate for the sales of one product category.
@@ -156,6 +161,25 @@ impl CommissionRules {
             }
             _ => own,
         }
+    }
+
+    /// The rules a bound renewal of conversion `c` pays by: a renewal at a renewal rate of its
+    /// own earns that rate (no tier lifts it; the cap still holds); any other sale, these.
+    pub fn for_sale(&self, renewals: &Renewals, c: usize) -> std::borrow::Cow<'_, CommissionRules> {
+        let renewal_rate = self.recurring.and_then(|r| r.renewal_rate_bp);
+        if renewal_rate.is_some() && renewals.renewal_of(c).is_some() {
+            std::borrow::Cow::Owned(CommissionRules {
+                tier: None,
+                ..self.clone()
+            })
+        } else {
+            std::borrow::Cow::Borrowed(self)
+        }
+    }
+
+    /// `recurring: 12 months at 20%`, when renewals are bound.
+    pub fn describe_recurring(&self) -> Option<String> {
+        self.recurring.map(|r| r.describe())
     }
 
     /// A share's revenue and commission under the partner's rate and these rules.
@@ -522,6 +546,7 @@ pub fn payouts(
     zone: ProgrammeTimeZone,
 ) -> PeriodPayouts {
     let allocator = Allocator::new(index, &settings.attribution);
+    let renewals = Renewals::bind(index, settings.rules.recurring);
     let official = (settings.model.classic().is_none()).then(|| settings.sale_split(index));
     let models = listed_models(settings);
     let (start, end) = (period.start_secs(zone), period.end_secs(zone));
@@ -538,18 +563,27 @@ pub fn payouts(
                 (PayoutStatus::Pending, _) => Some(Period::of(release, zone).max(period.next())),
                 _ => None,
             },
-            category: facts.category.clone(),
             currency: facts.currency.clone().unwrap_or_default(),
             revenue: Cents::from_amount(facts.revenue),
         };
-        let credit = allocator.credit(c);
+        // A bound renewal takes its first sale's split, at the renewal's rules and rate; any
+        // other sale pays a category's rate where one is set.
+        let credited = renewals.credited_as(c);
+        let credit = allocator.credit(credited);
+        let rules = settings.rules.for_sale(&renewals, c);
+        let rate_of = |own: Commission| {
+            let own = settings
+                .rules
+                .commission_for(own, facts.category.as_deref());
+            renewals.commission(c, own)
+        };
         for &model in &models {
             let shares = match (model.classic(), &official) {
                 (Some(classic), _) => credit.shares(classic).to_vec(),
-                (None, Some(split)) => split.shares(c),
+                (None, Some(split)) => split.shares(credited),
                 (None, None) => Vec::new(),
             };
-            lines.add(index, settings, model, &sale, &shares);
+            lines.add(index, &rules, model, &sale, &shares, &rate_of);
         }
     }
     PeriodPayouts {
@@ -566,7 +600,6 @@ type LineKey = (u32, CreditModel, String, PayoutStatus, Option<Period>);
 struct Sale {
     status: PayoutStatus,
     payable_on: Option<Period>,
-    category: Option<String>,
     currency: String,
     revenue: Cents,
 }
@@ -580,14 +613,16 @@ struct LineCells {
 }
 
 impl LineCells {
-    /// Adds `sale`'s `shares` under `model` to the partners' lines.
+    /// Adds `sale`'s `shares` under `model` to the partners' lines, each partner paid at
+    /// `rate_of` its own commission under `rules`.
     fn add(
         &mut self,
         index: &JourneyIndex,
-        settings: &PayoutSettings,
+        rules: &CommissionRules,
         model: CreditModel,
         sale: &Sale,
         shares: &[Share],
+        rate_of: &dyn Fn(Commission) -> Commission,
     ) {
         let reversed = matches!(
             sale.status,
@@ -602,13 +637,13 @@ impl LineCells {
                 .sales
                 .entry((model, share.source, sale.currency.clone()))
                 .or_default();
-            let rate = settings
-                .rules
-                .commission_for(source.commission, sale.category.as_deref());
-            let (revenue_share, mut commission) =
-                settings
-                    .rules
-                    .share_amounts(sale.revenue, rate, share, so_far, !reversed);
+            let (revenue_share, mut commission) = rules.share_amounts(
+                sale.revenue,
+                rate_of(source.commission),
+                share,
+                so_far,
+                !reversed,
+            );
             if reversed {
                 commission = Cents(0);
             }

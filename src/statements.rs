@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
-use crate::attribution::SECS_PER_DAY;
+use crate::attribution::{Renewals, SECS_PER_DAY};
 use crate::domain::ProgrammeTimeZone;
 use crate::domain::format::csv_field;
 use crate::journeys::{Commission, ConversionFacts, JourneyIndex};
@@ -76,6 +76,9 @@ pub struct StatementLine {
     pub commission: Cents,
     /// Payable, held or reversed.
     pub status: LineStatus,
+    /// The first sale's order when this sale is a renewal bound to it (recurring
+    /// commissions): the split is the first sale's, the rate the renewal rate when set.
+    pub renewal_of: Option<String>,
 }
 
 /// A month's statement: every partner's lines.
@@ -199,6 +202,7 @@ pub fn statement_after(
 ) -> Statement {
     let paid = Paid::of(history);
     let split = settings.sale_split(index);
+    let renewals = Renewals::bind(index, settings.rules.recurring);
     let mut lines = Vec::new();
     // Each partner's credited revenue so far in each sale month, for the monthly tier: every
     // sale up to the month's end counts, whether or not this statement lists it.
@@ -210,7 +214,10 @@ pub fn statement_after(
         let currency = facts.currency.clone().unwrap_or_default();
         let counts = !matches!(facts.status.as_str(), "refunded" | "cancelled");
         let revenue = Cents::from_amount(facts.revenue);
-        for share in split.shares(c) {
+        // A bound renewal takes its first sale's split, at the renewal's rules.
+        let credited = renewals.credited_as(c);
+        let rules = settings.rules.for_sale(&renewals, c);
+        for share in split.shares(credited) {
             let source = &index.sources[share.source as usize];
             if !source.is_partner {
                 continue;
@@ -218,12 +225,14 @@ pub fn statement_after(
             let so_far = sales
                 .entry((share.source, sale_period, currency.clone()))
                 .or_default();
-            let rate = settings
-                .rules
-                .commission_for(source.commission, facts.category.as_deref());
-            let (revenue_share, commission) = settings
-                .rules
-                .share_amounts(revenue, rate, share, so_far, counts);
+            let rate = renewals.commission(
+                c,
+                settings
+                    .rules
+                    .commission_for(source.commission, facts.category.as_deref()),
+            );
+            let (revenue_share, commission) =
+                rules.share_amounts(revenue, rate, share, so_far, counts);
             let Some((status, release_secs, payable_on)) = standing else {
                 continue;
             };
@@ -245,6 +254,9 @@ pub fn statement_after(
                     _ => commission,
                 },
                 status,
+                renewal_of: renewals
+                    .renewal_of(c)
+                    .map(|first| index.conversions[first].conversion_id.clone()),
             });
         }
     }
@@ -354,9 +366,20 @@ fn clawbacks(
             rate: None,
             commission: Cents(-line.commission_cents),
             status: LineStatus::Clawback,
+            renewal_of: None,
         });
     }
     lines
+}
+
+/// The rate a line was paid at (a category's, or on a bound renewal the renewal rate when the
+/// programme sets one) and which first sale it renews: `20% (renewal of s1)`.
+pub fn line_rate_text(line: &StatementLine) -> String {
+    let rate = line.rate.map(rate_text).unwrap_or_default();
+    match &line.renewal_of {
+        Some(first) => format!("{rate} (renewal of {first})"),
+        None => rate,
+    }
 }
 
 /// A partner's rate as a statement prints it: `12%`, `5.00 flat`, `none`.
@@ -394,7 +417,7 @@ pub fn statement_csv(
             line.payable_on.map(Period::label).unwrap_or_default(),
             date_text(line.release_secs, zone),
             line.revenue.decimal(),
-            line.rate.map(rate_text).unwrap_or_default(),
+            csv_field(&line_rate_text(line)),
             line.commission.decimal(),
             csv_field(&line.currency),
             line.status.key().to_owned(),
@@ -480,7 +503,7 @@ fn partner_page(
     let _ = write!(
         out,
         "<section><h1>{}</h1><h2>Statement {} · {} ({})</h2>\
-         <p class=\"muted\">Model {} · hold {} days · rate {} · tier and cap: {} · rules \
+         <p class=\"muted\">Model {} · hold {} days · rate {} · tier and cap: {}{} · rules \
          fingerprint {}</p>\n\
          <table><tr><th>Sale date</th><th>Order</th><th>Sale month</th><th>Status</th>\
          <th>Release date</th><th class=\"n\">Revenue</th><th class=\"n\">Rate</th>\
@@ -493,6 +516,11 @@ fn partner_page(
         statement.settings.hold_days,
         html_escape(&rate_text(source.commission)),
         html_escape(&statement.settings.rules.describe()),
+        statement
+            .settings
+            .rules
+            .describe_recurring()
+            .map_or(String::new(), |r| format!(" · {}", html_escape(&r))),
         statement.settings.fingerprint()
     );
     for line in statement.lines_of(partner) {
@@ -506,7 +534,7 @@ fn partner_page(
             line.status.key(),
             release_cell(line, zone),
             line.revenue.display(""),
-            html_escape(&line.rate.map(rate_text).unwrap_or_default()),
+            html_escape(&line_rate_text(line)),
             line.commission.display(""),
             html_escape(&line.currency)
         );

@@ -751,6 +751,7 @@ mod properties {
                 currency: None,
                 category: None,
                 conversion_seq: i as i64,
+                subscription_id: None,
             })
             .collect();
         JourneyIndex::from_journeys(sources(), conversions, journeys)

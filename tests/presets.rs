@@ -129,6 +129,13 @@ const FIXTURES: &[Expected] = &[
         3,
         0,
     ),
+    expected(
+        "stripe_payments_subscriptions.csv",
+        "stripe-payments",
+        "conversions",
+        4,
+        0,
+    ),
     expected("dub_events_clicks.csv", "dub-clicks", "clicks", 5, 0),
     expected("dub_events_leads.csv", "dub-leads", "conversions", 3, 0),
     expected("dub_events_sales.csv", "dub-sales", "conversions", 4, 0),
@@ -682,6 +689,64 @@ fn stripe_s_older_layout_and_decimal_commas_are_read() {
             ),
             c("ch_1Ek102", "2019-05-02 11:45:00", 0.25, "", "approved"),
             c("ch_1Ek103", "2019-05-03 09:05:00", 19.9, "", "refunded"),
+        ]
+    );
+}
+
+/// Stripe payments of subscriptions keep their `subscription (metadata)` as the subscription
+/// id (a one-off payment has none), and the journey index carries it.
+#[test]
+fn stripe_subscription_ids_are_kept_for_recurring_commissions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("stripe.duckdb");
+    {
+        let store = Store::open(&db).unwrap();
+        imported(
+            &store,
+            "stripe_payments_subscriptions.csv",
+            ColumnMap::default(),
+        );
+        let index = JourneyIndex::build(&store).unwrap();
+        let subscriptions: Vec<Option<&str>> = index
+            .conversions
+            .iter()
+            .map(|c| c.subscription_id.as_deref())
+            .collect();
+        assert_eq!(
+            subscriptions,
+            vec![
+                Some("sub_1Sb001"),
+                Some("sub_1Sb001"),
+                Some("sub_1Sb002"),
+                None
+            ]
+        );
+    }
+    assert_eq!(
+        stored_conversions(&db, "coalesce(subscription_id, '')"),
+        vec![
+            c(
+                "ch_3Sb001",
+                "2026-01-15 09:00:00",
+                29.0,
+                "sub_1Sb001",
+                "approved"
+            ),
+            c(
+                "ch_3Sb002",
+                "2026-02-15 09:00:00",
+                29.0,
+                "sub_1Sb001",
+                "approved"
+            ),
+            c(
+                "ch_3Sb003",
+                "2026-01-20 10:00:00",
+                99.0,
+                "sub_1Sb002",
+                "approved"
+            ),
+            c("ch_3Sb004", "2026-01-21 11:00:00", 15.0, "", "approved"),
         ]
     );
 }

@@ -72,6 +72,7 @@ fn index_of(journeys: &[Vec<CandidateTouch>]) -> JourneyIndex {
             currency: None,
             category: None,
             conversion_seq: i as i64,
+            subscription_id: None,
         })
         .collect();
     JourneyIndex::from_journeys(sources(), conversions, journeys)

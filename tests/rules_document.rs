@@ -412,3 +412,45 @@ fn the_document_describes_the_official_model_with_its_parameters() {
         "{text}"
     );
 }
+
+/// A recurring binding is stated in plain words: how long renewals stay the referring
+/// partner's and at what rate; nothing is said of renewals without one.
+#[test]
+fn the_schedule_states_a_recurring_binding() {
+    use partner_attribution::attribution::Recurring;
+    use partner_attribution::payouts::CommissionRules;
+    let text = |payout: PayoutSettings| -> String {
+        let doc = rules_document(&input(payout)).unwrap();
+        let paragraphs = doc.sections.iter().flat_map(|s| s.paragraphs.iter());
+        paragraphs.cloned().collect::<Vec<_>>().join("\n")
+    };
+    assert!(!text(PayoutSettings::default()).contains("Recurring commission"));
+    let bound = |months, renewal_rate_bp| PayoutSettings {
+        rules: CommissionRules {
+            recurring: Some(Recurring {
+                months,
+                renewal_rate_bp,
+            }),
+            ..CommissionRules::default()
+        },
+        ..PayoutSettings::default()
+    };
+    let twelve = text(bound(Some(12), Some(2_000)));
+    assert!(
+        twelve.contains(
+            "Recurring commission: when a customer you referred subscribes, you are credited \
+             for every renewal of that subscription up to 12 months after its first payment (a \
+             renewal later than that is credited by its own clicks, like any sale), without a \
+             new click, and earn 20% of each renewal."
+        ),
+        "{twelve}"
+    );
+    let lifetime = text(bound(None, None));
+    assert!(
+        lifetime.contains(
+            "every renewal of that subscription for as long as the subscription lasts, without \
+             a new click, and earn your own rate on each renewal."
+        ),
+        "{lifetime}"
+    );
+}

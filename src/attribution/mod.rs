@@ -17,6 +17,7 @@ mod allocation;
 mod engine;
 mod markov;
 mod models;
+mod renewals;
 mod sale_split;
 mod shapley;
 mod sweep;
@@ -27,6 +28,7 @@ mod weights;
 pub use allocation::{Allocator, ConversionCredit, Share};
 pub use engine::{CreditTable, SourceCredit, compute_credit};
 pub use models::{ModelCredit, TouchShare, classic_models, compute_models, touch_shares};
+pub use renewals::Renewals;
 pub use sale_split::{SHARE_PARTS, SaleSplit};
 pub use sweep::{WindowSweep, sweep_windows};
 pub use sweep_models::{ModelSweep, sweep_models};
@@ -36,5 +38,6 @@ pub use sweep_models::{ModelSweep, sweep_models};
 pub use crate::domain::{
     AttributionSettings, BrowserCaps, BrowserFamily, CookieWindow, CountRule, CouponPrecedence,
     CreditModel, CreditRow, MARKOV_MAX_ORDER, MAX_WINDOW_DAYS, Methods, Model, ModelParams, Preset,
-    SECS_PER_DAY, SHAPLEY_MAX_SOURCES, TouchKey, TouchVerdict, TrackingSettings, touch_verdict,
+    Recurring, SECS_PER_DAY, SHAPLEY_MAX_SOURCES, TouchKey, TouchVerdict, TrackingSettings,
+    touch_verdict,
 };

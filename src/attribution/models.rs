@@ -298,6 +298,7 @@ mod tests {
             currency: None,
             category: None,
             conversion_seq: 0,
+            subscription_id: None,
         }
     }
 

@@ -5,7 +5,7 @@ use clap::ValueEnum;
 
 use crate::attribution::{
     AttributionSettings, BrowserCaps, CookieWindow, CouponPrecedence, CreditModel, Methods,
-    ModelParams, TrackingSettings,
+    ModelParams, Recurring, TrackingSettings,
 };
 use crate::payouts::{CategoryRate, Cents, CommissionRules, PayoutSettings, Tier};
 
@@ -116,9 +116,45 @@ pub struct PayoutRulesArgs {
           default_value = "")]
     pub category_rates: CategoryRates,
     #[command(flatten)]
+    pub recurring: RecurringArgs,
+    #[command(flatten)]
     pub settings: SettingsArgs,
     #[command(flatten)]
     pub params: ModelParamArgs,
+}
+
+/// Recurring commissions on the command line (`payouts`, `signoff`, `audit`, `rules`,
+/// `compare`, `leakage`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RecurringArgs {
+    /// Bind a subscription's renewals (later sales with the same `subscription_id`) to the
+    /// partner(s) credited for its first sale: for this many months after it (`12`: up to 12
+    /// months later inclusive, so 12 monthly renewals are bound and the 13th is credited by
+    /// its own touches) or for its `lifetime`. Bound renewals need no touches of their own.
+    #[arg(long, value_name = "MONTHS|lifetime", value_parser = parse_term)]
+    pub recurring: Option<Term>,
+    /// The rate bound renewals pay (`20%`) instead of the partner's own commission.
+    #[arg(long, value_name = "RATE%", value_parser = Recurring::parse_rate, requires = "recurring")]
+    pub renewal_rate: Option<u32>,
+}
+
+/// How long renewals stay bound: months, or `None` for the subscription's lifetime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Term(pub Option<u32>);
+
+/// Reads `--recurring 12` or `--recurring lifetime`.
+fn parse_term(text: &str) -> Result<Term, String> {
+    Recurring::parse_term(text).map(Term)
+}
+
+impl RecurringArgs {
+    /// The binding these flags name, if any.
+    pub fn binding(&self) -> Option<Recurring> {
+        self.recurring.map(|Term(months)| Recurring {
+            months,
+            renewal_rate_bp: self.renewal_rate,
+        })
+    }
 }
 
 /// Reads `--tier 10000:15%` (amount, then a percentage with up to two decimals).
@@ -173,6 +209,7 @@ impl PayoutRulesArgs {
                 tier: self.tier,
                 cap_cents: self.cap,
                 category_rates: self.category_rates.0.clone(),
+                recurring: self.recurring.binding(),
             },
         )
     }

@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use super::args::{ModelList, ModelParamArgs, OutputFormat, SettingsArgs};
+use super::args::{ModelList, ModelParamArgs, OutputFormat, RecurringArgs, SettingsArgs};
 use super::db::open_existing;
 use super::out::{credit_csv_row, json_text, print_text};
 use crate::attribution::{
-    AttributionSettings, CreditModel, CreditRow, ModelCredit, ModelParams, SourceCredit,
-    compute_models,
+    AttributionSettings, CreditModel, CreditRow, ModelCredit, ModelParams, Recurring, Renewals,
+    SourceCredit, compute_models,
 };
 use crate::domain::format::{conversions, money, thousands};
 use crate::journeys::JourneyIndex;
@@ -34,6 +34,8 @@ pub struct CompareArgs {
     pub models: ModelList,
     #[command(flatten)]
     pub params: ModelParamArgs,
+    #[command(flatten)]
+    pub recurring: RecurringArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
@@ -51,7 +53,9 @@ pub(super) fn compare_command(args: CompareArgs) -> Result<ExitCode> {
     }
     let settings = args.settings.settings();
     let params = args.params.params();
-    let table = compute_models(&index, &settings, &params, &args.models.0);
+    let mut table = compute_models(&index, &settings, &params, &args.models.0);
+    let recurring = args.recurring.binding();
+    Renewals::bind(&index, recurring).rebind_credit(&index, &settings, &mut table);
     let rows = table.rows(&index);
     let text = match args.format {
         OutputFormat::Csv => csv(&rows),
@@ -60,6 +64,7 @@ pub(super) fn compare_command(args: CompareArgs) -> Result<ExitCode> {
             let heading = Heading {
                 settings: &settings,
                 params: &params,
+                recurring,
                 elapsed: started.elapsed(),
             };
             credit_table(&index, &table, &heading)
@@ -88,6 +93,7 @@ fn group_width() -> usize {
 struct Heading<'a> {
     settings: &'a AttributionSettings,
     params: &'a ModelParams,
+    recurring: Option<Recurring>,
     elapsed: Duration,
 }
 
@@ -96,6 +102,9 @@ fn credit_table(index: &JourneyIndex, credit: &ModelCredit, heading: &Heading<'_
     let mut out = String::new();
     settings_heading(&mut out, credit, heading.settings);
     parameters_heading(&mut out, &credit.models, heading.params);
+    if let Some(recurring) = heading.recurring {
+        let _ = writeln!(out, "{}\n", recurring_note(recurring, &credit.models));
+    }
     if let Some(currencies) = index.mixed_currencies() {
         let _ = writeln!(
             out,
@@ -168,6 +177,20 @@ fn settings_heading(out: &mut String, credit: &ModelCredit, settings: &Attributi
         money(credit.total.revenue),
         settings.tracking.describe()
     );
+}
+
+/// `Recurring: 12 months at 20% — renewals credited as their subscription's first sale` (and
+/// which models do not, when others are shown).
+pub(super) fn recurring_note(recurring: Recurring, models: &[CreditModel]) -> String {
+    let mut text = format!(
+        "Recurring: {} at {}: a subscription's renewals are credited as its first sale",
+        recurring.term(),
+        recurring.rate()
+    );
+    if models.iter().any(|m| m.classic().is_none()) {
+        text += " (first, last and linear; the other models credit renewals by their own touches)";
+    }
+    text
 }
 
 /// One line per shown model that takes parameters, naming them.

@@ -9,13 +9,13 @@ use anyhow::{Context, Result};
 use clap::ValueEnum;
 use serde_json::json;
 
-use super::args::{OutputFormat, SettingsArgs};
+use super::args::{OutputFormat, RecurringArgs, SettingsArgs};
 use super::db::{index_and_zone, open_existing};
 use super::out::{json_text, print_text};
-use crate::attribution::SourceCredit;
+use crate::attribution::{Renewals, SourceCredit};
 use crate::domain::format::{conversions, csv_field, csv_number, money, thousands};
 use crate::journeys::JourneyIndex;
-use crate::leakage::{Cause, LeakageReport, analyse};
+use crate::leakage::{Cause, LeakageReport, analyse_with_renewals};
 
 /// How `leakage` groups its rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -36,6 +36,8 @@ pub struct LeakageArgs {
     pub db: PathBuf,
     #[command(flatten)]
     pub settings: SettingsArgs,
+    #[command(flatten)]
+    pub recurring: RecurringArgs,
     /// Group rows by cause, by partner and cause, or by month and cause.
     #[arg(long, value_enum, default_value_t = LeakageGroup::Cause)]
     pub by: LeakageGroup,
@@ -48,7 +50,8 @@ pub struct LeakageArgs {
 pub(super) fn leakage_command(args: LeakageArgs) -> Result<ExitCode> {
     let store = open_existing(&args.db)?;
     let (index, time_zone) = index_and_zone(&store)?;
-    let report = analyse(&index, &args.settings.settings());
+    let renewals = Renewals::bind(&index, args.recurring.binding());
+    let report = analyse_with_renewals(&index, &args.settings.settings(), &renewals);
     let rows = grouped_rows(&index, &report, args.by, |secs| time_zone.month_of(secs));
     let text = match args.format {
         OutputFormat::Csv => csv(args.by, &rows),
@@ -173,9 +176,12 @@ fn table(
 ) -> String {
     let mut out = String::new();
     let s = &report.settings;
+    let recurring = report
+        .recurring
+        .map_or(String::new(), |r| format!(" · {}", r.describe()));
     let _ = writeln!(
         out,
-        "Leakage · window {} · {}\n",
+        "Leakage · window {} · {}{recurring}\n",
         s.window.label(),
         s.tracking.describe()
     );

@@ -175,11 +175,15 @@ fn payouts_table(index: &JourneyIndex, result: &PeriodPayouts, store: &Store) ->
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Payouts {} · official model {} · hold {} days · tier and cap: {} · fingerprint {}\n{}\n",
+        "Payouts {} · official model {} · hold {} days · tier and cap: {}{} · fingerprint {}\n{}\n",
         result.period.label(),
         settings.model_label(),
         settings.hold_days,
         settings.rules.describe(),
+        settings
+            .rules
+            .describe_recurring()
+            .map_or(String::new(), |r| format!(" · {r}")),
         settings.fingerprint(),
         settings.attribution.tracking.describe()
     );

@@ -8,12 +8,14 @@
 mod credit;
 pub mod format;
 pub mod links;
+mod recurring;
 mod settings;
 mod timezone;
 mod tracking;
 mod window;
 
 pub use credit::CreditRow;
+pub use recurring::Recurring;
 pub use settings::{
     AttributionSettings, CreditModel, MARKOV_MAX_ORDER, Model, ModelParams, SHAPLEY_MAX_SOURCES,
 };

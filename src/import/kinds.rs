@@ -80,6 +80,7 @@ impl FileKind {
                 "coupon_code",
                 "status",
                 "category",
+                "subscription_id",
             ],
             FileKind::Leads => &["amount"],
             FileKind::Events => &[

@@ -373,11 +373,11 @@ fn insert_accepted(conn: &Connection, kind: FileKind, import_id: i64) -> Result<
             format!(
                 "INSERT INTO conversions (conversion_seq, conversion_id, import_id, line,
                          converted_at, revenue, currency, cookie_id, user_id, click_id,
-                         coupon_code, status, category)
+                         coupon_code, status, category, subscription_id)
                      SELECT {base} + pa_line, raw_conversion_id, {import_id}, pa_line,
                             converted_at, revenue, upper(raw_currency), raw_cookie_id,
                             raw_user_id, raw_click_id, raw_coupon_code, status,
-                            trim(raw_category)
+                            trim(raw_category), raw_subscription_id
                      FROM pa_checked WHERE reject_reason IS NULL AND NOT status_update",
                 base = next("conversions", "conversion_seq")?
             ),

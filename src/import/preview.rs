@@ -196,6 +196,7 @@ fn shown_columns(kind: FileKind) -> &'static [(&'static str, &'static str)] {
             ("user_id", "raw_user_id"),
             ("click_id", "raw_click_id"),
             ("coupon_code", "raw_coupon_code"),
+            ("subscription_id", "raw_subscription_id"),
         ],
         FileKind::Leads => &[
             ("partner_id", "raw_partner_id"),

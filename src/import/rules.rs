@@ -350,6 +350,7 @@ fn conversions(columns: &FileColumns) -> KindRules {
             "coupon_code",
             "status",
             "category",
+            "subscription_id",
         ],
     );
     parsed.extend(timestamp_items(columns, "converted_at"));

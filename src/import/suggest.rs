@@ -49,6 +49,13 @@ fn synonyms(kind: FileKind, column: &str) -> &'static [&'static str] {
             "voucher_code",
             "code",
         ],
+        (_, "subscription_id") => &[
+            "subscription",
+            "stripe_subscription_id",
+            "subscription_key",
+            "sub_id",
+            "recurring_id",
+        ],
         (_, "status") => &[
             "state",
             "financial_status",

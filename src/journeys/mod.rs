@@ -85,6 +85,9 @@ pub struct ConversionFacts {
     pub category: Option<String>,
     /// Its number in import order (with gaps), as the store knows it.
     pub conversion_seq: i64,
+    /// The subscription the sale belongs to, when the conversions file named one: its later
+    /// sales are renewals, which a recurring commission binds to its first sale's partner.
+    pub subscription_id: Option<String>,
 }
 
 /// One candidate touch of a conversion, as given to [`JourneyIndex::from_journeys`].
@@ -525,6 +528,7 @@ fn conversion_from(row: ConversionRow) -> ConversionFacts {
         currency: row.currency,
         category: row.category,
         conversion_seq: row.conversion_seq,
+        subscription_id: row.subscription_id,
     }
 }
 
@@ -586,6 +590,7 @@ pub(crate) fn random_index(conversions: usize, seed: u64) -> JourneyIndex {
             currency: None,
             category: None,
             conversion_seq: i as i64,
+            subscription_id: None,
         })
         .collect();
     JourneyIndex::from_journeys(sources, facts, &journeys)

@@ -531,8 +531,34 @@ fn schedule_section(input: &RulesInput) -> Result<Section, StoreError> {
             rates.join(", ")
         ));
     }
+    if let Some(recurring) = input.payout.rules.recurring {
+        section = section.say(recurring_sentence(recurring));
+    }
     section.examples.push(hold_example(input)?);
     Ok(section)
+}
+
+/// The recurring binding in plain words.
+fn recurring_sentence(recurring: crate::attribution::Recurring) -> String {
+    let term = match recurring.months {
+        Some(1) => "up to 1 month after its first payment (a renewal later than that is \
+                    credited by its own clicks, like any sale)"
+            .to_owned(),
+        Some(months) => format!(
+            "up to {months} months after its first payment (a renewal later than that is \
+             credited by its own clicks, like any sale)"
+        ),
+        None => "for as long as the subscription lasts".to_owned(),
+    };
+    let rate = match recurring.renewal_rate_bp {
+        Some(bp) => format!("{}% of each renewal", f64::from(bp) / 100.0),
+        None => "your own rate on each renewal".to_owned(),
+    };
+    format!(
+        "Recurring commission: when a customer you referred subscribes, you are credited for \
+         every renewal of that subscription {term}, without a new click, and earn {rate}. \
+         Partners who shared the first sale share its renewals the same way."
+    )
 }
 
 /// A click and a sale late in the month: the payout code decides whether it is held.

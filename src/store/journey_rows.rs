@@ -50,7 +50,8 @@ conv AS (
 const CONVERSION_IDS_CTE: &str = "
 conv AS (
     SELECT conversion_seq AS conversion_idx, conversion_seq, conversion_id, cookie_id, user_id,
-           click_id, coupon_code, converted_at, revenue, status, currency, category
+           click_id, coupon_code, converted_at, revenue, status, currency, category,
+           subscription_id
     FROM conversions)";
 
 /// The three disjoint ways conversion `c` and a touch `t` at or before it are linked: the same
@@ -203,6 +204,8 @@ pub struct ConversionRow {
     pub coupon_source_id: Option<u32>,
     /// The product category, when the conversions file gave one.
     pub category: Option<String>,
+    /// The subscription the sale belongs to, when the file named one.
+    pub subscription_id: Option<String>,
 }
 
 /// One candidate touch of one conversion, delivered in (conversion, time, input order) order.
@@ -251,7 +254,7 @@ impl Store {
             "WITH {}, {CONVERSION_IDS_CTE}, {}
              SELECT c.conversion_id, epoch_us(c.converted_at) // 1000000, c.revenue::DOUBLE,
                     c.status, c.currency, cs.source_id, c.conversion_seq,
-                    epoch_us(c.converted_at), {}, {}, {}, c.category
+                    epoch_us(c.converted_at), {}, {}, {}, c.category, c.subscription_id
              FROM conv c
              LEFT JOIN coupon_owners o ON o.code = upper(trim(c.coupon_code))
              LEFT JOIN source_ids cs ON cs.source = o.partner_id",
@@ -276,6 +279,7 @@ impl Store {
             let (secs, coupon, seq, micros) = (int(1), int(5), int(6), int(7));
             let (cookie, click, user) = (int(8), int(9), int(10));
             let category = text(11);
+            let subscription = text(12);
             for row in 0..batch.num_rows() {
                 rows.push(ConversionRow {
                     conversion_id: id.value(row).to_owned(),
@@ -297,6 +301,9 @@ impl Store {
                         optional(click, row),
                         optional(user, row),
                     ],
+                    subscription_id: subscription
+                        .is_valid(row)
+                        .then(|| subscription.value(row).to_owned()),
                 });
             }
         }

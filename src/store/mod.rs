@@ -332,6 +332,8 @@ impl Store {
             .doing("adding the imports' preset columns")?;
         script::run_script(&conn, schema::ADD_PAYOUT_DETAIL_COLUMNS)
             .doing("adding the partners' payout details")?;
+        script::run_script(&conn, schema::ADD_SUBSCRIPTION_COLUMN)
+            .doing("adding the conversions' subscription column")?;
         migrate_when(
             &conn,
             schema::HAS_UTM_COLUMNS,

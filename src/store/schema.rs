@@ -26,9 +26,9 @@ WHERE import_id > (SELECT coalesce(max(import_id), 0) FROM imports) OR import_id
 /// ([`merge_utm_columns`]); version 5 computes `touches.source` instead of storing it
 /// ([`touches_table`]); version 6 records the preset that read each import with the rows it
 /// left out and its note, and keeps saved import presets ([`ADD_PRESET_COLUMNS`]); version 7
-/// keeps partners' payout details and conversions' product category
-/// ([`ADD_PAYOUT_DETAIL_COLUMNS`]). A database this build
-/// opened records 7.
+/// keeps partners' payout details, conversions' product category
+/// ([`ADD_PAYOUT_DETAIL_COLUMNS`]) and a conversion's `subscription_id`
+/// ([`ADD_SUBSCRIPTION_COLUMN`]). A database this build opened records 7.
 pub const RECORD_SCHEMA_VERSION: &str = "UPDATE schema_version SET version = 7 WHERE version < 7;";
 
 /// Version 7's payout details of a partner (where the payment file says to pay) and product
@@ -41,6 +41,12 @@ ALTER TABLE replaced_partners ADD COLUMN IF NOT EXISTS payout_email VARCHAR;
 ALTER TABLE replaced_partners ADD COLUMN IF NOT EXISTS iban VARCHAR;
 ALTER TABLE conversions ADD COLUMN IF NOT EXISTS category VARCHAR;
 ";
+
+/// Version 7's column of `conversions`, added to an older database (a new one has it): the
+/// subscription a sale belongs to, whose renewals a recurring commission binds to the
+/// partner of its first sale.
+pub const ADD_SUBSCRIPTION_COLUMN: &str =
+    "ALTER TABLE conversions ADD COLUMN IF NOT EXISTS subscription_id VARCHAR;";
 
 /// Version 6's columns of `imports`, added to an older database (a new one has them).
 pub const ADD_PRESET_COLUMNS: &str = "
@@ -135,7 +141,8 @@ CREATE TABLE IF NOT EXISTS conversions (
     click_id VARCHAR,
     coupon_code VARCHAR,
     status VARCHAR NOT NULL,
-    category VARCHAR
+    category VARCHAR,
+    subscription_id VARCHAR
 );
 CREATE TABLE IF NOT EXISTS signoffs (
     signoff_id BIGINT NOT NULL,

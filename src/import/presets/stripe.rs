@@ -1,6 +1,7 @@
 //! Stripe's payments CSV export (`unified_payments.csv`): both header generations (`Created
 //! date (UTC)` and the older `Created (UTC)`), any chosen subset of columns, and the
-//! `<key> (metadata)` columns in which partner tools keep a click id.
+//! `<key> (metadata)` columns in which partner tools keep a click id (and a subscription's
+//! payments their subscription id).
 
 use super::{Field, Money, Preset, Skip, TimeFormat, Value, When};
 use crate::import::FileKind;
@@ -97,6 +98,15 @@ pub(super) static PRESETS: &[Preset] = &[Preset {
                 "promo_code (metadata)",
                 "promotion_code (metadata)",
                 "discount_code (metadata)",
+            ]),
+        },
+        Field {
+            ours: "subscription_id",
+            value: Value::Column(&[
+                "Subscription",
+                "Subscription ID",
+                "subscription (metadata)",
+                "subscription_id (metadata)",
             ]),
         },
         Field {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::latest::Latest;
 use crate::attribution::{
-    AttributionSettings, CookieWindow, CreditTable, WindowSweep, sweep_windows,
+    AttributionSettings, CookieWindow, CreditTable, Recurring, Renewals, WindowSweep, sweep_windows,
 };
 use crate::journeys::JourneyIndex;
 
@@ -42,6 +42,8 @@ impl SweepKey {
 pub struct SweepCache {
     sweeps: Latest<SweepKey, (WindowSweep, Duration)>,
     last_lookup: Option<Duration>,
+    /// The renewals bound for an index under a binding, found once for both.
+    renewals: Option<(Arc<JourneyIndex>, Option<Recurring>, Arc<Renewals>)>,
 }
 
 impl Default for SweepCache {
@@ -49,6 +51,7 @@ impl Default for SweepCache {
         SweepCache {
             sweeps: Latest::new("sweep"),
             last_lookup: None,
+            renewals: None,
         }
     }
 }
@@ -90,6 +93,22 @@ impl SweepCache {
             let sweep = sweep_windows(&job_index, &toggles);
             (sweep, started.elapsed())
         })
+    }
+
+    /// The renewals of `index` bound under `recurring` (found again only when either changes).
+    pub fn renewals(
+        &mut self,
+        index: &Arc<JourneyIndex>,
+        recurring: Option<Recurring>,
+    ) -> Arc<Renewals> {
+        match &self.renewals {
+            Some((i, r, renewals)) if Arc::ptr_eq(i, index) && *r == recurring => renewals.clone(),
+            _ => {
+                let renewals = Arc::new(Renewals::bind(index, recurring));
+                self.renewals = Some((index.clone(), recurring, renewals.clone()));
+                renewals
+            }
+        }
     }
 
     /// Whether a sweep is being computed.

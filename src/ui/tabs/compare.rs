@@ -7,7 +7,7 @@ use std::sync::Arc;
 use eframe::egui::{self, Align, Layout, RichText};
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
-use crate::attribution::{CreditModel, CreditTable, ModelCredit, SourceCredit};
+use crate::attribution::{CreditModel, CreditTable, ModelCredit, Recurring, SourceCredit};
 use crate::domain::CreditRow;
 use crate::domain::format::{money, thousands};
 use crate::journeys::JourneyIndex;
@@ -62,10 +62,15 @@ pub fn compare_ui(
     warehouse: Option<&WarehouseRun>,
 ) {
     model_picker_ui(ui, settings);
-    let Some((table, stale)) = engine.table(index, &settings.attribution) else {
+    let Some((mut table, stale)) = engine.table(index, &settings.attribution) else {
         ui.spinner();
         return;
     };
+    let recurring = settings.commission_rules.recurring;
+    if recurring.is_some() {
+        let renewals = engine.renewals(index, recurring);
+        renewals.rebind_table(index, &settings.attribution, &mut table);
+    }
     let others: Vec<CreditModel> = settings
         .compare_models
         .iter()
@@ -85,6 +90,7 @@ pub fn compare_ui(
         others: computed.as_ref().map(|(c, _)| &c.0),
     };
     summary_ui(ui, &table, engine, stale);
+    recurring_note_ui(ui, recurring, &others);
     others_summary_ui(ui, &others, computed.as_ref(), models.open_paths_state());
     currency_mix_ui(ui, index);
     warehouse_ui(ui, warehouse);
@@ -169,6 +175,23 @@ fn summary_ui(ui: &mut egui::Ui, credit: &CreditTable, engine: &SweepCache, stal
             );
         }
     });
+}
+
+/// `recurring: 12 months at 20%` under the summary when renewals are bound (set in the
+/// Payouts view), saying which models credit renewals as their first sale.
+fn recurring_note_ui(ui: &mut egui::Ui, recurring: Option<Recurring>, others: &[CreditModel]) {
+    let Some(recurring) = recurring else {
+        return;
+    };
+    let mut text = format!(
+        "{} · a subscription's renewals are credited as its first sale",
+        recurring.describe()
+    );
+    if !others.is_empty() {
+        text += " under first, last and linear (the other models credit them by their own touches)";
+    }
+    ui.label(RichText::new(text).weak())
+        .on_hover_text("Set in the Payouts view's rules bar");
 }
 
 /// How the models beyond first, last and linear stand: waiting for the journeys that did not

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use eframe::egui::{self, RichText};
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
-use crate::attribution::{AttributionSettings, SourceCredit};
+use crate::attribution::{AttributionSettings, Recurring, Renewals, SourceCredit};
 use crate::domain::ProgrammeTimeZone;
 use crate::domain::format::{conversions, money, thousands};
 use crate::journeys::JourneyIndex;
-use crate::leakage::{Cause, LeakageReport, analyse};
+use crate::leakage::{Cause, LeakageReport, analyse_with_renewals};
 use crate::ui::bridge::Latest;
 use crate::ui::bridge::Snapshot;
 use crate::ui::widgets::looks::cause_color;
@@ -20,7 +20,7 @@ use crate::ui::widgets::{fixed_number_cell, left_cell, right_cell, unit_marks};
 /// Partners drawn in the stacked chart (by leaked revenue).
 const CHART_PARTNERS: usize = 10;
 
-type ReportKey = (usize, AttributionSettings);
+type ReportKey = (usize, AttributionSettings, Option<Recurring>);
 
 /// One month's leaks: totals and the cause with the most revenue.
 struct MonthRow {
@@ -42,8 +42,13 @@ pub struct LeakageView {
 }
 
 impl LeakageView {
-    fn new(index: &JourneyIndex, settings: &AttributionSettings, zone: ProgrammeTimeZone) -> Self {
-        let report = analyse(index, settings);
+    fn new(
+        index: &JourneyIndex,
+        (settings, recurring): (&AttributionSettings, Option<Recurring>),
+        zone: ProgrammeTimeZone,
+    ) -> Self {
+        let renewals = Renewals::bind(index, recurring);
+        let report = analyse_with_renewals(index, settings, &renewals);
         let by_month =
             report.grouped(|l| zone.month_of(index.conversions[l.conversion].converted_at_secs));
         let mut months: Vec<MonthRow> = Vec::new();
@@ -97,11 +102,13 @@ impl LeakageTabState {
         &mut self,
         snapshot: &Snapshot,
         settings: &AttributionSettings,
+        recurring: Option<Recurring>,
     ) -> Option<(Arc<LeakageView>, bool)> {
-        let key = (snapshot.generation as usize, *settings);
+        let key = (snapshot.generation as usize, *settings, recurring);
         let (index, settings, zone) = (snapshot.index.clone(), *settings, snapshot.time_zone);
-        self.reports
-            .get(&key, move || LeakageView::new(&index, &settings, zone))
+        self.reports.get(&key, move || {
+            LeakageView::new(&index, (&settings, recurring), zone)
+        })
     }
 
     /// Whether a report is being computed.
@@ -110,15 +117,18 @@ impl LeakageTabState {
     }
 }
 
-/// Draws the Leakage view; returns a conversion whose evidence should be read from the store.
+/// Draws the Leakage view (`recurring`: the Payouts view's binding of renewals, under which a
+/// bound renewal shares its first sale's fate); returns a conversion whose evidence should be
+/// read from the store.
 pub fn leakage_ui(
     ui: &mut egui::Ui,
     state: &mut LeakageTabState,
     snapshot: &Snapshot,
     settings: &AttributionSettings,
+    recurring: Option<Recurring>,
 ) -> Option<String> {
     let index = &snapshot.index;
-    let Some((view, fresh)) = state.view(snapshot, settings) else {
+    let Some((view, fresh)) = state.view(snapshot, settings, recurring) else {
         ui.spinner();
         return None;
     };
@@ -174,6 +184,12 @@ fn headline_ui(ui: &mut egui::Ui, report: &LeakageReport, fresh: bool) {
             thousands(report.credited.conversions as i64),
             money(report.credited.revenue),
         ));
+        if let Some(recurring) = report.recurring {
+            ui.label(RichText::new(recurring.describe()).weak()).on_hover_text(
+                "A renewal of a subscription is judged as its first sale: credited when that \
+                 was, leaked with it when it leaked (set in the Payouts view)",
+            );
+        }
         if !fresh {
             ui.spinner();
             ui.label(RichText::new("updating…").weak());

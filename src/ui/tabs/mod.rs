@@ -180,8 +180,11 @@ pub fn view_ui(
             }
             None
         }
-        Tab::Leakage => leakage::leakage_ui(ui, &mut views.leakage, snapshot, &attribution)
-            .map(Command::Explain),
+        Tab::Leakage => {
+            let recurring = settings.commission_rules.recurring;
+            leakage::leakage_ui(ui, &mut views.leakage, snapshot, &attribution, recurring)
+                .map(Command::Explain)
+        }
         Tab::Payouts => payouts::payouts_ui(ui, &mut views.payouts, settings, snapshot),
         Tab::Audit => audit::audit_ui(ui, &mut views.audit, settings, snapshot),
         Tab::Lab => lab::lab_ui(

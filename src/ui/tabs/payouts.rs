@@ -10,7 +10,7 @@ use eframe::egui::{self, RichText};
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
 use super::journeys_read_ui;
-use crate::attribution::CreditModel;
+use crate::attribution::{CreditModel, Recurring};
 use crate::domain::format::conversions;
 use crate::journeys::JourneyIndex;
 use crate::payouts::{
@@ -224,6 +224,7 @@ fn commission_rules_ui(ui: &mut egui::Ui, rules: &mut CommissionRules) {
         cents_value_ui(ui, cap);
     }
     category_rates_ui(ui, rules);
+    recurring_ui(ui, &mut rules.recurring);
 }
 
 /// Rates by product category, typed as `electronics=3%, fashion=10%`; while the text does not
@@ -258,6 +259,53 @@ fn category_rates_ui(ui: &mut egui::Ui, rules: &mut CommissionRules) {
         }
     }
     ui.data_mut(|d| d.insert_temp(id, text));
+}
+
+/// Recurring commissions: a tick box, the months renewals stay bound (or lifetime) and the
+/// renewal rate (or the partner's own).
+fn recurring_ui(ui: &mut egui::Ui, recurring: &mut Option<Recurring>) {
+    let mut on = recurring.is_some();
+    ui.checkbox(&mut on, "Recurring").on_hover_text(
+        "A subscription's renewals (later sales with its subscription_id) pay the partner(s) \
+         credited for its first sale, without new clicks; also applied in Compare and Leakage",
+    );
+    *recurring = on.then(|| {
+        recurring.unwrap_or(Recurring {
+            months: Some(12),
+            renewal_rate_bp: None,
+        })
+    });
+    let Some(binding) = recurring else {
+        return;
+    };
+    let mut lifetime = binding.months.is_none();
+    ui.checkbox(&mut lifetime, "lifetime");
+    if lifetime {
+        binding.months = None;
+    } else {
+        let mut months = binding.months.unwrap_or(12);
+        let edit = egui::DragValue::new(&mut months)
+            .range(1..=120)
+            .suffix(" months");
+        ui.add(edit).on_hover_text(
+            "Renewals more than this many months after the first sale are not bound",
+        );
+        binding.months = Some(months);
+    }
+    let mut own_rate = binding.renewal_rate_bp.is_none();
+    ui.checkbox(&mut own_rate, "own rate")
+        .on_hover_text("Renewals pay the partner's own commission; untick for a renewal rate");
+    if own_rate {
+        binding.renewal_rate_bp = None;
+    } else {
+        let mut rate = f64::from(binding.renewal_rate_bp.unwrap_or(1_000)) / 100.0;
+        let edit = egui::DragValue::new(&mut rate)
+            .range(0.0..=100.0)
+            .speed(0.1)
+            .suffix(" %");
+        ui.add(edit);
+        binding.renewal_rate_bp = Some((rate * 100.0).round() as u32);
+    }
 }
 
 /// An amount in cents, edited as a decimal amount.
