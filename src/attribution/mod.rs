@@ -14,9 +14,11 @@
 //! did not convert.
 
 mod allocation;
+mod chain;
 mod engine;
 mod markov;
 mod models;
+mod paths;
 mod renewals;
 mod sale_split;
 mod shapley;
@@ -28,6 +30,7 @@ mod weights;
 pub use allocation::{Allocator, ConversionCredit, Share};
 pub use engine::{CreditTable, SourceCredit, compute_credit};
 pub use models::{ModelCredit, TouchShare, classic_models, compute_models, touch_shares};
+pub use paths::{JourneyPath, journey_paths};
 pub use renewals::Renewals;
 pub use sale_split::{SHARE_PARTS, SaleSplit};
 pub use sweep::{WindowSweep, sweep_windows};

@@ -17,10 +17,13 @@ use super::walk::{Counted, JourneySink};
 
 /// What the journeys of one combination add up to.
 #[derive(Debug, Clone, Copy, Default)]
-struct Tally {
-    journeys: u64,
-    conversions: u64,
-    lanes: Lanes,
+pub(super) struct Tally {
+    /// Journeys, converted or not.
+    pub(super) journeys: u64,
+    /// Journeys that converted.
+    pub(super) conversions: u64,
+    /// The conversions' lanes summed: what the combination's Shapley values split.
+    pub(super) lanes: Lanes,
 }
 
 /// Sources up to which a combination is kept as a bit mask over name order (one bit per
@@ -61,12 +64,11 @@ impl<'a> Combinations<'a> {
         }
     }
 
-    fn tally(&mut self, touches: &[Counted]) -> &mut Tally {
+    /// The tally of the combination of `sources` (a journey's, oldest first).
+    fn tally(&mut self, sources: impl Iterator<Item = u32> + Clone) -> &mut Tally {
         let rank = self.rank;
         if rank.len() <= MASK_SOURCES {
-            let mut mask = touches
-                .iter()
-                .fold(0u64, |mask, t| mask | 1 << rank[t.source as usize]);
+            let mut mask = sources.fold(0u64, |mask, s| mask | 1 << rank[s as usize]);
             // The alphabetically last: drop the lowest bits.
             while mask.count_ones() as usize > self.max_sources {
                 mask &= mask - 1;
@@ -74,7 +76,7 @@ impl<'a> Combinations<'a> {
             return self.by_mask.entry(mask).or_default();
         }
         self.combination.clear();
-        self.combination.extend(touches.iter().map(|t| t.source));
+        self.combination.extend(sources);
         self.combination.sort_unstable_by_key(|&s| rank[s as usize]);
         self.combination.dedup();
         let dropped = self.combination.len().saturating_sub(self.max_sources);
@@ -88,58 +90,58 @@ impl<'a> Combinations<'a> {
             .expect("just inserted")
     }
 
-    /// Every combination as source ids in name order, with its tally.
-    fn tallies(&self) -> Vec<(Vec<u32>, Tally)> {
-        let mut by_rank = vec![0u32; self.rank.len()];
-        for (source, &place) in self.rank.iter().enumerate() {
-            by_rank[place as usize] = source as u32;
-        }
-        let listed = self.by_list.iter().map(|(c, t)| (c.clone(), *t));
-        let masked = self.by_mask.iter().map(|(&mask, t)| {
-            let combination = (0..64)
-                .filter(|bit| mask >> bit & 1 == 1)
-                .map(|bit| by_rank[bit])
-                .collect();
-            (combination, *t)
-        });
-        listed.chain(masked).collect()
+    /// Every combination with a conversion, as source ids in name order, with its tally and
+    /// its sources' Shapley values normalised to sum to 1 (none when they sum to 0), in name
+    /// order of the combinations: how each of its sales is split.
+    pub(super) fn shares(&self) -> Vec<(Vec<u32>, Tally, Option<Vec<f64>>)> {
+        let by_rank = self.by_rank();
+        let worth = Worth::of(self);
+        let mut converting: Vec<(Vec<u32>, Tally)> = self
+            .by_list
+            .iter()
+            .map(|(c, t)| (c.clone(), *t))
+            .chain(
+                self.by_mask
+                    .iter()
+                    .map(|(&mask, t)| (mask_sources(mask, &by_rank), *t)),
+            )
+            .filter(|(_, t)| t.conversions > 0)
+            .collect();
+        converting.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut scratch = Vec::new();
+        converting
+            .into_iter()
+            .map(|(combination, tally)| {
+                let values = worth.shapley_values(&combination, &mut scratch);
+                let sum: f64 = values.iter().sum();
+                let shares = (sum != 0.0).then(|| values.iter().map(|v| v / sum).collect());
+                (combination, tally, shares)
+            })
+            .collect()
     }
 
     /// Per source id (`sources` of them), the lanes its Shapley values earn.
     pub(super) fn credit(&self, sources: usize) -> Vec<Lanes> {
-        let tallies = self.tallies();
-        let rate = rates(&tallies);
-        let mut converting: Vec<(&Vec<u32>, &Tally)> = tallies
-            .iter()
-            .filter(|(_, t)| t.conversions > 0)
-            .map(|(c, t)| (c, t))
-            .collect();
-        converting.sort_by(|a, b| a.0.cmp(b.0));
         let mut credit = vec![[0.0; 4]; sources];
-        for (combination, tally) in converting {
-            let values = shapley_values(combination, &rate);
-            let sum: f64 = values.iter().sum();
-            if sum == 0.0 {
-                continue;
-            }
-            for (&source, value) in combination.iter().zip(values) {
+        for (combination, tally, shares) in self.shares() {
+            let Some(shares) = shares else { continue };
+            for (&source, share) in combination.iter().zip(shares) {
                 for (cell, lane) in credit[source as usize].iter_mut().zip(tally.lanes) {
-                    *cell += lane * value / sum;
+                    *cell += lane * share;
                 }
             }
         }
         credit
     }
-}
 
-/// Each combination's worth: the conversion rate of the journeys whose combination it is
-/// (combinations that never converted are left out: they are worth 0).
-fn rates(tallies: &[(Vec<u32>, Tally)]) -> HashMap<&[u32], f64> {
-    tallies
-        .iter()
-        .filter(|(_, t)| t.conversions > 0)
-        .map(|(c, t)| (c.as_slice(), t.conversions as f64 / t.journeys as f64))
-        .collect()
+    /// Each place in name order's source id.
+    fn by_rank(&self) -> Vec<u32> {
+        let mut by_rank = vec![0u32; self.rank.len()];
+        for (source, &place) in self.rank.iter().enumerate() {
+            by_rank[place as usize] = source as u32;
+        }
+        by_rank
+    }
 }
 
 impl Combinations<'_> {
@@ -147,21 +149,9 @@ impl Combinations<'_> {
     /// values normalised to sum to 1, as one of its sales is split (left out when the values
     /// sum to 0).
     pub(super) fn splits(&self) -> HashMap<Vec<u32>, Vec<f64>> {
-        let tallies = self.tallies();
-        let rate = rates(&tallies);
-        tallies
-            .iter()
-            .filter(|(_, t)| t.conversions > 0)
-            .filter_map(|(combination, _)| {
-                let values = shapley_values(combination, &rate);
-                let sum: f64 = values.iter().sum();
-                (sum != 0.0).then(|| {
-                    (
-                        combination.clone(),
-                        values.iter().map(|v| v / sum).collect(),
-                    )
-                })
-            })
+        self.shares()
+            .into_iter()
+            .filter_map(|(combination, _, shares)| shares.map(|s| (combination, s)))
             .collect()
     }
 }
@@ -189,14 +179,108 @@ pub(super) fn name_ranks(index: &crate::journeys::JourneyIndex) -> Vec<u32> {
     rank
 }
 
-/// The Shapley values of `combination`'s sources when a subset is worth its rate in `rate`
-/// (0 when absent): `Σ over subsets S with i of (s−1)!(n−s)!/n!·v(S)` minus `Σ over non-empty
-/// subsets S without i of s!(n−s−1)!/n!·v(S)`.
-fn shapley_values(combination: &[u32], rate: &HashMap<&[u32], f64>) -> Vec<f64> {
-    let n = combination.len();
+/// The source ids of the combination `mask` (a bit per place in name order), in name order.
+fn mask_sources(mask: u64, by_rank: &[u32]) -> Vec<u32> {
+    (0..64)
+        .filter(|bit| mask >> bit & 1 == 1)
+        .map(|bit| by_rank[bit])
+        .collect()
+}
+
+/// The worth `v(S)` of the combinations with a conversion: their conversion rates.
+enum Worth<'a> {
+    /// Keyed by bit mask over name order.
+    ByMask {
+        rank: &'a [u32],
+        rates: HashMap<u64, f64, Mix>,
+    },
+    /// Keyed by source ids in name order.
+    ByList(HashMap<Vec<u32>, f64>),
+}
+
+impl<'a> Worth<'a> {
+    fn of(combinations: &Combinations<'a>) -> Worth<'a> {
+        let rate = |t: &Tally| t.conversions as f64 / t.journeys as f64;
+        if combinations.rank.len() <= MASK_SOURCES {
+            Worth::ByMask {
+                rank: combinations.rank,
+                rates: combinations
+                    .by_mask
+                    .iter()
+                    .filter(|(_, t)| t.conversions > 0)
+                    .map(|(&mask, t)| (mask, rate(t)))
+                    .collect(),
+            }
+        } else {
+            Worth::ByList(
+                combinations
+                    .by_list
+                    .iter()
+                    .filter(|(_, t)| t.conversions > 0)
+                    .map(|(c, t)| (c.clone(), rate(t)))
+                    .collect(),
+            )
+        }
+    }
+
+    /// The worth of each subset of `combination` (subset `m` holds the `i`-th source when
+    /// bit `i` of `m` is set), into `worths` (0 for a subset without conversions).
+    fn subset_worths(&self, combination: &[u32], worths: &mut Vec<f64>) {
+        let n = combination.len();
+        worths.clear();
+        worths.resize(1 << n, 0.0);
+        match self {
+            Worth::ByMask { rank, rates } => {
+                // Subset `m`'s mask over name order, built from the subset without its
+                // lowest member.
+                let mut masks = vec![0u64; 1 << n];
+                for m in 1..1usize << n {
+                    let lowest = m.trailing_zeros() as usize;
+                    masks[m] = masks[m & (m - 1)] | 1 << rank[combination[lowest] as usize];
+                    worths[m] = rates.get(&masks[m]).copied().unwrap_or(0.0);
+                }
+            }
+            Worth::ByList(rates) => {
+                let mut subset = Vec::with_capacity(n);
+                for (m, worth) in worths.iter_mut().enumerate().skip(1) {
+                    subset.clear();
+                    subset.extend((0..n).filter(|i| m >> i & 1 == 1).map(|i| combination[i]));
+                    *worth = rates.get(subset.as_slice()).copied().unwrap_or(0.0);
+                }
+            }
+        }
+    }
+
+    /// The Shapley values of `combination`'s sources: `Σ over subsets S with i of
+    /// (s−1)!(n−s)!/n!·v(S)` minus `Σ over non-empty subsets S without i of s!(n−s−1)!/n!·v(S)`.
+    fn shapley_values(&self, combination: &[u32], worths: &mut Vec<f64>) -> Vec<f64> {
+        let n = combination.len();
+        let (with_weight, without_weight) = shapley_weights(n);
+        self.subset_worths(combination, worths);
+        let mut values = vec![0.0; n];
+        for (m, &worth) in worths.iter().enumerate().skip(1) {
+            if worth == 0.0 {
+                continue;
+            }
+            let size = m.count_ones() as usize;
+            for (i, value) in values.iter_mut().enumerate() {
+                if m >> i & 1 == 1 {
+                    *value += with_weight[size] * worth;
+                } else {
+                    *value -= without_weight[size] * worth;
+                }
+            }
+        }
+        values
+    }
+}
+
+/// The weights of a subset of size `s` (index) in the Shapley value of a game of `n`
+/// players: for a player in it, `(s−1)!(n−s)!/n!`; for one outside it, `s!(n−s−1)!/n!`.
+fn shapley_weights(n: usize) -> (Vec<f64>, Vec<f64>) {
     let factorial = |k: usize| (1..=k).map(|i| i as f64).product::<f64>();
     let all = factorial(n);
-    let with_weight: Vec<f64> = (0..=n)
+    let with_weight = (0..=n)
         .map(|s| {
             if s == 0 {
                 0.0
@@ -205,7 +289,7 @@ fn shapley_values(combination: &[u32], rate: &HashMap<&[u32], f64>) -> Vec<f64> 
             }
         })
         .collect();
-    let without_weight: Vec<f64> = (0..=n)
+    let without_weight = (0..=n)
         .map(|s| {
             if s < n {
                 factorial(s) * factorial(n - s - 1) / all
@@ -214,33 +298,12 @@ fn shapley_values(combination: &[u32], rate: &HashMap<&[u32], f64>) -> Vec<f64> 
             }
         })
         .collect();
-    let mut values = vec![0.0; n];
-    let mut subset: Vec<u32> = Vec::with_capacity(n);
-    for mask in 1u32..(1 << n) {
-        subset.clear();
-        subset.extend(
-            (0..n)
-                .filter(|i| mask >> i & 1 == 1)
-                .map(|i| combination[i]),
-        );
-        let Some(&worth) = rate.get(subset.as_slice()) else {
-            continue;
-        };
-        let size = subset.len();
-        for (i, value) in values.iter_mut().enumerate() {
-            if mask >> i & 1 == 1 {
-                *value += with_weight[size] * worth;
-            } else {
-                *value -= without_weight[size] * worth;
-            }
-        }
-    }
-    values
+    (with_weight, without_weight)
 }
 
 impl JourneySink for Combinations<'_> {
     fn converted(&mut self, whole: Lanes, touches: &[Counted]) {
-        let tally = self.tally(touches);
+        let tally = self.tally(touches.iter().map(|t| t.source));
         tally.journeys += 1;
         tally.conversions += 1;
         for (sum, lane) in tally.lanes.iter_mut().zip(whole) {
@@ -248,8 +311,8 @@ impl JourneySink for Combinations<'_> {
         }
     }
 
-    fn not_converted(&mut self, touches: &[Counted]) {
-        self.tally(touches).journeys += 1;
+    fn not_converted(&mut self, sources: &[u32], journeys: u64) {
+        self.tally(sources.iter().copied()).journeys += journeys;
     }
 
     fn merge(mut self, other: Self) -> Self {
@@ -288,7 +351,7 @@ mod tests {
             combinations.converted([1.0, 10.0, 10.0, 1.0], &path(journey));
         }
         for journey in not_converted {
-            combinations.not_converted(&path(journey));
+            combinations.not_converted(journey, 1);
         }
         combinations
             .credit(3)
@@ -339,7 +402,7 @@ mod tests {
             let mut combinations = Combinations::new(rank, 2);
             for (i, journey) in journeys.iter().enumerate() {
                 if i % 3 == 0 {
-                    combinations.not_converted(&path(journey));
+                    combinations.not_converted(journey, 1);
                 } else {
                     combinations.converted([1.0, 10.0, 10.0, 1.0], &path(journey));
                 }

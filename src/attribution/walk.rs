@@ -7,11 +7,11 @@
 //! convert keep the scope and the window (measured to their own last touch).
 
 use super::engine::{
-    CouponRule, Lanes, PARALLEL_TOUCHES, SourceCredit, SourceRules, conversion_at,
+    CouponRule, Dealt, Lanes, PARALLEL_TOUCHES, SourceCredit, SourceRules, conversion_at,
     deal_across_cores,
 };
-use crate::domain::{AttributionSettings, CountRule};
-use crate::journeys::{JourneyIndex, NO_SOURCE};
+use crate::domain::{AttributionSettings, CookieWindow, CountRule};
+use crate::journeys::{JourneyIndex, NO_SOURCE, PathGroups};
 
 /// One counted touch: its source and how long before the conversion it happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,8 +27,10 @@ pub(super) struct Counted {
 pub(super) trait JourneySink: Send + Sized {
     /// A conversion worth `whole` credited to `touches` (at least one, oldest first).
     fn converted(&mut self, whole: Lanes, touches: &[Counted]);
-    /// A journey that did not convert, with its counted touches (at least one).
-    fn not_converted(&mut self, _touches: &[Counted]) {}
+    /// `journeys` journeys that did not convert, all through the sources of these counted
+    /// touches (at least one, oldest first, no source twice in a row; no model needs their
+    /// times, the window has been applied).
+    fn not_converted(&mut self, _sources: &[u32], _journeys: u64) {}
     /// Folds another core's share into this one.
     fn merge(self, other: Self) -> Self;
 }
@@ -54,14 +56,11 @@ pub(super) fn walk_journeys<S: JourneySink>(
 ) -> Walked<S> {
     let counter = Counter::new(index, settings);
     let conversions = index.hot().revenue.len();
-    let open_paths = match index.open_paths() {
-        Some(open) if with_open_paths => open.len(),
-        _ => 0,
-    };
-    let open_touches = match index.open_paths() {
-        Some(open) if with_open_paths => open.touches(),
-        _ => 0,
-    };
+    let open_paths = index
+        .open_paths()
+        .and_then(|open| open.groups(settings.partners_only))
+        .filter(|_| with_open_paths);
+    let open_touches = open_paths.map_or(0, PathGroups::touches);
     deal_across_cores(
         conversions,
         index.candidate_touches() + open_touches >= PARALLEL_TOUCHES,
@@ -77,10 +76,8 @@ pub(super) fn walk_journeys<S: JourneySink>(
                     counter.conversion(c, &mut touches, &mut walked);
                 }
             }
-            for block in part.of(open_paths).blocks() {
-                for p in block {
-                    counter.open_path(p, &mut touches, &mut walked.sink);
-                }
+            if let Some(groups) = open_paths {
+                counter.open_paths(groups, part.of(groups.len()), &mut walked.sink);
             }
             walked
         },
@@ -119,7 +116,7 @@ pub(super) struct Counter<'a> {
     rule: CountRule,
     rules: SourceRules,
     coupon: CouponRule,
-    window_secs: Option<i64>,
+    window: CookieWindow,
 }
 
 impl<'a> Counter<'a> {
@@ -134,7 +131,7 @@ impl<'a> Counter<'a> {
             ),
             rules: SourceRules::new(index, settings),
             coupon: CouponRule::of(settings),
-            window_secs: settings.window.secs(),
+            window: settings.window,
         }
     }
 
@@ -245,27 +242,27 @@ impl<'a> Counter<'a> {
         counted
     }
 
-    /// Hands journey `p` of those that did not convert to the sink, with the scope's
-    /// sources dropped and the touches older than the window before its last touch left out.
-    fn open_path<S: JourneySink>(&self, p: usize, touches: &mut Vec<Counted>, sink: &mut S) {
-        let Some(open) = self.index.open_paths() else {
-            return;
+    /// Hands this core's share of the distinct paths that did not convert (under the
+    /// setting's scope) to the sink, each from the first touch within the window before its
+    /// last touch.
+    fn open_paths<S: JourneySink>(&self, groups: &PathGroups, part: Dealt, sink: &mut S) {
+        let window_days = match self.window {
+            CookieWindow::Days(days) => days,
+            CookieWindow::Unlimited => u32::MAX,
         };
-        let (sources, lags) = open.path(p);
-        touches.clear();
-        touches.extend(
-            sources
-                .iter()
-                .zip(lags)
-                .filter(|&(&source, _)| !self.rules.droppable[source as usize])
-                .map(|(&source, &lag_secs)| Counted { source, lag_secs }),
-        );
-        // The window runs back from the last touch kept.
-        if let (Some(window), Some(last)) = (self.window_secs, touches.last().copied()) {
-            touches.retain(|t| i64::from(t.lag_secs) - i64::from(last.lag_secs) <= window);
-        }
-        if !touches.is_empty() {
-            sink.not_converted(touches);
+        for g in part.blocks().flatten() {
+            let (sources, entry_days, journeys) = groups.path(g);
+            let first = within_window(entry_days, window_days);
+            if first < sources.len() {
+                sink.not_converted(&sources[first..], journeys);
+            }
         }
     }
+}
+
+/// Where a path that did not convert starts counting: at its first touch whose entry day is
+/// within the window. Entry days only fall along a path (the last is 0), so the touches
+/// within are a suffix.
+fn within_window(entry_days: &[u32], window_days: u32) -> usize {
+    entry_days.partition_point(|&day| day > window_days)
 }

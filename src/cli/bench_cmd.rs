@@ -31,6 +31,14 @@ pub struct BenchArgs {
     /// Measure an existing database (index, recompute, sweep) instead of a generated one.
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
+    /// Also time ChannelAttribution (python3 with `pip install ChannelAttribution`) on the
+    /// same paths as our Markov model, and compare its credit with ours.
+    #[arg(long)]
+    pub channelattribution: bool,
+    /// Rounds of the import timing and runs of the SQL recompute (default: 3 rounds, 5
+    /// runs); 1 keeps a 100-million-click benchmark within the hour.
+    #[arg(long, value_name = "N")]
+    pub rounds: Option<usize>,
 }
 
 /// Runs `bench`; fails when our numbers and the SQL version's disagree.
@@ -46,6 +54,8 @@ pub(super) fn bench_command(args: BenchArgs) -> Result<ExitCode> {
         seed: args.seed,
         recompute_runs: 21,
         database: args.db.clone(),
+        channelattribution: args.channelattribution,
+        rounds: args.rounds,
     };
     let result = run_bench(&spec, &work_dir, |line| eprintln!("{line}"));
     if args.work_dir.is_none() {

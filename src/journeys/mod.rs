@@ -12,7 +12,7 @@ use crate::store::{ConversionRow, LEAD_MATCH_DAYS, LeadMatch, SourceRow, Store, 
 mod open_paths;
 mod reuse;
 
-pub use open_paths::OpenPaths;
+pub use open_paths::{OpenPaths, PathGroups};
 use reuse::PreviousConversions;
 
 /// The "no source" marker in per-conversion source columns.
@@ -285,7 +285,8 @@ impl JourneyIndex {
     /// out). The index must have been built from the same store.
     pub fn read_open_paths(&mut self, store: &Store) -> Result<(), StoreError> {
         let names: Vec<&str> = self.sources.iter().map(|s| s.id.as_str()).collect();
-        self.open_paths = OnceLock::from(OpenPaths::read(store, &names)?);
+        let read = OpenPaths::read(store, &names)?.grouped(&self.partner_flags());
+        self.open_paths = OnceLock::from(read);
         Ok(())
     }
 
@@ -298,7 +299,7 @@ impl JourneyIndex {
             return Ok(());
         }
         let names: Vec<&str> = self.sources.iter().map(|s| s.id.as_str()).collect();
-        let read = OpenPaths::read(store, &names)?;
+        let read = OpenPaths::read(store, &names)?.grouped(&self.partner_flags());
         // Another thread may have read them meanwhile: the same rows, either copy will do.
         let _ = self.open_paths.set(read);
         Ok(())
@@ -307,8 +308,13 @@ impl JourneyIndex {
     /// The same index with `open_paths` as its journeys that did not convert (hand-made
     /// indexes, scenarios).
     pub fn with_open_paths(mut self, open_paths: OpenPaths) -> JourneyIndex {
-        self.open_paths = OnceLock::from(open_paths);
+        self.open_paths = OnceLock::from(open_paths.grouped(&self.partner_flags()));
         self
+    }
+
+    /// Per source id, whether it is a partner (what the *partners only* scope keeps).
+    fn partner_flags(&self) -> Vec<bool> {
+        self.sources.iter().map(|s| s.is_partner).collect()
     }
 
     /// The journeys that did not convert; `None` until read or given.

@@ -1,5 +1,10 @@
 //! The benchmark behind `partner-attribution bench`: generate a programme, then time import,
-//! index build, recompute (ours and SQL), and the window sweep, in one run.
+//! index build, recompute (ours and SQL), and the window sweep, in one run; with
+//! `--channelattribution`, ChannelAttribution on the same paths (`channelattribution`).
+
+mod channelattribution;
+
+pub use channelattribution::ForeignTiming;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -28,6 +33,11 @@ pub struct BenchSpec {
     /// Measure this existing database instead of generating and importing a programme
     /// (the import figures are then 0).
     pub database: Option<std::path::PathBuf>,
+    /// Also time ChannelAttribution (`python3` with the package) on the same paths.
+    pub channelattribution: bool,
+    /// Rounds of the import timing and runs of the SQL recompute (`None`: 3 rounds and 5
+    /// runs); fewer keep a very large programme's benchmark within the hour.
+    pub rounds: Option<usize>,
 }
 
 /// What the benchmark measured; the JSON keys are the contract of `bench --format json`.
@@ -68,6 +78,11 @@ pub struct BenchReport {
     pub model_sweep_ms: f64,
     /// `model_sweep_ms / recompute_ms`.
     pub model_sweep_to_recompute: f64,
+    /// ChannelAttribution's time for the same paths, model by model, against ours (empty
+    /// unless asked for and available).
+    pub channelattribution: Vec<ForeignTiming>,
+    /// Why ChannelAttribution was not timed, when it was asked for and could not be.
+    pub channelattribution_skipped: Option<String>,
     /// Peak resident memory of the process.
     pub peak_rss_mb: f64,
     /// Our results equal the SQL version's.
@@ -77,7 +92,7 @@ pub struct BenchReport {
 /// One model's recompute time.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelTiming {
-    /// The model's key (`position`, `markov`, ...).
+    /// The model's key (`position`, ...), with the order for Markov (`markov order 2`).
     pub model: String,
     /// Median of its recompute, alone.
     pub ms: f64,
@@ -85,31 +100,54 @@ pub struct ModelTiming {
     pub to_recompute: f64,
 }
 
-/// The models timed one by one beside the three of the engine.
-const TIMED_MODELS: [CreditModel; 5] = [
+/// The models that split each sale by its own touches: timed alone and swept.
+const PER_SALE_MODELS: [CreditModel; 3] = [
     CreditModel::Position,
     CreditModel::TimeDecay,
     CreditModel::LastNonDirect,
-    CreditModel::Markov,
-    CreditModel::Shapley,
 ];
 
-/// Times each of [`TIMED_MODELS`] alone, `runs` times (at least 3), against `recompute_ms`.
+/// The models timed one by one beside the three of the engine, each with its label: the
+/// per-sale ones, Markov at each order, and Shapley, all with default parameters otherwise.
+fn timed_models() -> Vec<(String, CreditModel, ModelParams)> {
+    let per_sale = PER_SALE_MODELS
+        .iter()
+        .map(|&model| (model.key().to_owned(), model, ModelParams::default()));
+    let markov = (1..=crate::attribution::MARKOV_MAX_ORDER).map(|order| {
+        let params = ModelParams {
+            markov_order: order,
+            ..ModelParams::default()
+        };
+        (markov_label(order), CreditModel::Markov, params)
+    });
+    let shapley = std::iter::once((
+        CreditModel::Shapley.key().to_owned(),
+        CreditModel::Shapley,
+        ModelParams::default(),
+    ));
+    per_sale.chain(markov).chain(shapley).collect()
+}
+
+/// The label of the Markov model of `order` in the table and the JSON.
+fn markov_label(order: u8) -> String {
+    format!("markov order {order}")
+}
+
+/// Times each of [`timed_models`] alone, `runs` times (at least 3), against `recompute_ms`.
 fn time_models(
     index: &JourneyIndex,
     settings: &AttributionSettings,
     runs: usize,
     recompute_ms: f64,
 ) -> Vec<ModelTiming> {
-    let params = ModelParams::default();
-    TIMED_MODELS
-        .iter()
-        .map(|&model| {
+    timed_models()
+        .into_iter()
+        .map(|(label, model, params)| {
             let (time, _) = median_of(runs.max(3), || {
                 compute_models(index, settings, &params, &[model])
             });
             ModelTiming {
-                model: model.key().to_owned(),
+                model: label,
                 ms: ms(time),
                 to_recompute: ms(time) / recompute_ms.max(1e-9),
             }
@@ -140,9 +178,11 @@ pub fn run_bench(
     let index_secs = secs(started.elapsed());
     let settings = AttributionSettings::default();
     log("timing the SQL version…");
-    let (sql_recompute, theirs) = median_of((spec.recompute_runs / 4).max(3), || {
-        store.sql_credit_rows(&settings)
-    });
+    let sql_runs = spec
+        .rounds
+        .unwrap_or((spec.recompute_runs / 4).max(3))
+        .max(1);
+    let (sql_recompute, theirs) = median_of(sql_runs, || store.sql_credit_rows(&settings));
     let theirs = theirs?;
     log("timing recomputes and window sweeps…");
     // One after the other, run by run: the ratio of their medians compares them under the
@@ -169,10 +209,19 @@ pub fn run_bench(
     let open_paths_secs = secs(started.elapsed());
     log("timing the other models…");
     let models = time_models(&index, &settings, spec.recompute_runs / 2, recompute_ms);
-    let per_sale = &TIMED_MODELS[..3];
     let (model_sweep, _) = median_of((spec.recompute_runs / 4).max(3), || {
-        sweep_models(&index, &settings, &ModelParams::default(), per_sale)
+        sweep_models(&index, &settings, &ModelParams::default(), &PER_SALE_MODELS)
     });
+    let (channelattribution, channelattribution_skipped) = if spec.channelattribution {
+        log("timing ChannelAttribution on the same paths…");
+        let ours = channelattribution::OurTimes::of(recompute_ms, &models);
+        match channelattribution::compare(&index, &settings, work_dir, &ours) {
+            Ok(timings) => (timings, None),
+            Err(why) => (Vec::new(), Some(why)),
+        }
+    } else {
+        (Vec::new(), None)
+    };
     Ok(BenchReport {
         clicks,
         conversions,
@@ -195,6 +244,8 @@ pub fn run_bench(
         models,
         model_sweep_ms: ms(model_sweep),
         model_sweep_to_recompute: ms(model_sweep) / recompute_ms.max(1e-9),
+        channelattribution,
+        channelattribution_skipped,
         peak_rss_mb: peak_rss_mb(),
         agree,
     })
@@ -225,15 +276,16 @@ fn generate_and_import(
     let store = Store::open(&db)?;
     log("importing…");
     let first_import = import_all(&store, &files)?;
+    let rounds = spec.rounds.unwrap_or(IMPORT_ROUNDS).max(1);
     log(&format!(
-        "timing the clicks import against DuckDB's own read, {IMPORT_ROUNDS} rounds in turn…"
+        "timing the clicks import against DuckDB's own read, {rounds} rounds in turn…"
     ));
-    let (import_secs, plain_secs) = import_timings(work_dir, &files, first_import)?;
+    let (import_secs, plain_secs) = import_timings(work_dir, &files, first_import, rounds)?;
     let generated = Some((sample.clicks, sample.conversions));
     Ok((store, import_secs, plain_secs, generated))
 }
 
-/// Rounds of our clicks import and DuckDB's own read of the file.
+/// Rounds of our clicks import and DuckDB's own read of the file, unless told.
 const IMPORT_ROUNDS: usize = 3;
 
 /// Medians of our clicks import and of DuckDB's own read of the file, timed in turns (the
@@ -243,12 +295,13 @@ fn import_timings(
     work_dir: &Path,
     files: &Path,
     first_import: f64,
+    rounds: usize,
 ) -> Result<(f64, f64), BenchError> {
     let clicks = files.join("clicks.csv");
     let plain_db = work_dir.join("plain.duckdb");
     let mut ours = vec![first_import];
     let mut plain = vec![secs(plain_read_csv(&plain_db, &clicks)?)];
-    for _ in 1..IMPORT_ROUNDS {
+    for _ in 1..rounds {
         ours.push(scratch_import(&work_dir.join("scratch.duckdb"), files)?);
         plain.push(secs(plain_read_csv(&plain_db, &clicks)?));
     }
@@ -444,6 +497,20 @@ impl BenchReport {
              last_non_direct, 366 windows)\n",
             self.model_sweep_ms, self.model_sweep_to_recompute
         ));
+        if let Some(why) = &self.channelattribution_skipped {
+            lines.push_str(&format!("ChannelAttribution   not timed: {why}\n"));
+        }
+        for t in &self.channelattribution {
+            lines.push_str(&format!(
+                "{:<20} {:.2} ms  vs ChannelAttribution {:.2} s   {:.0}× faster   \
+                 largest credit difference {:.2} %\n",
+                t.model,
+                t.ours_ms,
+                t.theirs_secs,
+                t.speedup,
+                t.largest_relative_difference * 100.0
+            ));
+        }
         lines
     }
 }
