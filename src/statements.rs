@@ -503,7 +503,7 @@ fn partner_page(
     let _ = write!(
         out,
         "<section><h1>{}</h1><h2>Statement {} · {} ({})</h2>\
-         <p class=\"muted\">Model {} · hold {} days · rate {} · tier and cap: {}{} · rules \
+         <p class=\"muted\">Model {} · hold {} days · rate {} · commission rules: {}{} · rules \
          fingerprint {}</p>\n\
          <table><tr><th>Sale date</th><th>Order</th><th>Sale month</th><th>Status</th>\
          <th>Release date</th><th class=\"n\">Revenue</th><th class=\"n\">Rate</th>\

@@ -11,10 +11,10 @@ use anyhow::{Context, Result};
 
 use super::args::{ModelList, ModelParamArgs, OutputFormat, RecurringArgs, SettingsArgs};
 use super::db::open_existing;
-use super::out::{credit_csv_row, json_text, print_text};
+use super::out::{credit_csv, json_text, print_text};
 use crate::attribution::{
-    AttributionSettings, CreditModel, CreditRow, ModelCredit, ModelParams, Recurring, Renewals,
-    SourceCredit, compute_models,
+    AttributionSettings, CreditModel, ModelCredit, ModelParams, Recurring, Renewals, SourceCredit,
+    compute_models,
 };
 use crate::domain::format::{conversions, money, thousands};
 use crate::journeys::JourneyIndex;
@@ -58,7 +58,7 @@ pub(super) fn compare_command(args: CompareArgs) -> Result<ExitCode> {
     Renewals::bind(&index, recurring).rebind_credit(&index, &settings, &mut table);
     let rows = table.rows(&index);
     let text = match args.format {
-        OutputFormat::Csv => csv(&rows),
+        OutputFormat::Csv => credit_csv(&rows),
         OutputFormat::Json => json_text(&rows)?,
         OutputFormat::Table => {
             let heading = Heading {
@@ -71,15 +71,6 @@ pub(super) fn compare_command(args: CompareArgs) -> Result<ExitCode> {
         }
     };
     print_text(&text)
-}
-
-/// `source,model,conversions,revenue,payout` and one row per source and model.
-fn csv(rows: &[CreditRow]) -> String {
-    let mut out = String::from("source,model,conversions,revenue,payout\n");
-    for row in rows {
-        let _ = writeln!(out, "{}", credit_csv_row(row));
-    }
-    out
 }
 
 const SOURCE_WIDTH: usize = 22;

@@ -20,6 +20,17 @@ pub(super) fn credit_csv_row(row: &CreditRow) -> String {
     )
 }
 
+/// `source,model,conversions,revenue,payout` and one row per source and model: what `compare`
+/// and `warehouse run` print.
+pub(super) fn credit_csv(rows: &[CreditRow]) -> String {
+    let mut out = String::from("source,model,conversions,revenue,payout\n");
+    for row in rows {
+        out += &credit_csv_row(row);
+        out.push('\n');
+    }
+    out
+}
+
 /// `value` as indented JSON ending in a line break.
 pub(super) fn json_text(value: &impl Serialize) -> Result<String> {
     Ok(serde_json::to_string_pretty(value)? + "\n")

@@ -175,7 +175,7 @@ fn payouts_table(index: &JourneyIndex, result: &PeriodPayouts, store: &Store) ->
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Payouts {} · official model {} · hold {} days · tier and cap: {}{} · fingerprint {}\n{}\n",
+        "Payouts {} · official model {} · hold {} days · commission rules: {}{} · fingerprint {}\n{}\n",
         result.period.label(),
         settings.model_label(),
         settings.hold_days,

@@ -13,7 +13,7 @@ use clap::ValueEnum;
 
 use super::args::{ModelList, ModelParamArgs, OutputFormat, SettingsArgs};
 use super::db::open_existing;
-use super::out::{credit_csv_row, json_text, print_text};
+use super::out::{credit_csv, json_text, print_text};
 use super::spark::{SparkLauncher, run_on_spark};
 use crate::attribution::CreditRow;
 use crate::domain::format::{conversions, money, thousands};
@@ -213,20 +213,11 @@ fn run(args: &WarehouseRunArgs) -> Result<ExitCode> {
         eprintln!("stored as warehouse run #{id} in {}", into.display());
     }
     let text = match args.format {
-        OutputFormat::Csv => csv(&rows),
+        OutputFormat::Csv => credit_csv(&rows),
         OutputFormat::Json => json_text(&rows)?,
         OutputFormat::Table => table(&rows, &ran_on, started.elapsed().as_millis()),
     };
     print_text(&text)
-}
-
-/// `source,model,conversions,revenue,payout` and one row per source and model, as `compare`.
-fn csv(rows: &[CreditRow]) -> String {
-    let mut out = String::from("source,model,conversions,revenue,payout\n");
-    for row in rows {
-        let _ = writeln!(out, "{}", credit_csv_row(row));
-    }
-    out
 }
 
 /// An aligned table: one line per source and model, and where and how fast it ran.
