@@ -57,6 +57,34 @@ impl Chain {
         }
     }
 
+    /// An empty chain with room for `states` states, filled row by row with
+    /// [`Chain::push_transition`] and [`Chain::end_row`].
+    pub(super) fn with_capacity(states: usize) -> Chain {
+        let mut offsets = Vec::with_capacity(states + 1);
+        offsets.push(0);
+        Chain {
+            offsets,
+            targets: Vec::new(),
+            probabilities: Vec::new(),
+            to_conversion: Vec::with_capacity(states),
+            latest_source: Vec::with_capacity(states),
+        }
+    }
+
+    /// A transition of the state being written to the transient state `target`.
+    pub(super) fn push_transition(&mut self, target: u32, probability: f64) {
+        self.targets.push(target);
+        self.probabilities.push(probability);
+    }
+
+    /// Ends the state being written: it converts next with `to_conversion` and remembers
+    /// `latest_source` last.
+    pub(super) fn end_row(&mut self, to_conversion: f64, latest_source: u32) {
+        self.offsets.push(self.targets.len());
+        self.to_conversion.push(to_conversion);
+        self.latest_source.push(latest_source);
+    }
+
     /// Transient states, the start included.
     pub(super) fn states(&self) -> usize {
         self.to_conversion.len()
@@ -158,26 +186,26 @@ impl Chain {
             .iter()
             .map(|&s| removals.iter().position(|&r| r == Some(s)))
             .collect();
-        let mut x = vec![[0.0f64; LANES]; self.states()];
-        for _ in 0..MAX_SWEEPS {
+        let mut x = vec![Block([0.0f64; LANES]); self.states()];
+        for _sweep in 0..MAX_SWEEPS {
             let mut moved = false;
             for s in (0..self.states()).rev() {
                 let mut next = [self.to_conversion[s]; LANES];
                 for (t, p) in self.row(s) {
-                    for (lane, v) in next.iter_mut().zip(&x[t]) {
+                    for (lane, v) in next.iter_mut().zip(&x[t].0) {
                         *lane += p * v;
                     }
                 }
                 if let Some(lane) = removed_lane[s] {
                     next[lane] = 0.0;
                 }
-                moved |= store_moved(&mut x[s], &next);
+                moved |= store_moved(&mut x[s].0, &next);
             }
             if !moved {
                 break;
             }
         }
-        x[0] // the start is state 0
+        x[0].0 // the start is state 0
     }
 }
 
@@ -186,6 +214,12 @@ const LANES: usize = 8;
 
 /// One probability per removal of a group.
 type Lanes = [f64; LANES];
+
+/// A state's lanes in the sweeps, on a cache line of their own (64 bytes: the eight lanes),
+/// so that reading a successor's lanes touches one line, not two.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Block(Lanes);
 
 /// Stores `next` into `current`; whether any value moved by more than a unit in its last
 /// place.

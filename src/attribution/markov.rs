@@ -59,6 +59,11 @@ pub(super) type Mix = BuildHasherDefault<MixHasher>;
 /// map: 16 MB, enough for a third-order chain over 36 sources or a second-order one over 125.
 const DENSE_CELLS: usize = 1 << 21;
 
+/// A count in the table: 32 bits, half the memory of 64 (the table is read at random, once
+/// per touch), enough while a walk makes fewer than [`Cell::MAX`] transitions in all
+/// ([`Counts::new`] counts in a map otherwise).
+type Cell = u32;
+
 /// A state as the digits of the sources it remembers, each source id plus one, the latest
 /// first; 0 where nothing is remembered (all zero: the start).
 type Digits = [u32; 3];
@@ -73,22 +78,25 @@ enum Counts {
     Table {
         order: usize,
         sources: usize,
-        cells: Vec<u64>,
+        cells: Vec<Cell>,
     },
     /// Any states, by key ([`state_key`]).
     Map(HashMap<(StateKey, StateKey), u64, Mix>),
 }
 
 impl Counts {
-    /// An empty count for a chain of `order` over `sources` sources.
-    fn new(order: usize, sources: usize) -> Counts {
+    /// An empty count for a chain of `order` over `sources` sources, of walks that make at
+    /// most `transitions` transitions.
+    fn new(order: usize, sources: usize, transitions: u64) -> Counts {
         let rows = (sources + 1).checked_pow(order as u32);
         match rows.and_then(|rows| rows.checked_mul(sources + 2)) {
-            Some(cells) if cells <= DENSE_CELLS => Counts::Table {
-                order,
-                sources,
-                cells: vec![0; cells],
-            },
+            Some(cells) if cells <= DENSE_CELLS && transitions < u64::from(Cell::MAX) => {
+                Counts::Table {
+                    order,
+                    sources,
+                    cells: vec![0; cells],
+                }
+            }
             _ => Counts::Map(HashMap::default()),
         }
     }
@@ -104,6 +112,8 @@ impl Counts {
     fn add_path(&mut self, path: impl Iterator<Item = Digits>, converted: bool, count: u64) {
         match self {
             Counts::Table { sources, cells, .. } => {
+                // Below `Cell::MAX` in all ([`Counts::new`]).
+                let count = count as Cell;
                 let (sources, width) = (*sources, *sources + 2);
                 let mut from = 0;
                 for digits in path {
@@ -145,10 +155,11 @@ impl Counts {
 
 /// The digits after `digits` when the journey moves to the source with `digit`, remembering
 /// `order` sources.
+#[inline]
 fn next_digits(digits: Digits, digit: u32, order: usize) -> Digits {
-    let mut next = [digit, digits[0], digits[1]];
-    next[order.min(3)..].fill(0);
-    next
+    // Masks rather than a slice fill: this runs once per touch of every journey.
+    let keep = |remembered: usize| if order > remembered { u32::MAX } else { 0 };
+    [digit, digits[0] & keep(1), digits[1] & keep(2)]
 }
 
 /// The transitions counted over the journeys, and the lanes of the conversions among them.
@@ -160,14 +171,27 @@ pub(super) struct Transitions {
 }
 
 impl Transitions {
-    /// No transitions yet, for a chain of `order` (1 to 3) over `sources` sources.
-    pub(super) fn new(order: u8, sources: usize) -> Transitions {
+    /// No transitions yet, for a chain of `order` (1 to 3) over `sources` sources, of walks
+    /// that make at most `transitions` transitions in all (each journey's touches and its
+    /// end: [`Transitions::bound`]).
+    pub(super) fn new(order: u8, sources: usize, transitions: u64) -> Transitions {
         let order = usize::from(order.clamp(1, 3));
         Transitions {
             order,
-            counts: Counts::new(order, sources),
+            counts: Counts::new(order, sources, transitions),
             converted: [0.0; 4],
         }
+    }
+
+    /// At most how many transitions a walk of `index` makes: a transition into each of its
+    /// touches (candidate touches, the partners' coupons, the touches of the journeys that did
+    /// not convert) and one to an end per journey.
+    pub(super) fn bound(index: &crate::journeys::JourneyIndex) -> u64 {
+        let open = index.open_paths();
+        let open_touches = open.map_or(0, |o| o.touches() as u64);
+        let open_journeys = open.map_or(0, |o| o.len() as u64);
+        let conversions = index.conversions.len() as u64;
+        index.candidate_touches() as u64 + 2 * conversions + open_touches + open_journeys
     }
 
     /// Counts `journeys` journeys through `sources`, oldest first.
@@ -240,7 +264,8 @@ fn keyed_chain(map: &HashMap<(StateKey, StateKey), u64, Mix>) -> Chain {
 
 /// The chain of a table of counts ([`Counts::Table`]): its states are the rows with a
 /// transition, numbered in row order (the start first), which is the order of their keys.
-fn table_chain(order: usize, sources: usize, cells: &[u64]) -> Chain {
+/// The compressed rows are written straight from the table, one pass over its rows.
+fn table_chain(order: usize, sources: usize, cells: &[Cell]) -> Chain {
     let (base, width) = (sources + 1, sources + 2);
     // A state's successor keeps its latest `order − 1` digits: the row modulo this.
     let kept_digits = base.pow(order as u32 - 1);
@@ -252,28 +277,20 @@ fn table_chain(order: usize, sources: usize, cells: &[u64]) -> Chain {
             states.push(row);
         }
     }
-    let mut rows = Vec::with_capacity(states.len());
-    let mut to_conversion = Vec::with_capacity(states.len());
+    let mut chain = Chain::with_capacity(states.len());
     for &row in &states {
         let counts = &cells[row * width..(row + 1) * width];
-        let out = counts.iter().sum::<u64>().max(1) as f64;
-        let transitions = counts[..sources]
-            .iter()
-            .enumerate()
-            .filter(|&(_, &count)| count > 0)
-            .map(|(source, &count)| {
-                let next = source + 1 + base * (row % kept_digits);
-                (id[next] as usize, count as f64 / out)
-            })
-            .collect();
-        rows.push(transitions);
-        to_conversion.push(counts[sources] as f64 / out);
+        let out = counts.iter().map(|&c| u64::from(c)).sum::<u64>().max(1) as f64;
+        let successors = base * (row % kept_digits) + 1;
+        for (source, &count) in counts[..sources].iter().enumerate() {
+            if count > 0 {
+                chain.push_transition(id[successors + source], f64::from(count) / out);
+            }
+        }
+        let latest = ((row % base) as u32).wrapping_sub(1);
+        chain.end_row(f64::from(counts[sources]) / out, latest);
     }
-    let latest_sources = states
-        .iter()
-        .map(|&row| ((row % base) as u32).wrapping_sub(1))
-        .collect();
-    Chain::from_rows(rows, to_conversion, latest_sources)
+    chain
 }
 
 /// The key of a state remembering the sources with `digits` (each source id plus one, the
@@ -354,7 +371,7 @@ mod tests {
     const B: u32 = 1;
 
     fn effects(order: u8, converted: &[&[u32]], not_converted: &[&[u32]]) -> Vec<f64> {
-        let mut transitions = Transitions::new(order, 2);
+        let mut transitions = Transitions::new(order, 2, 1_000);
         for journey in converted {
             transitions.converted([1.0, 10.0, 10.0, 1.0], &path(journey));
         }
@@ -397,12 +414,20 @@ mod tests {
     }
 
     #[test]
+    fn walks_of_more_transitions_than_a_cell_holds_count_in_the_map() {
+        let fits = Counts::new(3, 2, u64::from(Cell::MAX) - 1);
+        let too_many = Counts::new(3, 2, u64::from(Cell::MAX));
+        assert!(matches!(fits, Counts::Table { .. }));
+        assert!(matches!(too_many, Counts::Map(_)));
+    }
+
+    #[test]
     fn the_count_table_and_the_count_map_give_the_same_chain() {
         let journeys: [&[u32]; 5] = [&[0, 1, 0], &[1, 1], &[0], &[1, 0, 1, 1], &[0, 0]];
         // Over 1,500 sources no table fits: the map counts.
         let many = 1_500;
         let effects_with = |order: u8, sources: usize| {
-            let mut transitions = Transitions::new(order, sources);
+            let mut transitions = Transitions::new(order, sources, 1_000);
             for (i, journey) in journeys.iter().enumerate() {
                 if i % 2 == 0 {
                     transitions.converted([1.0; 4], &path(journey));

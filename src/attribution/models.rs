@@ -176,9 +176,9 @@ fn markov_credit(
     rules: &SourceRules,
     totals: &mut Option<Totals>,
 ) -> (Vec<SourceCredit>, Vec<f64>) {
-    let sources = index.sources.len();
+    let (sources, bound) = (index.sources.len(), Transitions::bound(index));
     let walked = walk_journeys(index, settings, true, || {
-        Transitions::new(params.markov_order, sources)
+        Transitions::new(params.markov_order, sources, bound)
     });
     note_totals(totals, &walked);
     let effects = removal_effects(&walked.sink.chain(), sources);

@@ -73,9 +73,9 @@ impl<'a> SaleSplit<'a> {
             (Some(classic), _) => SplitRule::Classic(classic),
             (None, Some(weighting)) => SplitRule::Weighted(weighting),
             (None, None) if model == CreditModel::Markov => {
-                let sources = index.sources.len();
+                let (sources, bound) = (index.sources.len(), Transitions::bound(index));
                 let walked = walk_journeys(index, settings, true, || {
-                    Transitions::new(params.markov_order, sources)
+                    Transitions::new(params.markov_order, sources, bound)
                 });
                 SplitRule::Markov(removal_effects(&walked.sink.chain(), sources))
             }

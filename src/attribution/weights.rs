@@ -33,12 +33,7 @@ pub(super) enum Weighting {
         two_proportional: bool,
     },
     /// Weight `0.5^(lag / half_life)` (whole half-lives only, with `steps`), normalised.
-    TimeDecay {
-        /// The half-life in seconds (infinite: equal weights).
-        half_life_secs: f64,
-        /// Count whole half-lives (`floor`) instead of fractions.
-        steps: bool,
-    },
+    TimeDecay(Decay),
     /// All to the latest touch whose source is not direct (`direct[source]`); when every
     /// touch is direct, to the latest touch.
     LastNonDirect {
@@ -77,14 +72,14 @@ impl Weighting {
                     two_proportional: params.position_two_touch_proportional,
                 }
             }
-            CreditModel::TimeDecay => Weighting::TimeDecay {
-                half_life_secs: if params.half_life_hours > 0.0 {
+            CreditModel::TimeDecay => Weighting::time_decay(
+                if params.half_life_hours > 0.0 {
                     params.half_life_hours * SECS_PER_HOUR
                 } else {
                     ModelParams::default().half_life_hours * SECS_PER_HOUR
                 },
-                steps: params.time_decay_steps,
-            },
+                params.time_decay_steps,
+            ),
             CreditModel::LastNonDirect => Weighting::LastNonDirect {
                 direct: index
                     .sources
@@ -116,10 +111,7 @@ impl Weighting {
             } => {
                 position_shares([*first, *middle, *last], *two_proportional, shares);
             }
-            Weighting::TimeDecay {
-                half_life_secs,
-                steps,
-            } => time_decay_shares(*half_life_secs, *steps, touches, shares),
+            Weighting::TimeDecay(decay) => decay.shares(touches, shares),
             Weighting::LastNonDirect { direct } => {
                 let j = touches
                     .iter()
@@ -151,27 +143,94 @@ fn position_shares([first, middle, last]: [f64; 3], two_proportional: bool, shar
     }
 }
 
-/// `0.5^(lag / half-life)` (whole half-lives with `steps`), divided by the youngest touch's
-/// weight so that old journeys do not underflow to zero, then normalised.
-fn time_decay_shares(half_life_secs: f64, steps: bool, touches: &[Counted], shares: &mut [f64]) {
-    let half_lives = |lag_secs: u32| {
-        let exact = f64::from(lag_secs) / half_life_secs;
-        if steps { exact.floor() } else { exact }
-    };
-    let youngest = touches.iter().map(|t| t.lag_secs).min().unwrap_or(0);
-    let youngest_half_lives = half_lives(youngest);
-    let mut sum = 0.0;
-    for (share, touch) in shares.iter_mut().zip(touches) {
-        let older_by = if half_life_secs.is_finite() {
-            half_lives(touch.lag_secs) - youngest_half_lives
-        } else {
-            0.0
-        };
-        *share = (-older_by).exp2();
-        sum += *share;
+impl Weighting {
+    /// Time decay with a half-life of `half_life_secs` seconds (infinite: equal weights),
+    /// counting whole half-lives only with `steps`.
+    pub(super) fn time_decay(half_life_secs: f64, steps: bool) -> Weighting {
+        Weighting::TimeDecay(Decay::new(half_life_secs, steps))
     }
-    for share in shares.iter_mut() {
-        *share /= sum;
+}
+
+/// Bits of a lag (in seconds) each table of [`Decay`] covers: three tables of 2,048 weights
+/// cover every `u32` lag.
+const DECAY_BITS: u32 = 11;
+
+/// Time decay's weights: `0.5^(lag / half-life)`, looked up rather than computed touch by
+/// touch. A lag of `d` seconds splits into three 11-bit pieces `d = a + b·2^11 + c·2^22`,
+/// and its weight is the product of the three pieces' weights, each computed once by
+/// `exp2` when the model is set up: within 1e-13 of `exp2(−d / h)` (as close as rounding
+/// `d / h` itself leaves that), at a fraction of its cost.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Decay {
+    /// The half-life in seconds (infinite: equal weights).
+    half_life_secs: f64,
+    /// Count whole half-lives (`floor`) instead of fractions.
+    steps: bool,
+    /// `pieces[k][i]`: the weight of `i · 2^(11k)` seconds (empty with `steps` or an
+    /// infinite half-life, which do not use them).
+    pieces: Vec<[f64; 1 << DECAY_BITS]>,
+}
+
+impl Decay {
+    fn new(half_life_secs: f64, steps: bool) -> Decay {
+        let tabled = !steps && half_life_secs.is_finite();
+        let pieces = (0..3)
+            .filter(|_| tabled)
+            .map(|k| {
+                std::array::from_fn(|i| {
+                    let secs = (i as f64) * f64::from(1u32 << (DECAY_BITS * k));
+                    (-secs / half_life_secs).exp2()
+                })
+            })
+            .collect();
+        Decay {
+            half_life_secs,
+            steps,
+            pieces,
+        }
+    }
+
+    /// The weight of a touch `older_secs` seconds older than the youngest touch.
+    #[inline]
+    fn weight(&self, older_secs: u32) -> f64 {
+        let mask = (1 << DECAY_BITS) - 1;
+        let piece =
+            |k: usize| self.pieces[k][((older_secs >> (DECAY_BITS * k as u32)) & mask) as usize];
+        piece(0) * piece(1) * piece(2)
+    }
+
+    /// `0.5^(lag / half-life)` (whole half-lives with `steps`), divided by the youngest
+    /// touch's weight so that old journeys do not underflow to zero, then normalised.
+    fn shares(&self, touches: &[Counted], shares: &mut [f64]) {
+        let youngest = touches.iter().map(|t| t.lag_secs).min().unwrap_or(0);
+        if self.pieces.is_empty() {
+            self.shares_computed(youngest, touches, shares);
+        } else {
+            for (share, touch) in shares.iter_mut().zip(touches) {
+                *share = self.weight(touch.lag_secs - youngest);
+            }
+        }
+        let sum: f64 = shares.iter().sum();
+        for share in shares.iter_mut() {
+            *share /= sum;
+        }
+    }
+
+    /// The weights of whole half-lives (`steps`) or of an infinite half-life, computed.
+    fn shares_computed(&self, youngest: u32, touches: &[Counted], shares: &mut [f64]) {
+        let half_lives = |lag_secs: u32| {
+            let exact = f64::from(lag_secs) / self.half_life_secs;
+            if self.steps { exact.floor() } else { exact }
+        };
+        let youngest_half_lives = half_lives(youngest);
+        for (share, touch) in shares.iter_mut().zip(touches) {
+            let older_by = if self.half_life_secs.is_finite() {
+                half_lives(touch.lag_secs) - youngest_half_lives
+            } else {
+                0.0
+            };
+            *share = (-older_by).exp2();
+        }
     }
 }
 
@@ -325,10 +384,7 @@ mod tests {
     fn time_decay_halves_per_half_life_before_the_sale() {
         // Touches 336 h, 168 h and 0 h before the sale with a 168 h half-life weigh 1/4, 1/2
         // and 1: shares 1/7, 2/7 and 4/7.
-        let weekly = Weighting::TimeDecay {
-            half_life_secs: 168.0 * SECS_PER_HOUR,
-            steps: false,
-        };
+        let weekly = Weighting::time_decay(168.0 * SECS_PER_HOUR, false);
         assert_close(
             &shares(&weekly, &journey(&[336.0, 168.0, 0.0])),
             &[1.0 / 7.0, 2.0 / 7.0, 4.0 / 7.0],
@@ -340,10 +396,7 @@ mod tests {
             &shares(&weekly, &journey(&[216.0, 0.0])),
             &[older / (1.0 + older), 1.0 / (1.0 + older)],
         );
-        let forever = Weighting::TimeDecay {
-            half_life_secs: f64::INFINITY,
-            steps: false,
-        };
+        let forever = Weighting::time_decay(f64::INFINITY, false);
         assert_close(
             &shares(&forever, &journey(&[50.0, 9.0, 1.0])),
             &[1.0 / 3.0; 3],
@@ -351,12 +404,27 @@ mod tests {
     }
 
     #[test]
+    fn looked_up_decay_weights_equal_exp2_from_a_second_to_a_century() {
+        for half_life_hours in [1.0, 24.0, 168.0, 720.0] {
+            let decay = Decay::new(half_life_hours * SECS_PER_HOUR, false);
+            let mut lag = 1u32;
+            while lag < u32::MAX / 3 {
+                let exact = (-f64::from(lag) / (half_life_hours * SECS_PER_HOUR)).exp2();
+                let looked_up = decay.weight(lag);
+                // Far back `lag / half-life` itself rounds by as much: 1e-13 relative.
+                assert!(
+                    (looked_up - exact).abs() <= 1e-13 * exact,
+                    "{lag} s at {half_life_hours} h: {looked_up} vs {exact}"
+                );
+                lag = lag * 3 + 7;
+            }
+        }
+    }
+
+    #[test]
     fn time_decay_of_a_year_old_touch_with_a_short_half_life_does_not_divide_zero_by_zero() {
         for steps in [false, true] {
-            let hourly = Weighting::TimeDecay {
-                half_life_secs: SECS_PER_HOUR,
-                steps,
-            };
+            let hourly = Weighting::time_decay(SECS_PER_HOUR, steps);
             let got = shares(&hourly, &journey(&[9000.0, 8760.0]));
             assert!(got.iter().all(|s| s.is_finite()), "{got:?}");
             assert!((got[1] - 1.0).abs() < 1e-12);
@@ -367,10 +435,7 @@ mod tests {
     fn step_decay_halves_per_whole_half_life() {
         // 200 h and 100 h before the sale with a 168 h step: one whole step and none, weights
         // 1/2 and 1 (continuously they would be 2^(−200/168) and 2^(−100/168)).
-        let weekly_steps = Weighting::TimeDecay {
-            half_life_secs: 168.0 * SECS_PER_HOUR,
-            steps: true,
-        };
+        let weekly_steps = Weighting::time_decay(168.0 * SECS_PER_HOUR, true);
         assert_close(
             &shares(&weekly_steps, &journey(&[200.0, 100.0])),
             &[1.0 / 3.0, 2.0 / 3.0],

@@ -96,8 +96,15 @@ pub struct ModelTiming {
     pub model: String,
     /// Median of its recompute, alone.
     pub ms: f64,
-    /// `ms / recompute_ms`: against one recompute of first, last and linear together.
+    /// Median of the recomputes of first, last and linear timed in turn with it, run by run.
+    pub recompute_ms: f64,
+    /// `ms / recompute_ms`: against one recompute of first, last and linear together, timed
+    /// under the same conditions of the machine.
     pub to_recompute: f64,
+    /// Median of its sweep over every window, alone (the per-sale models only).
+    pub sweep_ms: Option<f64>,
+    /// `sweep_ms / ms`: its sweep against one recompute of the same model.
+    pub sweep_to_own_recompute: Option<f64>,
 }
 
 /// The models that split each sale by its own touches: timed alone and swept.
@@ -133,23 +140,37 @@ fn markov_label(order: u8) -> String {
     format!("markov order {order}")
 }
 
-/// Times each of [`timed_models`] alone, `runs` times (at least 3), against `recompute_ms`.
+/// Times each of [`timed_models`] alone, `runs` times (at least 3), each run in turn with a
+/// recompute of first, last and linear; the per-sale models' sweeps over every window too.
 fn time_models(
     index: &JourneyIndex,
     settings: &AttributionSettings,
     runs: usize,
-    recompute_ms: f64,
 ) -> Vec<ModelTiming> {
     timed_models()
         .into_iter()
         .map(|(label, model, params)| {
-            let (time, _) = median_of(runs.max(3), || {
-                compute_models(index, settings, &params, &[model])
+            let (recompute, time) = medians_of_pairs(runs.max(3), || {
+                let started = Instant::now();
+                std::hint::black_box(compute_credit(index, settings));
+                let recompute = started.elapsed();
+                let started = Instant::now();
+                std::hint::black_box(compute_models(index, settings, &params, &[model]));
+                (recompute, started.elapsed())
+            });
+            let sweep_ms = PER_SALE_MODELS.contains(&model).then(|| {
+                let (sweep, _) = median_of(runs.max(3), || {
+                    sweep_models(index, settings, &params, &[model])
+                });
+                ms(sweep)
             });
             ModelTiming {
                 model: label,
                 ms: ms(time),
-                to_recompute: ms(time) / recompute_ms.max(1e-9),
+                recompute_ms: ms(recompute),
+                to_recompute: ms(time) / ms(recompute).max(1e-9),
+                sweep_ms,
+                sweep_to_own_recompute: sweep_ms.map(|sweep| sweep / ms(time).max(1e-9)),
             }
         })
         .collect()
@@ -208,7 +229,7 @@ pub fn run_bench(
     index.read_open_paths(&store)?;
     let open_paths_secs = secs(started.elapsed());
     log("timing the other models…");
-    let models = time_models(&index, &settings, spec.recompute_runs / 2, recompute_ms);
+    let models = time_models(&index, &settings, spec.recompute_runs / 2);
     let (model_sweep, _) = median_of((spec.recompute_runs / 4).max(3), || {
         sweep_models(&index, &settings, &ModelParams::default(), &PER_SALE_MODELS)
     });
@@ -451,13 +472,13 @@ impl BenchReport {
             )
         };
         format!(
-            "programme            {} clicks, {} conversions, {} candidate touches\n\
-             import (clicks)      {import_line}\n\
-             index build          {:.2} s   {:.1} bytes per candidate touch\n\
-             recompute (median)   {:.2} ms  vs SQL {:.1} ms   speed-up {:.0}×   agree: {agree}\n\
-             window sweep         {:.2} ms  = {:.2}× one recompute (366 windows)\n\
+            "programme             {} clicks, {} conversions, {} candidate touches\n\
+             import (clicks)       {import_line}\n\
+             index build           {:.2} s   {:.1} bytes per candidate touch\n\
+             recompute (median)    {:.2} ms  vs SQL {:.1} ms   speed-up {:.0}×   agree: {agree}\n\
+             window sweep          {:.2} ms  = {:.2}× one recompute (366 windows)\n\
              {}\
-             peak memory          {:.0} MB\n\
+             peak memory           {:.0} MB\n\
              summary: import {import_summary} read_csv · recompute {:.2} ms ({:.0}× SQL) · sweep {:.2}× recompute · {:.1} B/touch · agree: {agree}\n",
             crate::domain::format::thousands(self.clicks as i64),
             crate::domain::format::thousands(self.conversions as i64),
@@ -483,26 +504,36 @@ impl BenchReport {
     /// One line per model timed alone, against the recompute of first, last and linear.
     fn model_lines(&self) -> String {
         let mut lines = format!(
-            "unconverted paths    {:.2} s   read once for markov and shapley\n",
+            "unconverted paths     {:.2} s   read once for markov and shapley\n",
             self.open_paths_secs
         );
         for m in &self.models {
             lines.push_str(&format!(
-                "{:<20} {:.2} ms  = {:.2}× one recompute of first, last and linear\n",
-                m.model, m.ms, m.to_recompute
+                "{:<21} {:.2} ms  = {:.2}× one recompute of first, last and linear ({:.2} ms, \
+                 timed in turn)\n",
+                m.model, m.ms, m.to_recompute, m.recompute_ms
             ));
         }
+        for m in &self.models {
+            if let (Some(sweep), Some(ratio)) = (m.sweep_ms, m.sweep_to_own_recompute) {
+                let label = format!("{} sweep", m.model);
+                lines.push_str(&format!(
+                    "{label:<21} {sweep:.2} ms  = {ratio:.2}× one recompute of {} (366 windows)\n",
+                    m.model
+                ));
+            }
+        }
         lines.push_str(&format!(
-            "model sweep          {:.2} ms  = {:.2}× one recompute (position, time_decay, \
-             last_non_direct, 366 windows)\n",
+            "model sweep           {:.2} ms  = {:.2}× one recompute (position, time_decay, \
+             last_non_direct together, 366 windows)\n",
             self.model_sweep_ms, self.model_sweep_to_recompute
         ));
         if let Some(why) = &self.channelattribution_skipped {
-            lines.push_str(&format!("ChannelAttribution   not timed: {why}\n"));
+            lines.push_str(&format!("ChannelAttribution    not timed: {why}\n"));
         }
         for t in &self.channelattribution {
             lines.push_str(&format!(
-                "{:<20} {:.2} ms  vs ChannelAttribution {:.2} s   {:.0}× faster   \
+                "{:<21} {:.2} ms  vs ChannelAttribution {:.2} s   {:.0}× faster   \
                  largest credit difference {:.2} %\n",
                 t.model,
                 t.ours_ms,
