@@ -273,7 +273,13 @@ impl Sweeper<'_> {
     ) {
         let sources = self.index.sources.len();
         for (m, weighting) in self.weightings.iter().enumerate() {
-            weighting.shares(journey, &mut scratch.shares);
+            // One touch takes the whole sale under every model: no shares to work out.
+            if journey.len() == 1 {
+                scratch.shares.clear();
+                scratch.shares.push(1.0);
+            } else {
+                weighting.shares(journey, &mut scratch.shares);
+            }
             for (touch, &share) in journey.iter().zip(&scratch.shares) {
                 let run = (m * sources + touch.source as usize) * WINDOWS;
                 for (lane, value) in cells[run + from].iter_mut().zip(whole) {

@@ -210,9 +210,9 @@ impl Decay {
                 *share = self.weight(touch.lag_secs - youngest);
             }
         }
-        let sum: f64 = shares.iter().sum();
+        let scale = 1.0 / shares.iter().sum::<f64>();
         for share in shares.iter_mut() {
-            *share /= sum;
+            *share *= scale;
         }
     }
 
