@@ -272,15 +272,19 @@ impl Sweeper<'_> {
         scratch: &mut Scratch,
     ) {
         let sources = self.index.sources.len();
+        // The buffer only grows: no suffix pays for clearing it.
+        if scratch.shares.len() < journey.len() {
+            scratch.shares.resize(journey.len(), 0.0);
+        }
+        let shares = &mut scratch.shares[..journey.len()];
         for (m, weighting) in self.weightings.iter().enumerate() {
             // One touch takes the whole sale under every model: no shares to work out.
             if journey.len() == 1 {
-                scratch.shares.clear();
-                scratch.shares.push(1.0);
+                shares[0] = 1.0;
             } else {
-                weighting.shares(journey, &mut scratch.shares);
+                weighting.fill_shares(journey, shares);
             }
-            for (touch, &share) in journey.iter().zip(&scratch.shares) {
+            for (touch, &share) in journey.iter().zip(shares.iter()) {
                 let run = (m * sources + touch.source as usize) * WINDOWS;
                 for (lane, value) in cells[run + from].iter_mut().zip(whole) {
                     *lane += value * share;

@@ -93,15 +93,22 @@ impl Weighting {
 
     /// Each touch's share of the conversion (summing to 1), into `shares`.
     pub(super) fn shares(&self, touches: &[Counted], shares: &mut Vec<f64>) {
-        let n = touches.len();
         shares.clear();
-        shares.resize(n, 0.0);
+        shares.resize(touches.len(), 0.0);
+        self.fill_shares(touches, shares);
+    }
+
+    /// Each touch's share of the conversion (summing to 1), into `shares` (one per touch):
+    /// what [`Weighting::shares`] gives, into a buffer the caller keeps.
+    #[inline]
+    pub(super) fn fill_shares(&self, touches: &[Counted], shares: &mut [f64]) {
+        let n = touches.len();
         if n == 0 {
             return;
         }
         match self {
-            Weighting::First => shares[0] = 1.0,
-            Weighting::Last => shares[n - 1] = 1.0,
+            Weighting::First => only(shares, 0),
+            Weighting::Last => only(shares, n - 1),
             Weighting::Linear => shares.fill(1.0 / n as f64),
             Weighting::Position {
                 first,
@@ -117,9 +124,17 @@ impl Weighting {
                     .iter()
                     .rposition(|t| !direct.get(t.source as usize).copied().unwrap_or(false))
                     .unwrap_or(n - 1);
-                shares[j] = 1.0;
+                only(shares, j);
             }
         }
+    }
+}
+
+/// All of the conversion to touch `j`.
+#[inline]
+fn only(shares: &mut [f64], j: usize) {
+    for (i, share) in shares.iter_mut().enumerate() {
+        *share = f64::from(u8::from(i == j));
     }
 }
 
@@ -290,9 +305,14 @@ impl JourneySink for WeightSums {
             }
             return;
         }
+        // The buffer only grows: no conversion pays for clearing it.
+        if self.shares.len() < touches.len() {
+            self.shares.resize(touches.len(), 0.0);
+        }
+        let shares = &mut self.shares[..touches.len()];
         for (m, weighting) in self.weightings.iter().enumerate() {
-            weighting.shares(touches, &mut self.shares);
-            for (touch, &share) in touches.iter().zip(&self.shares) {
+            weighting.fill_shares(touches, shares);
+            for (touch, &share) in touches.iter().zip(shares.iter()) {
                 let cell = &mut self.cells[m * self.sources + touch.source as usize];
                 for (sum, lane) in cell.iter_mut().zip(whole) {
                     *sum += lane * share;
