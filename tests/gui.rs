@@ -157,7 +157,9 @@ fn picking_a_model_in_compare_adds_its_credit_beside_the_others() {
     assert!(!shows(&harness, &position), "{position} before picking");
     for label in ["Position-based", "Markov chain"] {
         harness.get_by_role_and_label(Role::CheckBox, label).click();
-        harness.run();
+        // The model worker answers in the background: wait for it, not a fixed frame count
+        // (under load its spinner outlasts `run`'s steps).
+        settle(&mut harness);
     }
     settle(&mut harness);
     assert_eq!(harness.state().settings.compare_models, models);
@@ -176,6 +178,8 @@ fn picking_a_model_in_compare_adds_its_credit_beside_the_others() {
     ));
     // Its parameters are under the picker.
     assert!(shows(&harness, "Markov chain: order"));
+    // Five models side by side: one column each, of the measure chosen (revenue).
+    assert!(shows_text(&harness, "5 models: one column each"));
 }
 
 #[test]

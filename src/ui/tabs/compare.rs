@@ -22,10 +22,29 @@ use crate::ui::widgets::{right_cell, unit_marks};
 /// Sources drawn in the chart (the table lists all).
 const CHART_SOURCES: usize = 12;
 
+/// Models side by side up to which the table shows all three measures under each; with more
+/// it shows the measure chosen above, one column per model, so that it fits the window.
+const ALL_MEASURES_UP_TO: usize = 3;
+
+/// Height the chart keeps at least, so that its value axis has room for labels.
+const CHART_MIN_HEIGHT: f32 = 230.0;
+
+/// The measures the table shows under each model.
+fn table_measures(settings: &UiSettings) -> Vec<Measure> {
+    if settings.compare_models.len() > ALL_MEASURES_UP_TO {
+        vec![settings.measure]
+    } else {
+        Measure::ALL.to_vec()
+    }
+}
+
 /// The credit on screen: the sweep's table for first, last and linear, the model worker's
 /// answer for the others (zero until it comes).
 struct Shown<'a> {
     models: &'a [CreditModel],
+    /// The measures in the table under each model: all three for up to
+    /// [`ALL_MEASURES_UP_TO`] models, only the chosen one for more.
+    measures: Vec<Measure>,
     table: &'a CreditTable,
     others: Option<&'a ModelCredit>,
 }
@@ -86,6 +105,7 @@ pub fn compare_ui(
     );
     let shown = Shown {
         models: &settings.compare_models.clone(),
+        measures: table_measures(settings),
         table: &table,
         others: computed.as_ref().map(|(c, _)| &c.0),
     };
@@ -99,7 +119,23 @@ pub fn compare_ui(
         return;
     }
     let order = sorted_sources(index, &shown, settings);
-    let table_height = (ui.available_height() * 0.5).max(160.0);
+    if shown.measures.len() == 1 {
+        ui.label(
+            RichText::new(format!(
+                "{} models: one column each, of the measure chosen above ({}); tick {} or \
+                 fewer to see conversions, revenue and payout under each",
+                shown.models.len(),
+                settings.measure.label(),
+                ALL_MEASURES_UP_TO
+            ))
+            .weak(),
+        );
+    }
+    // The table takes what the chart leaves, and at least room for a few rows.
+    let totals_and_chart = CHART_MIN_HEIGHT + 3.0 * ui.spacing().interact_size.y;
+    let table_height = (ui.available_height() - totals_and_chart)
+        .min(ui.available_height() * 0.6)
+        .max(160.0);
     let table = egui::ScrollArea::both()
         .id_salt("credit_table")
         .max_height(table_height)
@@ -299,26 +335,32 @@ fn credit_table_ui(
 ) {
     egui::Grid::new("credit_grid")
         .striped(true)
-        .num_columns(1 + 3 * shown.models.len())
+        .num_columns(1 + shown.measures.len() * shown.models.len())
         .min_col_width(70.0)
         .spacing([14.0, 4.0])
         .show(ui, |ui| {
             left_cell(ui, |_| {});
             for &model in shown.models {
-                ui.label(
-                    RichText::new(model.label())
-                        .strong()
-                        .color(credit_model_color(model)),
-                );
-                ui.label("");
-                ui.label("");
+                let name = RichText::new(model.label())
+                    .strong()
+                    .color(credit_model_color(model));
+                match shown.measures.as_slice() {
+                    // One column per model: its name over its numbers, on the right.
+                    &[measure] => right_cell(ui, column_width(measure), |ui| ui.label(name)),
+                    measures => {
+                        ui.label(name);
+                        for _ in 1..measures.len() {
+                            ui.label("");
+                        }
+                    }
+                }
             }
             ui.end_row();
             left_cell(ui, |ui| {
                 sort_button(ui, settings, SortColumn::Source, "Source")
             });
             for &model in shown.models {
-                for measure in Measure::ALL {
+                for &measure in &shown.measures {
                     right_cell(ui, column_width(measure), |ui| {
                         sort_button(
                             ui,
@@ -334,7 +376,7 @@ fn credit_table_ui(
                 left_cell(ui, |ui| source_label_ui(ui, index, source));
                 for &model in shown.models {
                     let cell = shown.credit(model, source);
-                    for measure in Measure::ALL {
+                    for &measure in &shown.measures {
                         right_aligned(ui, measure, format_measure(measure.of(cell), measure));
                     }
                 }
@@ -362,7 +404,7 @@ fn left_cell(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui)) {
 /// The totals of each model, pinned below the scrolling table in the same columns.
 fn totals_ui(ui: &mut egui::Ui, shown: &Shown<'_>) {
     egui::Grid::new("credit_totals")
-        .num_columns(1 + 3 * shown.models.len())
+        .num_columns(1 + shown.measures.len() * shown.models.len())
         .min_col_width(70.0)
         .spacing([14.0, 4.0])
         .show(ui, |ui| {
@@ -371,7 +413,7 @@ fn totals_ui(ui: &mut egui::Ui, shown: &Shown<'_>) {
             });
             for &model in shown.models {
                 let total = shown.total(model);
-                for measure in Measure::ALL {
+                for &measure in &shown.measures {
                     right_aligned(ui, measure, format_measure(measure.of(total), measure));
                 }
             }
