@@ -1,6 +1,7 @@
 //! The window, driven headless through egui_kittest: what a user sees and does.
 
 mod common;
+mod window;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use partner_attribution::leakage::analyse;
 use partner_attribution::payouts::{PayoutSettings, PayoutStatus, Period, payouts};
 use partner_attribution::store::Store;
 use partner_attribution::ui::{AppPaths, PartnerApp, SettingsError, Tab, UiSettings};
+use window::{app_on, harness, index_with_open_paths, sample_database, settle, shows, shows_text};
 
 /// A file dropped from the local disk, as the native integration hands it over.
 #[derive(Debug)]
@@ -35,58 +37,6 @@ impl egui::DroppedFile for LocalFile {
     fn bytes(&self) -> Result<Vec<u8>, String> {
         std::fs::read(&self.0).map_err(|e| e.to_string())
     }
-}
-
-/// A database holding the shipped sample programme.
-fn sample_database(dir: &Path) -> std::path::PathBuf {
-    let db = dir.join("sample.duckdb");
-    let store = Store::open(&db).unwrap();
-    for file in ["partners.csv", "clicks.csv", "conversions.csv"] {
-        common::import(&store, &repo().join("sample-data").join(file), None).unwrap();
-    }
-    db
-}
-
-fn app_on(db: &Path, dir: &Path) -> PartnerApp {
-    let paths = AppPaths {
-        settings_file: Some(dir.join("settings.json")),
-        sample_database: dir.join("unused-sample.duckdb"),
-        sample_files: dir.join("unused-sample"),
-    };
-    PartnerApp::new(Some(db.to_path_buf()), paths)
-}
-
-fn harness(app: PartnerApp) -> Harness<'static, PartnerApp> {
-    Harness::builder()
-        .with_size([1360.0, 860.0])
-        .build_ui_state(|ui, app: &mut PartnerApp| app.ui(ui), app)
-}
-
-/// Steps frames until the store thread is idle and its replies are on screen.
-fn settle(harness: &mut Harness<'static, PartnerApp>) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        harness.step();
-        // Idle, and the frames after it settle (a late reply can start a spinner again).
-        if !harness.state().is_busy()
-            && harness.state().snapshot().is_some()
-            && harness.try_run().is_ok()
-        {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the store thread did not finish");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Whether some node has exactly this label.
-fn shows(harness: &Harness<'static, PartnerApp>, label: &str) -> bool {
-    harness.query_all_by_label(label).next().is_some()
-}
-
-/// Whether some node's label contains this text.
-fn shows_text(harness: &Harness<'static, PartnerApp>, text: &str) -> bool {
-    harness.query_all_by_label_contains(text).next().is_some()
 }
 
 fn attributed_label(index: &JourneyIndex, window: CookieWindow) -> String {
@@ -116,10 +66,7 @@ fn compare_view_shows_the_three_models_side_by_side() {
 fn picking_a_model_in_compare_adds_its_credit_beside_the_others() {
     let dir = tempfile::tempdir().unwrap();
     let db = sample_database(dir.path());
-    let store = Store::open(&db).unwrap();
-    let mut index = JourneyIndex::build(&store).unwrap();
-    index.read_open_paths(&store).unwrap();
-    drop(store);
+    let index = index_with_open_paths(&db);
     let models = [
         CreditModel::First,
         CreditModel::Last,

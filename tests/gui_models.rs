@@ -2,11 +2,11 @@
 //! did not convert are read only when a view asks for them.
 
 mod common;
+mod window;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::repo;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -20,54 +20,8 @@ use partner_attribution::payouts::{
     CommissionRules, PayoutSettings, PayoutStatus, Period, payouts,
 };
 use partner_attribution::store::Store;
-use partner_attribution::ui::{AppPaths, PartnerApp, answer_saves_in};
-
-/// A database holding the shipped sample programme.
-fn sample_database(dir: &Path) -> std::path::PathBuf {
-    let db = dir.join("sample.duckdb");
-    let store = Store::open(&db).unwrap();
-    for file in ["partners.csv", "clicks.csv", "conversions.csv"] {
-        common::import(&store, &repo().join("sample-data").join(file), None).unwrap();
-    }
-    db
-}
-
-fn harness_on(db: &Path, dir: &Path) -> Harness<'static, PartnerApp> {
-    let paths = AppPaths {
-        settings_file: Some(dir.join("settings.json")),
-        sample_database: dir.join("unused-sample.duckdb"),
-        sample_files: dir.join("unused-sample"),
-    };
-    let app = PartnerApp::new(Some(db.to_path_buf()), paths);
-    Harness::builder()
-        .with_size([1360.0, 860.0])
-        .build_ui_state(|ui, app: &mut PartnerApp| app.ui(ui), app)
-}
-
-/// Steps frames until the store thread and the views are idle and a snapshot is on screen.
-fn settle(harness: &mut Harness<'static, PartnerApp>) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        harness.step();
-        // Idle, and the frames after it settle (a late reply can start a spinner again).
-        if !harness.state().is_busy()
-            && harness.state().snapshot().is_some()
-            && harness.try_run().is_ok()
-        {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the window did not settle");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn shows(harness: &Harness<'static, PartnerApp>, label: &str) -> bool {
-    harness.query_all_by_label(label).next().is_some()
-}
-
-fn shows_text(harness: &Harness<'static, PartnerApp>, text: &str) -> bool {
-    harness.query_all_by_label_contains(text).next().is_some()
-}
+use partner_attribution::ui::{PartnerApp, answer_saves_in};
+use window::{harness_on, index_with_open_paths, sample_database, settle, shows, shows_text};
 
 /// Each source's Markov revenue as Compare prints it, on `index`.
 fn markov_revenue(index: &JourneyIndex) -> Vec<String> {
@@ -244,10 +198,7 @@ fn written(harness: &mut Harness<'static, PartnerApp>, path: &Path) -> String {
 fn payouts_pay_by_markov_when_it_is_picked_and_the_statements_say_so() {
     let dir = tempfile::tempdir().unwrap();
     let db = sample_database(dir.path());
-    let store = Store::open(&db).unwrap();
-    let mut index = JourneyIndex::build(&store).unwrap();
-    index.read_open_paths(&store).unwrap();
-    drop(store);
+    let index = index_with_open_paths(&db);
     let defaults = PayoutSettings::default();
     let markov = PayoutSettings::new(
         defaults.attribution,
