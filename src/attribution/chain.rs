@@ -186,26 +186,26 @@ impl Chain {
             .iter()
             .map(|&s| removals.iter().position(|&r| r == Some(s)))
             .collect();
-        let mut x = vec![Block([0.0f64; LANES]); self.states()];
+        let mut x = vec![[0.0f64; LANES]; self.states()];
         for _sweep in 0..MAX_SWEEPS {
             let mut moved = false;
             for s in (0..self.states()).rev() {
                 let mut next = [self.to_conversion[s]; LANES];
                 for (t, p) in self.row(s) {
-                    for (lane, v) in next.iter_mut().zip(&x[t].0) {
+                    for (lane, v) in next.iter_mut().zip(&x[t]) {
                         *lane += p * v;
                     }
                 }
                 if let Some(lane) = removed_lane[s] {
                     next[lane] = 0.0;
                 }
-                moved |= store_moved(&mut x[s].0, &next);
+                moved |= store_moved(&mut x[s], &next);
             }
             if !moved {
                 break;
             }
         }
-        x[0].0 // the start is state 0
+        x[0] // the start is state 0
     }
 }
 
@@ -214,12 +214,6 @@ const LANES: usize = 8;
 
 /// One probability per removal of a group.
 type Lanes = [f64; LANES];
-
-/// A state's lanes in the sweeps, on a cache line of their own (64 bytes: the eight lanes),
-/// so that reading a successor's lanes touches one line, not two.
-#[derive(Clone, Copy)]
-#[repr(C, align(64))]
-struct Block(Lanes);
 
 /// Stores `next` into `current`; whether any value moved by more than a unit in its last
 /// place.

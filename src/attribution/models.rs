@@ -288,17 +288,8 @@ mod tests {
 
     fn conversion(id: &str, revenue: f64, coupon_partner: Option<u32>) -> ConversionFacts {
         ConversionFacts {
-            conversion_id: id.to_owned(),
-            converted_at_secs: 0,
-            revenue,
-            payable: true,
             coupon_partner,
-            reported_by: None,
-            status: "approved".to_owned(),
-            currency: None,
-            category: None,
-            conversion_seq: 0,
-            subscription_id: None,
+            ..ConversionFacts::approved(id, revenue)
         }
     }
 

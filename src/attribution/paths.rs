@@ -105,19 +105,7 @@ mod tests {
     }
 
     fn conversion(id: &str, revenue: f64) -> ConversionFacts {
-        ConversionFacts {
-            conversion_id: id.to_owned(),
-            converted_at_secs: 0,
-            revenue,
-            payable: true,
-            coupon_partner: None,
-            reported_by: None,
-            status: "approved".to_owned(),
-            currency: None,
-            category: None,
-            subscription_id: None,
-            conversion_seq: 0,
-        }
+        ConversionFacts::approved(id, revenue)
     }
 
     fn touch(days: i64, source_id: u32) -> CandidateTouch {

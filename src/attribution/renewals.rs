@@ -224,17 +224,9 @@ mod tests {
 
     fn sale(id: &str, day: i64, subscription: Option<&str>) -> ConversionFacts {
         ConversionFacts {
-            conversion_id: id.to_owned(),
             converted_at_secs: 1_767_225_600 + day * DAY,
-            revenue: 100.0,
-            payable: true,
-            coupon_partner: None,
-            reported_by: None,
-            status: "approved".to_owned(),
-            currency: None,
-            category: None,
-            conversion_seq: 0,
             subscription_id: subscription.map(str::to_owned),
+            ..ConversionFacts::approved(id, 100.0)
         }
     }
 

@@ -278,12 +278,7 @@ impl Sweeper<'_> {
         }
         let shares = &mut scratch.shares[..journey.len()];
         for (m, weighting) in self.weightings.iter().enumerate() {
-            // One touch takes the whole sale under every model: no shares to work out.
-            if journey.len() == 1 {
-                shares[0] = 1.0;
-            } else {
-                weighting.fill_shares(journey, shares);
-            }
+            weighting.fill_shares(journey, shares);
             for (touch, &share) in journey.iter().zip(shares.iter()) {
                 let run = (m * sources + touch.source as usize) * WINDOWS;
                 for (lane, value) in cells[run + from].iter_mut().zip(whole) {

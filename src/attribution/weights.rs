@@ -103,8 +103,14 @@ impl Weighting {
     #[inline]
     pub(super) fn fill_shares(&self, touches: &[Counted], shares: &mut [f64]) {
         let n = touches.len();
-        if n == 0 {
-            return;
+        match n {
+            0 => return,
+            // One touch takes the whole sale under every model.
+            1 => {
+                shares[0] = 1.0;
+                return;
+            }
+            _ => {}
         }
         match self {
             Weighting::First => only(shares, 0),

@@ -90,6 +90,27 @@ pub struct ConversionFacts {
     pub subscription_id: Option<String>,
 }
 
+#[cfg(test)]
+impl ConversionFacts {
+    /// An approved, payable sale `id` of `revenue` at time 0, with nothing else known: what
+    /// the unit tests build their conversions from.
+    pub(crate) fn approved(id: &str, revenue: f64) -> ConversionFacts {
+        ConversionFacts {
+            conversion_id: id.to_owned(),
+            converted_at_secs: 0,
+            revenue,
+            payable: true,
+            coupon_partner: None,
+            reported_by: None,
+            status: "approved".to_owned(),
+            currency: None,
+            category: None,
+            subscription_id: None,
+            conversion_seq: 0,
+        }
+    }
+}
+
 /// One candidate touch of a conversion, as given to [`JourneyIndex::from_journeys`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CandidateTouch {
@@ -586,17 +607,10 @@ pub(crate) fn random_index(conversions: usize, seed: u64) -> JourneyIndex {
         .collect();
     let facts = (0..conversions)
         .map(|i| ConversionFacts {
-            conversion_id: i.to_string(),
-            converted_at_secs: 0,
-            revenue: 10.0 + (i % 97) as f64,
             payable: i % 11 != 0,
             coupon_partner: (i % 13 == 0).then_some((i % 4 * 2) as u32),
-            reported_by: None,
-            status: "approved".to_owned(),
-            currency: None,
-            category: None,
             conversion_seq: i as i64,
-            subscription_id: None,
+            ..ConversionFacts::approved(&i.to_string(), 10.0 + (i % 97) as f64)
         })
         .collect();
     JourneyIndex::from_journeys(sources, facts, &journeys)
