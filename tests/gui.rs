@@ -22,7 +22,9 @@ use partner_attribution::journeys::JourneyIndex;
 use partner_attribution::leakage::analyse;
 use partner_attribution::payouts::{PayoutSettings, PayoutStatus, Period, payouts};
 use partner_attribution::store::Store;
-use partner_attribution::ui::{AppPaths, PartnerApp, SettingsError, Tab, UiSettings};
+use partner_attribution::ui::{
+    AppPaths, Measure, PartnerApp, SettingsError, SortColumn, Tab, UiSettings,
+};
 use window::{app_on, harness, index_with_open_paths, sample_database, settle, shows, shows_text};
 
 /// A file dropped from the local disk, as the native integration hands it over.
@@ -127,6 +129,13 @@ fn picking_a_model_in_compare_adds_its_credit_beside_the_others() {
     assert!(shows(&harness, "Markov chain: order"));
     // Five models side by side: one column each, of the measure chosen (revenue).
     assert!(shows_text(&harness, "5 models: one column each"));
+    // A sort by a measure no longer shown follows the one shown.
+    harness.state_mut().settings.sort = SortColumn::Credit(CreditModel::Last, Measure::Payout);
+    settle(&mut harness);
+    assert_eq!(
+        harness.state().settings.sort,
+        SortColumn::Credit(CreditModel::Last, Measure::Revenue)
+    );
 }
 
 #[test]

@@ -118,6 +118,7 @@ pub fn compare_ui(
         ui.label("No conversions yet: import conversions (or an event log) in the Data view.");
         return;
     }
+    follow_shown_measure(settings, &shown.measures);
     let order = sorted_sources(index, &shown, settings);
     if shown.measures.len() == 1 {
         ui.label(
@@ -268,6 +269,16 @@ fn others_summary_ui(
             ui.label(RichText::new(format!("computing {}…", names.join(", "))).weak());
         }
     });
+}
+
+/// With one measure per model on screen, a sort by a model's other measure sorts by the one
+/// shown instead, so that the order is what the columns and the arrow say.
+fn follow_shown_measure(settings: &mut UiSettings, measures: &[Measure]) {
+    if let (&[shown], SortColumn::Credit(model, measure)) = (measures, settings.sort)
+        && measure != shown
+    {
+        settings.sort = SortColumn::Credit(model, shown);
+    }
 }
 
 fn sorted_sources(index: &JourneyIndex, shown: &Shown<'_>, settings: &UiSettings) -> Vec<usize> {
