@@ -17,7 +17,7 @@ use crate::ui::settings::{Measure, SortColumn, UiSettings};
 use crate::ui::widgets::looks::{credit_model_color, format_measure};
 use crate::ui::widgets::model_params::{model_hint, parameters_ui};
 use crate::ui::widgets::settings_bar::currency_mix_ui;
-use crate::ui::widgets::{right_cell, unit_marks};
+use crate::ui::widgets::{nice_steps, right_cell, unit_marks};
 
 /// Sources drawn in the chart (the table lists all).
 const CHART_SOURCES: usize = 12;
@@ -476,6 +476,7 @@ fn chart_ui(
         .allow_drag(false)
         .include_y(0.0)
         .x_grid_spacer(unit_marks)
+        .y_grid_spacer(egui_plot::uniform_grid_spacer(nice_steps))
         .x_axis_formatter(move |mark, _range| {
             let i = mark.value.round() as i64;
             if (mark.value - i as f64).abs() < 1e-6 && i >= 0 {

@@ -24,7 +24,7 @@ use crate::ui::bridge::Snapshot;
 use crate::ui::settings::UiSettings;
 use crate::ui::widgets::looks::credit_model_color;
 use crate::ui::widgets::model_params::{model_hint, parameters_ui};
-use crate::ui::widgets::{fixed_number_cell, left_cell, right_cell, unit_marks};
+use crate::ui::widgets::{fixed_number_cell, left_cell, nice_steps, right_cell, unit_marks};
 
 type PayoutKey = (usize, PayoutSettings, Period);
 
@@ -653,6 +653,7 @@ fn chart_ui(ui: &mut egui::Ui, index: &JourneyIndex, result: &PeriodPayouts) {
         .allow_drag(false)
         .include_y(0.0)
         .x_grid_spacer(unit_marks)
+        .y_grid_spacer(egui_plot::uniform_grid_spacer(nice_steps))
         .x_axis_formatter(move |mark, _| {
             let i = mark.value.round();
             if (mark.value - i).abs() < 1e-6 && i >= 0.0 {

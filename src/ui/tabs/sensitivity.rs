@@ -15,7 +15,7 @@ use crate::journeys::JourneyIndex;
 use crate::ui::bridge::ModelCache;
 use crate::ui::settings::{SensitivityModels, UiSettings};
 use crate::ui::widgets::looks::format_measure;
-use crate::ui::widgets::number_cell;
+use crate::ui::widgets::{nice_steps, number_cell};
 
 const PALETTE: [egui::Color32; 10] = [
     egui::Color32::from_rgb(31, 119, 180),
@@ -225,6 +225,7 @@ fn plot_ui(
         .include_x(f64::from(MAX_WINDOW_DAYS))
         .include_y(0.0)
         .allow_scroll(false)
+        .y_grid_spacer(egui_plot::uniform_grid_spacer(nice_steps))
         .y_axis_formatter(move |mark, _| format_measure(mark.value, measure))
         .label_formatter(move |hover| match hover {
             HoverPosition::NearDataPoint {
